@@ -1,0 +1,51 @@
+# newsflow: `make demo` runs the whole pipeline on the bundled sample site; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+prereqs: ## check the machine has what the local stack needs (Python 3.11, Java 17+, Maven)
+	@command -v $(PYTHON) >/dev/null || { echo "newsflow: $(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@command -v java >/dev/null || { echo "newsflow: java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "newsflow: mvn not found: install Maven (apt-get install maven); it resolves the Kafka jars"; exit 1; }
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: prereqs $(BIN)/.installed ## create .venv and install the pinned dependencies
+
+lock: ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header
+
+jars: install ## resolve the Kafka jars with Maven (cached under .newsflow/)
+	$(BIN)/newsflow stack jars
+
+demo: install ## run the whole pipeline on the bundled sample news site
+	$(BIN)/newsflow demo
+
+test-tools: ## install what the tests need beyond Python (Debian's docker-compose to validate the compose file)
+	@command -v docker-compose >/dev/null || command -v docker >/dev/null && docker compose version >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null || \
+	      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null; }; \
+	    else echo "newsflow: docker-compose not found: apt-get install docker-compose (the compose-file test needs it)"; fi; }
+
+test: install test-tools ## unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+down: ## stop every process of the local stack
+	-$(BIN)/newsflow stack down
+
+clean: down ## remove the virtualenv and local state
+	rm -rf $(VENV) .newsflow
+
+.PHONY: help prereqs install lock jars demo test-tools test down clean

@@ -1,0 +1,65 @@
+"""One settings object, built once at a process's entry point and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CLEANED_TOPIC = "news.articles.cleaned.v1"
+ENRICHED_TOPIC = "news.articles.enriched.v1"
+DLT_TOPIC = CLEANED_TOPIC + ".DLT"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from `NEWSFLOW_*` environment variables or keyword arguments."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", frozen=True, extra="ignore")
+
+    home: Path = Field(Path(".newsflow"), description="local state: data, logs, jars")
+    sources: Path = Field(Path("sources.yaml"), description="the sources file")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_controller_port: int = 9093
+    topic_partitions: int = Field(6, ge=1)
+    topic_replication_factor: int = Field(1, ge=1)
+    consumer_group: str = "newsflow-enricher"
+
+    # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).
+    warehouse_url: SecretStr | None = None
+    pg_port: int = 55432
+    pg_user: str = "postgres"
+    warehouse_db: str = "newsflow"
+    airflow_db: str = "airflow"
+
+    airflow_port: int = 8080
+    user_agent_contact: str = "https://github.com/newsflow/newsflow"
+    fetch_timeout_seconds: float = 20.0
+    max_page_bytes: int = 5 * 1024 * 1024
+    max_sitemap_bytes: int = 50 * 1024 * 1024
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.resolve()
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[1])
+
+    @property
+    def embedded_warehouse(self) -> bool:
+        return self.warehouse_url is None
+
+    def database_url(self, database: str | None = None) -> str:
+        """SQLAlchemy URL of the warehouse (or of another database on the embedded server)."""
+        if self.warehouse_url is not None and database is None:
+            return self.warehouse_url.get_secret_value()
+        db = database or self.warehouse_db
+        return f"postgresql+psycopg://{self.pg_user}@127.0.0.1:{self.pg_port}/{db}"
+
+    @property
+    def user_agent(self) -> str:
+        from pipeline import __version__
+
+        return f"newsflow/{__version__} (+{self.user_agent_contact})"

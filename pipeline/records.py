@@ -1,0 +1,137 @@
+"""The wire contract: one pydantic model per topic record, and one encode/decode pair.
+
+Readers ignore unknown fields so producers can add fields within a schema version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import PoisonRecord
+
+CLEANED_SCHEMA = "article.cleaned/1"
+ENRICHED_SCHEMA = "article.enriched/1"
+CONTENT_TYPE = "application/json"
+
+ParagraphKind = Literal["body", "heading", "quote", "caption"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Paragraph(_Record):
+    text: str
+    kind: ParagraphKind = "body"
+
+
+class Extractor(_Record):
+    name: str
+    version: str
+
+
+class CleanedArticle(_Record):
+    """`article.cleaned` version 1: one article page after extraction."""
+
+    schema_version: Literal[1] = 1
+    article_id: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of canonical_url")
+    url: str
+    canonical_url: str
+    source_id: str
+    title: str
+    description: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    fetched_at: AwareDatetime
+    language: str | None = Field(None, description="ISO 639-1")
+    section: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    text: str = Field(description="the body, paragraphs separated by a blank line")
+    paragraphs: list[Paragraph]
+    word_count: int = Field(ge=0)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    version: int = Field(1, ge=1)
+    top_image: str | None = None
+    extractor: Extractor
+
+
+class EnrichedParagraph(Paragraph):
+    offtopic: bool = False
+    offtopic_score: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Entity(_Record):
+    name: str
+    label: str
+    canonical: str
+    count: int = Field(ge=1)
+    first_offset: int = Field(ge=0)
+
+
+class Enricher(_Record):
+    name: str
+    model: str
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+class EnrichedArticle(CleanedArticle):
+    """`article.enriched` version 1: the cleaned record plus enrichment."""
+
+    paragraphs: list[EnrichedParagraph]  # type: ignore[assignment]
+    entities: list[Entity]
+    near_duplicate_of: str | None = None
+    entities_skipped: str | None = None
+    enricher: Enricher
+
+
+def normalize_text(text: str) -> str:
+    """NFC, collapsed whitespace: the form content_hash and word counts are taken from."""
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def article_id_for(canonical_url: str) -> str:
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+def encode(record: BaseModel) -> bytes:
+    return record.model_dump_json().encode("utf-8")
+
+
+def headers_for(record: BaseModel) -> list[tuple[str, bytes]]:
+    schema = ENRICHED_SCHEMA if isinstance(record, EnrichedArticle) else CLEANED_SCHEMA
+    return [("schema", schema.encode()), ("content-type", CONTENT_TYPE.encode())]
+
+
+def decode_cleaned(value: bytes | None) -> CleanedArticle:
+    """Parse a message value; anything that is not a valid v1 record is a PoisonRecord."""
+    if value is None:
+        raise PoisonRecord("message has no value (tombstone)")
+    try:
+        data = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PoisonRecord(f"value is not UTF-8 JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PoisonRecord("value is JSON but not an object")
+    try:
+        return CleanedArticle.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "record"
+        raise PoisonRecord(f"schema violation at {where}: {first['msg']}") from exc
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

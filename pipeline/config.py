@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     airflow_db: str = "airflow"
 
     airflow_port: int = 8080
+    # Fixed, so the sample site's canonical URLs (and article ids) are the same on every run.
+    sample_site_port: int = 8808
     user_agent_contact: str = "https://github.com/newsflow/newsflow"
     fetch_timeout_seconds: float = 20.0
     max_page_bytes: int = 5 * 1024 * 1024

@@ -1,0 +1,276 @@
+"""The `newsflow` command line. Errors print as one line; `--debug` shows the traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError
+from pipeline.stack.manager import COMPONENTS
+from pipeline.table import format_table
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NewsflowError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"newsflow: error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="show tracebacks and debug logs")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """newsflow: news ingestion with Airflow, Kafka and PostgreSQL."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("kafka", "httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    ctx.obj = {"debug": debug, "settings": Settings()}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+# -- stack -------------------------------------------------------------------------------
+@main.group()
+def stack() -> None:
+    """Start, stop and inspect the local stack (Kafka, PostgreSQL, Airflow, enricher)."""
+
+
+_component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS))
+
+
+@stack.command("up")
+@_component
+@click.pass_context
+def stack_up(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Start the stack (or the named components); idempotent."""
+    from pipeline.stack.manager import Stack
+
+    Stack(_settings(ctx), progress=click.echo).up(list(components) or None)
+
+
+@stack.command("down")
+@_component
+@click.pass_context
+def stack_down(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Stop every process the stack started (or the named components)."""
+    from pipeline.stack.manager import Stack
+
+    Stack(_settings(ctx), progress=click.echo).down(list(components) or None)
+
+
+@stack.command("restart")
+@_component
+@click.pass_context
+def stack_restart(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Restart the stack or the named components."""
+    from pipeline.stack.manager import Stack
+
+    Stack(_settings(ctx), progress=click.echo).restart(list(components) or None)
+
+
+@stack.command("status")
+@click.pass_context
+def stack_status(ctx: click.Context) -> None:
+    """What runs, on which port, with which pid and log file."""
+    from pipeline.stack.manager import Stack
+
+    rows = []
+    for name, run in Stack(_settings(ctx)).status():
+        if run is None:
+            rows.append((name, "stopped", "-", "-", "-"))
+        else:
+            state = "running" if run.alive else "dead"
+            rows.append((name, state, run.pid, run.port or "-", run.log))
+    click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
+
+
+@stack.command("jars")
+@click.pass_context
+def stack_jars(ctx: click.Context) -> None:
+    """Resolve the Kafka broker's jars with Maven (cached under NEWSFLOW_HOME)."""
+    from pipeline.stack.kafka import resolve_jars
+
+    click.echo(f"Kafka jars in {resolve_jars(_settings(ctx))}")
+
+
+# -- pipeline ----------------------------------------------------------------------------
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """The whole pipeline on the bundled sample news site."""
+    from pipeline.demo import run_demo
+
+    run_demo(_settings(ctx), echo=click.echo)
+
+
+@main.command()
+@click.argument("file_or_url")
+@click.option("--url", help="the page's address, when reading a file")
+@click.pass_context
+def extract(ctx: click.Context, file_or_url: str, url: str | None) -> None:
+    """Print the cleaned record of one page as JSON (no Kafka)."""
+    from datetime import UTC, datetime
+
+    from pipeline.clean import clean
+
+    settings = _settings(ctx)
+    content_type = None
+    if file_or_url.startswith(("http://", "https://")):
+        from pipeline.fetch.http import HttpClient
+
+        with HttpClient(settings) as client:
+            page = client.get(file_or_url)
+        body, url, content_type = page.body, url or page.final_url, page.content_type
+    else:
+        path = Path(file_or_url)
+        if not path.exists():
+            raise NewsflowError(f"{path}: no such file")
+        body = path.read_bytes()
+        if path.suffix == ".gz":
+            import gzip
+
+            body = gzip.decompress(body)
+        url = url or path.resolve().as_uri()
+    record = clean(body, url, source_id="cli", fetched_at=datetime.now(UTC),
+                   content_type=content_type)
+    click.echo(record.model_dump_json(indent=2))
+
+
+@main.command()
+def enrich() -> None:
+    """Read cleaned records (JSON lines) on stdin, write enriched records on stdout."""
+    from pipeline.enrich import enrich_jsonl
+
+    sys.exit(enrich_jsonl(sys.stdin, sys.stdout))
+
+
+@main.command()
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="sources file (default: NEWSFLOW_SOURCES)")
+@click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
+@click.option("--url-limit", type=int, help="at most N article URLs per source")
+@click.option("--dry-run", is_flag=True, help="fetch and clean, publish nothing")
+@click.pass_context
+def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
+           url_limit: int | None, dry_run: bool) -> None:
+    """One ingestion pass without Airflow (the functions the DAG calls)."""
+    from pipeline.jobs import enabled_sources, ingest_source
+
+    settings = _settings(ctx)
+    for source in enabled_sources(settings, sources_file, list(only) or None):
+        summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
+                                progress=click.echo)
+        click.echo(json.dumps(summary.summary()))
+
+
+@main.command()
+@click.option("--group", help="consumer group (default: NEWSFLOW_CONSUMER_GROUP)")
+@click.option("--max-records", type=int, help="stop after N records")
+@click.option("--idle-exit", type=float, help="stop after this many seconds without records")
+@click.pass_context
+def consume(ctx: click.Context, group: str | None, max_records: int | None,
+            idle_exit: float | None) -> None:
+    """Run one enricher: cleaned topic → entities → warehouse + enriched topic."""
+    from pipeline.consume import run_consumer
+
+    stats = run_consumer(_settings(ctx), group=group, max_records=max_records,
+                         idle_exit=idle_exit, install_signal_handlers=True)
+    click.echo(json.dumps(vars(stats)))
+
+
+@main.group()
+def db() -> None:
+    """Warehouse administration."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply the warehouse migrations (idempotent)."""
+    from pipeline.warehouse.migrate import upgrade
+
+    upgrade(_settings(ctx))
+    click.echo("warehouse is at the latest migration")
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list of row objects")
+@click.pass_context
+def sql(ctx: click.Context, query: str | None, as_json: bool) -> None:
+    """Run one SQL query on the warehouse; with no query, an interactive psql session."""
+    from pipeline.warehouse.query import interactive_psql, run_query
+
+    settings = _settings(ctx)
+    if query is None:
+        sys.exit(interactive_psql(settings))
+    columns, rows = run_query(settings, query)
+    if as_json:
+        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str,
+                              indent=2))
+    else:
+        click.echo(format_table(columns, rows))
+        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+@main.command()
+@click.pass_context
+def topics(ctx: click.Context) -> None:
+    """List the topics with partitions and message counts."""
+    from pipeline.publish.topics import topic_offsets
+
+    rows = [(name, len(parts), sum(end - begin for _, begin, end in parts))
+            for name, parts in topic_offsets(_settings(ctx)).items()]
+    click.echo(format_table(("topic", "partitions", "messages"), rows))
+
+
+@main.command()
+@click.argument("topic")
+@click.option("-n", "count", default=10, show_default=True, help="how many records")
+@click.pass_context
+def tail(ctx: click.Context, topic: str, count: int) -> None:
+    """Print the last N records of a topic as JSON lines."""
+    from pipeline.publish.tail import tail_topic
+
+    for line in tail_topic(_settings(ctx), topic, count):
+        click.echo(line)
+
+
+@main.group()
+def dlt() -> None:
+    """Dead-lettered records."""
+
+
+@dlt.command("list")
+@click.option("-n", "limit", default=50, show_default=True)
+@click.pass_context
+def dlt_list(ctx: click.Context, limit: int) -> None:
+    """Show dead-lettered records with their errors."""
+    from pipeline.consume.dlt import list_dead_letters
+
+    for entry in list_dead_letters(_settings(ctx), limit):
+        click.echo(json.dumps(entry, default=str))
+
+
+@dlt.command("replay")
+@click.pass_context
+def dlt_replay(ctx: click.Context) -> None:
+    """Send dead-lettered records back to the cleaned topic for another try."""
+    from pipeline.consume.dlt import replay
+
+    click.echo(f"replayed {replay(_settings(ctx))} records")

@@ -1,0 +1,116 @@
+"""`newsflow demo`: the whole pipeline on the bundled sample news site, through Airflow."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
+from pipeline.errors import NewsflowError
+
+DAG_ID = "news_ingest"
+
+EXAMPLE_QUERIES = [
+    (
+        "Articles per source and section",
+        "SELECT source_id, section, count(*) AS articles, sum(word_count) AS words "
+        "FROM articles GROUP BY 1, 2 ORDER BY 3 DESC",
+    ),
+    (
+        "The ten most mentioned entities",
+        "SELECT e.canonical, e.label, count(DISTINCT m.article_id) AS articles, "
+        "sum(m.count) AS mentions FROM mentions m JOIN entities e USING (entity_id) "
+        "GROUP BY 1, 2 ORDER BY 4 DESC, 1 LIMIT 10",
+    ),
+    (
+        "The five latest articles",
+        "SELECT published_at, left(title, 60) AS title, array_to_string(authors, ', ') AS authors "
+        "FROM articles ORDER BY published_at DESC NULLS LAST LIMIT 5",
+    ),
+]
+
+
+def _stored(settings: Settings, source_id: str) -> int:
+    from pipeline.warehouse.query import run_query
+
+    _, rows = run_query(
+        settings,
+        f"SELECT count(*) FROM articles WHERE source_id = '{source_id}'",  # noqa: S608 - constant
+    )
+    return int(rows[0][0])
+
+
+def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    from pipeline.publish.topics import topic_offsets
+    from pipeline.sample_site import SampleSite
+    from pipeline.stack.airflow import base_url, password_file
+    from pipeline.stack.airflow_api import AirflowAPI
+    from pipeline.stack.manager import Stack
+    from pipeline.table import format_table
+    from pipeline.warehouse.query import run_query
+
+    started = time.monotonic()
+    echo("== starting the local stack")
+    Stack(settings, progress=echo).up()
+
+    site = SampleSite(port=settings.sample_site_port)
+    try:
+        site.start()
+    except OSError as exc:
+        raise NewsflowError(
+            f"cannot serve the sample site on port {settings.sample_site_port} ({exc}): "
+            "free the port or set NEWSFLOW_SAMPLE_SITE_PORT"
+        ) from exc
+    try:
+        expected = len(site.article_urls())
+        sources_file = site.write_sources_yaml(settings.home_dir / "demo" / "sources.yaml")
+        echo(f"== sample news site at {site.base_url} ({expected} articles)")
+
+        api = AirflowAPI(settings)
+        api.wait_for_dag(DAG_ID)
+        api.unpause(DAG_ID)
+        run_id = api.trigger(DAG_ID, {"sources_file": str(sources_file)})
+        echo(f"== triggered {DAG_ID} run {run_id}; follow it at {base_url(settings)}/dags/{DAG_ID}")
+        state = api.wait_for_run(DAG_ID, run_id)
+        summaries = [r for r in api.task_results(DAG_ID, run_id, "ingest") if r]
+        if state != "success":
+            failed = [f"{t}[{i}]={s}" for t, i, s in api.task_states(DAG_ID, run_id)
+                      if s != "success"]
+            raise NewsflowError(f"DAG run {run_id} {state}: {', '.join(failed)}; see the task "
+                                f"logs in the Airflow UI ({base_url(settings)})")
+        echo(f"== DAG run {state}; waiting for the enricher to store every article")
+        deadline = time.monotonic() + 180
+        while (stored := _stored(settings, "sample")) < expected:
+            if time.monotonic() > deadline:
+                raise NewsflowError(
+                    f"only {stored} of {expected} articles reached the warehouse after 180s; "
+                    f"see {settings.home_dir / 'logs' / 'enricher.log'}"
+                )
+            time.sleep(1)
+    finally:
+        site.stop()
+
+    counts = topic_offsets(settings, [CLEANED_TOPIC, ENRICHED_TOPIC])
+    messages = {t: sum(e - b for _, b, e in parts) for t, parts in counts.items()}
+    totals = {k: sum(int(s.get(k, 0)) for s in summaries)
+              for k in ("discovered", "fetched", "new", "changed", "unchanged", "published")}
+    echo("")
+    echo(f"== newsflow demo finished in {time.monotonic() - started:.0f}s")
+    echo(f"  articles on the sample site:   {expected}")
+    echo(f"  fetched in this run:           {totals['fetched']} "
+         f"(new {totals['new']}, changed {totals['changed']}, unchanged {totals['unchanged']})")
+    echo(f"  published in this run:         {totals['published']}")
+    echo(f"  messages on {CLEANED_TOPIC}:  {messages[CLEANED_TOPIC]}")
+    echo(f"  enriched ({ENRICHED_TOPIC}): {messages[ENRICHED_TOPIC]}")
+    echo(f"  stored in the warehouse:       {stored}")
+    echo("")
+    echo(f"Airflow UI: {base_url(settings)}  (user admin, password in {password_file(settings)})")
+    for title, query in EXAMPLE_QUERIES:
+        echo("")
+        echo(f"-- {title}")
+        echo(f'$ newsflow sql "{query}"')
+        columns, rows = run_query(settings, query)
+        echo(format_table(columns, rows))
+    echo("")
+    echo(f"Read the topic:  newsflow tail {CLEANED_TOPIC} -n 3")
+    echo("Stop the stack:  newsflow stack down")

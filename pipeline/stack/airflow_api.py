@@ -1,0 +1,88 @@
+"""A small client for Airflow 3's REST API (/api/v2), logging in as the standalone admin."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError
+from pipeline.stack.airflow import admin_password, base_url, password_file
+
+
+class AirflowAPI:
+    def __init__(self, settings: Settings, username: str = "admin") -> None:
+        password = admin_password(settings)
+        if password is None:
+            raise NewsflowError(
+                f"no Airflow admin password in {password_file(settings)}: is Airflow up "
+                "(`newsflow stack status`)?"
+            )
+        self.base = base_url(settings)
+        resp = httpx.post(f"{self.base}/auth/token",
+                          json={"username": username, "password": password}, timeout=30)
+        if resp.status_code not in (200, 201):
+            raise NewsflowError(f"Airflow login failed: HTTP {resp.status_code} {resp.text[:200]}")
+        token = resp.json()["access_token"]
+        self.http = httpx.Client(base_url=f"{self.base}/api/v2", timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self.http.request(method, path, **kwargs)
+        if resp.status_code >= 400:
+            raise NewsflowError(f"Airflow API {method} {path}: HTTP {resp.status_code} "
+                                f"{resp.text[:300]}")
+        return resp.json() if resp.content else None
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> dict:
+        """Wait until the DAG processor has parsed dag_id; fail on an import error."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            errors = self._call("GET", "/importErrors")["import_errors"]
+            if errors:
+                first = errors[0]
+                raise NewsflowError(f"DAG import error in {first['filename']}: "
+                                    f"{first['stack_trace'].strip().splitlines()[-1]}")
+            resp = self.http.get(f"/dags/{dag_id}")
+            if resp.status_code == 200:
+                return resp.json()
+            time.sleep(2)
+        raise NewsflowError(f"Airflow has not parsed DAG {dag_id} after {timeout:.0f}s")
+
+    def unpause(self, dag_id: str) -> None:
+        self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+
+    def trigger(self, dag_id: str, conf: dict) -> str:
+        run = self._call("POST", f"/dags/{dag_id}/dagRuns",
+                         json={"logical_date": None, "conf": conf})
+        return run["dag_run_id"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 600) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+            if state in ("success", "failed"):
+                return state
+            time.sleep(2)
+        raise NewsflowError(f"DAG run {run_id} of {dag_id} not finished after {timeout:.0f}s")
+
+    def task_results(self, dag_id: str, run_id: str, task_id: str) -> list[Any]:
+        """The return values of every map index of a task in a run."""
+        instances = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                               params={"task_id": task_id})["task_instances"]
+        results = []
+        for ti in instances:
+            entry = self._call(
+                "GET",
+                f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value",
+                params={"map_index": ti["map_index"], "deserialize": True},
+            )
+            results.append(entry.get("value"))
+        return results
+
+    def task_states(self, dag_id: str, run_id: str) -> list[tuple[str, int, str]]:
+        instances = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+        return [(ti["task_id"], ti["map_index"], ti["state"])
+                for ti in instances["task_instances"]]

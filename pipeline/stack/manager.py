@@ -1,0 +1,182 @@
+"""`newsflow stack up|down|status|restart`: the local stack, one process group per component."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError, PrerequisiteError
+from pipeline.stack import airflow, kafka, postgres
+from pipeline.stack.process import is_running, port_in_use, spawn, stop_group, wait_until
+
+COMPONENTS = ("postgres", "kafka", "airflow", "enricher")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Running:
+    name: str
+    pid: int
+    port: int | None
+    log: str
+    started_at: str
+
+    @property
+    def alive(self) -> bool:
+        return is_running(self.pid)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as NEWSFLOW_* variables, so child processes see the same configuration."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"NEWSFLOW_{name.upper()}"] = str(value)
+    env["NEWSFLOW_HOME"] = str(settings.home_dir)
+    return env
+
+
+class Stack:
+    def __init__(self, settings: Settings, progress: Progress = print) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.home = settings.home_dir
+        self.state_file = self.home / "run" / "stack.json"
+        self.logs = self.home / "logs"
+
+    # -- state -------------------------------------------------------------------------
+    def _load(self) -> dict[str, Running]:
+        if not self.state_file.exists():
+            return {}
+        raw = json.loads(self.state_file.read_text())
+        return {name: Running(**entry) for name, entry in raw.items()}
+
+    def _save(self, state: dict[str, Running]) -> None:
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps({k: vars(v) for k, v in state.items()}, indent=2))
+
+    def status(self) -> list[tuple[str, Running | None]]:
+        state = self._load()
+        return [(name, state.get(name)) for name in COMPONENTS]
+
+    # -- start -------------------------------------------------------------------------
+    def _port(self, name: str) -> int | None:
+        s = self.settings
+        return {"postgres": s.pg_port, "kafka": s.kafka_port, "airflow": s.airflow_port}.get(name)
+
+    def _env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(settings_env(self.settings))
+        env.update(extra or {})
+        return env
+
+    def _start(self, name: str, state: dict[str, Running]) -> Running:
+        current = state.get(name)
+        if current is not None and current.alive:
+            self.progress(f"{name}: already running (pid {current.pid})")
+            return current
+        port = self._port(name)
+        if port is not None and port_in_use(port):
+            raise PrerequisiteError(
+                f"port {port} is in use by another process, so {name} cannot start: stop that "
+                f"process or choose another port (see `newsflow stack --help`)"
+            )
+        log = self.logs / f"{name}.log"
+        user = None
+        cwd = self.home
+        if name == "postgres":
+            user = postgres.prepare(self.settings)
+            cmd, env = postgres.command(self.settings), self._env()
+        elif name == "kafka":
+            kafka.prepare(self.settings)
+            cmd, env = kafka.command(self.settings), self._env()
+        elif name == "airflow":
+            cmd, env = airflow.command(), self._env(airflow.environment(self.settings))
+        else:
+            newsflow = str(Path(sys.executable).parent / "newsflow")
+            cmd, env = [newsflow, "consume"], self._env()
+        self.progress(f"{name}: starting (log {log})")
+        pid = spawn(cmd, log, env, cwd=cwd, user=user)
+        run = Running(name, pid, port, str(log), datetime.now(UTC).isoformat(timespec="seconds"))
+        state[name] = run
+        self._save(state)
+        return run
+
+    def _wait(self, run: Running, check: Callable[[], bool], timeout: float) -> None:
+        started = time.monotonic()
+        wait_until(check, run.name, timeout, Path(run.log), alive=lambda: run.alive)
+        self.progress(f"{run.name}: ready on port {run.port} ({time.monotonic() - started:.0f}s)")
+
+    def up(self, only: list[str] | None = None) -> None:
+        wanted = [c for c in COMPONENTS if only is None or c in only]
+        self.home.mkdir(parents=True, exist_ok=True)
+        state = self._load()
+        s = self.settings
+        # Kafka and PostgreSQL start side by side; Airflow needs the database, the enricher both.
+        runs = {}
+        for name in ("postgres", "kafka"):
+            if name in wanted:
+                runs[name] = self._start(name, state)
+        if runs.get("postgres"):
+            self._wait(runs["postgres"], lambda: postgres.ready(s), 60)
+        if "postgres" in wanted or "airflow" in wanted:
+            postgres.ensure_databases(s)
+        if runs.get("kafka"):
+            self._wait(runs["kafka"], lambda: kafka.ready(s), 90)
+        if "airflow" in wanted:
+            runs["airflow"] = self._start("airflow", state)
+        if "enricher" in wanted:
+            from pipeline.publish.topics import ensure_topics
+            from pipeline.warehouse.migrate import upgrade
+
+            upgrade(s)
+            ensure_topics(s)
+            self.progress("warehouse migrated, topics ready")
+            runs["enricher"] = self._start("enricher", state)
+        if runs.get("airflow"):
+            self._wait(runs["airflow"], lambda: airflow.ready(s), 240)
+        if runs.get("enricher"):
+            time.sleep(2)
+            if not runs["enricher"].alive:
+                raise NewsflowError(f"enricher exited at start; see {runs['enricher'].log}")
+            self.progress(f"enricher: running (pid {runs['enricher'].pid})")
+
+    # -- stop --------------------------------------------------------------------------
+    def down(self, only: list[str] | None = None) -> None:
+        state = self._load()
+        # Reverse order: consumers before the broker and the database they use.
+        for name in reversed(COMPONENTS):
+            if only is not None and name not in only:
+                continue
+            run = state.get(name)
+            if run is None:
+                continue
+            if run.alive or _group_alive(run.pid):
+                self.progress(f"{name}: stopping (pid {run.pid})")
+                # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
+                sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                stop_group(run.pid, sig, timeout=30)
+            state.pop(name)
+            self._save(state)
+        self.progress("stack stopped" if only is None else f"stopped: {', '.join(only)}")
+
+    def restart(self, only: list[str] | None = None) -> None:
+        self.down(only)
+        self.up(only)
+
+
+def _group_alive(pgid: int) -> bool:
+    from pipeline.stack.process import group_members
+
+    return bool(group_members(pgid))

@@ -1,0 +1,123 @@
+"""Starting, watching and stopping the local stack's processes.
+
+Each component runs in a process group of its own (start_new_session), so stopping it stops
+every child it forked: `airflow standalone`'s LocalExecutor workers outlive a SIGTERM sent to
+the parent alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.errors import NewsflowError
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def is_running(pid: int | None) -> bool:
+    """True when pid is alive and not a zombie (a zombie child of ours is reaped here)."""
+    if not pid:
+        return False
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Pids whose process group is pgid (children that re-parented to init included)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def spawn(
+    cmd: list[str],
+    log_path: Path,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    user: str | None = None,
+) -> int:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            user=user,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def stop_group(pgid: int, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+    """Signal the whole group, wait for it to go, then SIGKILL what is left."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        is_running(pgid)  # reaps the leader if it is our child
+        if not group_members(pgid):
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    time.sleep(0.2)
+    is_running(pgid)
+
+
+def wait_until(
+    check: Callable[[], bool],
+    what: str,
+    timeout: float,
+    log_path: Path | None = None,
+    alive: Callable[[], bool] | None = None,
+) -> None:
+    """Poll check() until it is true; fail with the log's tail when it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if alive is not None and not alive():
+            raise NewsflowError(f"{what} exited while starting{_log_hint(log_path)}")
+        time.sleep(0.5)
+    raise NewsflowError(f"{what} not ready after {timeout:.0f}s{_log_hint(log_path)}")
+
+
+def _log_hint(log_path: Path | None) -> str:
+    if log_path is None or not log_path.exists():
+        return ""
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
+    return f"; see {log_path}. Last lines:\n  " + "\n  ".join(tail)

@@ -229,11 +229,15 @@ def sql(ctx: click.Context, query: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--ensure", is_flag=True, help="create the pipeline's topics if they are missing")
 @click.pass_context
-def topics(ctx: click.Context) -> None:
+def topics(ctx: click.Context, ensure: bool) -> None:
     """List the topics with partitions and message counts."""
-    from pipeline.publish.topics import topic_offsets
+    from pipeline.publish.topics import ensure_topics, topic_offsets
 
+    if ensure:
+        for name in ensure_topics(_settings(ctx)):
+            click.echo(f"created {name}")
     rows = [(name, len(parts), sum(end - begin for _, begin, end in parts))
             for name, parts in topic_offsets(_settings(ctx)).items()]
     click.echo(format_table(("topic", "partitions", "messages"), rows))
@@ -249,6 +253,17 @@ def tail(ctx: click.Context, topic: str, count: int) -> None:
 
     for line in tail_topic(_settings(ctx), topic, count):
         click.echo(line)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
+              show_default=True)
+def schemas(out: Path) -> None:
+    """Regenerate the JSON Schema files of the topic records from the models."""
+    from pipeline.schemas import write_schemas
+
+    for path in write_schemas(out):
+        click.echo(f"wrote {path}")
 
 
 @main.group()

@@ -1,0 +1,91 @@
+"""Guard rails: schema drift, DAG integrity, the compose file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pipeline.records import CleanedArticle, Extractor, Paragraph, content_hash
+from pipeline.schemas import SCHEMA_FILES, render
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("filename", sorted(SCHEMA_FILES))
+def test_checked_in_schema_matches_the_model(filename):
+    model, name = SCHEMA_FILES[filename]
+    checked_in = (REPO / "schemas" / filename).read_text()
+    assert checked_in == render(model, name), "schemas drifted: run `newsflow schemas`"
+
+
+def test_a_record_validates_against_the_cleaned_schema():
+    from datetime import UTC, datetime
+
+    text = "First paragraph.\n\nSecond paragraph."
+    record = CleanedArticle(
+        article_id="a" * 64, url="https://x.test/a", canonical_url="https://x.test/a",
+        source_id="x", title="T", fetched_at=datetime.now(UTC), text=text,
+        paragraphs=[Paragraph(text="First paragraph."), Paragraph(text="Second paragraph.")],
+        word_count=4, content_hash=content_hash(text),
+        extractor=Extractor(name="t", version="1"),
+    )
+    schema = json.loads((REPO / "schemas" / "article.cleaned.v1.json").read_text())
+    jsonschema.validate(json.loads(record.model_dump_json()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**json.loads(record.model_dump_json()), "word_count": -1}, schema)
+
+
+def test_dag_file_is_thin_and_configured(tmp_path):
+    # A fresh interpreter, so modules imported by other tests don't hide a heavy import.
+    code = (
+        "import sys, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('d', {str(REPO / 'dags' / 'news_ingest.py')!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "heavy = sorted(n for n in sys.modules if n.startswith(('pipeline', 'spacy', 'kafka', 'bs4')))\n"
+        "d = m.news_ingest()\n"
+        "import json\n"
+        "print(json.dumps({'heavy': heavy, 'dag_id': d.dag_id, 'tags': sorted(d.tags),\n"
+        "  'tasks': sorted(d.task_ids), 'catchup': d.catchup, 'max_active_runs': d.max_active_runs,\n"
+        "  'retries': [t.retries for t in d.tasks], 'doc': bool(d.doc_md),\n"
+        "  'backoff': [t.retry_exponential_backoff for t in d.tasks]}))\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    assert info["heavy"] == [], "the DAG file imports pipeline code at top level"
+    assert info["dag_id"] == "news_ingest"
+    assert {"newsflow", "ingest"} <= set(info["tags"])
+    assert info["tasks"] == ["ingest", "list_sources"]
+    assert info["catchup"] is False and info["max_active_runs"] == 1
+    assert all(r >= 2 for r in info["retries"]) and all(info["backoff"])
+    assert info["doc"]
+
+
+def _compose() -> list[str]:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
+                                                 capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.fail("no compose implementation: run `make test-tools` (installs docker-compose)")
+
+
+def test_compose_file_is_valid_and_needs_a_password():
+    cmd = [*_compose(), "-f", str(REPO / "docker-compose.yml"), "config"]
+    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+    ok = subprocess.run(cmd + ["--services"], capture_output=True, text=True,
+                        env={**env, "POSTGRES_PASSWORD": "example"}, cwd=REPO)
+    assert ok.returncode == 0, ok.stderr
+    assert set(ok.stdout.split()) >= {"kafka", "postgres", "airflow", "enricher"}
+    missing = subprocess.run(cmd + ["-q"], capture_output=True, text=True, env=env, cwd=REPO)
+    assert missing.returncode != 0
+    assert "POSTGRES_PASSWORD" in missing.stderr

@@ -1,0 +1,1 @@
+"""Discovery and polite fetching: the only package that talks to news sites."""

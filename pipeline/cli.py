@@ -156,7 +156,7 @@ def enrich() -> None:
     """Read cleaned records (JSON lines) on stdin, write enriched records on stdout."""
     from pipeline.enrich import enrich_jsonl
 
-    sys.exit(enrich_jsonl(sys.stdin, sys.stdout))
+    sys.exit(enrich_jsonl(sys.stdin.buffer, sys.stdout))
 
 
 @main.command()

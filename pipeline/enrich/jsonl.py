@@ -1,0 +1,62 @@
+"""`newsflow enrich`: cleaned records as JSON lines in, enriched records as JSON lines out."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from pipeline.enrich.enricher import Enricher
+from pipeline.errors import PoisonRecord
+from pipeline.records import CleanedArticle, decode_cleaned
+
+
+def enrich_jsonl(
+    stdin: Iterable[str] | Iterable[bytes],
+    stdout: TextIO,
+    stderr: TextIO | None = None,
+    *,
+    enricher: Enricher | None = None,
+) -> int:
+    """Enrich the cleaned records of `stdin`, one per line, onto `stdout`; return the exit status.
+
+    Enriched records are written in input order, a batch at a time, flushed after each batch so
+    the command works at the end of a pipe. A line that is not a valid cleaned record, or that
+    the enricher rejects, is reported on `stderr` as "line N: reason" and skipped; blank lines
+    are ignored. The status is 0 when every record was enriched and 1 when any line was skipped.
+    Pass a binary stream (sys.stdin.buffer) so invalid UTF-8 is reported for its line instead of
+    stopping the run.
+    """
+    stderr = stderr or sys.stderr
+    enricher = enricher or Enricher()
+    failed = False
+    batch: list[tuple[int, CleanedArticle]] = []
+
+    def report(number: int, error: PoisonRecord) -> None:
+        nonlocal failed
+        failed = True
+        print(f"line {number}: {error}", file=stderr)
+
+    def flush() -> None:
+        results = enricher.enrich_each([record for _, record in batch])
+        for (number, _), result in zip(batch, results, strict=True):
+            if isinstance(result, PoisonRecord):
+                report(number, result)
+            else:
+                stdout.write(result.article.model_dump_json() + "\n")
+        stdout.flush()
+        batch.clear()
+
+    for number, line in enumerate(stdin, start=1):
+        raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
+        if not raw.strip():
+            continue
+        try:
+            batch.append((number, decode_cleaned(raw)))
+        except PoisonRecord as exc:
+            report(number, exc)
+        if len(batch) >= enricher.batch_size:
+            flush()
+    if batch:
+        flush()
+    return 1 if failed else 0

@@ -1,0 +1,108 @@
+"""The clean stage: one fetched page in, one `CleanedArticle` out. Pure: no I/O, no globals.
+
+    article = clean(page_bytes, url, source_id="meridian", fetched_at=fetched_at,
+                    content_type=response.headers.get("content-type"))
+
+A page that can never yield an article (not HTML, no story text on it) raises `PoisonRecord`
+with stage "clean"; anything else becomes a record, with missing metadata left empty.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+from bs4.exceptions import ParserRejectedMarkup
+
+from pipeline.clean.body import extract_body
+from pipeline.clean.decode import decode_html, looks_binary
+from pipeline.clean.metadata import Metadata, extract_metadata
+from pipeline.clean.prune import prune
+from pipeline.errors import PoisonRecord
+from pipeline.records import (
+    CleanedArticle,
+    Extractor,
+    Paragraph,
+    article_id_for,
+    content_hash,
+)
+
+__all__ = ["EXTRACTOR", "clean", "extract_body", "extract_metadata"]
+
+# Bump when a change to extraction changes the text of already-seen pages.
+EXTRACTOR = Extractor(name="newsflow-bs4", version="1.0.0")
+
+_SLUG_WORD = re.compile(r"[^\W_]+")
+_FILE_SUFFIX = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.I)
+
+
+def clean(
+    html: bytes | str,
+    url: str,
+    *,
+    source_id: str,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    canonical_url: str | None = None,
+) -> CleanedArticle:
+    """Extract the article on one page. `canonical_url`, when given, overrides the page's own."""
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    page = decode_html(html, content_type)
+    if not page.strip():
+        raise PoisonRecord(f"empty page: {url}", stage="clean")
+    if looks_binary(page):
+        raise PoisonRecord(f"not an HTML page (binary data): {url}", stage="clean")
+    try:
+        soup = BeautifulSoup(page, "lxml")
+    except ParserRejectedMarkup as exc:
+        raise PoisonRecord(f"unparseable HTML in {url}: {exc}", stage="clean") from exc
+    meta = extract_metadata(soup, url, fetched_at)
+    prune(soup)
+    paragraphs = extract_body(soup.body or soup)
+    # Captions stay in `paragraphs` for consumers that want them, but are not the story's text.
+    text = "\n\n".join(p.text for p in paragraphs if p.kind != "caption")
+    if not text:
+        raise PoisonRecord(f"no article body found in {url}", stage="clean")
+    canonical = canonical_url or meta.canonical_url or url
+    return CleanedArticle(
+        article_id=article_id_for(canonical),
+        url=url,
+        canonical_url=canonical,
+        source_id=source_id,
+        title=_title(meta, paragraphs, url),
+        description=meta.description,
+        authors=meta.authors,
+        published_at=meta.published_at,
+        updated_at=meta.updated_at,
+        fetched_at=fetched_at,
+        language=meta.language,
+        section=meta.section,
+        tags=meta.tags,
+        text=text,
+        paragraphs=paragraphs,
+        word_count=len(text.split()),
+        content_hash=content_hash(text),
+        top_image=meta.top_image,
+        extractor=EXTRACTOR,
+    )
+
+
+def _title(meta: Metadata, paragraphs: list[Paragraph], url: str) -> str:
+    """The declared title, else the first heading, else words from the URL's slug."""
+    if meta.title:
+        return meta.title
+    if heading := next((p.text for p in paragraphs if p.kind == "heading"), None):
+        return heading
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    words = _SLUG_WORD.findall(_FILE_SUFFIX.sub("", segments[-1])) if segments else []
+    # Trailing numbers in a slug are story ids, not words of the headline.
+    while words and words[-1].isdigit():
+        words.pop()
+    if not words:
+        return parts.hostname or url
+    slug = " ".join(words)
+    return slug[0].upper() + slug[1:]

@@ -1,0 +1,77 @@
+"""Author names out of bylines and metadata: "By Jane Doe and John Roe, Staff Writers"."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+_BY = re.compile(r"^\s*(?:written\s+)?by[\s:]+", re.I)
+_CLAUSE_SEPARATORS = re.compile(r"\s*(?:,|;|\||\s[-–—]\s)\s*")
+_LIST_SEPARATORS = re.compile(r"\s*(?:\band\b|&|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.I)
+# Words that make a byline part a role, an outlet or a date rather than a person's name.
+_NOT_A_NAME = re.compile(
+    r"\b(?:writer|reporter|correspondent|editor|staff|contributor|columnist|photographer|"
+    r"producer|analyst|critic|author|journalist|team|desk|newsroom|bureau|press|reuters|afp|"
+    r"bloomberg|news|media|times|post|herald|tribune|daily|magazine|updated|published|posted|"
+    r"follow|twitter|email|contact|for|from|copyright)\b|@|\d|https?:|www\.",
+    re.I,
+)
+_INITIALISM = re.compile(r"^(?:[A-Z]{1,5}|Ph\.?D|M\.?D|Jr|Sr)\.?$")
+_LOWER_PARTICLES = frozenset("de da del della der di du la le van von bin al el ten ter y".split())
+MAX_NAME_WORDS = 5
+MAX_NAME_CHARS = 60
+
+
+def split_byline(text: str) -> list[str]:
+    """The people a byline names, without "By", roles or outlets."""
+    text = _BY.sub("", " ".join(html.unescape(text).split()))
+    names = []
+    for position, clause in enumerate(_CLAUSE_SEPARATORS.split(text)):
+        for part in _LIST_SEPARATORS.split(clause):
+            name = clean_name(part)
+            # After a comma or a bar, a single word is a place or an outlet ("Jane Doe, Paris").
+            if name and (position == 0 or " " in name):
+                names.append(name)
+    return names
+
+
+def clean_name(value: str) -> str | None:
+    """A person's name as a byline part or metadata value gives it, or None if it is not one."""
+    name = _BY.sub("", " ".join(html.unescape(value).split())).strip(" .,:;-–—|")
+    if not name or len(name) > MAX_NAME_CHARS or _NOT_A_NAME.search(name):
+        return None
+    if _INITIALISM.match(name):  # "AP", "PTI", "RDN": an agency or a credential
+        return None
+    words = name.split()
+    initials = [w[0] for w in words if w[0].isupper() or w[0].islower()]
+    # All-lower-case words are a phrase ("posted in news"); scripts without case are exempt.
+    if len(words) > MAX_NAME_WORDS or (initials and not any(c.isupper() for c in initials)):
+        return None
+    if name.isupper():
+        # "JANE DOE" from a styled byline; keep "de", "van" particles lower-case.
+        name = " ".join(
+            w.lower() if w.lower() in _LOWER_PARTICLES else w.capitalize() for w in words
+        )
+    return name
+
+
+def unique_names(names: Iterable[str], not_authors: Iterable[str] = ()) -> list[str]:
+    """Names in first-seen order, once each, without the site or publisher posing as author.
+
+    Names are compared without case, spaces or dots, so "Business Insider" matches the site
+    name "businessinsider" taken from the host name.
+    """
+    excluded = {_squash(n) for n in not_authors if n}
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        key = _squash(name)
+        if key not in seen and key not in excluded:
+            seen.add(key)
+            result.append(name)
+    return result
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[\s.]+", "", name).casefold()

@@ -1,0 +1,243 @@
+"""Article metadata from what pages declare (JSON-LD, OpenGraph, meta tags) and what they show.
+
+Declared values win over visible ones: a byline or `<time>` in the markup is only consulted
+when no machine-readable value exists. Runs before pruning, which removes headers and bylines.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+
+from pipeline.clean.authors import split_byline, unique_names
+from pipeline.clean.dates import parse_date, plausible
+from pipeline.clean.jsonld import LinkedData
+from pipeline.clean.visible import VisibleMetadata
+from pipeline.records import normalize_text
+
+_PUBLISHED_KEYS = (
+    "article:published_time", "og:published_time", "article:published", "datepublished",
+    "pubdate", "publishdate", "publish-date", "publish_date", "date", "dc.date.issued",
+    "dc.date", "dcterms.created", "sailthru.date", "parsely-pub-date",
+)  # fmt: skip
+_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified")
+_DESCRIPTION_KEYS = ("og:description", "description", "twitter:description")
+_AUTHOR_KEYS = (
+    "article:author", "author", "byl", "parsely-author", "sailthru.author", "dc.creator",
+)  # fmt: skip
+_LANGUAGE_KEYS = ("og:locale", "content-language", "language", "dc.language")
+_SECTION_KEYS = ("article:section", "section", "parsely-section", "category")
+_TAG_KEYS = ("article:tag", "news_keywords", "keywords", "parsely-tags")
+_LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_]|$)", re.I)
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»-]\s+")
+_SITE_SUFFIX_WORDS = 4
+_MAX_TAGS = 100
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    top_image: str | None = None
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """Meta contents by lower-cased property/name/itemprop/http-equiv, in document order."""
+    tags: dict[str, list[str]] = {}
+    for meta in soup.find_all("meta"):
+        content = meta.get("content")
+        if not isinstance(content, str) or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if isinstance(key, str):
+                tags.setdefault(key.strip().lower(), []).append(content.strip())
+    return tags
+
+
+def _first(meta: dict[str, list[str]], keys: Iterable[str]) -> str | None:
+    return next((meta[k][0] for k in keys if k in meta), None)
+
+
+def _firsts(meta: dict[str, list[str]], keys: Iterable[str]) -> list[str]:
+    return [meta[k][0] for k in keys if k in meta]
+
+
+def _text(value: str | None) -> str | None:
+    return normalize_text(html.unescape(value)) or None if value else None
+
+
+def _same_site(candidate: str, page_url: str) -> bool:
+    a, b = urlsplit(candidate), urlsplit(page_url)
+    if a.scheme not in ("http", "https") or not a.hostname or not b.hostname:
+        return False
+    host_a, host_b = a.hostname.removeprefix("www."), b.hostname.removeprefix("www.")
+    return host_a == host_b or host_a.endswith("." + host_b) or host_b.endswith("." + host_a)
+
+
+def _absolute(value: str | None, page_url: str) -> str | None:
+    if not value:
+        return None
+    resolved = urljoin(page_url, value.strip())
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+
+
+def canonical_url(soup: BeautifulSoup, meta: dict[str, list[str]], page_url: str) -> str | None:
+    """`<link rel=canonical>` or og:url, if it stays on the page's site."""
+    link = soup.find("link", rel=lambda rel: rel and "canonical" in rel, href=True)
+    for candidate in (link.get("href") if link else None, _first(meta, ["og:url"])):
+        if isinstance(candidate, str) and (url := _absolute(candidate, page_url)):
+            if _same_site(url, page_url):
+                return url
+    return None
+
+
+def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True) -> str:
+    """The title without the site's name after (or before) a separator.
+
+    With `guess`, a short last part counts as the site's name even when the page never
+    declares its name ("Headline - Springfield Times").
+    """
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    last = separators[-1]
+    head, tail = title[: last.start()].strip(), title[last.end() :].strip()
+    names = {n.casefold() for n in site_names if n}
+    if tail.casefold() in names:
+        return head
+    if guess and len(tail.split()) <= min(_SITE_SUFFIX_WORDS, len(head.split())):
+        return head
+    first = separators[0]
+    if title[: first.start()].strip().casefold() in names:
+        return title[first.end() :].strip()
+    return title
+
+
+def _site_names(ld: LinkedData, meta: dict[str, list[str]], url: str) -> list[str]:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    declared = [_first(meta, ["og:site_name", "application-name"]), ld.publisher_name()]
+    return [name for name in (*declared, host, host.split(".")[0]) if name]
+
+
+def _title(
+    ld: LinkedData, meta: dict[str, list[str]], soup: BeautifulSoup, site_names: list[str]
+) -> str | None:
+    declared = ld.text("headline") if ld.is_article else None
+    og = _first(meta, ["og:title", "twitter:title"])
+    h1 = soup.body.find("h1") if soup.body else None
+    title_tag = soup.find("title")
+    for candidate in (
+        _text(declared),
+        _text(strip_site_name(og, site_names, guess=False)) if og else None,
+        _text(h1.get_text(" ")) if h1 else None,
+        _text(strip_site_name(title_tag.get_text(" "), site_names)) if title_tag else None,
+    ):
+        if candidate:
+            return candidate
+    return None
+
+
+def _ld_authors(ld: LinkedData) -> list[str]:
+    values = ld.get("author") or ld.get("creator")
+    names: list[str] = []
+    for value in map(ld.resolve, values if isinstance(values, list) else [values]):
+        if isinstance(value, dict):
+            # An Organization (or NewsMediaOrganization...) as author is the publisher.
+            types = value.get("@type")
+            types = [types] if isinstance(types, str) else types
+            if isinstance(types, list) and types and "Person" not in types:
+                continue
+            value = value.get("name")
+        if isinstance(value, str):
+            names.extend(split_byline(value))
+    return names
+
+
+def _authors(
+    ld: LinkedData, meta: dict[str, list[str]], visible: VisibleMetadata, site_names: list[str]
+) -> list[str]:
+    names = _ld_authors(ld)
+    if not names:
+        for key in _AUTHOR_KEYS:
+            names.extend(n for value in meta.get(key, []) for n in split_byline(value))
+    if not names:
+        names = visible.authors()
+    return unique_names(names, not_authors=site_names)
+
+
+def _date(
+    declared: list[str | None], visible: VisibleMetadata, prop: str, fetched_at: datetime
+) -> datetime | None:
+    """The first plausible declared date, else the first plausible date shown on the page."""
+    for candidate in declared:
+        if value := plausible(parse_date(candidate), fetched_at):
+            return value
+    for candidate in visible.dates(prop, published=prop == "datePublished"):
+        if value := plausible(parse_date(candidate), fetched_at):
+            return value
+    return None
+
+
+def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: LinkedData) -> str | None:
+    html_lang = soup.html.get("lang") if soup.html else None
+    candidates = [html_lang, *_firsts(meta, _LANGUAGE_KEYS), ld.text("inLanguage")]
+    for value in candidates:
+        if isinstance(value, str) and (match := _LANGUAGE.match(value.strip())):
+            return match.group(1).lower()
+    return None
+
+
+def _tags(ld: LinkedData, meta: dict[str, list[str]]) -> list[str]:
+    values = ld.strings("keywords") or [v for key in _TAG_KEYS for v in meta.get(key, [])]
+    tags = (_text(t) for value in values for t in value.split(","))
+    # "@post-id:123"-style values are the CMS's bookkeeping, not topics.
+    return unique_names(t for t in tags if t and not t.startswith("@"))[:_MAX_TAGS]
+
+
+def extract_metadata(soup: BeautifulSoup, url: str, fetched_at: datetime) -> Metadata:
+    meta = _meta_tags(soup)
+    ld = LinkedData(soup)
+    site_names = _site_names(ld, meta, url)
+    visible = VisibleMetadata(soup)
+    published = _date(
+        [ld.text("datePublished"), ld.text("dateCreated"), *_firsts(meta, _PUBLISHED_KEYS)],
+        visible,
+        "datePublished",
+        fetched_at,
+    )
+    updated = _date(
+        [ld.text("dateModified"), *_firsts(meta, _UPDATED_KEYS)],
+        visible,
+        "dateModified",
+        fetched_at,
+    )
+    section = ld.strings("articleSection")
+    return Metadata(
+        title=_title(ld, meta, soup, site_names),
+        description=_text(ld.text("description") or _first(meta, _DESCRIPTION_KEYS)),
+        authors=_authors(ld, meta, visible, site_names),
+        published_at=published,
+        # An "update" at or before publication is the CMS echoing the publication date.
+        updated_at=updated if updated and (not published or updated > published) else None,
+        canonical_url=canonical_url(soup, meta, url),
+        language=_language(soup, meta, ld),
+        section=_text(section[0] if section else _first(meta, _SECTION_KEYS)),
+        tags=_tags(ld, meta),
+        top_image=_absolute(
+            ld.url("image") or _first(meta, ["og:image", "og:image:url", "twitter:image"]), url
+        ),
+    )

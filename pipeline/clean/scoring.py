@@ -1,0 +1,104 @@
+"""Extraction quality on a labelled dataset, scored the way datasets/README.md defines it.
+
+Each text becomes the multiset of its 4-token shingles (`\\w+` tokens, Unicode, case kept).
+Precision is averaged over pages with a non-empty prediction, recall over pages with a non-empty
+truth, and F1 is taken from those two averages, so an extractor cannot buy precision by
+returning nothing: the empty predictions are counted and cost recall.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.clean import clean
+from pipeline.errors import PoisonRecord
+
+SHINGLE_SIZE = 4
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < size:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+@dataclass(frozen=True)
+class PageScore:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float | None:
+        """None when nothing was predicted: such a page is left out of the precision average."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """None when the truth is empty: such a page is left out of the recall average."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+def score_page(truth: str, prediction: str) -> PageScore:
+    true, pred = shingles(truth), shingles(prediction)
+    tp = sum((true & pred).values())
+    return PageScore(tp=tp, fp=pred.total() - tp, fn=true.total() - tp)
+
+
+def summarize(scores: list[PageScore]) -> dict[str, float | int]:
+    precisions = [s.precision for s in scores if s.precision is not None]
+    recalls = [s.recall for s in scores if s.recall is not None]
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "pages": len(scores),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "empty_predictions": sum(1 for s in scores if s.tp + s.fp == 0),
+    }
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    url: str
+    html: bytes
+    truth: str
+
+
+def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
+    """Pages of a dataset laid out like `article-extraction-dev`: html/<id>.html.gz + truth."""
+    root = Path(dataset_dir)
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    for page_id, entry in sorted(truth.items()):
+        html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
+        yield Page(page_id, entry.get("url", ""), html, entry.get("articleBody") or "")
+
+
+def predict_text(page: Page) -> str:
+    """The cleaner's body text for one page; a page it rejects predicts nothing."""
+    try:
+        article = clean(page.html, page.url, source_id="dataset", fetched_at=datetime.now(UTC))
+    except PoisonRecord:
+        return ""
+    return article.text
+
+
+def evaluate(
+    dataset_dir: str | Path, predict: Callable[[Page], str] = predict_text
+) -> dict[str, float | int]:
+    """Score `predict` (the cleaner by default) on every page of the dataset."""
+    return summarize([score_page(p.truth, predict(p)) for p in load_dataset(dataset_dir)])

@@ -121,8 +121,11 @@ def demo(ctx: click.Context) -> None:
 @main.command()
 @click.argument("file_or_url")
 @click.option("--url", help="the page's address, when reading a file")
+@click.option("--allow-private-network", is_flag=True,
+              help="allow fetching from loopback or private addresses")
 @click.pass_context
-def extract(ctx: click.Context, file_or_url: str, url: str | None) -> None:
+def extract(ctx: click.Context, file_or_url: str, url: str | None,
+            allow_private_network: bool) -> None:
     """Print the cleaned record of one page as JSON (no Kafka)."""
     from datetime import UTC, datetime
 
@@ -133,7 +136,7 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None) -> None:
     if file_or_url.startswith(("http://", "https://")):
         from pipeline.fetch.http import HttpClient
 
-        with HttpClient(settings) as client:
+        with HttpClient(settings, allow_private_network=allow_private_network) as client:
             page = client.get(file_or_url)
         body, url, content_type = page.body, url or page.final_url, page.content_type
     else:

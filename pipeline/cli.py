@@ -35,7 +35,8 @@ def main(ctx: click.Context, debug: bool) -> None:
         level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("kafka", "httpx", "httpcore", "alembic.runtime.migration"):
+    for noisy in ("kafka", "httpx", "httpcore", "alembic.runtime.migration",
+                  "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = {"debug": debug, "settings": Settings()}
 

@@ -1,0 +1,1 @@
+"""The warehouse: PostgreSQL schema (models, Alembic migrations) and its reads and writes."""

@@ -1,0 +1,34 @@
+"""Kafka clients of the consume stage, with one error for an unreachable broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+
+from pipeline.config import Settings
+from pipeline.errors import TransientError
+from pipeline.publish.producer import make_producer
+
+
+def _unreachable(settings: Settings, exc: KafkaError) -> TransientError:
+    return TransientError(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
+                          "is it running (`newsflow stack up kafka`)?")
+
+
+def connect_consumer(settings: Settings, client_id: str, **config: Any) -> KafkaConsumer:
+    """A consumer that never commits on its own: callers commit what they finished."""
+    try:
+        return KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                             client_id=client_id, enable_auto_commit=False, **config)
+    except KafkaError as exc:
+        raise _unreachable(settings, exc) from exc
+
+
+def connect_producer(settings: Settings, client_id: str) -> KafkaProducer:
+    """The project's producer settings (acks=all, idempotence on, compression)."""
+    try:
+        return make_producer(settings, client_id=client_id)
+    except KafkaError as exc:
+        raise _unreachable(settings, exc) from exc

@@ -1,0 +1,68 @@
+"""Where reading resumes after a rebalance: at the offsets stored with the warehouse rows."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from sqlalchemy import Engine
+
+from pipeline.warehouse.db import load_offsets
+
+log = logging.getLogger(__name__)
+
+
+class WarehousePositions(ConsumerRebalanceListener):
+    """Seeks each newly assigned partition to the next offset stored in `consumer_offsets`.
+
+    kafka-python 3 calls listeners on its I/O thread, the one that also sends heartbeats, so a
+    database round trip there (or a database outage) would stall the whole group. The listener
+    therefore only pauses new partitions; the poll loop calls `position_pending`, which reads
+    the stored offsets, seeks and resumes. A paused partition yields no records, so nothing is
+    read from the position Kafka picked in between. A partition with no stored offset keeps
+    that position (the group's Kafka commit, else the earliest record).
+    """
+
+    def __init__(self, consumer: KafkaConsumer, engine: Engine, group: str, topic: str) -> None:
+        self._consumer = consumer
+        self._engine = engine
+        self._group = group
+        self._topic = topic
+        self._pending: set[TopicPartition] = set()
+        self._lock = threading.Lock()  # the listener runs on kafka's thread, the loop on ours
+
+    def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        with self._lock:
+            self._pending.difference_update(revoked)
+
+    def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        if assigned:
+            self._consumer.pause(*assigned)
+            with self._lock:
+                self._pending.update(assigned)
+
+    def is_pending(self, tp: TopicPartition) -> bool:
+        with self._lock:
+            return tp in self._pending
+
+    def position_pending(self) -> None:
+        """Seek and resume the partitions assigned since the last call (raises on a database
+        error, leaving them paused for the next try)."""
+        with self._lock:
+            pending = set(self._pending)
+        if not pending:
+            return
+        stored = load_offsets(self._engine, self._group, self._topic)
+        owned = self._consumer.assignment()
+        ready = sorted(tp for tp in pending if tp in owned)
+        for tp in ready:
+            if tp.partition in stored:
+                self._consumer.seek(tp, stored[tp.partition])
+        self._consumer.resume(*ready)
+        with self._lock:
+            self._pending.difference_update(pending)
+        log.info("assigned %s; resuming at stored offsets %s",
+                 [tp.partition for tp in ready],
+                 {tp.partition: stored[tp.partition] for tp in ready if tp.partition in stored})

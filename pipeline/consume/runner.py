@@ -1,0 +1,177 @@
+"""The enricher service (`newsflow consume`): a poll loop around `BatchHandler`.
+
+Reading resumes at the offsets stored in the warehouse (`WarehousePositions`), not at Kafka's
+commits; those are still written after each batch, for lag tools. Infrastructure failures
+(database or broker down) are retried with backoff from the batch's first offsets, forever;
+anything else is a bug and stops the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from pipeline.config import CLEANED_TOPIC, Settings
+from pipeline.consume.backoff import Backoff
+from pipeline.consume.batch import BatchHandler, Enricher
+from pipeline.consume.clients import connect_consumer, connect_producer
+from pipeline.consume.offsets import BatchOffsets, in_order
+from pipeline.consume.positions import WarehousePositions
+from pipeline.errors import TransientError
+from pipeline.warehouse.db import make_engine
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+POLL_TIMEOUT_MS = 1000  # also how long a stop request may wait
+
+
+
+@dataclass
+class ConsumeStats:
+    consumed: int = 0
+    stored: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    retries: int = 0
+
+
+def is_transient(exc: Exception) -> bool:
+    """Worth retrying: the database or the broker is unreachable or restarting."""
+    if isinstance(exc, OperationalError | InterfaceError | TransientError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated
+    return isinstance(exc, KafkaError) and exc.retriable
+
+
+def _default_enricher() -> Enricher:
+    from pipeline.enrich import Enricher as SpacyEnricher  # loads spaCy: only when needed
+
+    return SpacyEnricher()
+
+
+def run_consumer(
+    settings: Settings,
+    *,
+    group: str | None = None,
+    max_records: int | None = None,
+    idle_exit: float | None = None,
+    enricher: Enricher | None = None,
+    stop_event: threading.Event | None = None,
+    install_signal_handlers: bool = False,
+) -> ConsumeStats:
+    """Consume the cleaned topic until stopped, `max_records` records were handled, or no
+    record came for `idle_exit` seconds.
+
+    `group` names both the Kafka consumer group and the offsets' owner in the warehouse.
+    Stopping (`stop_event`, or SIGTERM/SIGINT with `install_signal_handlers`, for the CLI)
+    lets the current batch finish.
+    """
+    group = group or settings.consumer_group
+    stop = stop_event or threading.Event()
+    enricher = enricher or _default_enricher()
+    client_id = f"newsflow-consume-{group}"
+    with ExitStack() as cleanup:  # unwinds in reverse: signals, producer, consumer, engine
+        engine = make_engine(settings)
+        cleanup.callback(engine.dispose)
+        consumer = connect_consumer(settings, client_id, group_id=group,
+                                    auto_offset_reset="earliest", max_poll_records=BATCH_SIZE)
+        cleanup.callback(consumer.close, autocommit=False)
+        producer = connect_producer(settings, client_id)
+        cleanup.callback(producer.close, timeout=10)
+        positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
+        consumer.subscribe([CLEANED_TOPIC], listener=positions)
+        handler = BatchHandler(engine=engine, producer=producer, enricher=enricher, group=group)
+        if install_signal_handlers:
+            cleanup.callback(_stop_on_signals(stop))
+        log.info("consuming %s as group %s", CLEANED_TOPIC, group)
+        return _loop(consumer, positions, handler, stop, max_records, idle_exit)
+
+
+def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: BatchHandler,
+          stop: threading.Event, max_records: int | None,
+          idle_exit: float | None) -> ConsumeStats:
+    stats = ConsumeStats()
+    backoff = Backoff()
+    idle_since = time.monotonic()
+    while not stop.is_set() and (max_records is None or stats.consumed < max_records):
+        records: list[ConsumerRecord] = []
+        try:
+            positions.position_pending()
+            wanted = BATCH_SIZE if max_records is None else min(BATCH_SIZE,
+                                                               max_records - stats.consumed)
+            records = in_order(consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=wanted))
+            if not records:
+                if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                    log.info("no records for %.0fs: stopping", idle_exit)
+                    break
+                continue
+            offsets = BatchOffsets.of(records)
+            outcome = handler.handle(records, offsets)
+        except (DBAPIError, KafkaError, TransientError) as exc:
+            if not is_transient(exc):
+                raise
+            stats.retries += 1
+            delay = backoff.next_delay()
+            # A DBAPIError's own text repeats the SQL statement; the driver's message is enough.
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+            log.warning("%s: %s; retrying%s in %.1fs", type(exc).__name__,
+                        str(reason).strip(), " the batch" if records else "", delay)
+            _rewind(consumer, positions, records)
+            stop.wait(delay)
+            continue
+        _commit_to_kafka(consumer, offsets)
+        backoff.reset()
+        idle_since = time.monotonic()
+        stats.consumed += len(records)
+        stats.stored += outcome.stored
+        stats.dead_lettered += outcome.dead_lettered
+        stats.batches += 1
+        log.info("batch %d: %d records, %d stored, %d dead-lettered, lag %s", stats.batches,
+                 len(records), outcome.stored, outcome.dead_lettered,
+                 offsets.lag(consumer.highwater))
+    if stop.is_set():
+        log.info("stop requested: exiting after %d batches", stats.batches)
+    return stats
+
+
+def _rewind(consumer: KafkaConsumer, positions: WarehousePositions,
+            records: list[ConsumerRecord]) -> None:
+    """Seek back to the failed batch's first offsets, so the retry skips nothing. Partitions
+    lost meanwhile are their new owner's; newly assigned ones get the warehouse's offsets."""
+    owned = consumer.assignment()
+    for tp, offset in BatchOffsets.of(records).first.items():
+        if tp in owned and not positions.is_pending(tp):
+            consumer.seek(tp, offset)
+
+
+def _commit_to_kafka(consumer: KafkaConsumer, offsets: BatchOffsets) -> None:
+    try:
+        consumer.commit(offsets.to_commit())
+    except KafkaError as exc:
+        # Only lag tools read these; reading resumes from the offsets in the warehouse.
+        log.warning("could not commit offsets to Kafka (%s); the warehouse has them", exc)
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM/SIGINT ask the loop to stop after the current batch; returns an undo."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -1,0 +1,279 @@
+"""Warehouse reads and writes: bound parameters, INSERT ... ON CONFLICT, one transaction a call.
+
+`store_batch` is what makes the consumer effectively-once: the rows of a batch and the offsets
+past it commit together, and storing the same batch again changes no row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, delete, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DataError
+
+from pipeline.config import Settings
+from pipeline.records import EnrichedArticle
+from pipeline.warehouse.models import (
+    Article,
+    ArticleVersion,
+    ConsumerOffset,
+    Entity,
+    FetchLog,
+    Mention,
+    Source,
+)
+from pipeline.warehouse.rows import (
+    ARTICLE_FIELDS,
+    StoreItem,
+    article_row,
+    latest_per_article,
+    mention_drafts,
+    version_row,
+)
+
+log = logging.getLogger(__name__)
+
+# Well below PostgreSQL's 65535 bind parameters per statement, whatever the row width.
+CHUNK = 2000
+FETCH_COLUMNS = ("source_id", "url", "status", "bytes", "duration_ms", "outcome", "error",
+                 "fetched_at")
+
+T = TypeVar("T")
+
+
+def make_engine(settings: Settings) -> Engine:
+    return create_engine(
+        settings.database_url(),
+        pool_pre_ping=True,  # a restarted server must not surface as a failed batch
+        connect_args={"connect_timeout": 10, "application_name": "newsflow"},
+    )
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    articles: int  # article rows inserted or changed
+    stale: int  # items older than the stored version: kept in article_versions only
+    versions: int  # new article_versions rows
+    entities: int  # new entities
+    mentions: int  # mention rows written
+
+
+def store_batch(engine: Engine, group: str, items: Sequence[StoreItem],
+                offsets: Mapping[tuple[str, int], int]) -> StoreResult:
+    """Store enriched articles and the consumer offsets past them, in one transaction.
+
+    `offsets` maps (topic, partition) to the next offset to read. Articles are upserted only
+    when the incoming version is at least the stored one; mentions of those articles are
+    replaced; every version is kept in article_versions.
+    """
+    with engine.begin() as conn:
+        result = _write(conn, items)
+        _save_offsets(conn, group, offsets)
+        return result
+
+
+def find_unstorable(engine: Engine, items: Sequence[StoreItem]) -> dict[int, str]:
+    """Items PostgreSQL refuses as data (NUL characters, out-of-range numbers): index → error.
+
+    Each item is tried alone in a savepoint and everything is rolled back, so the caller can
+    dead-letter the culprits and store the rest instead of failing the batch forever.
+    """
+    refused: dict[int, str] = {}
+    with engine.connect() as conn:
+        for index, item in enumerate(items):
+            try:
+                with conn.begin_nested():
+                    _write(conn, [item])
+            except DataError as exc:
+                refused[index] = str(exc.orig).strip()
+        conn.rollback()
+    return refused
+
+
+def _write(conn: Connection, items: Sequence[StoreItem]) -> StoreResult:
+    latest = latest_per_article(items)
+    stored = _stored_versions(conn, [article.article_id for article, _ in latest])
+    current = [(a, forms) for a, forms in latest if a.version >= stored.get(a.article_id, 0)]
+    changed = _upsert_articles(conn, [article for article, _ in current])
+    versions = _insert_versions(conn, items)
+    entities, mentions = _replace_mentions(conn, current)
+    return StoreResult(changed, len(latest) - len(current), versions, entities, mentions)
+
+
+def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]:
+    # FOR UPDATE in article_id order: two writers of one article (a rebalance overlap) queue
+    # up instead of deciding on the same stale version, and never deadlock.
+    if not article_ids:
+        return {}
+    query = (select(Article.article_id, Article.version)
+             .where(Article.article_id.in_(article_ids))
+             .order_by(Article.article_id).with_for_update())
+    return {article_id: version for article_id, version in conn.execute(query)}
+
+
+def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
+    if not articles:
+        return 0
+    stmt = pg_insert(Article)
+    new = stmt.excluded
+    table = Article.__table__.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Article.article_id],
+        set_={**{name: new[name] for name in ARTICLE_FIELDS if name != "article_id"},
+              "enriched_at": func.now()},
+        # Same version and same content is a replay: leave the row (and enriched_at) alone.
+        where=or_(
+            Article.version < new.version,
+            (Article.version == new.version)
+            & tuple_(*(table[n] for n in ARTICLE_FIELDS)).is_distinct_from(
+                tuple_(*(new[n] for n in ARTICLE_FIELDS))),
+        ),
+    ).returning(Article.article_id)
+    return len(conn.execute(stmt, [article_row(a) for a in articles]).all())
+
+
+def _insert_versions(conn: Connection, items: Sequence[StoreItem]) -> int:
+    rows = {(a.article_id, a.version): version_row(a) for a, _ in items}
+    if not rows:
+        return 0
+    stmt = (pg_insert(ArticleVersion)
+            .on_conflict_do_nothing(index_elements=["article_id", "version"])
+            .returning(ArticleVersion.version))
+    return len(conn.execute(stmt, [rows[key] for key in sorted(rows)]).all())
+
+
+def _replace_mentions(conn: Connection, current: list[StoreItem]) -> tuple[int, int]:
+    if not current:
+        return 0, 0
+    drafts = {article.article_id: mention_drafts(article, forms) for article, forms in current}
+    keys = sorted({(d.canonical, d.label) for found in drafts.values() for d in found})
+    created, ids = _entity_ids(conn, keys)
+    conn.execute(delete(Mention).where(Mention.article_id.in_(list(drafts))))
+    rows = [
+        {"article_id": article_id, "entity_id": ids[(d.canonical, d.label)], "count": d.count,
+         "surface_forms": d.surface_forms, "first_offset": d.first_offset}
+        for article_id, found in drafts.items() for d in found
+    ]
+    if rows:
+        conn.execute(pg_insert(Mention), rows)
+    return created, len(rows)
+
+
+def _entity_ids(conn: Connection,
+                keys: list[tuple[str, str]]) -> tuple[int, dict[tuple[str, str], int]]:
+    """Create missing entities (sorted, so concurrent writers lock in one order); all ids."""
+    created = 0
+    ids: dict[tuple[str, str], int] = {}
+    insert = (pg_insert(Entity).on_conflict_do_nothing(index_elements=["canonical", "label"])
+              .returning(Entity.entity_id))
+    for chunk in _chunks(keys):
+        rows = [{"canonical": canonical, "label": label} for canonical, label in chunk]
+        created += len(conn.execute(insert, rows).all())
+        query = select(Entity.canonical, Entity.label, Entity.entity_id).where(
+            tuple_(Entity.canonical, Entity.label).in_(list(chunk)))
+        ids.update(((canonical, label), entity_id)
+                   for canonical, label, entity_id in conn.execute(query))
+    return created, ids
+
+
+def _save_offsets(conn: Connection, group: str,
+                  offsets: Mapping[tuple[str, int], int]) -> None:
+    if not offsets:
+        return
+    stmt = pg_insert(ConsumerOffset)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["group_id", "topic", "partition"],
+        set_={"next_offset": stmt.excluded.next_offset, "updated_at": func.now()},
+        # Offsets only move forward: a consumer that lost its partition in a rebalance may
+        # finish its batch after the new owner moved on, and must not drag the offset back.
+        where=ConsumerOffset.next_offset < stmt.excluded.next_offset,
+    )
+    conn.execute(stmt, [
+        {"group_id": group, "topic": topic, "partition": partition, "next_offset": offset}
+        for (topic, partition), offset in sorted(offsets.items())
+    ])
+
+
+def load_offsets(engine: Engine, group: str, topic: str) -> dict[int, int]:
+    """partition → next offset to read, for the partitions this group has stored anything."""
+    query = select(ConsumerOffset.partition, ConsumerOffset.next_offset).where(
+        ConsumerOffset.group_id == group, ConsumerOffset.topic == topic)
+    with engine.connect() as conn:
+        return {partition: offset for partition, offset in conn.execute(query)}
+
+
+def known_articles(engine: Engine, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """article_id → (content_hash, version) of the stored articles among `article_ids`."""
+    found: dict[str, tuple[str, int]] = {}
+    unique = sorted(set(article_ids))
+    with engine.connect() as conn:
+        for chunk in _chunks(unique):
+            query = select(Article.article_id, Article.content_hash, Article.version).where(
+                Article.article_id.in_(list(chunk)))
+            found.update((aid, (chash, version)) for aid, chash, version in conn.execute(query))
+    return found
+
+
+def record_fetches(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Append fetch_log rows (keys: FETCH_COLUMNS); returns how many were new."""
+    if not rows:
+        return 0
+    unknown = set().union(*rows) - set(FETCH_COLUMNS)
+    if unknown:
+        raise ValueError(f"fetch_log has no column(s) {', '.join(sorted(unknown))}")
+    stmt = (pg_insert(FetchLog)
+            .on_conflict_do_nothing(index_elements=["source_id", "url", "fetched_at"])
+            .returning(FetchLog.id))
+    with engine.begin() as conn:
+        return len(conn.execute(stmt, [{c: row.get(c) for c in FETCH_COLUMNS}
+                                       for row in rows]).all())
+
+
+class SourceLike(Protocol):
+    """What `sync_sources` needs of a sources.yaml entry (pipeline.sources.Source)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
+
+
+def sync_sources(engine: Engine, sources: Sequence[SourceLike]) -> int:
+    """Upsert the given sources (others are left alone); returns how many rows changed."""
+    if not sources:
+        return 0
+    stmt = pg_insert(Source)
+    new = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Source.source_id],
+        set_={"name": new.name, "config": new.config, "enabled": new.enabled,
+              "updated_at": func.now()},
+        # updated_at says when the configuration last changed, not when it was last read.
+        where=tuple_(Source.name, Source.config, Source.enabled).is_distinct_from(
+            tuple_(new.name, new.config, new.enabled)),
+    ).returning(Source.source_id)
+    rows = [{"source_id": s.id, "name": s.name, "config": s.model_dump(mode="json"),
+             "enabled": s.enabled} for s in sorted(sources, key=lambda s: s.id)]
+    with engine.begin() as conn:
+        return len(conn.execute(stmt, rows).all())
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Row counts of the main tables, for progress reports and tests."""
+    models = {"articles": Article, "article_versions": ArticleVersion, "entities": Entity,
+              "mentions": Mention, "fetch_log": FetchLog}
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(model)).scalar_one()
+                for name, model in models.items()}

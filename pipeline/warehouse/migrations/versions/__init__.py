@@ -1,0 +1,1 @@
+"""Warehouse schema revisions, applied in order by pipeline.warehouse.migrate.upgrade."""

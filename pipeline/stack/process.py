@@ -72,10 +72,21 @@ def spawn(
             stderr=subprocess.STDOUT,
             env=env,
             cwd=cwd,
-            user=user,
             start_new_session=True,
+            **as_user(user),
         )
     return proc.pid
+
+
+def as_user(user: str | None) -> dict:
+    """subprocess arguments that drop to `user` with its own group only.
+
+    `user=` alone keeps root's group, and a 0701 directory (mktemp -d, made traversable)
+    then denies access through its group bits.
+    """
+    if user is None:
+        return {}
+    return {"user": user, "group": user, "extra_groups": []}
 
 
 def stop_group(pgid: int, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:

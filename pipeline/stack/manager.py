@@ -18,6 +18,11 @@ from pipeline.stack import airflow, kafka, postgres
 from pipeline.stack.process import is_running, port_in_use, spawn, stop_group, wait_until
 
 COMPONENTS = ("postgres", "kafka", "airflow", "enricher")
+PORT_SETTINGS = {
+    "postgres": "NEWSFLOW_PG_PORT",
+    "kafka": "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS",
+    "airflow": "NEWSFLOW_AIRFLOW_PORT",
+}
 Progress = Callable[[str], None]
 
 
@@ -90,7 +95,7 @@ class Stack:
         if port is not None and port_in_use(port):
             raise PrerequisiteError(
                 f"port {port} is in use by another process, so {name} cannot start: stop that "
-                f"process or choose another port (see `newsflow stack --help`)"
+                f"process or choose another port with {PORT_SETTINGS[name]}"
             )
         log = self.logs / f"{name}.log"
         user = None

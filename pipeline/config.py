@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     airflow_db: str = "airflow"
 
     airflow_port: int = 8080
+    # Cron expression or preset for news_ingest; unset means triggered runs only.
+    ingest_schedule: str | None = None
+    # Password of the analysts' read-only role (`newsflow_reader`); unset: role without login.
+    reader_password: SecretStr | None = None
+    fetch_log_retention_days: int = Field(90, ge=1)
     # Fixed, so the sample site's canonical URLs (and article ids) are the same on every run.
     sample_site_port: int = 8808
     user_agent_contact: str = "https://github.com/newsflow/newsflow"

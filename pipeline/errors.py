@@ -33,3 +33,10 @@ class PoisonRecord(NewsflowError):
     def __init__(self, message: str, stage: str = "validate") -> None:
         super().__init__(message)
         self.stage = stage
+
+
+class ExtractionError(PoisonRecord):
+    """A page the cleaner cannot turn into an article record (empty, binary, no body)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, stage="clean")

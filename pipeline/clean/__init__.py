@@ -3,7 +3,7 @@
     article = clean(page_bytes, url, source_id="meridian", fetched_at=fetched_at,
                     content_type=response.headers.get("content-type"))
 
-A page that can never yield an article (not HTML, no story text on it) raises `PoisonRecord`
+A page that can never yield an article (not HTML, no story text on it) raises `ExtractionError` (a `PoisonRecord`)
 with stage "clean"; anything else becomes a record, with missing metadata left empty.
 """
 
@@ -20,7 +20,7 @@ from pipeline.clean.body import extract_body
 from pipeline.clean.decode import decode_html, looks_binary
 from pipeline.clean.metadata import Metadata, extract_metadata
 from pipeline.clean.prune import prune
-from pipeline.errors import PoisonRecord
+from pipeline.errors import ExtractionError
 from pipeline.records import (
     CleanedArticle,
     Extractor,
@@ -52,20 +52,20 @@ def clean(
         raise ValueError("fetched_at must be timezone-aware")
     page = decode_html(html, content_type)
     if not page.strip():
-        raise PoisonRecord(f"empty page: {url}", stage="clean")
+        raise ExtractionError(f"empty page: {url}")
     if looks_binary(page):
-        raise PoisonRecord(f"not an HTML page (binary data): {url}", stage="clean")
+        raise ExtractionError(f"not an HTML page (binary data): {url}")
     try:
         soup = BeautifulSoup(page, "lxml")
     except ParserRejectedMarkup as exc:
-        raise PoisonRecord(f"unparseable HTML in {url}: {exc}", stage="clean") from exc
+        raise ExtractionError(f"unparseable HTML in {url}: {exc}") from exc
     meta = extract_metadata(soup, url, fetched_at)
     prune(soup)
     paragraphs = extract_body(soup.body or soup)
     # Captions stay in `paragraphs` for consumers that want them, but are not the story's text.
     text = "\n\n".join(p.text for p in paragraphs if p.kind != "caption")
     if not text:
-        raise PoisonRecord(f"no article body found in {url}", stage="clean")
+        raise ExtractionError(f"no article body found in {url}")
     canonical = canonical_url or meta.canonical_url or url
     return CleanedArticle(
         article_id=article_id_for(canonical),

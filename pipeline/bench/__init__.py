@@ -1,0 +1,1 @@
+"""Benchmarks: `newsflow bench extract | enrich | delivery | e2e`. Figures, never assertions."""

@@ -3,8 +3,8 @@
     article = clean(page_bytes, url, source_id="meridian", fetched_at=fetched_at,
                     content_type=response.headers.get("content-type"))
 
-A page that can never yield an article (not HTML, no story text on it) raises `ExtractionError` (a `PoisonRecord`)
-with stage "clean"; anything else becomes a record, with missing metadata left empty.
+A page that can never yield an article (not HTML, no story text on it) raises
+`ExtractionError`, a `PoisonRecord` with stage "clean"; anything else becomes a record, with missing metadata left empty.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
                     content_type=response.headers.get("content-type"))
 
 A page that can never yield an article (not HTML, no story text on it) raises
-`ExtractionError`, a `PoisonRecord` with stage "clean"; anything else becomes a record, with missing metadata left empty.
+`ExtractionError`, a `PoisonRecord` with stage "clean"; anything else becomes a record,
+with missing metadata left empty.
 """
 
 from __future__ import annotations

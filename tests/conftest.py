@@ -3,6 +3,8 @@
 The test stack lives under `.newsflow/test-stack` on ports of its own, so it never touches the
 demo's stack. It starts once per session, on first use, and stops at the end unless
 NEWSFLOW_TEST_KEEP_STACK=1 (handy when iterating on integration tests).
+NEWSFLOW_TEST_STACK_SLOT=N (1-9) moves it to `.newsflow/test-stack-N` and other ports, so
+several test sessions can run side by side.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ OUTPUT = REPO / "test-output"
 
 
 def make_test_settings(**overrides: object) -> Settings:
+    slot = int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0"))
+    step = 100 * slot
     values: dict[str, object] = {
-        "home": REPO / ".newsflow" / "test-stack",
-        "kafka_bootstrap_servers": "127.0.0.1:19092",
-        "kafka_controller_port": 19093,
-        "pg_port": 55433,
-        "airflow_port": 18080,
-        "sample_site_port": 18808,
+        "home": REPO / ".newsflow" / (f"test-stack-{slot}" if slot else "test-stack"),
+        "kafka_bootstrap_servers": f"127.0.0.1:{19092 + step}",
+        "kafka_controller_port": 19093 + step,
+        "pg_port": 55433 + slot,
+        "airflow_port": 18080 + step,
+        "sample_site_port": 18808 + step,
         "topic_partitions": 3,
     }
     values.update(overrides)
@@ -33,20 +37,34 @@ def make_test_settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Settings:
-    """Kafka, PostgreSQL and Airflow of the test stack, up; the enricher is left to tests."""
-    from pipeline.publish.topics import ensure_topics
+def stack_manager():
+    """The test stack's manager; whatever the session started is stopped at its end."""
     from pipeline.stack.manager import Stack
-    from pipeline.warehouse.migrate import upgrade
 
-    settings = make_test_settings()
-    manager = Stack(settings, progress=lambda line: print(f"[stack] {line}"))
-    manager.up(["postgres", "kafka", "airflow"])
-    upgrade(settings)
-    ensure_topics(settings)
-    yield settings
+    manager = Stack(make_test_settings(), progress=lambda line: print(f"[stack] {line}"))
+    yield manager
     if os.environ.get("NEWSFLOW_TEST_KEEP_STACK") != "1":
         manager.down()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_manager) -> Settings:
+    """Kafka and PostgreSQL of the test stack, up, migrated, with the topics created."""
+    from pipeline.publish.topics import ensure_topics
+    from pipeline.warehouse.migrate import upgrade
+
+    settings = stack_manager.settings
+    stack_manager.up(["postgres", "kafka"])
+    upgrade(settings)
+    ensure_topics(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def airflow_stack(stack, stack_manager) -> Settings:
+    """The test stack with Airflow too (the enricher is left to the tests)."""
+    stack_manager.up(["airflow"])
+    return stack
 
 
 @pytest.fixture(scope="session")

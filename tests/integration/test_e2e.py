@@ -55,7 +55,8 @@ def _run_dag(api: AirflowAPI, sources_file: str) -> tuple[str, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(stack: Settings, tmp_path_factory):
+def pipeline_run(airflow_stack: Settings, tmp_path_factory):
+    stack = airflow_stack
     manager = Stack(stack, progress=lambda line: print(f"[stack] {line}"))
     manager.up(["enricher"])
     site = SampleSite(port=stack.sample_site_port).start()

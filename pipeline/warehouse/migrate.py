@@ -38,7 +38,7 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the warehouse to `revision`; a no-op when it is there already.
 
     One transaction (PostgreSQL has transactional DDL): a failed migration leaves nothing half

@@ -302,6 +302,19 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
     run(_settings(ctx), records=records, as_json=as_json, echo=click.echo)
 
 
+@bench.command("e2e")
+@click.option("--copies", default=4, show_default=True,
+              help="copies of the sample site (27 articles each) to ingest")
+@click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def bench_e2e(ctx: click.Context, copies: int, keep: bool, as_json: bool) -> None:
+    """End-to-end throughput and latency (fetch to warehouse row) through the running stack."""
+    from pipeline.bench.e2e import run
+
+    run(_settings(ctx), copies=copies, keep=keep, as_json=as_json, echo=click.echo)
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
               show_default=True)

@@ -5,7 +5,14 @@
 
 A page that can never yield an article (not HTML, no story text on it) raises
 `ExtractionError`, a `PoisonRecord` with stage "clean"; anything else becomes a record,
-with missing metadata left empty.
+with missing metadata left empty and what was left out of the story listed in `removed`.
+
+Steps: decode.py (bytes to text), markup.py (cut code and layout space before parsing),
+parse.py (BeautifulSoup over lxml), blocks.py (the one walk over the tree, with furniture.py
+naming the page's furniture), metadata.py and body.py (what the walk found, with lines.py
+naming the lines that are never story text), language.py (the declared language checked
+against the text). golden.py keeps the golden pages' expected records; scoring.py scores the
+cleaner on a labelled dataset.
 """
 
 from __future__ import annotations
@@ -14,18 +21,21 @@ import re
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
 from bs4.exceptions import ParserRejectedMarkup
 
+from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
-from pipeline.clean.decode import decode_html, looks_binary
+from pipeline.clean.decode import decode_html, file_signature, looks_binary
+from pipeline.clean.language import choose_language
+from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
-from pipeline.clean.prune import prune
+from pipeline.clean.parse import parse_html
 from pipeline.errors import ExtractionError
 from pipeline.records import (
     CleanedArticle,
     Extractor,
     Paragraph,
+    Removal,
     article_id_for,
     content_hash,
 )
@@ -33,7 +43,7 @@ from pipeline.records import (
 __all__ = ["EXTRACTOR", "clean", "extract_body", "extract_metadata"]
 
 # Bump when a change to extraction changes the text of already-seen pages.
-EXTRACTOR = Extractor(name="newsflow-bs4", version="1.0.0")
+EXTRACTOR = Extractor(name="newsflow-bs4", version="1.1.0")
 
 _SLUG_WORD = re.compile(r"[^\W_]+")
 _FILE_SUFFIX = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.I)
@@ -51,22 +61,32 @@ def clean(
     """Extract the article on one page. `canonical_url`, when given, overrides the page's own."""
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    if kind := file_signature(html):
+        raise ExtractionError(f"not an HTML page ({kind}): {url}")
     page = decode_html(html, content_type)
     if not page.strip():
         raise ExtractionError(f"empty page: {url}")
     if looks_binary(page):
         raise ExtractionError(f"not an HTML page (binary data): {url}")
+    markup = prepare(page)
     try:
-        soup = BeautifulSoup(page, "lxml")
+        soup = parse_html(markup.html)
     except ParserRejectedMarkup as exc:
         raise ExtractionError(f"unparseable HTML in {url}: {exc}") from exc
-    meta = extract_metadata(soup, url, fetched_at)
-    prune(soup)
-    paragraphs = extract_body(soup.body or soup)
-    # Captions stay in `paragraphs` for consumers that want them, but are not the story's text.
+    walked = page_blocks(soup)
+    meta = extract_metadata(walked, url, fetched_at)
+    body = extract_body(walked)
+    paragraphs = body.paragraphs
+    # Captions stay in `paragraphs` for consumers that want them, but are not the story's text,
+    # unless they are all there is (a photo gallery).
     text = "\n\n".join(p.text for p in paragraphs if p.kind != "caption")
+    text = text or "\n\n".join(p.text for p in paragraphs)
     if not text:
         raise ExtractionError(f"no article body found in {url}")
+    removed = body.removed
+    if markup.truncated_chars:
+        cut = Removal(reason="truncated", blocks=1, chars=markup.truncated_chars)
+        removed = sorted([*removed, cut], key=lambda removal: -removal.chars)
     canonical = canonical_url or meta.canonical_url or url
     return CleanedArticle(
         article_id=article_id_for(canonical),
@@ -79,7 +99,7 @@ def clean(
         published_at=meta.published_at,
         updated_at=meta.updated_at,
         fetched_at=fetched_at,
-        language=meta.language,
+        language=choose_language(meta.language, text),
         section=meta.section,
         tags=meta.tags,
         text=text,
@@ -88,6 +108,7 @@ def clean(
         content_hash=content_hash(text),
         top_image=meta.top_image,
         extractor=EXTRACTOR,
+        removed=removed,
     )
 
 
@@ -97,7 +118,10 @@ def _title(meta: Metadata, paragraphs: list[Paragraph], url: str) -> str:
         return meta.title
     if heading := next((p.text for p in paragraphs if p.kind == "heading"), None):
         return heading
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not an address a browser would follow; still the page's name
+        return url
     segments = [s for s in unquote(parts.path).split("/") if s]
     words = _SLUG_WORD.findall(_FILE_SUFFIX.sub("", segments[-1])) if segments else []
     # Trailing numbers in a slug are story ids, not words of the headline.

@@ -6,7 +6,11 @@ import html
 import re
 from collections.abc import Iterable
 
-_BY = re.compile(r"^\s*(?:written\s+)?by[\s:]+", re.I)
+from pipeline.clean.hygiene import tidy
+
+# "By", and its German, French, Spanish/Portuguese, Dutch and Scandinavian forms; Italian "di"
+# only in lower case, since "Di" starts surnames.
+_BY = re.compile(r"^\s*(?:(?i:(?:written\s+)?(?:by|von|par|por|door|av|af))|di)[\s:]+")
 _CLAUSE_SEPARATORS = re.compile(r"\s*(?:,|;|\||\s[-–—]\s)\s*")
 _LIST_SEPARATORS = re.compile(r"\s*(?:\band\b|&|\bund\b|\bet\b|\by\b|\bwith\b)\s*", re.I)
 # Words that make a byline part a role, an outlet or a date rather than a person's name.
@@ -14,7 +18,8 @@ _NOT_A_NAME = re.compile(
     r"\b(?:writer|reporter|correspondent|editor|staff|contributor|columnist|photographer|"
     r"producer|analyst|critic|author|journalist|team|desk|newsroom|bureau|press|reuters|afp|"
     r"bloomberg|news|media|times|post|herald|tribune|daily|magazine|updated|published|posted|"
-    r"follow|twitter|email|contact|for|from|copyright)\b|@|\d|https?:|www\.",
+    r"follow|twitter|email|contact|for|from|copyright|redaktion|rédaction|redacción|redazione|"
+    r"agentur|agence|agencia)\b|@|\d|https?:|www\.",
     re.I,
 )
 _INITIALISM = re.compile(r"^(?:[A-Z]{1,5}|Ph\.?D|M\.?D|Jr|Sr)\.?$")
@@ -25,20 +30,33 @@ MAX_NAME_CHARS = 60
 
 def split_byline(text: str) -> list[str]:
     """The people a byline names, without "By", roles or outlets."""
-    text = _BY.sub("", " ".join(html.unescape(text).split()))
+    text = _BY.sub("", tidy(html.unescape(text)))
     names = []
     for position, clause in enumerate(_CLAUSE_SEPARATORS.split(text)):
         for part in _LIST_SEPARATORS.split(clause):
-            name = clean_name(part)
+            name = clean_name(part) or _capitals_before_outlet(part)
             # After a comma or a bar, a single word is a place or an outlet ("Jane Doe, Paris").
             if name and (position == 0 or " " in name):
                 names.append(name)
     return names
 
 
+def _capitals_before_outlet(part: str) -> str | None:
+    """The name in wire-service style, "RAUL SANTOS Associated Press": the capitals first."""
+    words = part.split()
+    capitals = []
+    for word in words:
+        if not (word.isupper() and word.isalpha()):
+            break
+        capitals.append(word)
+    if len(capitals) < 2 or len(capitals) == len(words):
+        return None
+    return clean_name(" ".join(capitals))
+
+
 def clean_name(value: str) -> str | None:
     """A person's name as a byline part or metadata value gives it, or None if it is not one."""
-    name = _BY.sub("", " ".join(html.unescape(value).split())).strip(" .,:;-–—|")
+    name = _BY.sub("", tidy(html.unescape(value))).strip(" .,:;-–—|")
     if not name or len(name) > MAX_NAME_CHARS or _NOT_A_NAME.search(name):
         return None
     if _INITIALISM.match(name):  # "AP", "PTI", "RDN": an agency or a credential

@@ -1,26 +1,42 @@
-"""Flatten a (pruned) page into text blocks: the units a reader sees as separate paragraphs.
+"""One walk over the parsed page: text blocks, element numbering, furniture, metadata elements.
 
-A block starts and ends at every block-level element, so text held directly in a `<div>` (or
-between the paragraphs of one) becomes a block of its own, and two `<br>`s in a row split a block
-the way they split a paragraph on screen. One pass over the tree also numbers the elements in
-document order, which is what lets body.py score containers without walking the tree again.
+A block is what a reader sees as a separate paragraph. It starts and ends at every block-level
+element, so text held directly in a `<div>` (or between the paragraphs of one) becomes a block
+of its own, and two `<br>`s in a row split a block the way they split a paragraph on screen.
+
+The same pass numbers the elements in document order (which lets body.py score containers
+without walking the tree again), marks the blocks that sit in structural furniture with the
+reason, and collects the elements metadata is read from. Nothing else walks the tree, and the
+walk uses an explicit stack: pages nested thousands of levels deep must not hit Python's
+recursion limit.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from bs4 import CData, NavigableString, Tag
 
-from pipeline.clean.prune import WRAPPER_TAGS, class_and_id, is_caption_name
-from pipeline.records import ParagraphKind, normalize_text
+from pipeline.clean.furniture import (
+    CONTROL_TAGS,
+    SILENT_TAGS,
+    STRUCTURAL,
+    WRAPPER_TAGS,
+    class_and_id,
+    describe,
+    structural_reason,
+)
+from pipeline.clean.hygiene import tidy
+from pipeline.records import ParagraphKind
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p "
-    "pre section summary table tbody td tfoot th thead tr ul".split()
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol "
+    "p pre section summary table tbody td tfoot th thead tr ul".split()
 )
+METADATA_TAGS = frozenset({"meta", "link", "title", "script", "h1", "time"})
 _KIND_OF: dict[str, ParagraphKind] = {
     **{f"h{level}": "heading" for level in range(1, 7)},
     "blockquote": "quote",
@@ -28,8 +44,8 @@ _KIND_OF: dict[str, ParagraphKind] = {
     "figure": "caption",
 }
 _SPACES = re.compile(r"\s+")
-# Invisible characters that would split a word into two tokens.
-_INVISIBLE = re.compile("[\u00ad\u200b\ufeff]")
+_ENTER, _EXIT, _EXIT_BLOCK = 0, 1, 2
+_ENTERING = repeat(_ENTER)
 
 
 @dataclass(slots=True)
@@ -39,6 +55,7 @@ class Block:
     tag: str  # the block element that holds the text: "p", "li", "div", ...
     owner: Tag
     link_chars: int
+    dropped: str | None = None  # the structural furniture it sits in ("navigation", ...)
 
     @property
     def link_density(self) -> float:
@@ -47,10 +64,16 @@ class Block:
 
 @dataclass
 class PageBlocks:
-    blocks: list[Block]
-    elements: list[Tag]  # every element, in document order
-    start: dict[int, int] = field(default_factory=dict)  # id(element) -> its document position
+    blocks: list[Block] = field(default_factory=list)
+    elements: list[Tag] = field(default_factory=list)  # every element, in document order
+    start: dict[int, int] = field(default_factory=dict)  # id(element) -> document position
     end: dict[int, int] = field(default_factory=dict)  # id(element) -> last position inside it
+    named: dict[int, str] = field(default_factory=dict)  # id(element) -> widget its name names
+    found: dict[str, list[Tag]] = field(default_factory=dict)  # METADATA_TAGS by name
+    marked: list[Tag] = field(default_factory=list)  # elements with itemprop or itemscope
+    bylines: list[Tag] = field(default_factory=list)  # named like a byline, or rel=author
+    strings: list[NavigableString] = field(default_factory=list)  # visible text nodes
+    silent: list[tuple[str, str]] = field(default_factory=list)  # (reason, text) cut inline
 
     def contains(self, container: Tag, element: Tag) -> bool:
         where = self.start[id(element)]
@@ -59,28 +82,42 @@ class PageBlocks:
 
 class _Builder:
     def __init__(self) -> None:
-        self.page = PageBlocks(blocks=[], elements=[])
+        self.page = PageBlocks()
         self.parts: list[str] = []
+        self.has_text = False  # whether `parts` holds more than spaces
         self.link_chars = 0
         self.pending_br = False
         self.owners: list[tuple[Tag, ParagraphKind]] = []
+        self.dropped: tuple[Tag, str] | None = None  # the outermost structural furniture
+        # The outermost element whose text is cut without ending the paragraph, its reason
+        # (None: not worth reporting, like <head>) and its text.
+        self.quiet: tuple[Tag, str | None, list[str]] | None = None
 
     def flush(self) -> None:
-        text = normalize_text(_INVISIBLE.sub("", "".join(self.parts)))
-        if text and self.owners:
-            owner, kind = self.owners[-1]
-            self.page.blocks.append(Block(text, kind, owner.name, owner, self.link_chars))
+        if self.has_text:
+            text = tidy("".join(self.parts))
+            if text and self.owners:
+                owner, kind = self.owners[-1]
+                dropped = self.dropped[1] if self.dropped else None
+                block = Block(text, kind, owner.name, owner, self.link_chars, dropped)
+                self.page.blocks.append(block)
+            self.has_text = False
+            self.link_chars = 0
         self.parts.clear()
-        self.link_chars = 0
         self.pending_br = False
 
-    def text(self, value: str, in_link: bool) -> None:
-        value = _SPACES.sub(" ", value)
-        if value.strip():
+    def text(self, value: NavigableString, in_link: bool) -> None:
+        if self.quiet is not None:
+            self.quiet[2].append(value)
+        elif value.isspace():
+            self.parts.append(" ")
+        else:
+            self.page.strings.append(value)
+            self.has_text = True
             self.pending_br = False
             if in_link:
-                self.link_chars += len(value.strip())
-        self.parts.append(value)
+                self.link_chars += len(_SPACES.sub(" ", value).strip())
+            self.parts.append(value)
 
     def line_break(self) -> None:
         if self.pending_br:
@@ -89,50 +126,121 @@ class _Builder:
             self.pending_br = True
             self.parts.append(" ")
 
+    def end_quiet(self) -> None:
+        assert self.quiet is not None
+        _, reason, parts = self.quiet
+        self.quiet = None
+        if reason and (text := tidy("".join(parts))):
+            self.page.silent.append((reason, text))
 
-def _kind(element: Tag, name: str, inherited: ParagraphKind) -> ParagraphKind:
+
+def _kind(name: str, caption_name: bool, inherited: ParagraphKind) -> ParagraphKind:
     if kind := _KIND_OF.get(name):
         return kind
     # Sites that do not use <figcaption> still name their caption and credit boxes as such.
-    if inherited == "body" and name not in WRAPPER_TAGS and is_caption_name(class_and_id(element)):
+    if inherited == "body" and caption_name and name not in WRAPPER_TAGS:
         return "caption"
     return inherited
 
 
+def _is_author_link(rel: str | list[str]) -> bool:
+    return "author" in (rel.lower().split() if isinstance(rel, str) else rel)
+
+
 def page_blocks(root: Tag) -> PageBlocks:
-    """The text blocks under `root` in document order, with the element numbering."""
+    """The text blocks under `root` (a soup or an element) in document order, and the rest."""
     builder = _Builder()
     page = builder.page
-    links = 0
-    # (node, exiting): an explicit stack, because recursion dies on deeply nested markup.
-    stack: list[tuple[Tag | NavigableString, bool]] = [(root, False)]
+    elements, start, end, found, named = page.elements, page.start, page.end, page.found, {}
+    links = articles = 0
+    stack: list[tuple[Tag | NavigableString, int]] = [(root, _ENTER)]
     while stack:
-        node, exiting = stack.pop()
-        if not isinstance(node, Tag):
-            if type(node) in (NavigableString, CData):
-                builder.text(node, links > 0)
-            continue
+        node, state = stack.pop()
+        kind = type(node)
+        if kind is not Tag:
+            if kind is NavigableString or kind is CData:
+                builder.text(node, links > 0)  # type: ignore[arg-type]
+                continue
+            if node is not root:
+                continue  # comments, doctypes, processing instructions
         name = node.name
-        # The root owns stray text even when it is not a block element (a bare document).
-        is_block = name in BLOCK_TAGS or node is root
-        if exiting:
-            if is_block:
+        if state != _ENTER:
+            if state == _EXIT_BLOCK:
                 builder.flush()
                 builder.owners.pop()
             elif name == "a":
                 links -= 1
-            page.end[id(node)] = len(page.elements) - 1
+            if name == "article":
+                articles -= 1
+            if builder.quiet is not None and builder.quiet[0] is node:
+                builder.end_quiet()
+            if builder.dropped is not None and builder.dropped[0] is node:
+                builder.dropped = None
+            end[id(node)] = len(elements) - 1
             continue
-        page.start[id(node)] = len(page.elements)
-        page.elements.append(node)
+        key = id(node)
+        start[key] = len(elements)
+        elements.append(node)
+        if name in METADATA_TAGS:
+            found.setdefault(name, []).append(node)
+        attrs = node.attrs
+        if "itemprop" in attrs or "itemscope" in attrs:
+            page.marked.append(node)
+        if name in SILENT_TAGS:
+            end[key] = start[key]
+            continue
+        # Inline for the common case, a class string and no id: this runs for every element.
+        names = attrs.get("class") or "" if attrs else ""
+        if attrs and ("id" in attrs or names.__class__ is not str):
+            names = class_and_id(node)
+        caption = False
+        if names:
+            described = describe(names)
+            if described.reason:
+                named[key] = described.reason
+            caption = described.caption
+            if described.byline:
+                page.bylines.append(node)
+        if name == "a" and "rel" in attrs and _is_author_link(attrs["rel"]):
+            page.bylines.append(node)
+        quiet = builder.quiet is not None
+        reason = None
+        if (
+            not quiet
+            and builder.dropped is None
+            and (name in STRUCTURAL or "role" in attrs or "hidden" in attrs or "style" in attrs)
+        ):
+            reason = structural_reason(node, articles > 0)
+        if not quiet and (name in CONTROL_TAGS or name == "head"):
+            builder.quiet = (node, None if name == "head" else named.get(key, "controls"), [])
+            quiet = True
+        elif reason and name not in BLOCK_TAGS:
+            builder.quiet = (node, reason, [])
+            quiet = True
+        is_block = not quiet and (name in BLOCK_TAGS or node is root)
+        contents = node.contents
+        if not is_block and reason is None and len(contents) == 1:
+            child = contents[0]
+            quiet_root = builder.quiet is not None and builder.quiet[0] is node
+            if type(child) is NavigableString and not quiet_root:
+                # A link or other inline element around one string, the commonest element of
+                # all: its text is all there is to it, no need for a second visit.
+                builder.text(child, links > 0 or name == "a")
+                end[key] = start[key]
+                continue
         if is_block:
             builder.flush()
             inherited: ParagraphKind = builder.owners[-1][1] if builder.owners else "body"
-            builder.owners.append((node, _kind(node, name, inherited)))
+            builder.owners.append((node, _kind(name, caption, inherited)))
         elif name == "a":
             links += 1
-        elif name == "br":
+        elif name == "br" and not quiet:
             builder.line_break()
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node.contents))
+        if name == "article":
+            articles += 1
+        if reason and is_block:
+            builder.dropped = (node, reason)
+        stack.append((node, _EXIT_BLOCK if is_block else _EXIT))
+        stack.extend(zip(reversed(contents), _ENTERING, strict=False))
+    page.named = named
     return page

@@ -8,71 +8,55 @@ more menus, teasers and link lists than prose, and shrinking it loses paragraphs
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bs4 import Tag
 
-from pipeline.clean.authors import split_byline
-from pipeline.clean.blocks import Block, PageBlocks, page_blocks
-from pipeline.clean.dates import parse_date
-from pipeline.clean.prune import WRAPPER_TAGS, class_and_id, is_boilerplate_name
-from pipeline.records import Paragraph
+from pipeline.clean.blocks import Block, PageBlocks
+from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
+from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
+from pipeline.clean.removals import Removals
+from pipeline.records import Paragraph, Removal
 
 # A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
 PROSE_CHARS = 80
 MAX_LINK_DENSITY = 0.5
+# Long sentences with inline links (a news roundup, a deals post) are prose all the same.
+MAX_SENTENCE_LINK_DENSITY = 0.7
+SENTENCES_MIN_CHARS = 150
 MAX_QUOTE_LINK_DENSITY = 0.8
+CAPTION_WEIGHT = 0.1
 # Prose with no prose beside it counts this much: a lone blurb between links is a teaser.
 ISOLATED = 0.25
 _WRAPPER_PARAGRAPHS = 2
 _CONTENT_HINT = re.compile(r"article|story|content|body|entry|post|text|main", re.I)
 # Enough to settle a near tie between a story container and its wrapper, no more.
 _CONTENT_HINT_BONUS = 1.1
-
-_BOILERPLATE_LINE = re.compile(
-    r"^(?:advertisement|advertisements|ad|sponsored|share|share this( article| story)?|"
-    r"email|print|tweet|comments?|read more|continue reading|loading\.*|"
-    r"scroll to continue with content|story continues below|discuss this (?:article|story)|"
-    r"other (?:reports|stories|articles) by)\W*$",
-    re.I,
-)
-# "Read more: <headline>" lines point to other stories even when they are not links.
-_POINTER_LINE = re.compile(
-    r"^(?:read more|related|see also|also read|read also|more|recommended|watch|listen|"
-    r"related (?:articles?|stories|coverage|content)|more (?:on|from) [^:]{0,40})\s*[:>»|-]",
-    re.I,
-)
-_POINTER_MAX_CHARS = 200
-_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
-_FINE_PRINT = re.compile(r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}", re.I)
-_FINE_PRINT_MAX_CHARS = 300
-_LINE_MAX_CHARS = 100
+_PAGE_TAGS = frozenset({"html", "body", "[document]"})
 _LABEL_MAX_CHARS = 20
-_BY = re.compile(r"^by\s", re.I)
-_SENTENCE_END = re.compile(r"[.!?…\"'”’)»:]$")
+_WORDS = re.compile(r"[^\W\d_]{2}")  # two letters in a row, in any script
+_WORDS_WITHIN = 200
 
 
-def _is_noise(block: Block) -> bool:
-    """Lines that are never story text, wherever they stand: labels, pointers, fine print."""
-    text = block.text
-    if _BOILERPLATE_LINE.match(text) or _BARE_URL.match(text):
-        return True
-    if _POINTER_LINE.match(text) and (block.link_chars or len(text) < _POINTER_MAX_CHARS):
-        return True
-    if len(text) < _FINE_PRINT_MAX_CHARS and _FINE_PRINT.search(text):
-        return True
-    return block.kind == "body" and _is_dateline_or_byline(text)
+def _max_link_density(block: Block) -> float:
+    if len(block.text) >= SENTENCES_MIN_CHARS and SENTENCE_END.search(block.text):
+        return MAX_SENTENCE_LINK_DENSITY
+    return MAX_LINK_DENSITY
 
 
 def _is_prose(block: Block) -> bool:
     return (
         block.kind in ("body", "quote")
-        and block.link_density < MAX_LINK_DENSITY
-        and (len(block.text) >= PROSE_CHARS or bool(_SENTENCE_END.search(block.text)))
+        and block.link_density < _max_link_density(block)
+        and (len(block.text) >= PROSE_CHARS or bool(SENTENCE_END.search(block.text)))
+        # Prose has words: a run of "<<<<" or "----" is debris, however long.
+        and bool(_WORDS.search(block.text, 0, _WORDS_WITHIN))
     )
 
 
 def _block_value(block: Block, noise: bool) -> float:
-    """Positive for prose, negative for navigation-like text."""
+    """Positive for prose, negative for navigation-like text, zero for headings and captions
+    (whose weight is added after damping, see `_caption_value`)."""
     if _is_prose(block) and not noise:
         return len(block.text) - block.link_chars
     if block.kind in ("heading", "caption") and block.link_density < MAX_LINK_DENSITY:
@@ -81,6 +65,14 @@ def _block_value(block: Block, noise: bool) -> float:
         # Short cells are the norm in a data table; only links in them hint at a layout table.
         return -float(block.link_chars)
     return -float(len(block.text))
+
+
+def _caption_value(block: Block) -> float:
+    """A little weight for a caption: enough to keep a gallery's photos with its short intro,
+    too little to pull the container toward the captioned teasers of a sidebar."""
+    if block.link_density >= MAX_LINK_DENSITY:
+        return 0.0
+    return CAPTION_WEIGHT * len(block.text)
 
 
 def _subtree_sums(page: PageBlocks, own: dict[int, float]) -> dict[int, float]:
@@ -94,30 +86,36 @@ def _subtree_sums(page: PageBlocks, own: dict[int, float]) -> dict[int, float]:
     return sums
 
 
-def _boilerplate_elements(page: PageBlocks, noisy: set[int]) -> set[int]:
-    """Ids of the elements named like widgets, and of everything inside them.
+def _widget_elements(
+    page: PageBlocks, blocks: list[Block], noisy: set[int], known: dict[int, str]
+) -> dict[int, str]:
+    """Ids of the elements named like widgets, and of everything inside them, with the reason.
 
     A widget-named element that holds most of the page's prose, in several paragraphs, is the
     story's wrapper (a "theiaStickySidebar" or "article-body pagination-first" div) and is kept.
+    The `known` widgets (a comments section found by its heading) go whatever they hold.
     """
     prose: dict[int, float] = {}
     paragraphs: dict[int, float] = {}
-    for block in page.blocks:
+    for block in blocks:
         if _is_prose(block) and id(block) not in noisy:
             key = id(block.owner)
             prose[key] = prose.get(key, 0.0) + len(block.text)
             paragraphs[key] = paragraphs.get(key, 0.0) + 1
     prose, paragraphs = _subtree_sums(page, prose), _subtree_sums(page, paragraphs)
     total = prose.get(id(page.elements[0]), 0.0) if page.elements else 0.0
-    excluded: set[int] = set()
+    named = page.named
+    excluded: dict[int, str] = {}
     for element in page.elements:  # parents before children
         key = id(element)
         parent = element.parent
-        if parent is not None and id(parent) in excluded:
-            excluded.add(key)
-        elif element.name not in WRAPPER_TAGS and is_boilerplate_name(class_and_id(element)):
+        if parent is not None and (reason := excluded.get(id(parent))):
+            excluded[key] = reason
+        elif reason := known.get(key):
+            excluded[key] = reason
+        elif (reason := named.get(key)) and element.name not in WRAPPER_TAGS:
             if prose.get(key, 0.0) * 2 < total or paragraphs.get(key, 0.0) < _WRAPPER_PARAGRAPHS:
-                excluded.add(key)
+                excluded[key] = reason
     return excluded
 
 
@@ -141,12 +139,15 @@ def _best_container(page: PageBlocks, blocks: list[Block], noisy: set[int]) -> T
     values = [_block_value(block, id(block) in noisy) for block in blocks]
     own: dict[int, float] = {}
     for block, value in zip(blocks, _damp_isolated(values), strict=True):
+        if block.kind == "caption" and not value:
+            value = _caption_value(block)
         own[id(block.owner)] = own.get(id(block.owner), 0.0) + value
     score = _subtree_sums(page, own)
     best, best_score = None, 0.0
     for element in page.elements:
         weighted = score.get(id(element), 0.0)
-        if _has_content_hint(element):
+        # The hint costs a regex: only ask it of an element that could win with it.
+        if weighted * _CONTENT_HINT_BONUS > best_score and _has_content_hint(element):
             weighted *= _CONTENT_HINT_BONUS
         if weighted > best_score:
             best, best_score = element, weighted
@@ -157,44 +158,55 @@ def _has_content_hint(element: Tag) -> bool:
     if element.name in ("article", "main"):
         return True
     # The page's own wrappers ("ArticlePage-body") are never the story's container.
-    return element.name not in ("html", "body") and bool(
-        _CONTENT_HINT.search(class_and_id(element))
-    )
+    return element.name not in _PAGE_TAGS and bool(_CONTENT_HINT.search(class_and_id(element)))
 
 
-def _is_dateline_or_byline(text: str) -> bool:
-    """A short unpunctuated line that is a date ("May 1, 2024") or names the authors."""
-    if len(text) > _LINE_MAX_CHARS or _SENTENCE_END.search(text):
-        return False
-    if _BY.match(text) and split_byline(text):
-        return True
-    return parse_date(text) is not None
-
-
-def _keep(block: Block, noise: bool) -> bool:
+def _drop_reason(block: Block, noise: str | None) -> str | None:
     # The page title lives in metadata; an <h1> inside the story container repeats it.
-    if block.tag == "h1" or noise:
-        return False
+    if block.tag == "h1":
+        return "title"
+    if noise:
+        return noise
     if block.kind == "quote":
         # Embedded posts quote with their links ("— Jane (@jane) November 18, 2019").
-        return block.link_density < MAX_QUOTE_LINK_DENSITY
-    return block.link_density < MAX_LINK_DENSITY
+        dense = block.link_density >= MAX_QUOTE_LINK_DENSITY
+    else:
+        dense = block.link_density >= _max_link_density(block)
+    return "link_list" if dense else None
 
 
-def extract_body(root: Tag) -> list[Paragraph]:
-    """The story's paragraphs, in document order; empty when the page has no prose."""
-    page = page_blocks(root)
-    noisy = {id(block) for block in page.blocks if _is_noise(block)}
-    excluded = _boilerplate_elements(page, noisy)
-    blocks = [block for block in page.blocks if id(block.owner) not in excluded]
-    container = _best_container(page, blocks, noisy)
-    if container is None:
-        return []
-    kept = [
-        block
-        for block in blocks
-        if page.contains(container, block.owner) and _keep(block, id(block) in noisy)
-    ]
+@dataclass(frozen=True)
+class Body:
+    paragraphs: list[Paragraph]
+    removed: list[Removal]
+
+
+def extract_body(page: PageBlocks) -> Body:
+    """The story's paragraphs in document order (none when the page has no prose), and what
+    was left out, by reason."""
+    noise: dict[int, str] = {}
+    candidates = []
+    for block in page.blocks:
+        if not block.dropped:
+            if reason := noise_reason(block):
+                noise[id(block)] = reason
+            candidates.append(block)
+    excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
+    blocks = [block for block in candidates if id(block.owner) not in excluded]
+    container = _best_container(page, blocks, set(noise))
+    removals = Removals()
+    for reason, text in page.silent:
+        removals.add(reason, text)
+    kept = []
+    # In page order, so that each reason's sample is the first text it removed.
+    for block in page.blocks:
+        reason = block.dropped or excluded.get(id(block.owner))
+        if reason is None and (container is None or not page.contains(container, block.owner)):
+            reason = "title" if block.tag == "h1" else noise.get(id(block)) or "outside_article"
+        if reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:
+            kept.append(block)
+        else:
+            removals.add(reason, block.text)
     # Labels at the edges of the container ("2 min", "Photo") belong to the page's furniture,
     # and a heading with nothing after it introduces something that is not there.
     start, end = 0, len(kept)
@@ -202,12 +214,17 @@ def extract_body(root: Tag) -> list[Paragraph]:
         start += 1
     while end > start and (_is_label(kept[end - 1]) or kept[end - 1].kind == "heading"):
         end -= 1
-    return [Paragraph(text=block.text, kind=block.kind) for block in kept[start:end]]
+    for block in kept[:start] + kept[end:]:
+        removals.add("label", block.text)
+    paragraphs = [Paragraph(text=block.text, kind=block.kind) for block in kept[start:end]]
+    return Body(paragraphs, removals.summary())
 
 
 def _is_label(block: Block) -> bool:
+    # Short list items at the end are content (a review's pros and cons), not furniture.
     return (
         block.kind == "body"
+        and block.tag != "li"
         and len(block.text) < _LABEL_MAX_CHARS
-        and not _SENTENCE_END.search(block.text)
+        and not SENTENCE_END.search(block.text)
     )

@@ -11,38 +11,42 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Clocks and time zones disagree a little; a date further ahead is a scheduled event or a typo.
 FUTURE_SLACK = timedelta(days=1)
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_TIME = (
-    r"(?:,?\s*(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+# Month names and abbreviations in English, German, French, Spanish, Italian, Portuguese and
+# Dutch. Where languages share a spelling they agree on the month ("mar", "mai", "ago").
+_MONTH_NAMES = (
+    "jan january januar janvier janv enero ene gennaio gen janeiro januari jän",
+    "feb february februar février fevrier févr fevr febrero febbraio fevereiro fev februari",
+    "mar march märz maerz mär mrz mars marzo março marco maart mrt",
+    "apr april avril avr abril abr aprile",
+    "may mai mayo maggio mag maio mei",
+    "jun june juni juin junio giugno giu junho",
+    "jul july juli juillet juil julio luglio lug julho",
+    "aug august août aout agosto ago augustus",
+    "sep sept september septembre septiembre setiembre settembre set setembro",
+    "oct october oktober okt octobre octubre ottobre ott outubro out",
+    "nov november novembre noviembre novembro",
+    "dec december dezember dez décembre decembre déc diciembre dic dicembre dezembro",
 )
+_MONTHS = {
+    name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_TIME = (
+    r"(?:,?\s*(?:at|um|à|a las|às|alle|om|-)?\s*(?P<hour>\d{1,2})[:h](?P<minute>\d{2})"
+    r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.|º|°)?"
 _WRITTEN_DATES = (
     # "November 18, 2019 12:01 PM", "Nov. 18, 2019"
-    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME, re.I),
-    # "18 November 2019", "18th Nov 2019, 10:43"
+    re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+(?P<year>\d{4})" + _TIME, re.I),
+    # "18 November 2019", "18th Nov 2019, 10:43", "1. Mai 2024", "1er mai 2024",
+    # "1 de mayo de 2024"
     re.compile(
-        r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})" + _TIME, re.I
+        r"\b" + _DAY + r"\s+(?:de\s+)?" + _MONTH + r",?\s+(?:de\s+)?(?P<year>\d{4})" + _TIME,
+        re.I,
     ),
+    # "01.05.2024", "1.5.2024 um 10:43": day first wherever dots separate the parts.
+    re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b" + _TIME, re.I),
 )
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 # "2019-11-20 10:43:00 -0500" and "2019-11-20T10:43:00.000+0000" are ISO 8601 in all but form.
@@ -109,10 +113,11 @@ def _parse_written(text: str) -> datetime | None:
                 hour += 12
             elif ampm == "am" and hour == 12:
                 hour = 0
+            month = match["month"]
             try:
                 return datetime(
                     int(match["year"]),
-                    _MONTHS[match["month"].lower()],
+                    int(month) if month.isdigit() else _MONTHS[month.lower()],
                     int(match["day"]),
                     hour,
                     int(match["minute"] or 0),

@@ -26,6 +26,20 @@ _SNIFF_CHARS = 4096
 # Control characters other than tab/newline/CR, plus U+FFFD, mark bytes that are not text.
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MAX_NOT_TEXT_RATIO = 0.05
+# Files servers send for article addresses by mistake, by their first bytes.
+_SIGNATURES = (
+    (b"\x89PNG", "image/png"),
+    (b"GIF8", "image/gif"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"RIFF", "image/webp or other RIFF media"),
+    (b"%PDF", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+    (b"OggS", "audio/ogg"),
+    (b"ID3", "audio/mpeg"),
+    (b"wOFF", "font/woff"),
+    (b"wOF2", "font/woff2"),
+)
 
 
 def _codec(label: str | None) -> str | None:
@@ -56,6 +70,18 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     text = data if isinstance(data, str) else _decode_bytes(data, content_type)
     # lxml stops at a NUL character; a stray one must not cut the page short.
     return text.replace("\x00", "")
+
+
+def file_signature(data: bytes | str) -> str | None:
+    """The kind of file the first bytes announce, if they announce one that is not text."""
+    if isinstance(data, bytes):
+        head = data[:16]
+        for magic, kind in _SIGNATURES:
+            if head.startswith(magic):
+                return kind
+        if head[4:8] == b"ftyp":
+            return "video/mp4"
+    return None
 
 
 def looks_binary(text: str) -> bool:

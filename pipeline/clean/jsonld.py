@@ -1,7 +1,8 @@
 """The article object of a page's JSON-LD (schema.org), wherever the page put it.
 
 Pages nest it in `@graph`, wrap it in arrays, split it across several scripts, point to authors
-by `@id`, and sometimes write JSON that only a lenient parser accepts.
+by `@id`, and sometimes write JSON that only a lenient parser accepts. A page without a JSON-LD
+article may describe it in microdata instead, read into the same shape by microdata.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from bs4 import BeautifulSoup
+from bs4 import Tag
 
 _ARTICLE_TYPE = re.compile(r"Article$|BlogPosting$")
 _PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage"})
@@ -34,39 +35,57 @@ def _load(text: str) -> Any:
         return None
 
 
-def _nodes(soup: BeautifulSoup) -> list[dict[str, Any]]:
+def _nodes(scripts: list[Tag]) -> list[dict[str, Any]]:
     """Every JSON object of the page's JSON-LD, top-level and nested, in document order."""
     found: list[dict[str, Any]] = []
-    for script in soup.find_all("script"):
+    for script in scripts:
         kind = script.get("type")
         if not isinstance(kind, str) or not kind.strip().lower().startswith("application/ld+json"):
             continue
-        stack = [_load(script.get_text())]
-        while stack and len(found) < MAX_NODES:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(reversed(item))
-            elif isinstance(item, dict):
-                found.append(item)
-                stack.extend(reversed([v for v in item.values() if isinstance(v, dict | list)]))
+        found.extend(_flatten(_load(script.get_text()), MAX_NODES - len(found)))
     return found
 
 
-class LinkedData:
-    """The page's article node (or, failing that, its web page node) and an @id index."""
+def _flatten(data: Any, limit: int) -> list[dict[str, Any]]:
+    """The objects in `data`, top-level and nested, in document order."""
+    found: list[dict[str, Any]] = []
+    stack = [data]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            found.append(item)
+            stack.extend(reversed([v for v in item.values() if isinstance(v, dict | list)]))
+    return found
 
-    def __init__(self, soup: BeautifulSoup) -> None:
-        nodes = _nodes(soup)
+
+def _articles(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    articles = [n for n in nodes if any(_ARTICLE_TYPE.search(t) for t in _types(n))]
+    # A full article node beats a stub that only references one ({"@id": ...}).
+    articles.sort(key=lambda n: -len(n))
+    return articles
+
+
+class LinkedData:
+    """The page's article node (or, failing that, its web page node) and an @id index.
+
+    JSON-LD wins over microdata: sites keep the JSON-LD they feed to search engines current.
+    """
+
+    def __init__(self, scripts: list[Tag], microdata: list[dict[str, Any]] | None = None) -> None:
+        nodes = _nodes(scripts)
+        articles = _articles(nodes)
+        if not articles and microdata:
+            nodes += _flatten(list(microdata), MAX_NODES)
+            articles = _articles(nodes)
         self.by_id: dict[str, dict[str, Any]] = {}
         for node in nodes:
             key = node.get("@id")
             # References ({"@id": ...}) share the id of the node they point to; keep the node.
             if isinstance(key, str) and len(node) > len(self.by_id.get(key, ())):
                 self.by_id[key] = node
-        articles = [n for n in nodes if any(_ARTICLE_TYPE.search(t) for t in _types(n))]
         pages = [n for n in nodes if _PAGE_TYPES.intersection(_types(n))]
-        # A full article node beats a stub that only references one ({"@id": ...}).
-        articles.sort(key=lambda n: -len(n))
         self.article: dict[str, Any] = articles[0] if articles else (pages[0] if pages else {})
         self.is_article = bool(articles)
 

@@ -1,7 +1,9 @@
 """Article metadata from what pages declare (JSON-LD, OpenGraph, meta tags) and what they show.
 
-Declared values win over visible ones: a byline or `<time>` in the markup is only consulted
-when no machine-readable value exists. Runs before pruning, which removes headers and bylines.
+Precedence, per field: the JSON-LD article (or, without one, the microdata article), then
+OpenGraph and other meta tags, then what the page shows: a byline or `<time>` is only consulted
+when no machine-readable value exists. Every date must be plausible (after 1990, not after the
+fetch); a site's name is never an author.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import Tag
 
 from pipeline.clean.authors import split_byline, unique_names
+from pipeline.clean.blocks import PageBlocks
 from pipeline.clean.dates import parse_date, plausible
+from pipeline.clean.hygiene import tidy
 from pipeline.clean.jsonld import LinkedData
+from pipeline.clean.microdata import microdata_items
 from pipeline.clean.visible import VisibleMetadata
-from pipeline.records import normalize_text
 
 _PUBLISHED_KEYS = (
     "article:published_time", "og:published_time", "article:published", "datepublished",
@@ -37,6 +41,7 @@ _TAG_KEYS = ("article:tag", "news_keywords", "keywords", "parsely-tags")
 _LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_]|$)", re.I)
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»-]\s+")
 _SITE_SUFFIX_WORDS = 4
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _MAX_TAGS = 100
 
 
@@ -54,10 +59,10 @@ class Metadata:
     top_image: str | None = None
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+def _meta_tags(page: PageBlocks) -> dict[str, list[str]]:
     """Meta contents by lower-cased property/name/itemprop/http-equiv, in document order."""
     tags: dict[str, list[str]] = {}
-    for meta in soup.find_all("meta"):
+    for meta in page.found.get("meta", []):
         content = meta.get("content")
         if not isinstance(content, str) or not content.strip():
             continue
@@ -77,12 +82,22 @@ def _firsts(meta: dict[str, list[str]], keys: Iterable[str]) -> list[str]:
 
 
 def _text(value: str | None) -> str | None:
-    return normalize_text(html.unescape(value)) or None if value else None
+    return tidy(html.unescape(value)) or None if value else None
+
+
+def _split(url: str) -> SplitResult | None:
+    """The parts of an address, or None for one no browser would follow ("http://[oops/")."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def _same_site(candidate: str, page_url: str) -> bool:
-    a, b = urlsplit(candidate), urlsplit(page_url)
-    if a.scheme not in ("http", "https") or not a.hostname or not b.hostname:
+    a, b = _split(candidate), _split(page_url)
+    if a is None or b is None or a.scheme not in ("http", "https"):
+        return False
+    if not a.hostname or not b.hostname:
         return False
     host_a, host_b = a.hostname.removeprefix("www."), b.hostname.removeprefix("www.")
     return host_a == host_b or host_a.endswith("." + host_b) or host_b.endswith("." + host_a)
@@ -91,14 +106,31 @@ def _same_site(candidate: str, page_url: str) -> bool:
 def _absolute(value: str | None, page_url: str) -> str | None:
     if not value:
         return None
-    resolved = urljoin(page_url, value.strip())
-    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+    try:
+        resolved = urljoin(page_url, value.strip())
+    except ValueError:
+        return None
+    parts = _split(resolved)
+    return resolved if parts is not None and parts.scheme in ("http", "https") else None
 
 
-def canonical_url(soup: BeautifulSoup, meta: dict[str, list[str]], page_url: str) -> str | None:
+def _first_tag(page: PageBlocks, name: str) -> Tag | None:
+    tags = page.found.get(name)
+    return tags[0] if tags else None
+
+
+def _link_rel(page: PageBlocks, rel: str) -> str | None:
+    for link in page.found.get("link", []):
+        rels = link.get("rel")
+        rels = rels.lower().split() if isinstance(rels, str) else rels or []
+        if rel in rels and isinstance(href := link.get("href"), str):
+            return href
+    return None
+
+
+def canonical_url(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -> str | None:
     """`<link rel=canonical>` or og:url, if it stays on the page's site."""
-    link = soup.find("link", rel=lambda rel: rel and "canonical" in rel, href=True)
-    for candidate in (link.get("href") if link else None, _first(meta, ["og:url"])):
+    for candidate in (_link_rel(page, "canonical"), _first(meta, ["og:url"])):
         if isinstance(candidate, str) and (url := _absolute(candidate, page_url)):
             if _same_site(url, page_url):
                 return url
@@ -116,37 +148,45 @@ def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True
         return title
     last = separators[-1]
     head, tail = title[: last.start()].strip(), title[last.end() :].strip()
-    names = {n.casefold() for n in site_names if n}
-    if tail.casefold() in names:
+    names = {_squash(n) for n in site_names if n}
+    if _squash(tail) in names:
         return head
     if guess and len(tail.split()) <= min(_SITE_SUFFIX_WORDS, len(head.split())):
         return head
     first = separators[0]
-    if title[: first.start()].strip().casefold() in names:
+    if _squash(title[: first.start()]) in names:
         return title[first.end() :].strip()
     return title
 
 
+def _squash(name: str) -> str:
+    """A site's name without case, spaces or punctuation: "Old Gazette" is "old-gazette"."""
+    return _NOT_ALNUM.sub("", name.casefold().removeprefix("the "))
+
+
 def _site_names(ld: LinkedData, meta: dict[str, list[str]], url: str) -> list[str]:
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    parts = _split(url)
+    host = (parts.hostname or "").removeprefix("www.") if parts else ""
     declared = [_first(meta, ["og:site_name", "application-name"]), ld.publisher_name()]
     return [name for name in (*declared, host, host.split(".")[0]) if name]
 
 
 def _title(
-    ld: LinkedData, meta: dict[str, list[str]], soup: BeautifulSoup, site_names: list[str]
+    ld: LinkedData, meta: dict[str, list[str]], page: PageBlocks, site_names: list[str]
 ) -> str | None:
     declared = ld.text("headline") if ld.is_article else None
     og = _first(meta, ["og:title", "twitter:title"])
-    h1 = soup.body.find("h1") if soup.body else None
-    title_tag = soup.find("title")
+    h1 = _first_tag(page, "h1")
+    title_tag = _first_tag(page, "title")
+    sites = {_squash(name) for name in site_names}
     for candidate in (
         _text(declared),
         _text(strip_site_name(og, site_names, guess=False)) if og else None,
         _text(h1.get_text(" ")) if h1 else None,
         _text(strip_site_name(title_tag.get_text(" "), site_names)) if title_tag else None,
     ):
-        if candidate:
+        # A site that puts its own name in og:title or its logo in an <h1> names no article.
+        if candidate and _squash(candidate) not in sites:
             return candidate
     return None
 
@@ -192,8 +232,9 @@ def _date(
     return None
 
 
-def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: LinkedData) -> str | None:
-    html_lang = soup.html.get("lang") if soup.html else None
+def _language(page: PageBlocks, meta: dict[str, list[str]], ld: LinkedData) -> str | None:
+    root = next((element for element in page.elements if element.name == "html"), None)
+    html_lang = root.get("lang") if root is not None else None
     candidates = [html_lang, *_firsts(meta, _LANGUAGE_KEYS), ld.text("inLanguage")]
     for value in candidates:
         if isinstance(value, str) and (match := _LANGUAGE.match(value.strip())):
@@ -208,11 +249,12 @@ def _tags(ld: LinkedData, meta: dict[str, list[str]]) -> list[str]:
     return unique_names(t for t in tags if t and not t.startswith("@"))[:_MAX_TAGS]
 
 
-def extract_metadata(soup: BeautifulSoup, url: str, fetched_at: datetime) -> Metadata:
-    meta = _meta_tags(soup)
-    ld = LinkedData(soup)
+def extract_metadata(page: PageBlocks, url: str, fetched_at: datetime) -> Metadata:
+    """The page's metadata, from what the page walk collected; `language` as declared only."""
+    meta = _meta_tags(page)
+    ld = LinkedData(page.found.get("script", []), microdata_items(page.marked))
     site_names = _site_names(ld, meta, url)
-    visible = VisibleMetadata(soup)
+    visible = VisibleMetadata(page)
     published = _date(
         [ld.text("datePublished"), ld.text("dateCreated"), *_firsts(meta, _PUBLISHED_KEYS)],
         visible,
@@ -227,14 +269,14 @@ def extract_metadata(soup: BeautifulSoup, url: str, fetched_at: datetime) -> Met
     )
     section = ld.strings("articleSection")
     return Metadata(
-        title=_title(ld, meta, soup, site_names),
+        title=_title(ld, meta, page, site_names),
         description=_text(ld.text("description") or _first(meta, _DESCRIPTION_KEYS)),
         authors=_authors(ld, meta, visible, site_names),
         published_at=published,
         # An "update" at or before publication is the CMS echoing the publication date.
         updated_at=updated if updated and (not published or updated > published) else None,
-        canonical_url=canonical_url(soup, meta, url),
-        language=_language(soup, meta, ld),
+        canonical_url=canonical_url(page, meta, url),
+        language=_language(page, meta, ld),
         section=_text(section[0] if section else _first(meta, _SECTION_KEYS)),
         tags=_tags(ld, meta),
         top_image=_absolute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -257,11 +256,32 @@ def test_a_date_one_hour_ahead_of_the_fetch_is_accepted():
     assert article.published_at == datetime(2024, 5, 2, 13, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("lang", "expected"), [("en-US", "en"), ("PT_br", "pt"), ("eng", None), ("", None)]
-)
-def test_language_is_iso_639_1_or_none(lang, expected):
+@pytest.mark.parametrize(("lang", "expected"), [("en-US", "en"), ("PT_br", "pt"), ("en", "en")])
+def test_declared_language_is_reduced_to_iso_639_1(lang, expected):
     assert run(page(f"<article>{story_html()}</article>", lang=lang)).language == expected
+
+
+@pytest.mark.parametrize("lang", ["", "eng", "x-klingon"], ids=["none", "iso-639-2", "private"])
+def test_undeclared_language_is_detected_from_the_text(lang):
+    assert run(page(f"<article>{story_html()}</article>", lang=lang)).language == "en"
+
+
+GERMAN = [
+    "Der Hafen wurde am Mittwoch nach drei Wochen Reparaturarbeiten an der Kaimauer wieder "
+    "geöffnet, die bei den Stürmen im März gebrochen war.",
+    "Die Fischerboote standen schon im Morgengrauen Schlange, und der Hafenmeister sagte, der "
+    "Verkehr werde bis zum Ende der Woche wieder normal laufen.",
+    "Die Reparaturen kosteten den Gemeinderat 2,4 Millionen Euro, die zum größten Teil aus "
+    "einem nationalen Notfallfonds bezahlt wurden, der nach den Überschwemmungen eingerichtet "
+    "worden war.",
+    "Die Bürgermeisterin dankte den Arbeitern, die auch an den Wochenenden im Einsatz waren, "
+    "und kündigte eine Feier für den kommenden Samstag an.",
+]
+
+
+def test_a_template_language_is_overruled_by_long_text_in_another_language():
+    # CMS templates often say lang="en" on every page of a German edition.
+    assert run(page(f"<article>{story_html(GERMAN)}</article>", lang="en")).language == "de"
 
 
 def test_canonical_url_argument_wins_and_other_sites_canonicals_are_ignored():
@@ -321,13 +341,11 @@ def test_truncated_html_still_yields_the_story():
     assert article.text.startswith(STORY[0]) and STORY[1] in article.text
 
 
+@pytest.mark.timeout(60)
 def test_deeply_nested_markup_neither_crashes_nor_hangs():
     depth = 10_000
     html = page("<div>" * depth + story_html() + "</div>" * depth)
-    started = time.perf_counter()
-    article = run(html)
-    assert article.text == "\n\n".join(STORY)
-    assert time.perf_counter() - started < 10
+    assert run(html).text == "\n\n".join(STORY)
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -362,7 +380,7 @@ DATASET = Path(
     os.environ.get("NEWSFLOW_EXTRACTION_DATASET", "/work/shared/datasets/article-extraction-dev")
 )
 # Measured with this extractor on article-extraction-dev (91 pages); a drop fails the build.
-MEASURED_F1 = 0.979
+MEASURED_F1 = 0.982
 
 
 @pytest.mark.skipif(not (DATASET / "ground-truth.json").exists(), reason=f"no dataset at {DATASET}")

@@ -9,8 +9,8 @@ import pytest
 from pipeline.clean.authors import split_byline, unique_names
 from pipeline.clean.dates import parse_date, plausible
 from pipeline.clean.decode import decode_html, looks_binary
+from pipeline.clean.furniture import is_boilerplate_name
 from pipeline.clean.metadata import strip_site_name
-from pipeline.clean.prune import is_boilerplate_name
 
 
 @pytest.mark.parametrize(

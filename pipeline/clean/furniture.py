@@ -1,0 +1,163 @@
+"""Page furniture: the elements that are never article text, and the reason each is dropped.
+
+Two kinds. Structural furniture (`<nav>`, `<footer>`, landmark roles, hidden elements, form
+controls) is dropped whatever it holds. Elements whose class or id names a widget (share bar,
+comments, related links) are only recognised here; body.py decides whether to drop them,
+because a wrapper's class ("has-sidebar", "article-body paywall") sometimes lies about what
+it holds.
+
+The reasons are the vocabulary of `CleanedArticle.removed`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from bs4 import Tag
+
+# Never shown as text: code, media and their fallback content. Dropped without a word.
+SILENT_TAGS = frozenset(
+    "script style noscript template svg math canvas iframe frame frameset object embed video "
+    "audio map".split()
+)
+# Inline furniture: its text is dropped without ending the paragraph around it.
+CONTROL_TAGS = frozenset("button select input textarea option".split())
+_STRUCTURE_REASONS = {
+    "nav": "navigation",
+    "menu": "navigation",
+    "footer": "footer",
+    "aside": "sidebar",
+    "dialog": "dialog",
+    "header": "header",
+    "form": "form",
+}
+# Landmark roles of page chrome, which some sites put on plain divs instead of semantic tags.
+_ROLE_REASONS = {
+    "navigation": "navigation",
+    "menu": "navigation",
+    "menubar": "navigation",
+    "search": "navigation",
+    "banner": "header",
+    "contentinfo": "footer",
+    "complementary": "sidebar",
+    "dialog": "dialog",
+    "alertdialog": "dialog",
+}
+STRUCTURAL = frozenset(_STRUCTURE_REASONS)
+# A form that holds a real story is an ASP.NET-style page wrapper, not a widget.
+_FORM_KEEP_PARAGRAPHS = 3
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+# Compound class names ("sharethis", "relatedPosts") need substring matches; the first match in
+# the name gives the reason. Short words that occur inside unrelated names ("ad" in "head",
+# "tags" in "hashtags") must be whole tokens, below.
+_NAME_PATTERNS = (
+    ("cookie", r"cookie|consent|gdpr"),
+    ("newsletter", r"newsletter|subscribe|subscription|signup"),
+    ("share", r"share|sharing|social"),
+    ("comments", r"comment(?!ary)|disqus"),
+    ("related", r"related|recommend|most-?(?:read|popular|viewed)|trending|outbrain|taboola"),
+    ("paywall", r"paywall|premium-?(?:wall|prompt|barrier)|meter-?(?:wall|message|prompt)|regwall"),
+    ("promo", r"promo|sponsor"),
+    ("ad", r"advert"),
+    ("author_box", r"author-?(?:bio|info|box|card|details|description)|about-?the-?author"),
+    ("navigation", r"breadcrumb|skip-?link"),
+    ("footer", r"footer"),
+    ("sidebar", r"sidebar"),
+    ("dialog", r"popup|modal"),
+    ("hidden", r"sr-only|visually-?hidden|screen-?reader"),
+    ("byline", r"byline"),
+)
+# One alternation without groups finds a match fast (most names have none); the reason is then
+# the first pattern that matches the text found.
+_NAME_WIDGET = re.compile("|".join(pattern for _, pattern in _NAME_PATTERNS))
+_NAME_REASONS = [(reason, re.compile(pattern)) for reason, pattern in _NAME_PATTERNS]
+_TOKEN_REASONS = {
+    **dict.fromkeys("ad ads adsbygoogle adslot adunit dfp banner".split(), "ad"),
+    **dict.fromkeys("tags tagcloud taglist".split(), "tags"),
+    "bio": "author_box",
+    **dict.fromkeys("responses replies discussion".split(), "comments"),
+    "toolbar": "share",
+    **dict.fromkeys("pagination pager".split(), "navigation"),
+}
+# A post embedded in the story ("social-media-embed", "twitter-tweet") is quoted content.
+_EMBEDDED_POST = re.compile(r"embed|tweet|instagram-media", re.I)
+# Page and story wrappers: their class names describe the page ("has-sidebar", "f_caption_on").
+WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
+_CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption", "photo"})
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_BYLINE_NAME = re.compile(r"byline|author")
+_NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
+
+
+def class_and_id(tag: Tag) -> str:
+    classes = tag.get("class") or ""
+    if isinstance(classes, list):  # a soup parsed with multi-valued class attributes
+        classes = " ".join(classes)
+    ident = tag.get("id") or ""
+    return f"{classes} {ident}" if isinstance(ident, str) and ident else classes
+
+
+class NameInfo(NamedTuple):
+    reason: str | None  # the widget a class/id string names, None for content and layout
+    caption: bool  # a caption or photo credit box
+    byline: bool  # a byline or author line (not an author's biography or photo)
+
+
+@lru_cache(maxsize=16384)
+def describe(name: str) -> NameInfo:
+    """What a class/id string says about its element. Cached: sites repeat their class names."""
+    lower = name.lower()
+    tokens = [token.lower() for token in _TOKEN_SPLIT.split(name)]
+    reason = None
+    if _EMBEDDED_POST.search(lower):
+        pass
+    elif match := _NAME_WIDGET.search(lower):
+        found = match.group()
+        reason = next(reason for reason, pattern in _NAME_REASONS if pattern.fullmatch(found))
+    else:
+        reason = next((_TOKEN_REASONS[t] for t in tokens if t in _TOKEN_REASONS), None)
+    caption = not _CAPTION_TOKENS.isdisjoint(tokens)
+    byline = bool(_BYLINE_NAME.search(lower)) and not _NOT_BYLINE_NAME.search(lower)
+    return NameInfo(reason, caption, byline)
+
+
+def name_reason(name: str) -> str | None:
+    """The kind of widget a class/id string names, or None for content and plain layout."""
+    return describe(name).reason if name else None
+
+
+def is_boilerplate_name(name: str) -> bool:
+    """Whether a class/id string names page furniture rather than content."""
+    return name_reason(name) is not None
+
+
+def is_caption_name(name: str) -> bool:
+    """Whether a class/id string names a caption or photo credit box."""
+    return describe(name).caption if name else False
+
+
+def structural_reason(tag: Tag, in_article: bool) -> str | None:
+    """Why `tag` is dropped whatever it holds, or None. Its own class name refines the reason."""
+    attrs = tag.attrs
+    reason = _STRUCTURE_REASONS.get(tag.name)
+    if reason == "header" and in_article:
+        reason = None  # an article's own header holds its title and byline, not chrome
+    elif reason == "form" and _holds_paragraphs(tag):
+        reason = None
+    if reason is None:
+        role = attrs.get("role")
+        reason = _ROLE_REASONS.get(role) if isinstance(role, str) else None
+    if reason is None:
+        style = attrs.get("style")
+        # Not aria-hidden: sites put it on decorative wrappers whose text is still on screen.
+        if "hidden" in attrs or (isinstance(style, str) and _HIDDEN_STYLE.search(style)):
+            return "hidden"
+        return None
+    return name_reason(class_and_id(tag)) or reason
+
+
+def _holds_paragraphs(form: Tag) -> bool:
+    return len(form.find_all("p", limit=_FORM_KEEP_PARAGRAPHS)) == _FORM_KEEP_PARAGRAPHS

@@ -1,0 +1,148 @@
+"""Single lines that are never story text, wherever they stand, and why.
+
+Labels ("Advertisement", "Share"), pointers to other stories ("Read more: ..."), fine print,
+bylines and datelines, paywall notices, and the headings that open a comments section. Kept
+in English, German, French, Spanish and Italian where sites in those languages use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.clean.authors import split_byline
+from pipeline.clean.blocks import Block, PageBlocks
+from pipeline.clean.dates import parse_date
+from pipeline.clean.furniture import WRAPPER_TAGS
+
+# Lines that are never story text, by what they are.
+_LINE_REASONS = (
+    (
+        "ad",
+        r"advertisement|advertisements|advertising|advert|ad|sponsored|anzeige|werbung|"
+        r"publicit[ée]|publicidad|pubblicit[àa]",
+    ),
+    ("share", r"share|share this(?: article| story)?|email|print|tweet"),
+    ("comments", r"comments?|discuss this (?:article|story)"),
+    ("related", r"other (?:reports|stories|articles) by"),
+    (
+        "label",
+        r"read more|continue reading|loading\.*|scroll to continue with content|"
+        r"story continues below|(?:this|the) (?:slideshow|video|content|gallery) requires "
+        r"javascript|please enable javascript.*|javascript is (?:disabled|required).*",
+    ),
+)
+_BOILERPLATE_LINE = re.compile(
+    "(?:" + "|".join(f"(?P<{reason}>{pattern})" for reason, pattern in _LINE_REASONS) + r")\W*$",
+    re.I,
+)
+# "Read more: <headline>" lines point to other stories even when they are not links.
+_POINTER_LINE = re.compile(
+    r"^(?:read more|related|see also|also read|read also|more|recommended|watch|listen|"
+    r"related (?:articles?|stories|coverage|content)|more (?:on|from) [^:]{0,40}|"
+    r"lesen sie auch|mehr zum thema|lire aussi|[àa] lire aussi|lea tambi[ée]n|leer m[áa]s|"
+    r"leggi anche|potrebbe interessarti)"
+    r"\s*[:>»|-]",
+    re.I,
+)
+_POINTER_MAX_CHARS = 200
+# A CMS shortcode the theme failed to render: "[button link=...]Send us your review[/button]".
+_SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
+# "Subscribe to continue reading": what a paywall leaves where the rest of the story was.
+_PAYWALL_LINE = re.compile(
+    r"\b(?:subscribe|subscription|sign in|log in)\b.{0,80}\b(?:continue|keep|finish)\s+reading|"
+    r"\b(?:for|to) subscribers only\b|\bsubscribers? only\b|réservé aux abonnés|"
+    r"nur für abonnenten|exclusivo para suscriptores|solo para suscriptores",
+    re.I,
+)
+_PAYWALL_MAX_CHARS = 300
+# A newsletter box without a class name to tell: "Subscribe to the Morning Review newsletter".
+_NEWSLETTER_LINE = re.compile(
+    r"\b(?:subscrib\w*|sign(?:ing)? up)\b.{0,60}\bnewsletters?\b|"
+    r"\bnewsletters?\b.{0,60}\b(?:subscrib\w*|sign(?:ing)? up|inbox)\b|"
+    r"\bsuccessfully subscribed\b|\bproblem subscribing\b",
+    re.I,
+)
+_NEWSLETTER_MAX_CHARS = 200
+_AFFILIATE_NOTICE = re.compile(
+    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
+)
+_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
+_FINE_PRINT = re.compile(r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}", re.I)
+_FINE_PRINT_MAX_CHARS = 300
+_LINE_MAX_CHARS = 100
+_BY = re.compile(r"^(?:(?i:by|von|par|por|door|av|af)|di)\s")
+_MERIDIEM = re.compile(r"\d\s*[ap]\.m\.$", re.I)  # "6:15 p.m." ends a date, not a sentence
+_CLOCK = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?$", re.I)
+# Latin and CJK sentence ends, closing quotes and brackets included.
+SENTENCE_END = re.compile(r"[.!?…\"'”’)»:。！？」』）]$")
+
+
+def noise_reason(block: Block) -> str | None:
+    """Lines that are never story text, wherever they stand: labels, pointers, fine print."""
+    text = block.text
+    if match := _BOILERPLATE_LINE.match(text):
+        return match.lastgroup
+    if _BARE_URL.match(text):
+        return "link_list"
+    if _SHORTCODE.match(text):
+        return "label"
+    if _AFFILIATE_NOTICE.match(text):
+        return "promo"
+    if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
+        return "paywall"
+    if len(text) < _NEWSLETTER_MAX_CHARS and _NEWSLETTER_LINE.search(text):
+        return "newsletter"
+    if _POINTER_LINE.match(text) and (block.link_chars or len(text) < _POINTER_MAX_CHARS):
+        return "related"
+    if len(text) < _FINE_PRINT_MAX_CHARS and _FINE_PRINT.search(text):
+        return "copyright"
+    if block.kind == "body":
+        return dateline_or_byline(text)
+    return None
+
+
+def dateline_or_byline(text: str) -> str | None:
+    """A short unpunctuated line that is a date ("May 1, 2024", a live blog's "15:42") or names
+    the authors."""
+    if len(text) > _LINE_MAX_CHARS or (SENTENCE_END.search(text) and not _MERIDIEM.search(text)):
+        return None
+    if _BY.match(text) and split_byline(text):
+        return "byline"
+    return "dateline" if _CLOCK.match(text) or parse_date(text) is not None else None
+
+
+# "3 responses", "Comments (34)", "Leave a reply": the heading over a comments section.
+_COMMENTS_HEADING = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reactions|reader comments|kommentare|"
+    r"commentaires|comentarios|commenti)(?:\s*\(\d+\))?\W*$|"
+    r"^(?:leave a (?:comment|reply)|join the discussion|have your say|add a comment|"
+    r"post a comment|what do you think)\b",
+    re.I,
+)
+_COMMENTS_HEADING_MAX_CHARS = 60
+
+
+def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
+    """Elements that a comments heading opens: the outermost element the heading comes first
+    in, or, when the heading shares its element with the story, everything after it there."""
+    sections: dict[int, str] = {}
+    for position, block in enumerate(blocks):
+        if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
+            continue
+        if block.kind != "heading" or not _COMMENTS_HEADING.match(block.text):
+            continue
+        previous = blocks[position - 1].owner if position else None
+        section = block.owner
+        parent = section.parent
+        while (
+            parent is not None
+            and parent.name not in WRAPPER_TAGS
+            and id(parent) in page.start
+            and (previous is None or not page.contains(parent, previous))
+        ):
+            section, parent = parent, parent.parent
+        sections[id(section)] = "comments"
+        if section is block.owner:
+            for sibling in section.find_next_siblings():
+                sections[id(sibling)] = "comments"
+    return sections

@@ -1,0 +1,127 @@
+"""`newsflow bench extract` on a small dataset written by the test: figures, not speed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.bench.extract import run
+from pipeline.cli import main
+from pipeline.errors import ConfigError
+
+SUMMARY_KEYS = {"pages", "precision", "recall", "f1", "empty_predictions", "docs_per_s"}
+STORIES = {
+    "harbour": (
+        "Harbour reopens after the storm",
+        [
+            "The harbour reopened on Wednesday after three weeks of repairs to the sea wall, "
+            "which was breached during the March storms.",
+            "Fishing boats queued from dawn, and the harbour master said traffic would be back to "
+            "normal by the end of the week.",
+        ],
+    ),
+    "library": (
+        "Library hours cut",
+        [
+            "The county library will close on Mondays from next month, the council said, after "
+            "a vote that split the ruling group down the middle.",
+            "Campaigners say the cut will hit pensioners and schoolchildren hardest, since both "
+            "rely on the library's free computers and its warm reading room.",
+        ],
+    ),
+}
+
+
+def _page(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return (
+        f"<html lang='en'><head><title>{title}</title><meta name='author' content='Jane Doe'>"
+        f"</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{title}</h1>{body}</article><footer>© Example</footer></body></html>"
+    )
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    (tmp_path / "html").mkdir()
+    truth = {}
+    for page_id, (title, paragraphs) in STORIES.items():
+        html = _page(title, paragraphs).encode()
+        (tmp_path / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html))
+        truth[page_id] = {
+            "articleBody": "\n".join(paragraphs),
+            "url": f"https://x.example/{page_id}",
+        }
+    # A page whose truth is empty counts in precision only.
+    (tmp_path / "html" / "empty.html.gz").write_bytes(gzip.compress(b"<html><body></body></html>"))
+    truth["empty"] = {"articleBody": "", "url": "https://x.example/empty"}
+    (tmp_path / "ground-truth.json").write_text(json.dumps(truth))
+    return tmp_path
+
+
+def test_json_figures_for_ours_and_the_baseline_on_the_same_pages(dataset, tmp_path):
+    printed: list[str] = []
+    predictions = tmp_path / "predictions.json"
+    figures = run(
+        dataset,
+        baseline="get_text",
+        as_json=True,
+        predictions=predictions,
+        echo=lambda line, **_: printed.append(line),
+    )
+    assert json.loads(printed[-1]) == figures
+    assert SUMMARY_KEYS <= set(figures) and SUMMARY_KEYS <= set(figures["baseline"])
+    assert figures["pages"] == figures["baseline"]["pages"] == 3
+    assert figures["precision"] == figures["recall"] == figures["f1"] == 1.0
+    assert figures["empty_predictions"] == 1  # the empty page, rejected by the cleaner
+    # get_text keeps the menu, the title and the footer: less precision than ours.
+    assert figures["baseline"]["precision"] < figures["precision"]
+    assert figures["speed_ratio"] == figures["docs_per_s"] / figures["baseline"]["docs_per_s"]
+    written = json.loads(predictions.read_text())
+    assert set(written) == {"harbour", "library", "empty"}
+    assert written["harbour"]["articleBody"] == "\n\n".join(STORIES["harbour"][1])
+    assert written["harbour"]["title"] == "Harbour reopens after the storm"
+    assert written["harbour"]["authors"] == ["Jane Doe"] and "published_at" in written["harbour"]
+    assert written["empty"] == {
+        "articleBody": "",
+        "title": None,
+        "authors": [],
+        "published_at": None,
+    }
+
+
+def test_the_cli_prints_a_table_without_json(dataset):
+    result = CliRunner().invoke(main, ["bench", "extract", "--dataset", str(dataset)])
+    assert result.exit_code == 0, result.output
+    header, rule, ours = result.output.splitlines()[:3]
+    assert header.split() == ["extractor", "pages", "precision", "recall", "f1", "empty", "docs/s"]
+    assert ours.split()[:6] == ["newsflow", "3", "1.000", "1.000", "1.000", "1"]
+
+
+def test_a_directory_that_is_not_a_dataset_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="ground-truth.json"):
+        run(tmp_path, echo=lambda *a, **k: None)
+
+
+def test_a_baseline_that_fails_on_a_page_predicts_nothing_there_and_is_counted(
+    dataset, monkeypatch
+):
+    from pipeline.bench import extract
+
+    def fragile(page, html):
+        if page.id == "library":
+            raise ImportError("needs an optional package for this language")
+        return html
+
+    monkeypatch.setitem(extract._BASELINE_FACTORIES, "get_text", lambda: fragile)
+    notes: list[str] = []
+    figures = run(
+        dataset, baseline="get_text", echo=lambda line, err=False: err and notes.append(line)
+    )
+    assert figures["baseline"]["failed_pages"] == 1
+    assert figures["baseline"]["empty_predictions"] == 1  # the page it failed on
+    assert any("get_text failed on 1 pages (library: ImportError" in note for note in notes)

@@ -1,0 +1,179 @@
+"""Metadata beyond JSON-LD and OpenGraph: microdata, bylines, datelines, languages, sanity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.clean import clean
+from pipeline.clean.dates import parse_date
+from pipeline.clean.language import choose_language
+from pipeline.clean.metadata import strip_site_name
+from pipeline.records import CleanedArticle
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+STORY = (
+    "<p>The harbour reopened on Wednesday after three weeks of repairs to the sea wall, which was "
+    "breached during the March storms.</p><p>Fishing boats queued from dawn, and the harbour "
+    "master said traffic would be back to normal by the end of the week.</p>"
+)
+
+
+def run(html: str, url: str = "https://news.example.org/harbour") -> CleanedArticle:
+    return clean(html, url, source_id="example", fetched_at=FETCHED_AT)
+
+
+MICRODATA = f"""<html><body>
+<div itemscope itemtype="http://schema.org/NewsArticle">
+  <h1 itemprop="headline">Harbour reopens</h1>
+  <meta itemprop="datePublished" content="2025-05-14T07:45:00+01:00">
+  <time itemprop="dateModified" datetime="2025-05-15T09:00:00Z">May 15</time>
+  <span itemprop="author" itemscope itemtype="http://schema.org/Person">
+    By <span itemprop="name">Fiona MacLeod</span></span>
+  <span itemprop="author" itemscope itemtype="http://schema.org/Person">
+    <span itemprop="name">Colin Baird</span></span>
+  <span itemprop="articleSection">Local</span>
+  <meta itemprop="keywords" content="harbour, storms">
+  <link itemprop="image" href="/img/harbour.jpg">
+  <div itemprop="articleBody">{STORY}</div>
+</div>
+<div itemscope itemtype="http://schema.org/Comment"><span itemprop="author">Troll</span></div>
+</body></html>"""
+
+
+def test_microdata_gives_title_authors_dates_section_tags_and_image():
+    article = run(MICRODATA)
+    assert article.title == "Harbour reopens"
+    assert article.authors == ["Fiona MacLeod", "Colin Baird"]
+    assert article.published_at == datetime(2025, 5, 14, 6, 45, tzinfo=UTC)
+    assert article.updated_at == datetime(2025, 5, 15, 9, 0, tzinfo=UTC)
+    assert article.section == "Local"
+    assert article.tags == ["harbour", "storms"]
+    assert article.top_image == "https://news.example.org/img/harbour.jpg"
+
+
+def test_json_ld_wins_over_microdata():
+    json_ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Declared",'
+        ' "author": {"@type": "Person", "name": "Jane Doe"}}</script>'
+    )
+    article = run(MICRODATA.replace("<body>", f"<body>{json_ld}"))
+    assert article.title == "Declared" and article.authors == ["Jane Doe"]
+
+
+def test_co_authors_marked_up_one_by_one_are_all_authors():
+    html = (
+        '<html><body><article><h1>Ferry fares</h1><p class="meta"><a rel="author" href="/r">'
+        'Ruth Okafor</a>, <a rel="author" href="/d">David Lyle</a></p>'
+        f"{STORY}</article></body></html>"
+    )
+    assert run(html).authors == ["Ruth Okafor", "David Lyle"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("Von Hans Müller und Petra Schmidt", ["Hans Müller", "Petra Schmidt"]),
+        ("Par Jean Dupont et Marie Lefèvre", ["Jean Dupont", "Marie Lefèvre"]),
+        ("Por María García y José López", ["María García", "José López"]),
+        ("By JANE DOE and RAUL SANTOS Associated Press", ["Jane Doe", "Raul Santos"]),
+    ],
+    ids=["german", "french", "spanish", "wire-service"],
+)
+def test_visible_bylines_in_several_languages(byline, authors):
+    html = f'<html><body><article><p class="byline">{byline}</p>{STORY}</article></body></html>'
+    article = run(html)
+    assert article.authors == authors
+    assert byline not in article.text
+
+
+def test_a_site_name_is_not_an_author():
+    html = (
+        '<html><head><meta property="og:site_name" content="Harbour News">'
+        '<meta name="author" content="Harbour News"></head>'
+        f"<body><article>{STORY}</article></body></html>"
+    )
+    assert run(html).authors == []
+
+
+def test_a_site_name_is_not_a_title():
+    html = (
+        '<html><head><meta property="og:site_name" content="Harbour News">'
+        '<meta property="og:title" content="Harbour News"><title>Harbour News</title></head>'
+        f"<body><h1>Harbour News</h1><article><h2>Boats are back</h2>{STORY}</article></body></html>"
+    )
+    assert run(html).title == "Boats are back"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. Mai 2025", datetime(2025, 5, 1, tzinfo=UTC)),
+        ("Veröffentlicht am 3. März 2025, 14:05 Uhr", datetime(2025, 3, 3, 14, 5, tzinfo=UTC)),
+        ("1er mai 2025 à 10h30", datetime(2025, 5, 1, 10, 30, tzinfo=UTC)),
+        ("12 septembre 2023", datetime(2023, 9, 12, tzinfo=UTC)),
+        ("1 de mayo de 2025", datetime(2025, 5, 1, tzinfo=UTC)),
+        ("3 marzo 2025", datetime(2025, 3, 3, tzinfo=UTC)),
+        ("01.05.2025 um 10:43", datetime(2025, 5, 1, 10, 43, tzinfo=UTC)),
+        ("31.02.2025", None),
+        ("2 days ago", None),
+    ],
+)
+def test_written_dates_in_several_languages(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_a_line_that_is_only_a_date_dates_the_story_but_a_caption_does_not():
+    html = (
+        "<html><body><article><h1>Harbour reopens</h1>"
+        "<figure><img src='/a.jpg'><figcaption>The wall in 14 May 1998</figcaption></figure>"
+        f"<p class='date'>3 marzo 2025</p>{STORY}</article></body></html>"
+    )
+    article = run(html)
+    assert article.published_at == datetime(2025, 3, 3, tzinfo=UTC)
+    assert "3 marzo 2025" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        (
+            "Old Gazette - Mill to close after 140 years",
+            "old-gazette",
+            "Mill to close after 140 years",
+        ),
+        (
+            "Mill to close after 140 years | THE OLD GAZETTE",
+            "Old Gazette",
+            "Mill to close after 140 years",
+        ),
+    ],
+)
+def test_site_names_match_whatever_their_spelling(title, site, expected):
+    assert strip_site_name(title, [site], guess=False) == expected
+
+
+GERMAN = (
+    "Der Hafen wurde am Mittwoch nach drei Wochen Reparaturarbeiten an der Kaimauer wieder "
+    "geöffnet, die bei den Stürmen im März gebrochen war. Die Fischerboote standen schon im "
+    "Morgengrauen Schlange, und der Hafenmeister sagte, der Verkehr werde bis zum Ende der Woche "
+    "wieder normal laufen. Die Reparaturen kosteten den Gemeinderat 2,4 Millionen Euro, die zum "
+    "größten Teil aus einem nationalen Notfallfonds bezahlt wurden."
+)
+
+
+@pytest.mark.parametrize(
+    ("declared", "text", "expected"),
+    [
+        (None, GERMAN, "de"),
+        ("de", GERMAN, "de"),
+        ("en", GERMAN * 2, "de"),  # a template's lang="en" on a German page
+        ("fr", GERMAN[:300], "fr"),  # too little text to overrule the page
+        ("nb", "Dette er en norsk tekst om havnen som åpnet igjen etter stormen. " * 12, "nb"),
+        (None, "Short.", None),
+    ],
+    ids=["detected", "confirmed", "overruled", "kept-short", "close-languages", "too-short"],
+)
+def test_language_is_declared_or_detected(declared, text, expected):
+    assert choose_language(declared, text) == expected

@@ -1,36 +1,58 @@
 """One ingestion pass for one source: discover → fetch → clean → publish.
 
 The DAG's mapped task and `newsflow ingest` call the same function. Records reach the
-warehouse only through Kafka; this job writes the fetch log and reads article versions.
+warehouse only through Kafka; this job reads and writes only what the fetcher keeps for itself
+(sources, fetch_state, robots_txt, fetch_log) and reads article versions.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, FetchError, PoisonRecord
+from pipeline.errors import ConfigError
 from pipeline.records import CleanedArticle
 from pipeline.sources import Source, load_sources
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from pipeline.fetch.discover import Discovered
+    from pipeline.fetch.http import FetchResult
+    from pipeline.fetch.network import NetworkPolicy
+    from pipeline.fetch.pages import PageOutcome
+    from pipeline.fetch.run import FetchRun
+    from pipeline.publish.producer import PublishError
+    from pipeline.warehouse.fetch_state import PageState
+
 log = logging.getLogger(__name__)
+
+# How long a published record may take to reach the warehouse before it is taken as lost.
+RESEND_AFTER = timedelta(minutes=15)
 
 
 @dataclass
 class IngestSummary:
     source_id: str
-    discovered: int = 0
-    fetched: int = 0
+    discovered: int = 0  # article URLs this pass worked on (after the date window and limit)
+    fetched: int = 0  # answered with the page, or 304 Not Modified
     new: int = 0
     changed: int = 0
-    unchanged: int = 0
-    refused: int = 0
+    unchanged: int = 0  # same content as before, by 304 or by content hash
+    not_modified: int = 0  # of the unchanged: answered 304 to a conditional request
+    skipped_robots: int = 0  # disallowed by robots.txt, or robots.txt unavailable (5xx)
+    skipped_not_html: int = 0
+    skipped_out_of_range: int = 0  # discovered, but published outside the date window
+    deferred: int = 0  # the host's crawl-delay or Retry-After is longer than a run may wait
+    refused: int = 0  # private network, other port, other scheme
     failed: int = 0
     published: int = 0
+    requests: int = 0  # HTTP requests made: robots.txt, feeds, sitemaps, pages, retries
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -49,15 +71,6 @@ def enabled_sources(settings: Settings, sources_file: str | None = None,
     return picked
 
 
-def _fetch_row(source_id: str, url: str, status: int | None, size: int, duration_ms: int,
-               outcome: str, error: str | None) -> dict:
-    return {
-        "source_id": source_id, "url": url, "status": status, "bytes": size,
-        "duration_ms": duration_ms, "outcome": outcome, "error": error,
-        "fetched_at": datetime.now(UTC),
-    }
-
-
 def ingest_source(
     settings: Settings,
     source: Source,
@@ -65,89 +78,174 @@ def ingest_source(
     url_limit: int | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    published_since: datetime | None = None,
+    published_until: datetime | None = None,
+    include_undated: bool = False,
+    network: NetworkPolicy | None = None,
 ) -> IngestSummary:
-    from pipeline.clean import clean
-    from pipeline.fetch.discover import discover
-    from pipeline.fetch.http import HttpClient
-    from pipeline.publish.producer import make_producer, publish_records
-    from pipeline.warehouse.db import make_engine, record_fetches, sync_sources
+    """Discover, fetch, clean and publish one source; every request lands in fetch_log.
 
+    `published_since`/`published_until` (timezone-aware) keep only the discovered items whose
+    feed or sitemap date falls in [since, until); items without a date are kept only with
+    `include_undated`. `network` replaces the network policy the source's
+    allow_private_network gives (tests use it to treat a loopback server as a public site).
+    """
+    from pipeline.fetch.discover import PublishedWindow, discover
+    from pipeline.fetch.run import FetchRun
+    from pipeline.warehouse.db import make_engine, record_fetches, sync_sources
+    from pipeline.warehouse.fetch_state import WarehouseRobotsStore
+
+    window = PublishedWindow(published_since, published_until, include_undated)
     say = progress or log.info
     summary = IngestSummary(source.id)
     engine = make_engine(settings)
-    sync_sources(engine, [source])
-    fetch_rows: list[dict] = []
-    records: list[CleanedArticle] = []
-    with HttpClient(settings, allow_private_network=source.allow_private_network,
-                    min_delay_seconds=source.min_delay_seconds) as client:
-        found, errors = discover(source, client)
-        for url, message in errors:
-            summary.errors.append(f"discovery {url}: {message}")
-            fetch_rows.append(_fetch_row(source.id, url, None, 0, 0, "discovery_failed", message))
-        if url_limit is not None:
-            found = found[:url_limit]
-        summary.discovered = len(found)
-        say(f"{source.id}: {len(found)} article URLs discovered")
-        for n, item in enumerate(found, 1):
-            try:
-                page = client.get(item.url)
-            except FetchError as exc:
-                bucket = "refused" if exc.outcome == "refused" else "failed"
-                setattr(summary, bucket, getattr(summary, bucket) + 1)
-                summary.errors.append(f"{item.url}: {exc}")
-                fetch_rows.append(
-                    _fetch_row(source.id, item.url, None, 0, 0, exc.outcome, str(exc)))
-                continue
-            summary.fetched += 1
-            row = _fetch_row(source.id, item.url, page.status, page.bytes, page.duration_ms,
-                             "ok", None)
-            try:
-                records.append(clean(page.body, page.final_url, source_id=source.id,
-                                     fetched_at=datetime.now(UTC),
-                                     content_type=page.content_type))
-            except PoisonRecord as exc:
-                summary.failed += 1
-                summary.errors.append(f"{item.url}: {exc}")
-                row.update(outcome="extract_failed", error=str(exc))
-            fetch_rows.append(row)
-            if n % 10 == 0:
-                say(f"{source.id}: fetched {n}/{len(found)}")
-
-    to_publish = _assign_versions(engine, records, summary)
-    if not dry_run and to_publish:
-        producer = make_producer(settings)
-        try:
-            result = publish_records(producer, to_publish)
-        finally:
-            producer.close()
-        summary.published = result.published
-        for article_id, error in result.failed:
-            summary.errors.append(f"publish {article_id}: {error}")
-        if result.failed:
-            summary.failed += len(result.failed)
-    record_fetches(engine, fetch_rows)
-    engine.dispose()
+    run = FetchRun.for_source(settings, source, robots_store=WarehouseRobotsStore(engine),
+                              network=network)
+    try:
+        sync_sources(engine, [source])
+        with run.client() as client:
+            found, errors = discover(source, client)
+        summary.errors.extend(f"discovery {url}: {message}" for url, message in errors)
+        picked = [item for item in found if item in window]
+        summary.skipped_out_of_range = len(found) - len(picked)
+        picked = picked[:url_limit] if url_limit is not None else picked
+        summary.discovered = len(picked)
+        say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
+        _fetch_and_publish(settings, engine, run, source, picked, summary, dry_run, say)
+    finally:
+        summary.requests = sum(1 for e in run.journal.entries if e.sent)
+        record_fetches(engine, run.journal.rows(source.id))
+        engine.dispose()
     say(f"{source.id}: {summary.summary()}")
     return summary
 
 
-def _assign_versions(engine, records: list[CleanedArticle],
-                     summary: IngestSummary) -> list[CleanedArticle]:
-    """New articles get version 1; changed content the next version; unchanged is not resent."""
+def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source: Source,
+                       items: Sequence[Discovered], summary: IngestSummary, dry_run: bool,
+                       say: Callable[[str], None]) -> None:
+    from pipeline.clean import clean
+    from pipeline.fetch.changes import Known, assign_versions, latest
+    from pipeline.fetch.pages import Validators, fetch_pages
+    from pipeline.warehouse.db import known_articles
+    from pipeline.warehouse.fetch_state import load_fetch_state, save_fetch_state
+
+    state = _settled(engine, load_fetch_state(engine, [item.url for item in items]))
+    validators = {url: Validators(s.etag, s.last_modified) for url, s in state.items()}
+
+    def clean_page(page: FetchResult) -> CleanedArticle:
+        fetched_at = page.entry.fetched_at if page.entry else datetime.now(UTC)
+        return clean(page.body, page.final_url, source_id=source.id, fetched_at=fetched_at,
+                     content_type=page.content_type)
+
+    outcomes = fetch_pages(run, items, validators, clean_page,
+                           progress=lambda line: say(f"{source.id}: {line}"))
+    _count_fetches(outcomes, summary)
+
+    cleaned = [o for o in outcomes if o.record is not None]
+    records = [o.record for o in cleaned if o.record is not None]
+    ids = [r.article_id for r in records]
+    from_warehouse = {aid: Known(h, v) for aid, (h, v) in known_articles(engine, ids).items()}
+    from_state = {s.article_id: Known(s.content_hash, s.version) for s in state.values()
+                  if s.article_id and s.content_hash and s.version}
+    known = latest(from_warehouse, from_state)
+    to_publish, verdicts = assign_versions(records, known)
+    for outcome, verdict in zip(cleaned, verdicts, strict=True):
+        outcome.note(verdict)
+        if verdict in ("new", "changed", "unchanged"):
+            setattr(summary, verdict, getattr(summary, verdict) + 1)
+
+    if dry_run:
+        return  # no fetch_state either: the next real run must fetch and publish these pages
+    failed_ids, error = _publish(settings, to_publish, summary)
+    published = {r.article_id: r for r in to_publish if r.article_id not in failed_ids}
+    versions = {aid: k.version for aid, k in known.items()}
+    versions.update((aid, r.version) for aid, r in published.items())
+    save_fetch_state(engine, _new_state(source.id, outcomes, state, published, versions))
+    if error is not None:
+        raise error
+
+
+def _settled(engine: Engine, state: dict[str, PageState]) -> dict[str, PageState]:
+    """The page states whose last published record reached the warehouse, or may still.
+
+    A record published more than RESEND_AFTER ago that is not in the warehouse was lost on
+    the way (dead-lettered, or past the topic's retention before an enricher read it): its
+    page's state is ignored, so the page is fetched unconditionally and published again.
+    Sending a record twice is harmless, the warehouse's upsert being idempotent.
+    """
     from pipeline.warehouse.db import known_articles
 
-    known = known_articles(engine, [r.article_id for r in records])
-    out: dict[str, CleanedArticle] = {}
-    for record in records:
-        if record.article_id in out:
-            continue  # two URLs with one canonical URL: one article
-        previous = known.get(record.article_id)
-        if previous is None:
-            summary.new += 1
-            out[record.article_id] = record
-        elif previous[0] == record.content_hash:
+    stored = known_articles(engine, [s.article_id for s in state.values() if s.article_id])
+    recent = datetime.now(UTC) - RESEND_AFTER
+    return {url: s for url, s in state.items()
+            if not s.article_id or not s.version
+            or stored.get(s.article_id, ("", 0))[1] >= s.version
+            or (s.changed_at is not None and s.changed_at > recent)}
+
+
+def _count_fetches(outcomes: Sequence[PageOutcome], summary: IngestSummary) -> None:
+    buckets = {"skipped_robots": "skipped_robots", "not_html": "skipped_not_html",
+               "refused": "refused", "deferred": "deferred", "failed": "failed",
+               "extract_failed": "failed", "not_modified": "not_modified"}
+    for outcome in outcomes:
+        summary.fetched += outcome.fetched
+        if outcome.kind == "not_modified":
             summary.unchanged += 1
-        else:
-            summary.changed += 1
-            out[record.article_id] = record.model_copy(update={"version": previous[1] + 1})
-    return list(out.values())
+        if bucket := buckets.get(outcome.kind):
+            setattr(summary, bucket, getattr(summary, bucket) + 1)
+        if outcome.error and outcome.kind not in ("skipped_robots", "not_html"):
+            summary.errors.append(outcome.error)
+
+
+def _publish(settings: Settings, records: list[CleanedArticle], summary: IngestSummary
+             ) -> tuple[set[str], PublishError | None]:
+    """Publish `records`: the article ids whose send failed, and the error to raise once the
+    acknowledged records are remembered (so the task fails with the cause, and its retry
+    sends only the rest)."""
+    from pipeline.publish.producer import PublishError, publish_cleaned
+
+    error: PublishError | None = None
+    try:
+        result = publish_cleaned(settings, records)
+    except PublishError as exc:
+        result, error = exc.result, exc
+    summary.published = result.published
+    for article_id, message in result.failed:
+        summary.errors.append(f"publish {article_id}: {message}")
+    summary.failed += len(result.failed)
+    return {article_id for article_id, _ in result.failed}, error
+
+
+def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str, PageState],
+               published: dict[str, CleanedArticle], versions: dict[str, int]
+               ) -> list[PageState]:
+    """fetch_state rows for the pages whose content is now accounted for downstream.
+
+    `published`: the records sent in this run by article id; `versions`: the latest version
+    of every article known, sent now or before.
+    """
+    from pipeline.warehouse.fetch_state import PageState
+
+    states = []
+    for outcome in outcomes:
+        page, url = outcome.page, outcome.item.url
+        if page is None or page.entry is None:
+            continue
+        checked = page.entry.fetched_at
+        etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
+        if outcome.kind == "not_modified":
+            # A 304 may carry fresh validators; if not, the ones that earned it stay valid.
+            old = before.get(url)
+            states.append(PageState(url, source_id, etag or (old and old.etag),
+                                    modified or (old and old.last_modified), checked_at=checked))
+            continue
+        record = outcome.record
+        if record is None or page.entry.outcome not in ("new", "changed", "unchanged"):
+            continue
+        sent = published.get(record.article_id)
+        if page.entry.outcome != "unchanged" and sent is None:
+            continue  # not published: the next run must fetch and send it again
+        states.append(PageState(url, source_id, etag, modified, record.article_id,
+                                record.content_hash, versions.get(record.article_id), checked,
+                                checked if sent else None))
+    return states

@@ -18,7 +18,8 @@ from pydantic_core import PydanticCustomError
 from pipeline.errors import ConfigError
 
 _ID_PATTERN = re.compile(r"[a-z0-9_-]+")
-_OWN_ERRORS = {"http_url", "source_id"}  # worded to follow the field name: "id must match …"
+# Worded to follow the field name: "id must match …".
+_OWN_ERRORS = {"http_url", "host_name", "source_id"}
 
 
 def _http_url(value: str) -> str:
@@ -36,6 +37,19 @@ def _http_url(value: str) -> str:
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
+_HOST_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def _host_name(value: str) -> str:
+    host = value.strip().lower().rstrip(".")
+    if not _HOST_PATTERN.fullmatch(host):
+        raise PydanticCustomError("host_name", "must be a host name such as cdn.example.org, "
+                                  "got {value}", {"value": repr(value)})
+    return host
+
+
+HostName = Annotated[str, AfterValidator(_host_name)]
+
 
 class Source(BaseModel):
     """One entry of `sources.yaml`."""
@@ -47,6 +61,9 @@ class Source(BaseModel):
     feeds: list[HttpUrl] = Field(default_factory=list)
     sitemaps: list[HttpUrl] = Field(default_factory=list)
     urls: list[HttpUrl] = Field(default_factory=list)
+    # Hosts that count as the source's own besides those of its feeds, sitemaps and URLs
+    # (a CDN serving its sitemaps, an articles subdomain); discovered URLs elsewhere are dropped.
+    extra_hosts: list[HostName] = Field(default_factory=list)
     min_delay_seconds: float = Field(1.0, ge=0)
     allow_private_network: bool = False
     enabled: bool = True
@@ -61,12 +78,12 @@ class Source(BaseModel):
 
     @property
     def hosts(self) -> frozenset[str]:
-        """Host names of every feed, sitemap and URL: what counts as this source's own site."""
+        """Host names of every feed, sitemap and URL, and the extra hosts: the source's own."""
         return frozenset(
             host
             for url in (*self.feeds, *self.sitemaps, *self.urls)
             if (host := urlsplit(url).hostname)
-        )
+        ) | frozenset(self.extra_hosts)
 
 
 def load_sources(path: Path) -> list[Source]:

@@ -2,7 +2,8 @@
 
 httpx's own decoders inflate each network chunk in one call: one 64 KiB chunk of zeros can
 become 64 MiB before the caller sees a byte. Here every call is told how much output it may
-produce (zlib's `max_length`), so memory stays bounded by the cap whatever the ratio.
+produce (zlib's `max_length`, brotli's `output_buffer_limit`), so memory stays bounded by the
+cap whatever the ratio.
 """
 
 from __future__ import annotations
@@ -11,8 +12,17 @@ import zlib
 
 from pipeline.errors import FetchError
 
+try:  # brotli >= 1.2 bounds its output per call; older versions cannot be capped, so no "br"
+    import brotli
+
+    _HAS_BROTLI = "output_buffer_limit" in (brotli.Decompressor.process.__doc__ or "")
+except ImportError:  # pragma: no cover - brotli is pinned in requirements.lock
+    _HAS_BROTLI = False
+
 GZIP_MAGIC = b"\x1f\x8b"
-ACCEPT_ENCODING = "gzip, deflate"  # what BoundedDecoder can undo; br/zstd are not offered
+_BROTLI_STEP = 64 * 1024
+# What BoundedDecoder can undo; zstd is not offered.
+ACCEPT_ENCODING = "gzip, deflate, br" if _HAS_BROTLI else "gzip, deflate"
 
 _WBITS = {
     "gzip": 16 + zlib.MAX_WBITS,
@@ -28,10 +38,12 @@ class BoundedDecoder:
 
     def __init__(self, encoding: str | None, limit: int, *, what: str = "body") -> None:
         name = (encoding or "").strip().lower() or "identity"
-        if name not in _WBITS and name != "identity":
+        supported = name in _WBITS or name == "identity" or (name == "br" and _HAS_BROTLI)
+        if not supported:
             raise FetchError(f"{what}: unsupported Content-Encoding {encoding!r}", "decode_error")
         self._encoding = name
         self._inflater = zlib.decompressobj(_WBITS[name]) if name in _WBITS else None
+        self._brotli = brotli.Decompressor() if name == "br" else None
         self._limit = limit
         self._what = what
         self._started = False
@@ -39,7 +51,9 @@ class BoundedDecoder:
 
     def feed(self, data: bytes) -> bytes:
         room = self._limit - self.produced
-        if self._inflater is None:
+        if self._brotli is not None:
+            out = self._unbrotli(data, room)
+        elif self._inflater is None:
             out = data[: room + 1]
         else:
             out = self._inflate(data, room)
@@ -65,9 +79,29 @@ class BoundedDecoder:
             raise FetchError(f"{self._what}: corrupt {self._encoding} data: {exc}",
                              "decode_error") from exc
 
+    def _unbrotli(self, data: bytes, room: int) -> bytes:
+        assert self._brotli is not None
+        # brotli's limit is where its buffer stops growing, not an exact size: asked for a
+        # large output it overshoots by up to half. Small steps keep the overshoot to one step.
+        # A step that filled its buffer may have left output behind, which empty calls drain.
+        step = min(_BROTLI_STEP, room + 1)
+        try:
+            piece = self._brotli.process(data, output_buffer_limit=step)
+            pieces, produced = [piece], len(piece)
+            while len(piece) >= step and produced <= room:
+                piece = self._brotli.process(b"", output_buffer_limit=step)
+                pieces.append(piece)
+                produced += len(piece)
+        except brotli.error as exc:
+            raise FetchError(f"{self._what}: corrupt br data: {exc}", "decode_error") from exc
+        return b"".join(pieces)
+
     def finish(self) -> None:
         """Raise FetchError("decode_error") if the compressed stream was cut short."""
-        if self._started and self._inflater is not None and not self._inflater.eof:
+        if not self._started:
+            return
+        if self._inflater is not None and not self._inflater.eof or (
+                self._brotli is not None and not self._brotli.is_finished()):
             raise FetchError(f"{self._what}: truncated {self._encoding} data", "decode_error")
 
 

@@ -19,9 +19,9 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from pipeline.errors import FetchError
+from pipeline.errors import ConfigError, FetchError
 from pipeline.fetch.compression import GZIP_MAGIC, gunzip
-from pipeline.fetch.http import HttpClient
+from pipeline.fetch.http import FetchResult, HttpClient
 from pipeline.fetch.urls import canonicalize, same_site
 from pipeline.sources import Source
 
@@ -46,6 +46,41 @@ class Discovered:
     published_at: datetime | None = None  # UTC
 
 
+@dataclass(frozen=True)
+class PublishedWindow:
+    """Discovered items published in [since, until), by the date their feed or sitemap gives.
+
+    Items without a date are kept only with `include_undated`. With neither bound, every item
+    is in the window. Backfills use it to pick one slice of a source's history.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    include_undated: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ConfigError(f"published_{name} must be timezone-aware, got {value!r}")
+        if self.since and self.until and self.since >= self.until:
+            raise ConfigError(f"published_since ({self.since.isoformat()}) must be before "
+                              f"published_until ({self.until.isoformat()})")
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def __contains__(self, item: Discovered) -> bool:
+        if not self.bounded:
+            return True
+        when = item.published_at
+        if when is None:
+            return self.include_undated
+        return (self.since is None or when >= self.since) and (
+            self.until is None or when < self.until)
+
+
 def discover(source: Source, client: HttpClient) -> tuple[list[Discovered], Errors]:
     """Every article URL of `source` on its own hosts, once each, in discovery order.
 
@@ -54,13 +89,12 @@ def discover(source: Source, client: HttpClient) -> tuple[list[Discovered], Erro
     errors: Errors = []
     found: list[Discovered] = []
     for feed_url in source.feeds:
+        result = None
         try:
             result = client.get(feed_url, accept=FEED_ACCEPT)
             found.extend(parse_feed(result.body, result.final_url))
-        except FetchError as exc:
-            errors.append((feed_url, f"{exc.outcome}: {exc}"))
-        except ValueError as exc:
-            errors.append((feed_url, f"parse_error: {exc}"))
+        except (FetchError, ValueError) as exc:
+            errors.append((feed_url, _failed(result, exc)))
     found.extend(_walk_sitemaps(source, client, errors))
     found.extend(Discovered(url=url, via="list") for url in source.urls)
 
@@ -152,14 +186,12 @@ def _walk_sitemaps(source: Source, client: HttpClient, errors: Errors) -> list[D
                                 f"the limit is {MAX_SITEMAPS_PER_SOURCE} per source"))
             break
         seen.add(url)
+        result = None
         try:
             result = client.get(url, max_bytes=limit, accept=SITEMAP_ACCEPT)
             items, children = parse_sitemap(result.body, result.final_url, max_bytes=limit)
-        except FetchError as exc:
-            errors.append((url, f"{exc.outcome}: {exc}"))
-            continue
-        except ValueError as exc:
-            errors.append((url, f"parse_error: {exc}"))
+        except (FetchError, ValueError) as exc:
+            errors.append((url, _failed(result, exc)))
             continue
         found.extend(items)
         if children and depth == MAX_SITEMAP_DEPTH:
@@ -175,6 +207,15 @@ def _walk_sitemaps(source: Source, client: HttpClient, errors: Errors) -> list[D
                 errors.append((child, "refused: child sitemap is not on the source's hosts; "
                                       "list it under sitemaps to read it"))
     return found
+
+
+def _failed(result: FetchResult | None, exc: FetchError | ValueError) -> str:
+    """"outcome: message" for the error list; a document that was fetched but could not be
+    read gets the reason into its fetch log entry too, which otherwise says "ok"."""
+    outcome = exc.outcome if isinstance(exc, FetchError) else "parse_error"
+    if result is not None and result.entry is not None:
+        result.entry.outcome, result.entry.error = outcome, str(exc)
+    return f"{outcome}: {exc}"
 
 
 def _unique_on_site(items: Iterable[Discovered], hosts: frozenset[str]

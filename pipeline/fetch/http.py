@@ -1,20 +1,20 @@
 """The single network seam: every HTTP request newsflow makes goes through `HttpClient`.
 
-Policy lives here, once: an honest User-Agent, timeouts with a deadline for the whole body,
-a decompressed-size cap, manual redirects, a guard against requests into private networks,
-per-host politeness and retries with backoff. Failures are `FetchError`s whose `outcome` is
-the short reason written to fetch_log.
+Policy lives here, once: an honest User-Agent, connect/read timeouts and a deadline for the
+whole exchange, a decompressed-size cap, at most five redirects each checked like the first
+URL, the network policy (pipeline.fetch.network), robots.txt, per-host politeness and retries
+with backoff and jitter. Failures are `FetchError`s whose `outcome` is the short reason written
+to fetch_log; every attempt and every refusal is also an entry in the run's `Journal`.
+
+Order of checks for each URL: network policy (so a refused target is never asked for its
+robots.txt either), robots.txt, the host's turn, then the request.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import random
-import socket
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
@@ -22,15 +22,24 @@ import httpx
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.fetch.compression import ACCEPT_ENCODING, BoundedDecoder
+from pipeline.fetch.journal import FetchLogEntry, Journal
+from pipeline.fetch.network import (
+    DeadlineExceeded,
+    NetworkPolicy,
+    RetryableFetchError,
+    deadline,
+    guarded_transport,
+)
+from pipeline.fetch.pacing import HostPacer, backoff_delay, retry_after_seconds
+from pipeline.fetch.robots import MAX_ROBOTS_BYTES, Robots
 
 MAX_REDIRECTS = 5
 MAX_ATTEMPTS = 3
 RETRY_AFTER_CAP_SECONDS = 30.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _PASSED_ON = REDIRECT_STATUSES | {304}  # to get()'s redirect loop, or to the caller
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -43,14 +52,21 @@ class FetchResult:
     headers: dict[str, str]  # lower-case names
     duration_ms: int  # whole fetch, redirects and retries included
     bytes: int  # len(body)
+    entry: FetchLogEntry | None = None  # the journal entry of the last attempt
 
 
-class _Retryable(FetchError):
-    """The server was silent or unreachable rather than wrong: another attempt may work."""
+class ResponseError(FetchError):
+    """The server answered, but not with something we take; the status goes to fetch_log."""
+
+    def __init__(self, message: str, outcome: str, status: int, size: int = 0) -> None:
+        super().__init__(message, outcome)
+        self.status = status
+        self.size = size
 
 
 class HttpClient:
-    """An HTTP client for one source's fetches. Not thread-safe: use one per worker."""
+    """An HTTP client for one worker. Not thread-safe: one per thread, sharing a `FetchRun`'s
+    pacer, robots rules and journal (see pipeline.fetch.run)."""
 
     def __init__(
         self,
@@ -60,42 +76,42 @@ class HttpClient:
         min_delay_seconds: float = 0.0,
         max_attempts: int = MAX_ATTEMPTS,
         backoff_seconds: float = 0.5,
+        network: NetworkPolicy | None = None,
+        pacer: HostPacer | None = None,
+        robots: Robots | None = None,
+        journal: Journal | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         self.settings = settings
-        self._allow_private = allow_private_network
-        self._min_delay = min_delay_seconds
+        self.network = network or NetworkPolicy(allow_private=allow_private_network)
+        self.pacer = pacer or HostPacer(min_delay_seconds)
+        self.robots = robots  # None: robots.txt is not consulted (one-off user requests)
+        self.journal = journal or Journal()
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
-        self._last_request: dict[str, float] = {}  # host -> monotonic end of its last request
+        total = settings.fetch_timeout_seconds
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            timeout=httpx.Timeout(settings.fetch_timeout_seconds),
+            timeout=httpx.Timeout(total, connect=min(total, settings.fetch_connect_timeout_seconds),
+                                  read=min(total, settings.fetch_read_timeout_seconds)),
             follow_redirects=False,  # each hop must pass the destination check
             # Proxy variables from the environment would make fetches depend on the shell they
             # ran from and send requests to a host the destination check never saw.
             trust_env=False,
+            transport=guarded_transport(self.network),
         )
 
-    def get(self, url: str, *, max_bytes: int | None = None, accept: str | None = None
-            ) -> FetchResult:
-        """GET `url`; a 2xx or 304 result, or FetchError with the outcome."""
-        started = time.monotonic()
-        limit = self.settings.max_page_bytes if max_bytes is None else max_bytes
-        headers = {"Accept": accept} if accept else {}
-        current = urldefrag(url).url
-        visited = {current}
-        for _ in range(MAX_REDIRECTS + 1):
-            result = self._get_with_retries(current, limit, headers)
-            if result.status not in REDIRECT_STATUSES:
-                duration_ms = int((time.monotonic() - started) * 1000)
-                return replace(result, url=url, duration_ms=duration_ms)
-            current = _redirect_target(current, result.headers.get("location"))
-            if current in visited:
-                raise FetchError(f"GET {url}: redirect loop back to {current}", "redirect_loop")
-            visited.add(current)
-        raise FetchError(f"GET {url}: more than {MAX_REDIRECTS} redirects", "too_many_redirects")
+    def get(self, url: str, *, max_bytes: int | None = None, accept: str | None = None,
+            headers: dict[str, str] | None = None, html_only: bool = False) -> FetchResult:
+        """GET `url`; a 2xx or 304 result, or FetchError with the outcome.
+
+        `headers` are sent on every hop (conditional-request validators, for instance);
+        `html_only` refuses a 2xx whose Content-Type is not HTML ("not_html") before reading
+        its body.
+        """
+        return self._get(url, max_bytes=max_bytes, accept=accept, headers=headers,
+                         html_only=html_only, robots_exempt=False)
 
     def close(self) -> None:
         self._client.close()
@@ -106,95 +122,146 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _get_with_retries(self, url: str, limit: int, headers: dict[str, str]) -> FetchResult:
+    def _get(self, url: str, *, max_bytes: int | None, accept: str | None,
+             headers: dict[str, str] | None, html_only: bool, robots_exempt: bool
+             ) -> FetchResult:
+        started = time.monotonic()
+        limit = self.settings.max_page_bytes if max_bytes is None else max_bytes
+        sent = {**({"Accept": accept} if accept else {}), **(headers or {})}
+        current = urldefrag(url).url
+        visited = {current}
+        first: FetchLogEntry | None = None  # the entry of the first hop, once it redirected
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                result = self._get_with_retries(current, limit, sent, html_only, robots_exempt)
+                if result.status not in REDIRECT_STATUSES:
+                    duration_ms = int((time.monotonic() - started) * 1000)
+                    return replace(result, url=url, duration_ms=duration_ms)
+                first = first or result.entry
+                current = _redirect_target(current, result.headers.get("location"))
+                if current in visited:
+                    raise FetchError(f"GET {url}: redirect loop back to {current}",
+                                     "redirect_loop")
+                visited.add(current)
+            raise FetchError(f"GET {url}: more than {MAX_REDIRECTS} redirects",
+                             "too_many_redirects")
+        except FetchError as exc:
+            if first is not None:
+                # The URL asked for gets the reason too, not only the hop that failed, so the
+                # log row of a page says why the page was not fetched.
+                first.outcome, first.error = exc.outcome, str(exc)
+            raise
+
+    def _get_with_retries(self, url: str, limit: int, headers: dict[str, str], html_only: bool,
+                          robots_exempt: bool) -> FetchResult:
         error: FetchError | None = None
         for attempt in range(1, self._max_attempts + 1):
+            entry = FetchLogEntry(url)
+            sent: float | None = None  # monotonic time the request went out, if it did
             wait: float | None = None
             try:
-                self._check_destination(url)
-                self._wait_for_turn(url)
-                result = self._send(url, limit, headers)
-            except _Retryable as exc:
+                host = self._admit(url, robots_exempt)
+                self.pacer.wait_turn(host, url)
+                entry.fetched_at, entry.sent, sent = datetime.now(UTC), True, time.monotonic()
+                result = self._send(url, limit, headers, html_only, host)
+            except RetryableFetchError as exc:
                 error = exc
+                self._log_error(entry, exc, sent)
+            except FetchError as exc:
+                self._log_error(entry, exc, sent)
+                raise
             else:
+                self._log_result(entry, result)
                 if result.status < 300 or result.status in _PASSED_ON:
-                    return result
-                error = FetchError(f"GET {url}: HTTP {result.status}", f"http_{result.status}")
+                    return replace(result, entry=entry)
+                error = ResponseError(f"GET {url}: HTTP {result.status}",
+                                      f"http_{result.status}", result.status)
+                entry.outcome, entry.error = error.outcome, str(error)
                 if result.status not in RETRY_STATUSES:
                     raise error
-                wait = _retry_after_seconds(result.headers.get("retry-after"))
+                wait = retry_after_seconds(result.headers.get("retry-after"))
                 if wait is not None and wait > RETRY_AFTER_CAP_SECONDS:
                     # Asked to come back later than we are willing to wait: give up now rather
                     # than knock again before the server said we may.
-                    raise FetchError(f"{error}, retry after {wait:.0f}s", error.outcome)
+                    raise ResponseError(f"{error}, retry after {wait:.0f}s", error.outcome,
+                                        result.status)
             if attempt < self._max_attempts:
-                time.sleep(wait if wait is not None else self._backoff_delay(attempt))
+                time.sleep(wait if wait is not None else backoff_delay(self._backoff, attempt))
         assert error is not None
-        raise FetchError(f"{error} (gave up after {self._max_attempts} attempts)",
-                         error.outcome) from error
+        message = f"{error} (gave up after {self._max_attempts} attempts)"
+        if isinstance(error, ResponseError):
+            raise ResponseError(message, error.outcome, error.status) from error
+        raise FetchError(message, error.outcome) from error
 
-    def _backoff_delay(self, attempt: int) -> float:
-        # Half fixed, half random, so workers that failed together do not retry together.
-        step = self._backoff * 2 ** (attempt - 1)
-        return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not security
-
-    def _check_destination(self, url: str) -> None:
-        """Refuse URLs that could reach this machine, its network or a cloud metadata service.
-
-        Gap: the name is resolved here and again by httpx when it connects, so a DNS server
-        that answers differently the second time (DNS rebinding) gets past this check.
-        Checking the connected peer's address closes it and is left to a later change.
-        """
-        parts = urlsplit(url)
-        if parts.scheme not in _DEFAULT_PORTS:
-            raise FetchError(f"{url}: only http and https URLs are fetched", "refused")
+    def _admit(self, url: str, robots_exempt: bool) -> str:
+        """The host to pace, once `url` has passed the network policy and robots.txt."""
         try:
-            host, port = parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]
-        except ValueError as exc:
-            raise FetchError(f"{url}: {exc}", "invalid_url") from exc
-        if not host:
-            raise FetchError(f"{url}: no host name", "invalid_url")
-        if not self._allow_private and port not in (80, 443):
-            raise FetchError(f"{url}: port {port} refused (only 80 and 443 for public sites)",
-                             "refused")
-        for address in _resolve(host, port, url):
-            if _never_allowed(address) or not (self._allow_private or address.is_global):
-                raise FetchError(
-                    f"{url}: {host} resolves to non-public address {address}; set "
-                    f"allow_private_network: true on the source if the site is yours",
-                    "refused",
-                )
+            host, _, _ = self.network.vet(url)
+        except FetchError as exc:
+            raise type(exc)(f"GET {url}: {exc}", exc.outcome) from exc
+        if self.robots is not None and not robots_exempt:
+            verdict = self.robots.check(url, self._fetch_robots_txt)
+            if verdict.crawl_delay:
+                self.pacer.slow_down(host, verdict.crawl_delay)
+            if not verdict.allowed:
+                raise FetchError(f"GET {url}: {verdict.reason}", verdict.outcome)
+        return host
 
-    def _wait_for_turn(self, url: str) -> None:
-        last = self._last_request.get(urlsplit(url).hostname or "")
-        if last is not None:
-            wait = last + self._min_delay - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+    def _fetch_robots_txt(self, url: str) -> FetchResult:
+        return self._get(url, max_bytes=MAX_ROBOTS_BYTES, accept="text/plain", headers=None,
+                         html_only=False, robots_exempt=True)
 
-    def _send(self, url: str, limit: int, headers: dict[str, str]) -> FetchResult:
+    def _log_error(self, entry: FetchLogEntry, error: FetchError, sent: float | None) -> None:
+        entry.outcome, entry.error = error.outcome, str(error)
+        if isinstance(error, ResponseError):
+            entry.status, entry.bytes = error.status, error.size
+        if sent is not None:
+            entry.duration_ms = int((time.monotonic() - sent) * 1000)
+        self.journal.add(entry)
+
+    def _log_result(self, entry: FetchLogEntry, result: FetchResult) -> None:
+        entry.status, entry.bytes = result.status, result.bytes
+        entry.duration_ms = result.duration_ms
+        if result.status in REDIRECT_STATUSES:
+            entry.outcome = "redirect"
+            entry.error = f"to {result.headers.get('location', '')}"[:500]
+        elif result.status == 304:
+            entry.outcome = "not_modified"
+        self.journal.add(entry)
+
+    def _send(self, url: str, limit: int, headers: dict[str, str], html_only: bool,
+              host: str) -> FetchResult:
         started = time.monotonic()
+        total = self.settings.fetch_timeout_seconds
         try:
-            request = self._client.build_request("GET", url, headers=headers)
-            response = self._client.send(request, stream=True)
-            try:
-                ok = 200 <= response.status_code < 300
-                body = self._read_body(response, url, limit, started) if ok else b""
-            finally:
-                response.close()
+            with deadline(total):
+                request = self._client.build_request("GET", url, headers=headers)
+                response = self._client.send(request, stream=True)
+                try:
+                    ok = 200 <= response.status_code < 300
+                    if ok and html_only:
+                        _require_html(url, response)
+                    body = self._read_body(response, url, limit) if ok else b""
+                finally:
+                    response.close()
+        except DeadlineExceeded as exc:
+            raise FetchError(f"GET {url}: {exc}", "timeout") from exc
         except httpx.InvalidURL as exc:
             raise FetchError(f"{url}: {exc}", "invalid_url") from exc
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"GET {url}: timed out ({type(exc).__name__})", "timeout") from exc
+            raise RetryableFetchError(f"GET {url}: timed out ({type(exc).__name__})",
+                                      "timeout") from exc
         except httpx.ConnectError as exc:
-            raise _Retryable(f"GET {url}: cannot connect: {exc}", "connect_error") from exc
+            raise RetryableFetchError(f"GET {url}: cannot connect: {exc}",
+                                      "connect_error") from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The connection dropped mid-exchange; usually a restart or a stale keep-alive.
-            raise _Retryable(f"GET {url}: connection lost: {exc}", "network_error") from exc
+            raise RetryableFetchError(f"GET {url}: connection lost: {exc}",
+                                      "network_error") from exc
         except httpx.TransportError as exc:
             raise FetchError(f"GET {url}: {exc}", "protocol_error") from exc
         finally:
-            self._last_request[urlsplit(url).hostname or ""] = time.monotonic()
+            self.pacer.done(host)
         return FetchResult(
             url=url,
             final_url=url,
@@ -206,28 +273,34 @@ class HttpClient:
             bytes=len(body),
         )
 
-    def _read_body(self, response: httpx.Response, url: str, limit: int, started: float
-                   ) -> bytes:
+    def _read_body(self, response: httpx.Response, url: str, limit: int) -> bytes:
+        status = response.status_code
         encoding = response.headers.get("content-encoding")
         declared = response.headers.get("content-length", "")
         if not encoding and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{url}: Content-Length {declared} exceeds the {limit} byte limit",
-                             "too_large")
-        # The per-read timeout restarts with every byte, so a server that drips its body would
-        # hold a worker forever; the deadline bounds the whole attempt. It is checked between
-        # reads, so a stalled read can overrun it by up to one read timeout.
-        deadline = started + self.settings.fetch_timeout_seconds
+            raise ResponseError(f"{url}: Content-Length {declared} exceeds the {limit} byte "
+                                f"limit", "too_large", status)
         decoder = BoundedDecoder(encoding, limit, what=f"{url}: body")
         chunks = []
-        for raw in response.iter_raw():
-            chunks.append(decoder.feed(raw))
-            if time.monotonic() > deadline:
-                raise FetchError(
-                    f"GET {url}: body not complete after {self.settings.fetch_timeout_seconds}s",
-                    "timeout",
-                )
-        decoder.finish()
+        try:
+            for raw in response.iter_raw():
+                chunks.append(decoder.feed(raw))
+            decoder.finish()
+        except DeadlineExceeded as exc:
+            raise ResponseError(f"GET {url}: {exc} (body incomplete after {decoder.produced} "
+                                f"bytes)", "timeout", status, decoder.produced) from exc
+        except FetchError as exc:
+            raise ResponseError(str(exc), exc.outcome, status, decoder.produced) from exc
         return b"".join(chunks)
+
+
+def _require_html(url: str, response: httpx.Response) -> None:
+    declared = response.headers.get("content-type")
+    media_type = (declared or "").split(";")[0].strip().lower()
+    # No Content-Type at all is common on small sites: the cleaner sniffs those bytes instead.
+    if media_type and media_type not in HTML_TYPES:
+        raise ResponseError(f"{url}: served as {media_type}, not HTML; skipped", "not_html",
+                            response.status_code)
 
 
 def _redirect_target(current: str, location: str | None) -> str:
@@ -236,39 +309,6 @@ def _redirect_target(current: str, location: str | None) -> str:
     return urldefrag(urljoin(current, location.strip())).url
 
 
-def _resolve(host: str, port: int, url: str) -> list[_Address]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        # EAI_AGAIN is a resolver hiccup; any other failure means the name does not exist.
-        kind = _Retryable if exc.errno == socket.EAI_AGAIN else FetchError
-        raise kind(f"{url}: cannot resolve {host}: {exc.strerror}", "dns_error") from exc
-    addresses = []
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped  # ::ffff:169.254.169.254 is still the metadata service
-        addresses.append(address)
-    return addresses
-
-
-def _never_allowed(address: _Address) -> bool:
-    # Even a source on a private network never needs link-local (169.254.169.254 is the cloud
-    # metadata service), multicast or the unspecified address (0.0.0.0 reaches this machine).
-    return address.is_link_local or address.is_multicast or address.is_unspecified
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delay-seconds or HTTP-date), None if absent or bad."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+def host_of(url: str) -> str:
+    """The politeness key of `url`: its host name."""
+    return urlsplit(url).hostname or ""

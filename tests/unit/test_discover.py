@@ -10,8 +10,14 @@ import pytest
 from local_http import LocalServer, Reply
 
 from pipeline.config import Settings
-from pipeline.errors import FetchError
-from pipeline.fetch.discover import Discovered, discover, parse_feed, parse_sitemap
+from pipeline.errors import ConfigError, FetchError
+from pipeline.fetch.discover import (
+    Discovered,
+    PublishedWindow,
+    discover,
+    parse_feed,
+    parse_sitemap,
+)
 from pipeline.fetch.http import HttpClient
 from pipeline.sources import Source
 
@@ -212,3 +218,47 @@ def test_results_are_unique_by_canonical_url_keeping_the_first(server, client):
         (server.url("/b"), "sitemap", None),
         (server.url("/c"), "list", None),
     ]
+
+
+def test_feed_with_relative_links_is_read_over_http(server, client):
+    server.route("/feeds/main.xml", Reply(200, RSS, {"Content-Type": "application/rss+xml"}))
+
+    found, errors = discover(local_source(feeds=[server.url("/feeds/main.xml")]), client)
+
+    # "/economy/..." is relative to the feed's host, "local.html" to the feed's directory.
+    assert errors == []
+    assert [d.url for d in found] == [server.url("/economy/rates-held"),
+                                      server.url("/feeds/local.html")]
+
+
+def test_extra_hosts_count_as_the_sources_own(server, client):
+    server.route("/sitemap.xml", Reply(200, sitemap("https://cdn.example/a",
+                                                    "https://other.example/b")))
+
+    found, _ = discover(local_source(sitemaps=[server.url("/sitemap.xml")],
+                                     extra_hosts=["cdn.example"]), client)
+
+    assert [d.url for d in found] == ["https://cdn.example/a"]
+
+
+MAY = [Discovered(f"{SITE}/{day}", "list", published_at=datetime(2024, 5, day, tzinfo=UTC))
+       for day in (1, 2, 3)]
+UNDATED = Discovered(f"{SITE}/undated", "list")
+
+
+@pytest.mark.parametrize(("window", "kept"), [
+    (PublishedWindow(), ["1", "2", "3", "undated"]),
+    (PublishedWindow(since=datetime(2024, 5, 2, tzinfo=UTC)), ["2", "3"]),
+    (PublishedWindow(until=datetime(2024, 5, 2, tzinfo=UTC)), ["1"]),
+    (PublishedWindow(datetime(2024, 5, 2, tzinfo=UTC), datetime(2024, 5, 3, tzinfo=UTC),
+                     include_undated=True), ["2", "undated"]),
+], ids=["unbounded", "since", "until", "both-with-undated"])
+def test_published_window_keeps_items_in_since_until(window, kept):
+    assert [i.url.rsplit("/", 1)[1] for i in [*MAY, UNDATED] if i in window] == kept
+
+
+def test_published_window_refuses_naive_or_empty_ranges():
+    with pytest.raises(ConfigError, match="timezone-aware"):
+        PublishedWindow(since=datetime(2024, 5, 1))  # noqa: DTZ001 - the point of the test
+    with pytest.raises(ConfigError, match="must be before"):
+        PublishedWindow(datetime(2024, 5, 2, tzinfo=UTC), datetime(2024, 5, 1, tzinfo=UTC))

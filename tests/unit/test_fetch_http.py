@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import socket
 import time
 import tracemalloc
 from collections.abc import Iterator
 
+import brotli
 import pytest
 from local_http import LocalServer, Reply, stream_then_close
 
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.fetch.http import HttpClient
+from pipeline.fetch.network import NetworkPolicy
 
 
 @pytest.fixture
@@ -23,7 +26,8 @@ def server() -> Iterator[LocalServer]:
 
 
 def make_client(**overrides: object) -> HttpClient:
-    settings = Settings(fetch_timeout_seconds=overrides.pop("timeout", 2.0))
+    settings = Settings(fetch_timeout_seconds=overrides.pop("timeout", 2.0),
+                        fetch_read_timeout_seconds=overrides.pop("fetch_read_timeout_seconds", 10))
     options: dict = {"allow_private_network": True, "backoff_seconds": 0.01, **overrides}
     return HttpClient(settings, **options)
 
@@ -214,3 +218,135 @@ def test_min_delay_spaces_requests_to_one_host(server):
 
     first, second = server.hits("/p")
     assert second.at - first.at >= 0.3
+
+
+# -- what the client adds since the walking skeleton ------------------------------------------
+
+def test_brotli_content_encoding_is_decoded_and_a_brotli_bomb_refused(server, client):
+    html = b"<p>compressed</p>" * 100
+    packer = brotli.Compressor(quality=1)
+    bomb = b"".join(packer.process(bytes(1 << 20)) for _ in range(64)) + packer.finish()
+    server.route("/br", Reply(200, brotli.compress(html), {"Content-Encoding": "br"}))
+    server.route("/br-bomb", Reply(200, bomb, {"Content-Encoding": "br"}))
+
+    assert client.get(server.url("/br")).body == html
+    assert fetch_error(client, server.url("/br-bomb"), max_bytes=64 * 1024).outcome == "too_large"
+    assert server.hits("/br")[0].headers["Accept-Encoding"] == "gzip, deflate, br"
+
+
+def test_headers_dripped_a_byte_at_a_time_are_cut_off_by_the_deadline(server):
+    def drip_headers(handler):
+        handler.close_connection = True
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 1000:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    server.handle_with("/slow-headers", drip_headers)
+    started = time.monotonic()
+    with make_client(timeout=0.5) as http:
+        error = fetch_error(http, server.url("/slow-headers"))
+
+    assert error.outcome == "timeout"
+    assert time.monotonic() - started < 2.0  # the drip alone would take 50 s
+    assert len(server.hits("/slow-headers")) == 1
+
+
+def test_a_silent_server_times_out_on_read_and_is_retried(server):
+    server.handle_with("/silent", lambda h: time.sleep(1.0))
+
+    with make_client(timeout=2.0, fetch_read_timeout_seconds=0.2) as http:
+        error = fetch_error(http, server.url("/silent"))
+
+    assert error.outcome == "timeout"
+    assert len(server.hits("/silent")) == 3
+
+
+def test_non_html_page_is_skipped_before_its_body_is_read(server, client):
+    pdf = b"%PDF-1.7\n" + b"\x00" * 100_000
+    server.route("/report.pdf", Reply(200, pdf, {"Content-Type": "application/pdf"}))
+    server.route("/page", Reply(200, b"<p>x</p>", {"Content-Type": "text/html"}))
+
+    error = fetch_error(client, server.url("/report.pdf"), html_only=True)
+    page = client.get(server.url("/page"), html_only=True)
+
+    assert error.outcome == "not_html" and "application/pdf" in str(error)
+    assert page.body == b"<p>x</p>"
+    assert [(e.status, e.outcome, e.bytes) for e in client.journal.entries] == [
+        (200, "not_html", 0), (200, "ok", 8)]
+
+
+def test_every_attempt_and_refusal_is_in_the_journal(server, client):
+    server.route("/flaky", Reply(503), Reply(200, b"ok"))
+    server.route("/old", Reply(301, headers={"Location": "/flaky"}))
+
+    client.get(server.url("/old"))
+    fetch_error(client, "http://169.254.169.254/latest/meta-data/")
+
+    assert [(e.url, e.status, e.outcome) for e in client.journal.entries] == [
+        (server.url("/old"), 301, "redirect"),
+        (server.url("/flaky"), 503, "http_503"),
+        (server.url("/flaky"), 200, "ok"),
+        ("http://169.254.169.254/latest/meta-data/", None, "refused"),
+    ]
+
+
+def test_conditional_headers_are_sent(server, client):
+    server.route("/same", Reply(304))
+
+    client.get(server.url("/same"), headers={"If-None-Match": '"v1"'})
+
+    assert server.hits("/same")[0].headers["If-None-Match"] == '"v1"'
+
+
+# -- the network policy, on the address actually connected to ---------------------------------
+
+def public_client(server: LocalServer, **policy: object) -> HttpClient:
+    """A client that takes `server` (on loopback) for a public site, as the seam allows."""
+    network = NetworkPolicy(public_endpoints=frozenset({("127.0.0.1", server.port)}), **policy)
+    return HttpClient(Settings(fetch_timeout_seconds=2), network=network, backoff_seconds=0.01)
+
+
+def test_redirects_from_a_public_site_into_private_networks_are_refused(server):
+    target = LocalServer()
+    server.route("/ok", Reply(200, b"public"))
+    server.route("/to-loopback", Reply(302, headers={"Location": target.url("/internal")}))
+    server.route("/to-loopback-80", Reply(302, headers={"Location": "http://127.0.0.1/admin"}))
+    server.route("/to-metadata", Reply(302, headers={
+        "Location": "http://169.254.169.254/latest/meta-data/"}))
+
+    with target.running(), public_client(server) as http:
+        assert http.get(server.url("/ok")).body == b"public"
+        outcomes = [fetch_error(http, server.url(path)).outcome
+                    for path in ("/to-loopback", "/to-loopback-80", "/to-metadata")]
+
+    assert outcomes == ["refused"] * 3
+    assert target.seen == []
+
+
+def test_dns_rebinding_is_caught_at_connect_time(server):
+    answers = iter([[ipaddress.ip_address("93.184.215.14")], [ipaddress.ip_address("127.0.0.1")]])
+    server.route("/", Reply(200, b"secret"))
+    network = NetworkPolicy(resolver=lambda host, port: next(answers),
+                            public_endpoints=frozenset({("93.184.215.14", server.port)}))
+
+    with HttpClient(Settings(fetch_timeout_seconds=2), network=network,
+                    max_attempts=1) as http:
+        error = fetch_error(http, f"http://rebind.test:{server.port}/")
+
+    # The first answer passed the check before the request; the second, the one httpx would
+    # have connected to, is loopback: refused before a byte was sent.
+    assert error.outcome == "refused" and "127.0.0.1" in str(error)
+    assert server.seen == []
+
+
+def test_other_ports_are_refused_for_public_sites(server):
+    network = NetworkPolicy(resolver=lambda host, port: [ipaddress.ip_address("93.184.215.14")])
+
+    with HttpClient(Settings(), network=network) as http:
+        error = fetch_error(http, "http://news.example:8080/")
+
+    assert error.outcome == "refused" and "port 8080" in str(error)

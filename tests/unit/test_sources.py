@@ -127,3 +127,13 @@ def test_sources_are_immutable():
 def test_urls_must_be_absolute_http(url):
     with pytest.raises(ValueError, match="must be an http"):
         Source(id="a", name="A", urls=[url])
+
+
+def test_extra_hosts_join_the_sources_own_hosts(tmp_path):
+    path = write(tmp_path, "sources:\n" + entry(id="a", name="A", urls="[https://a.test/x]",
+                                                 extra_hosts="[CDN.a.test, 'bad host']"))
+
+    assert config_error(path) == (f"{path}: sources[0] (id 'a'): extra_hosts[1] must be a "
+                                  "host name such as cdn.example.org, got 'bad host'")
+    source = Source(id="a", name="A", urls=["https://a.test/x"], extra_hosts=["CDN.a.test."])
+    assert source.hosts == {"a.test", "cdn.a.test"}

@@ -1,0 +1,228 @@
+"""Where requests may go, checked on the address actually connected to, and how long they may take.
+
+httpx resolves host names inside its connection pool, so a check made on a separate, earlier
+resolution can be fooled by a DNS server that answers a public address first and a private one
+next (DNS rebinding). Here the pool's network backend does the resolution that counts: it vets
+every address and connects to a vetted one by number, so what is checked is what is reached.
+TLS still verifies the certificate and sends SNI for the host name (httpcore takes both from
+the URL), and the Host header is the URL's.
+
+The same backend enforces a deadline per request: every connect, TLS handshake, read and write
+gets at most the time left, so a server that drips its headers or body a byte at a time cannot
+hold a worker past the total timeout (httpx's own timeouts restart with every byte).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+
+from pipeline.errors import FetchError
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[Address]]
+DEFAULT_PORTS = {"http": 80, "https": 443}
+PUBLIC_PORTS = frozenset(DEFAULT_PORTS.values())
+
+
+class RetryableFetchError(FetchError):
+    """The server was silent or unreachable rather than wrong: another attempt may work."""
+
+
+class DeadlineExceeded(FetchError):
+    """The whole exchange took longer than the total timeout; not retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "timeout")
+
+
+def resolve_host(host: str, port: int) -> list[Address]:
+    """Every address `host` resolves to (IPv4-mapped IPv6 unwrapped), or FetchError dns_error."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        # EAI_AGAIN is a resolver hiccup; any other failure means the name does not exist.
+        kind = RetryableFetchError if exc.errno == socket.EAI_AGAIN else FetchError
+        raise kind(f"cannot resolve {host}: {exc.strerror}", "dns_error") from exc
+    addresses: list[Address] = []
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # ::ffff:169.254.169.254 is still the metadata service
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def _never_allowed(address: Address) -> bool:
+    # Even a source on a private network never needs link-local (169.254.169.254 is the cloud
+    # metadata service), multicast or the unspecified address (0.0.0.0 reaches this machine).
+    return address.is_link_local or address.is_multicast or address.is_unspecified
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    """Which endpoints a source's requests may reach.
+
+    Public sites: globally routable addresses on ports 80 and 443. `allow_private` (the
+    source's `allow_private_network`) adds loopback and private networks on any port.
+    `public_endpoints` lists (address, port) pairs to treat as public sites although they are
+    not: the seam that lets tests stand a loopback server in for a site on the internet. It is
+    never read from configuration.
+    """
+
+    allow_private: bool = False
+    public_endpoints: frozenset[tuple[str, int]] = frozenset()
+    resolver: Resolver = resolve_host
+
+    def vet(self, url: str) -> tuple[str, int, list[Address]]:
+        """Host, port and the addresses of `url`, or FetchError("refused" / "invalid_url")."""
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS:
+            raise FetchError(f"{url}: only http and https URLs are fetched", "refused")
+        try:
+            host, port = parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme]
+        except ValueError as exc:
+            raise FetchError(f"{url}: {exc}", "invalid_url") from exc
+        if not host:
+            raise FetchError(f"{url}: no host name", "invalid_url")
+        return host, port, self.vet_endpoint(host, port)
+
+    def vet_endpoint(self, host: str, port: int) -> list[Address]:
+        """Resolve `host`; every address must be allowed, or none is used (FetchError refused)."""
+        addresses = self.resolver(host, port)
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}: no addresses", "dns_error")
+        for address in addresses:
+            if (str(address), port) in self.public_endpoints:
+                continue
+            if _never_allowed(address) or not (self.allow_private or address.is_global):
+                what = host if host == str(address) else f"{host} resolves to {address}, which"
+                hint = ("never fetched" if _never_allowed(address) else
+                        "set allow_private_network: true on the source if the site is yours")
+                raise FetchError(f"{what} is not a public address; {hint}", "refused")
+            if not self.allow_private and port not in PUBLIC_PORTS:
+                raise FetchError(f"{host}: port {port} refused (only 80 and 443 for public "
+                                 f"sites)", "refused")
+        return addresses
+
+
+# -- the deadline of the request in progress on this thread ------------------------------------
+
+_current = threading.local()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Bound every network operation of this thread's request to `seconds` from now."""
+    _current.deadline, _current.total = time.monotonic() + seconds, seconds
+    try:
+        yield
+    finally:
+        _current.deadline = None
+
+
+def _time_left(timeout: float | None) -> float | None:
+    """`timeout` shortened to what is left of the deadline; DeadlineExceeded when none is."""
+    end = getattr(_current, "deadline", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded(f"no complete response within {_current.total:g}s")
+    return left if timeout is None else min(timeout, left)
+
+
+def _past_deadline() -> bool:
+    end = getattr(_current, "deadline", None)
+    return end is not None and time.monotonic() >= end
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._stream.read(max_bytes, _time_left(timeout))
+        except httpcore.ReadTimeout:
+            if _past_deadline():
+                raise DeadlineExceeded(
+                    f"no complete response within {_current.total:g}s") from None
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,  # noqa: ANN001
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout)))
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, connecting only to addresses the policy allows."""
+
+    def __init__(self, policy: NetworkPolicy) -> None:
+        self._policy = policy
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                    ) -> httpcore.NetworkStream:
+        error: Exception | None = None
+        for address in self._policy.vet_endpoint(host, port):
+            try:
+                stream = self._sockets.connect_tcp(
+                    str(address), port, timeout=_time_left(timeout),
+                    local_address=local_address, socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # like socket.create_connection: try the next address
+                continue
+            return _DeadlineStream(stream)
+        assert error is not None  # vet_endpoint never returns an empty list
+        raise error
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                            ) -> httpcore.NetworkStream:
+        raise FetchError(f"unix socket {path}: never fetched", "refused")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def guarded_transport(policy: NetworkPolicy) -> httpx.HTTPTransport:
+    """An httpx transport whose every connection goes through `GuardedBackend(policy)`."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        raise RuntimeError("this httpx version keeps its connection pool elsewhere; "
+                           "pipeline/fetch/network.py needs updating")
+    # httpx 0.28 has no parameter for httpcore's network backend, so the pool it built is
+    # replaced by one with the same settings (httpx's defaults) that connects through the guard.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                          keepalive_expiry=5.0)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(policy),
+    )
+    return transport

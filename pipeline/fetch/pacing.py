@@ -1,0 +1,83 @@
+"""When to ask again: spacing per host, backoff between retries, a server's Retry-After.
+
+One `HostPacer` is shared by all the clients of an ingestion pass (discovery, then one worker
+per host), so the spacing holds from the last discovery request to the first page request.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from pipeline.errors import FetchError
+
+# A task must not sleep for hours because a robots.txt asks for a huge Crawl-delay or a server
+# for a far Retry-After: a request that would wait longer than this is deferred to a later run.
+MAX_WAIT_SECONDS = 60.0
+
+
+class HostPacer:
+    """Per-host minimum delay between the end of one request and the start of the next."""
+
+    def __init__(self, min_delay_seconds: float = 0.0, *,
+                 max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
+        self._min_delay = min_delay_seconds
+        self._max_wait = max_wait_seconds
+        self._delays: dict[str, float] = {}
+        self._last: dict[str, float] = {}  # host -> monotonic end of its last request
+        self._lock = threading.Lock()
+
+    def slow_down(self, host: str, seconds: float) -> None:
+        """Raise `host`'s delay to `seconds` (a robots.txt Crawl-delay); never lowers it."""
+        with self._lock:
+            self._delays[host] = max(self._delays.get(host, 0.0), seconds)
+
+    def delay(self, host: str) -> float:
+        with self._lock:
+            return max(self._min_delay, self._delays.get(host, 0.0))
+
+    def wait_turn(self, host: str, url: str) -> None:
+        """Sleep until `host` may be asked again; FetchError("deferred") if that is too far off."""
+        with self._lock:
+            last = self._last.get(host)
+            delay = max(self._min_delay, self._delays.get(host, 0.0))
+        if last is None:
+            return
+        wait = last + delay - time.monotonic()
+        if wait > self._max_wait:
+            raise FetchError(f"GET {url}: {host} asks for {delay:g}s between requests; deferred "
+                             f"to a later run (a task waits at most {self._max_wait:g}s)",
+                             "deferred")
+        if wait > 0:
+            time.sleep(wait)
+
+    def done(self, host: str) -> None:
+        """Note that a request to `host` just ended."""
+        with self._lock:
+            self._last[host] = time.monotonic()
+
+
+def backoff_delay(base_seconds: float, attempt: int) -> float:
+    """Seconds to wait after failed attempt number `attempt`: exponential, with jitter."""
+    # Half fixed, half random, so workers that failed together do not retry together.
+    step = base_seconds * 2 ** (attempt - 1)
+    return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not security
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delay-seconds or HTTP-date), None if absent or bad."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,4 +1,4 @@
-"""The enrich stage: named entities per article (later: near-duplicates, off-topic paragraphs)."""
+"""The enrich stage: language, canonical entities, off-topic paragraphs, near-duplicates."""
 
 from pipeline.enrich.enricher import Enriched, Enricher
 from pipeline.enrich.jsonl import enrich_jsonl

@@ -1,0 +1,103 @@
+"""Near-duplicates: signatures, the in-memory LSH index, and precision/recall on 100 pairs of
+lightly edited copies and 100 unrelated pairs (two reports of one story from different sites
+among them). Thresholds: precision at least 0.95 (the issue's bar is 0.9; measured 1.0),
+recall at least 0.9 (measured 0.98: the misses are short articles where an added paragraph
+and three changed words bring the true similarity to about 0.78)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from enrich_cases import dataset_articles, duplicate_pairs, make_record, sample_site_articles
+
+from pipeline.enrich import Enriched, Enricher
+from pipeline.enrich.duplicates import (
+    BANDS,
+    NUM_PERM,
+    MemoryDuplicateIndex,
+    Probe,
+    band_keys,
+    signature,
+    similarity,
+)
+
+T0 = datetime(2020, 2, 16, 8, 0, tzinfo=UTC)
+STORY = " ".join(f"Sentence {n} of the story says something about the harbour and its ferries."
+                 for n in range(12))
+
+
+def probe(article_id: str, text: str, hours: float = 0) -> Probe:
+    return Probe(article_id, signature(text), T0 + timedelta(hours=hours))
+
+
+def test_signature_is_stable_and_too_short_texts_have_none() -> None:
+    sig = signature(STORY)
+    assert sig is not None and sig.dtype == np.uint32 and sig.shape == (NUM_PERM,)
+    assert np.array_equal(sig, signature(STORY.upper()))  # case does not matter
+    assert signature("Too short to say anything.") is None
+    assert len(set(band_keys(sig))) == BANDS
+
+
+def test_similarity_estimates_jaccard() -> None:
+    edited = STORY.replace("Sentence 3 of", "Paragraph three of")
+    assert similarity(signature(STORY), signature(STORY)) == 1.0
+    assert 0.8 <= similarity(signature(STORY), signature(edited)) < 1.0
+    assert similarity(signature(STORY), signature(STORY[::-1])) < 0.1
+
+
+def test_copy_points_at_the_earliest_published_match_seen_before() -> None:
+    index = MemoryDuplicateIndex()
+    assert index.assign([probe("late", STORY, hours=2), probe("early", STORY, hours=1)]) == {
+        "late": None, "early": "late"}
+    # Both were seen before the third copy: the earliest published wins.
+    assert index.assign([probe("third", STORY, hours=3)]) == {"third": "early"}
+
+
+def test_article_enriched_again_never_matches_itself_nor_later_copies() -> None:
+    index = MemoryDuplicateIndex()
+    index.assign([probe("first", STORY), probe("copy", STORY, hours=1)])
+    assert index.assign([probe("first", STORY)]) == {"first": None}
+    assert index.assign([probe("copy", STORY, hours=1)]) == {"copy": "first"}
+
+
+def test_texts_without_signature_are_never_duplicates() -> None:
+    index = MemoryDuplicateIndex()
+    assert index.assign([probe("a", "Short."), probe("b", "Short.")]) == {"a": None, "b": None}
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher()
+
+
+def test_near_duplicate_pairs_precision_and_recall(enricher: Enricher) -> None:
+    pairs = duplicate_pairs(dataset_articles() + sample_site_articles(), 100, seed=6)
+    hits = found = 0
+    for pair in pairs:
+        enricher.duplicates = MemoryDuplicateIndex()  # each pair on its own
+        first, second = enricher.enrich_each([pair.first, pair.second])
+        assert isinstance(first, Enriched) and isinstance(second, Enriched)
+        assert first.article.near_duplicate_of is None
+        matched = second.article.near_duplicate_of == pair.first.article_id
+        found += matched
+        hits += matched and pair.duplicate
+    duplicates = sum(p.duplicate for p in pairs)
+    precision, recall = hits / found, hits / duplicates
+    print(f"\nnear-duplicates: {duplicates} edited pairs, {len(pairs) - duplicates} unrelated; "
+          f"matched {found}, precision {precision:.3f}, recall {recall:.3f}")
+    assert duplicates == 100 and len(pairs) == 200
+    assert precision >= 0.95
+    assert recall >= 0.9
+
+
+def test_furniture_does_not_make_unrelated_articles_duplicates(enricher: Enricher) -> None:
+    furniture = ["Follow us on Twitter for the latest updates.", "Advertisement",
+                 "Copyright 2020 The Associated Press. All rights reserved."]
+    # Short articles, so that counted furniture would be a large share of their shingles.
+    a, b = [x for x in dataset_articles() if 30 <= len(x.paragraphs[0].split()) <= 40][:2]
+    enricher.duplicates = MemoryDuplicateIndex()
+    records = [make_record(a.title, [*furniture, a.paragraphs[0]], slug="a"),
+               make_record(b.title, [*furniture, b.paragraphs[0]], slug="b")]
+    assert [r.article.near_duplicate_of for r in enricher.enrich_each(records)] == [None, None]

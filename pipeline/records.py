@@ -37,6 +37,20 @@ class Extractor(_Record):
     version: str
 
 
+class Removal(_Record):
+    """Text the cleaner left out of the article, summed over one reason."""
+
+    reason: str = Field(
+        description="why it is not article text: navigation, header, footer, sidebar, dialog, "
+        "form, hidden, controls, cookie, newsletter, share, comments, related, paywall, promo, "
+        "ad, author_box, tags, byline, dateline, title, copyright, link_list, label, "
+        "outside_article, truncated (pipeline/clean/removals.py says what each means)"
+    )
+    blocks: int = Field(ge=0, description="how many paragraphs, lines or widgets")
+    chars: int = Field(ge=0)
+    sample: str = Field("", description="the start of the first text removed for this reason")
+
+
 class CleanedArticle(_Record):
     """`article.cleaned` version 1: one article page after extraction."""
 
@@ -61,6 +75,9 @@ class CleanedArticle(_Record):
     version: int = Field(1, ge=1)
     top_image: str | None = None
     extractor: Extractor
+    removed: list[Removal] = Field(
+        default_factory=list, description="what the cleaner left out and why, most text first"
+    )
 
 
 class EnrichedParagraph(Paragraph):
@@ -74,6 +91,7 @@ class Entity(_Record):
     canonical: str
     count: int = Field(ge=1)
     first_offset: int = Field(ge=0)
+    wikidata_id: str | None = Field(None, description="Wikidata item, e.g. Q7184, when known")
 
 
 class Enricher(_Record):

@@ -1,17 +1,21 @@
-"""One polled batch through the enricher: decode, enrich, dead-letter, store, publish.
+"""One polled batch through the enricher: decode, enrich, store, publish, dead-letter.
 
-The order is what makes the consumer effectively-once into the warehouse and lossless:
+The order is what makes the consumer lose nothing and double nothing in the warehouse:
 
-1. records that do not decode, or that the enricher rejects, become dead letters, and their
-   sends are resolved before anything commits offsets past them;
-2. one database transaction stores the articles and the offsets past the whole batch
-   (`store_batch`); records PostgreSQL refuses as data are dead-lettered first (stage "store"),
-   instead of failing the batch forever;
-3. the enriched records are published and their sends resolved.
+1. records that do not decode, or that the enricher rejects (or cannot handle after three
+   tries, see `tries.py`), become dead letters;
+2. one database transaction stores the articles, the offsets past the whole batch and the
+   dead letters (`store_batch`); records PostgreSQL refuses as data become dead letters too
+   (stage "store") instead of failing the batch forever;
+3. inside that transaction, before it commits, the enriched records are published and every
+   send resolved: a crash after the publish and before the commit repeats the batch, so the
+   enriched topic is at-least-once (duplicates carry the same key, version and content hash)
+   while nothing the warehouse has can be missing from it;
+4. after the commit, the runner drains the dead letters to the DLT exactly once
+   (`dlt_outbox.py`).
 
-Any step failing leaves the offsets where they were, so the batch is read and processed again,
-which changes no warehouse row. A crash between 2 and 3 is the one gap: the warehouse has the
-batch but its enriched messages were never sent.
+Any step failing before the commit leaves the offsets where they were, so the batch is read
+and processed again, which changes no warehouse row.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 
 from pipeline.config import ENRICHED_TOPIC
-from pipeline.consume.dlt import send_dead_letter
+from pipeline.consume.dlt_outbox import DeadLetter, DeadLetterOutbox
 from pipeline.consume.offsets import BatchOffsets
+from pipeline.consume.tries import enrich_with_tries
 from pipeline.errors import NewsflowError, PoisonRecord
 from pipeline.records import CleanedArticle, EnrichedArticle, decode_cleaned, encode, headers_for
 from pipeline.warehouse.db import find_unstorable, store_batch
+from pipeline.warehouse.outbox import OutboxLetter
 from pipeline.warehouse.rows import StoreItem, SurfaceForms
 
 
@@ -48,9 +54,6 @@ class Enricher(Protocol):
     def enrich_each(
         self, records: list[CleanedArticle]
     ) -> Sequence[EnrichResult | StoreItem | PoisonRecord]: ...
-
-
-DeadLetter = tuple[ConsumerRecord, str, str]  # record, error, stage
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def enrich_batch(
             dead.append((record, str(exc), exc.stage))
     if not decoded:
         return [], dead
-    results = enricher.enrich_each([cleaned for _, cleaned in decoded])
+    results = enrich_with_tries(enricher, [cleaned for _, cleaned in decoded])
     if len(results) != len(decoded):
         raise NewsflowError(f"the enricher returned {len(results)} results for "
                             f"{len(decoded)} records; it must return one per record")
@@ -99,33 +102,38 @@ def enrich_batch(
 
 class BatchHandler:
     def __init__(self, *, engine: Engine, producer: KafkaProducer, enricher: Enricher,
-                 group: str, send_timeout: float = 60.0) -> None:
+                 group: str, outbox: DeadLetterOutbox, send_timeout: float = 60.0) -> None:
         self.engine = engine
         self.producer = producer
         self.enricher = enricher
         self.group = group
+        self.outbox = outbox
         self.send_timeout = send_timeout
 
     def handle(self, records: Sequence[ConsumerRecord], offsets: BatchOffsets) -> BatchOutcome:
+        """Process and commit one batch (steps 1 to 3 above); the caller drains the outbox."""
         pairs, dead = enrich_batch(records, self.enricher)
-        self._dead_letter(dead)
+        letters = self.outbox.letters(dead)
         try:
-            store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store())
+            self._store(pairs, offsets, letters)
         except DataError:
             refused = find_unstorable(self.engine, [item for _, item in pairs])
             if not refused:
                 raise  # the batch fails as a whole: not a record's fault, so no dead letter
             store_dead = [(pairs[i][0], error, "store") for i, error in sorted(refused.items())]
-            self._dead_letter(store_dead)
             dead += store_dead
+            letters += self.outbox.letters(store_dead)
             pairs = [pair for i, pair in enumerate(pairs) if i not in refused]
-            store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store())
-        self._publish([article for _, (article, _) in pairs])
+            self._store(pairs, offsets, letters)
+        if dead:
+            self.outbox.unsent = True
         return BatchOutcome(stored=len(pairs), dead_lettered=len(dead))
 
-    def _dead_letter(self, dead: list[DeadLetter]) -> None:
-        self._resolve([send_dead_letter(self.producer, record, error, stage, self.group)
-                       for record, error, stage in dead])
+    def _store(self, pairs: list[tuple[ConsumerRecord, StoreItem]], offsets: BatchOffsets,
+               letters: list[OutboxLetter]) -> None:
+        articles = [article for _, (article, _) in pairs]
+        store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store(),
+                    dead_letters=letters, before_commit=lambda: self._publish(articles))
 
     def _publish(self, articles: list[EnrichedArticle]) -> None:
         self._resolve([

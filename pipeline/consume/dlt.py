@@ -1,7 +1,8 @@
 """The dead-letter topic: what goes on it, how to read it, how to send records back.
 
 A dead letter is the original message (key and value bytes untouched) plus headers saying what
-went wrong, at which stage, and where the record came from. `replay` re-publishes the original
+went wrong, at which stage, and where the record came from. The consumer sends them through
+its outbox (`dlt_outbox.py`), so each is on the topic once. `replay` re-publishes the original
 bytes to the cleaned topic once the cause is fixed.
 """
 
@@ -63,12 +64,10 @@ def dead_letter_headers(record: SourceRecord, error: str, stage: str,
 
 
 def send_dead_letter(producer: KafkaProducer, record: SourceRecord, error: str, stage: str,
-                     group: str) -> FutureRecordMetadata:
-    log.warning("dead-lettering %s[%d]@%d at stage %s: %s", record.topic, record.partition,
-                record.offset, stage, error)
+                     group: str, partition: int | None = None) -> FutureRecordMetadata:
     # Kafka refuses a message with neither key nor value; such a record keeps an empty value.
     value = record.value if record.value is not None or record.key is not None else b""
-    return producer.send(DLT_TOPIC, key=record.key, value=value,
+    return producer.send(DLT_TOPIC, key=record.key, value=value, partition=partition,
                          headers=dead_letter_headers(record, error, stage, group))
 
 
@@ -96,8 +95,8 @@ def describe(record: ConsumerRecord) -> dict[str, Any]:
     }
 
 
-def _read(consumer: KafkaConsumer, start: dict[TopicPartition, int],
-          end: dict[TopicPartition, int]) -> Iterator[list[ConsumerRecord]]:
+def read_range(consumer: KafkaConsumer, start: dict[TopicPartition, int],
+               end: dict[TopicPartition, int]) -> Iterator[list[ConsumerRecord]]:
     """Batches of the records in [start, end) of each assigned partition, in offset order."""
     for tp, offset in start.items():
         consumer.seek(tp, offset)
@@ -130,7 +129,7 @@ def list_dead_letters(settings: Settings, limit: int = 50) -> list[dict[str, Any
         begin, end = consumer.beginning_offsets(tps), consumer.end_offsets(tps)
         # The newest `limit` of each partition are enough to find the newest `limit` overall.
         start = {tp: max(begin[tp], end[tp] - limit) for tp in tps}
-        records = [r for batch in _read(consumer, start, end) for r in batch]
+        records = [r for batch in read_range(consumer, start, end) for r in batch]
     finally:
         consumer.close()
     records.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
@@ -155,7 +154,7 @@ def replay(settings: Settings) -> int:
             return 0
         end = consumer.end_offsets(tps)
         start = {tp: consumer.position(tp) for tp in tps}  # committed by the last replay
-        for batch in _read(consumer, start, end):
+        for batch in read_range(consumer, start, end):
             futures = [
                 producer.send(CLEANED_TOPIC, key=r.key, value=r.value,
                               headers=[(k, v) for k, v in r.headers or ()

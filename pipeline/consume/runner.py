@@ -1,14 +1,16 @@
 """The enricher service (`newsflow consume`): a poll loop around `BatchHandler`.
 
 Reading resumes at the offsets stored in the warehouse (`WarehousePositions`), not at Kafka's
-commits; those are still written after each batch, for lag tools. Infrastructure failures
-(database or broker down) are retried with backoff from the batch's first offsets, forever;
-anything else is a bug and stops the process.
+commits; those are still written after each batch, on assignment and on exit, for lag tools.
+Infrastructure failures (database or broker down) are retried with backoff from the batch's
+first offsets, forever; anything else is a bug and stops the process. Dead letters recorded
+with a batch are sent to the DLT after its commit (`DeadLetterOutbox`), and on exit.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -25,6 +27,8 @@ from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
 from pipeline.consume.batch import BatchHandler, Enricher
 from pipeline.consume.clients import connect_consumer, connect_producer
+from pipeline.consume.dlt_outbox import DeadLetterOutbox
+from pipeline.consume.enrichers import make_enricher
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
 from pipeline.errors import TransientError
@@ -34,7 +38,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 POLL_TIMEOUT_MS = 1000  # also how long a stop request may wait
-
 
 
 @dataclass
@@ -53,12 +56,6 @@ def is_transient(exc: Exception) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated
     return isinstance(exc, KafkaError) and exc.retriable
-
-
-def _default_enricher() -> Enricher:
-    from pipeline.enrich import Enricher as SpacyEnricher  # loads spaCy: only when needed
-
-    return SpacyEnricher()
 
 
 def run_consumer(
@@ -80,19 +77,26 @@ def run_consumer(
     """
     group = group or settings.consumer_group
     stop = stop_event or threading.Event()
-    enricher = enricher or _default_enricher()
+    enricher = enricher or make_enricher(settings)
     client_id = f"newsflow-consume-{group}"
-    with ExitStack() as cleanup:  # unwinds in reverse: signals, producer, consumer, engine
-        engine = make_engine(settings)
+    with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, producer, consumer, ...
+        # pid first: PostgreSQL cuts application names at 63 bytes.
+        engine = make_engine(settings, f"newsflow-consume pid {os.getpid()} {group}")
         cleanup.callback(engine.dispose)
-        consumer = connect_consumer(settings, client_id, group_id=group,
-                                    auto_offset_reset="earliest", max_poll_records=BATCH_SIZE)
+        consumer = connect_consumer(
+            settings, client_id, group_id=group, auto_offset_reset="earliest",
+            max_poll_records=BATCH_SIZE,
+            session_timeout_ms=int(settings.consumer_session_timeout_seconds * 1000),
+            heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5))
         cleanup.callback(consumer.close, autocommit=False)
         producer = connect_producer(settings, client_id)
         cleanup.callback(producer.close, timeout=10)
         positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
         consumer.subscribe([CLEANED_TOPIC], listener=positions)
-        handler = BatchHandler(engine=engine, producer=producer, enricher=enricher, group=group)
+        outbox = DeadLetterOutbox(settings, engine=engine, producer=producer, group=group)
+        cleanup.callback(outbox.close)
+        handler = BatchHandler(engine=engine, producer=producer, enricher=enricher, group=group,
+                               outbox=outbox)
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))
         log.info("consuming %s as group %s", CLEANED_TOPIC, group)
@@ -108,7 +112,10 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
     while not stop.is_set() and (max_records is None or stats.consumed < max_records):
         records: list[ConsumerRecord] = []
         try:
-            positions.position_pending()
+            if positions.position_pending():
+                # A rebalance: a member that left may have left dead letters unsent.
+                handler.outbox.unsent = True
+            handler.outbox.drain()  # a no-op unless a batch (or an earlier process) left some
             wanted = BATCH_SIZE if max_records is None else min(BATCH_SIZE,
                                                                max_records - stats.consumed)
             records = in_order(consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=wanted))
@@ -131,7 +138,7 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
             _rewind(consumer, positions, records)
             stop.wait(delay)
             continue
-        _commit_to_kafka(consumer, offsets)
+        positions.commit(offsets.next)
         backoff.reset()
         idle_since = time.monotonic()
         stats.consumed += len(records)
@@ -143,7 +150,18 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
                  offsets.lag(consumer.highwater))
     if stop.is_set():
         log.info("stop requested: exiting after %d batches", stats.batches)
+    _finish(positions, handler.outbox)
     return stats
+
+
+def _finish(positions: WarehousePositions, outbox: DeadLetterOutbox) -> None:
+    """Best effort on the way out: what fails here is done by the next consumer of the group."""
+    try:
+        outbox.drain()
+    except (DBAPIError, KafkaError, TransientError) as exc:
+        log.warning("dead letters stay in the warehouse for the group's next consumer to "
+                    "send: %s", exc)
+    positions.commit_positions()
 
 
 def _rewind(consumer: KafkaConsumer, positions: WarehousePositions,
@@ -154,14 +172,6 @@ def _rewind(consumer: KafkaConsumer, positions: WarehousePositions,
     for tp, offset in BatchOffsets.of(records).first.items():
         if tp in owned and not positions.is_pending(tp):
             consumer.seek(tp, offset)
-
-
-def _commit_to_kafka(consumer: KafkaConsumer, offsets: BatchOffsets) -> None:
-    try:
-        consumer.commit(offsets.to_commit())
-    except KafkaError as exc:
-        # Only lag tools read these; reading resumes from the offsets in the warehouse.
-        log.warning("could not commit offsets to Kafka (%s); the warehouse has them", exc)
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:

@@ -1,13 +1,13 @@
 """Warehouse reads and writes: bound parameters, INSERT ... ON CONFLICT, one transaction a call.
 
-`store_batch` is what makes the consumer effectively-once: the rows of a batch and the offsets
-past it commit together, and storing the same batch again changes no row.
+`store_batch` is what makes the consumer effectively-once: the rows of a batch, the offsets
+past it and its dead letters commit together, and storing the same batch again changes no row.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -26,6 +26,7 @@ from pipeline.warehouse.models import (
     Mention,
     Source,
 )
+from pipeline.warehouse.outbox import OutboxLetter, add_dead_letters
 from pipeline.warehouse.rows import (
     ARTICLE_FIELDS,
     StoreItem,
@@ -45,11 +46,12 @@ FETCH_COLUMNS = ("source_id", "url", "status", "bytes", "duration_ms", "outcome"
 T = TypeVar("T")
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, application_name: str = "newsflow") -> Engine:
+    """`application_name` shows in pg_stat_activity: which process holds that lock?"""
     return create_engine(
         settings.database_url(),
         pool_pre_ping=True,  # a restarted server must not surface as a failed batch
-        connect_args={"connect_timeout": 10, "application_name": "newsflow"},
+        connect_args={"connect_timeout": 10, "application_name": application_name},
     )
 
 
@@ -68,16 +70,24 @@ class StoreResult:
 
 
 def store_batch(engine: Engine, group: str, items: Sequence[StoreItem],
-                offsets: Mapping[tuple[str, int], int]) -> StoreResult:
-    """Store enriched articles and the consumer offsets past them, in one transaction.
+                offsets: Mapping[tuple[str, int], int], *,
+                dead_letters: Sequence[OutboxLetter] = (),
+                before_commit: Callable[[], None] | None = None) -> StoreResult:
+    """Store enriched articles, the consumer offsets past them and the batch's dead letters
+    (the outbox, see `outbox.py`), in one transaction.
 
     `offsets` maps (topic, partition) to the next offset to read. Articles are upserted only
     when the incoming version is at least the stored one; mentions of those articles are
-    replaced; every version is kept in article_versions.
+    replaced; every version is kept in article_versions. `before_commit` runs last inside
+    the transaction (the consumer publishes the enriched records there); if it raises,
+    nothing is stored.
     """
     with engine.begin() as conn:
         result = _write(conn, items)
         _save_offsets(conn, group, offsets)
+        add_dead_letters(conn, group, dead_letters)
+        if before_commit is not None:
+            before_commit()
         return result
 
 
@@ -156,7 +166,8 @@ def _replace_mentions(conn: Connection, current: list[StoreItem]) -> tuple[int, 
         return 0, 0
     drafts = {article.article_id: mention_drafts(article, forms) for article, forms in current}
     keys = sorted({(d.canonical, d.label) for found in drafts.values() for d in found})
-    created, ids = _entity_ids(conn, keys)
+    wikidata = {(e.canonical, e.label): e.wikidata_id for a, _ in current for e in a.entities}
+    created, ids = _entity_ids(conn, keys, wikidata)
     conn.execute(delete(Mention).where(Mention.article_id.in_(list(drafts))))
     rows = [
         {"article_id": article_id, "entity_id": ids[(d.canonical, d.label)], "count": d.count,
@@ -168,15 +179,18 @@ def _replace_mentions(conn: Connection, current: list[StoreItem]) -> tuple[int, 
     return created, len(rows)
 
 
-def _entity_ids(conn: Connection,
-                keys: list[tuple[str, str]]) -> tuple[int, dict[tuple[str, str], int]]:
+def _entity_ids(conn: Connection, keys: list[tuple[str, str]],
+                wikidata: Mapping[tuple[str, str], str | None] | None = None,
+                ) -> tuple[int, dict[tuple[str, str], int]]:
     """Create missing entities (sorted, so concurrent writers lock in one order); all ids."""
     created = 0
     ids: dict[tuple[str, str], int] = {}
     insert = (pg_insert(Entity).on_conflict_do_nothing(index_elements=["canonical", "label"])
               .returning(Entity.entity_id))
     for chunk in _chunks(keys):
-        rows = [{"canonical": canonical, "label": label} for canonical, label in chunk]
+        rows = [{"canonical": canonical, "label": label,
+                 "wikidata_id": (wikidata or {}).get((canonical, label))}
+                for canonical, label in chunk]
         created += len(conn.execute(insert, rows).all())
         query = select(Entity.canonical, Entity.label, Entity.entity_id).where(
             tuple_(Entity.canonical, Entity.label).in_(list(chunk)))

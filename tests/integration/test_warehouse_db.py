@@ -6,15 +6,20 @@ each other's rows nor the stack's own warehouse. `test_consume_run.py` imports t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from kafka.errors import KafkaTimeoutError
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
 from sqlalchemy.exc import DataError
@@ -29,6 +34,7 @@ from pipeline.records import (
     content_hash,
 )
 from pipeline.sources import Source
+from pipeline.stack.manager import settings_env
 from pipeline.warehouse.db import (
     counts,
     find_unstorable,
@@ -41,6 +47,7 @@ from pipeline.warehouse.db import (
 )
 from pipeline.warehouse.migrate import alembic_config, upgrade
 from pipeline.warehouse.models import Base
+from pipeline.warehouse.outbox import OutboxLetter
 from pipeline.warehouse.rows import StoreItem
 
 pytestmark = pytest.mark.integration
@@ -48,7 +55,7 @@ pytestmark = pytest.mark.integration
 SOURCE = "wh-test"
 TOPIC = "news.articles.cleaned.v1"
 TABLES = {"sources", "articles", "article_versions", "entities", "mentions", "fetch_log",
-          "consumer_offsets"}
+          "consumer_offsets", "consumer_dead_letters"}
 VIEWS = {"v_articles_per_source_day", "v_top_entities"}
 
 
@@ -96,7 +103,9 @@ def empty_db_fixture(stack: Settings) -> Iterator[Settings]:
     """Settings for a new, empty database on the stack's server; dropped afterwards."""
     base = make_url(stack.database_url())
     name = f"test_wh_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart the server in between (test_delivery_crashes.py does).
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          pool_pre_ping=True)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
@@ -131,8 +140,9 @@ def _schema(settings: Settings) -> dict[str, Any]:
                                sorted(i["name"] for i in inspector.get_indexes(t)))
                            for t in inspector.get_table_names()},
                 "views": set(inspector.get_view_names()),
-                "revision": conn.execute(text("SELECT version_num FROM alembic_version"))
-                .scalar_one(),
+                # One row per head: migrations written side by side branch from one revision.
+                "revisions": sorted(conn.execute(text("SELECT version_num FROM alembic_version"))
+                                    .scalars()),
             }
     finally:
         engine.dispose()
@@ -147,6 +157,19 @@ def test_upgrade_creates_every_table_and_view_and_running_it_again_is_a_no_op(em
     assert VIEWS <= first["views"]
     assert "ix_articles_source_id_published_at" in first["tables"]["articles"][1]
     assert "ix_mentions_entity_id" in first["tables"]["mentions"][1]
+    assert "ix_consumer_dead_letters_group_id" in first["tables"]["consumer_dead_letters"][1]
+
+
+def test_newsflow_db_upgrade_is_idempotent(empty_db):
+    env = {**os.environ, **settings_env(empty_db)}
+    runs = [subprocess.run([str(Path(sys.executable).parent / "newsflow"), "db", "upgrade"],
+                           env=env, capture_output=True, text=True, timeout=120)
+            for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert all("latest migration" in r.stdout for r in runs)
+    first = _schema(empty_db)
+    upgrade(empty_db)
+    assert _schema(empty_db) == first and TABLES <= set(first["tables"])
 
 
 def test_migrations_match_the_models(engine):
@@ -253,6 +276,26 @@ def test_stored_offsets_only_move_forward(engine):
     store_batch(engine, "g", [], {(TOPIC, 0): 12})
     assert load_offsets(engine, "g", TOPIC) == {0: 12, 2: 3}
     assert load_offsets(engine, "other", TOPIC) == {}
+
+
+def test_a_failing_before_commit_hook_stores_nothing(engine):
+    letter = OutboxLetter(topic=TOPIC, partition=0, offset=3, key=b"k", value=b"{", headers=[],
+                          stage="validate", error="bad \x00 json", dlt_partition=0,
+                          dlt_from_offset=0)
+
+    def publish_fails() -> None:
+        raise KafkaTimeoutError("the broker went away")
+
+    with pytest.raises(KafkaTimeoutError):
+        store_batch(engine, "g", [enriched(make_cleaned(1))], {(TOPIC, 0): 4},
+                    dead_letters=[letter], before_commit=publish_fails)
+    assert counts(engine)["articles"] == 0 and load_offsets(engine, "g", TOPIC) == {}
+
+    store_batch(engine, "g", [enriched(make_cleaned(1))], {(TOPIC, 0): 4}, dead_letters=[letter])
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT error, sent_at FROM consumer_dead_letters")).one()
+    assert row.error == "bad \\x00 json" and row.sent_at is None
+    assert counts(engine)["articles"] == 1 and load_offsets(engine, "g", TOPIC) == {0: 4}
 
 
 def test_records_postgres_refuses_are_found_without_storing_anything(engine):

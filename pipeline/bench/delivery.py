@@ -1,0 +1,246 @@
+"""`newsflow bench delivery`: what one producer and one consumer's store path sustain, each as
+a ratio against a plain baseline run in the same process on the same kind of records.
+
+- Producer: the project's producer (acks=all, idempotent, gzip, 256 KB batches, 10 ms linger)
+  publishes N records of about 3 KB to a scratch topic, with kafka-python checksumming batches
+  through the `crc32c` C extension, and again with the pure-Python CRC-32C kafka-python falls
+  back to when the extension is missing. Records/s from the first send to the last
+  acknowledgement. The same pair without compression shows the checksum's share undiluted
+  (kafka-python's gzip runs at level 9 and costs more than the checksum).
+- Store path: `store_batch` (the consumer's transaction: multi-row INSERT ... ON CONFLICT for
+  articles, versions, entities and mentions, plus the offsets) against row-by-row inserts (the
+  same upserts, one row per statement), both in batches of 500 with one transaction per batch,
+  into a scratch database. Article rows/s.
+
+Variants alternate over `ROUNDS` rounds and the best round of each counts, so a noisy
+neighbour on a shared machine slows both alike. Wall-clock time: the work happens in the
+broker, the database server and the producer's sender thread as much as in this thread.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from kafka import KafkaAdminClient
+from kafka.record import default_records
+from kafka.record import util as record_util
+from pydantic import SecretStr
+from sqlalchemy import Engine, create_engine, delete, make_url, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from pipeline.config import Settings
+from pipeline.consume.enrichers import StubEnricher
+from pipeline.consume.runner import BATCH_SIZE
+from pipeline.errors import ConfigError
+from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records
+from pipeline.publish.topics import ensure_topics
+from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
+from pipeline.records import encode as encode_record
+from pipeline.table import format_table
+from pipeline.warehouse.db import make_engine, store_batch
+from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.models import Article, ArticleVersion, ConsumerOffset, Entity, Mention
+from pipeline.warehouse.rows import StoreItem, article_row, mention_drafts, version_row
+
+Echo = Callable[..., None]
+ROUNDS = 3
+MAX_STORE_ARTICLES = 5000  # enough for a steady rate; the row-by-row baseline is slow
+
+
+def _vocabulary(size: int = 3000) -> list[str]:
+    """Made-up words from common syllables, a few capitalized (the stub enricher's entities):
+    text that gzip compresses about as well as news prose, unlike one repeated string."""
+    rng = random.Random(0)  # noqa: S311 - test data, not secrets
+    syllables = "ba ce di fo gu ha ke li mo nu pa re si to vu an el in or us ter ing ment".split()
+    words = ["".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(size)]
+    return [w.capitalize() if i % 12 == 0 else w for i, w in enumerate(words)]
+
+
+_WORDS = _vocabulary()
+
+
+def _records(count: int, run: str) -> list[CleanedArticle]:
+    """Distinct article records of about 3 KB serialized (the text appears twice: as `text`
+    and as `paragraphs`)."""
+    rng = random.Random(run)  # noqa: S311 - test data, not secrets
+    records = []
+    for n in range(count):
+        paragraphs = [" ".join(rng.choices(_WORDS, k=42)) + "." for _ in range(4)]
+        text = "\n\n".join(paragraphs)
+        url = f"https://bench.example/{run}/{n}"
+        records.append(CleanedArticle(
+            article_id=article_id_for(url), url=url, canonical_url=url, source_id="bench",
+            title=f"Bench story {n}", authors=["Bench Writer"],
+            fetched_at=datetime(2026, 11, 28, tzinfo=UTC), language="en", text=text,
+            paragraphs=[Paragraph(text=p) for p in paragraphs], word_count=len(text.split()),
+            content_hash=content_hash(text), extractor=Extractor(name="bench", version="1")))
+    return records
+
+
+@contextmanager
+def pure_python_crc32c() -> Iterator[None]:
+    """kafka-python as it runs without the `crc32c` package: its own Python CRC-32C."""
+    original = default_records.calc_crc32c
+    default_records.calc_crc32c = partial(record_util.calc_crc32c, _crc32c=record_util.crc32c_py)
+    try:
+        yield
+    finally:
+        default_records.calc_crc32c = original
+
+
+def _publish_rate(settings: Settings, topic: str, records: list[CleanedArticle],
+                  compression: str | None) -> float:
+    producer = make_producer(settings, client_id="newsflow-bench", compression_type=compression)
+    try:
+        publish_records(producer, records[:100], topic=topic)  # connections and metadata
+        started = time.perf_counter()
+        publish_records(producer, records, topic=topic, timeout=600)
+        return len(records) / (time.perf_counter() - started)
+    finally:
+        producer.close(timeout=10)
+
+
+def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
+    if not crc32c_in_use():
+        raise ConfigError("kafka-python is not using the crc32c extension, so there is nothing "
+                          "to compare: install the pinned dependencies (make install)")
+    topic = f"newsflow-bench-delivery-{uuid.uuid4().hex[:8]}"
+    ensure_topics(settings, [topic])
+    variants = [(compression, crc) for compression in ("gzip", None)
+                for crc in ("crc32c", "pure_python_crc")]
+    best = dict.fromkeys(variants, 0.0)
+    try:
+        for round_ in range(ROUNDS):
+            for compression, crc in (variants if round_ % 2 == 0 else reversed(variants)):
+                records = _records(count, f"{compression}-{crc}-{round_}")
+                if crc == "crc32c":
+                    rate = _publish_rate(settings, topic, records, compression)
+                else:
+                    with pure_python_crc32c():
+                        rate = _publish_rate(settings, topic, records, compression)
+                echo(f"bench delivery: producer {compression or 'uncompressed'} {crc} round "
+                     f"{round_ + 1}: {rate:,.0f} records/s", err=True)
+                best[compression, crc] = max(best[compression, crc], rate)
+    finally:
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        try:
+            admin.delete_topics([topic])
+        finally:
+            admin.close()
+    size = sum(len(encode_record(r)) for r in _records(50, "size")) / 50
+    figures: dict[str, Any] = {"records": count, "record_bytes": round(size)}
+    for compression in ("gzip", None):
+        fast, plain = best[compression, "crc32c"], best[compression, "pure_python_crc"]
+        figures[compression or "uncompressed"] = {
+            "crc32c_records_per_s": round(fast), "pure_python_crc_records_per_s": round(plain),
+            "ratio": round(fast / plain, 2)}
+    return figures
+
+
+def _store_row_by_row(engine: Engine, group: str, items: Sequence[StoreItem],
+                      offsets: dict[tuple[str, int], int]) -> None:
+    """The plain baseline: what a consumer writing one row per statement does."""
+    with engine.begin() as conn:
+        for article, forms in items:
+            row = article_row(article)
+            upsert = pg_insert(Article).values(row)
+            conn.execute(upsert.on_conflict_do_update(
+                index_elements=[Article.article_id],
+                set_={k: upsert.excluded[k] for k in row if k != "article_id"}))
+            conn.execute(pg_insert(ArticleVersion).values(version_row(article))
+                         .on_conflict_do_nothing(index_elements=["article_id", "version"]))
+            conn.execute(delete(Mention).where(Mention.article_id == article.article_id))
+            for draft in mention_drafts(article, forms):
+                conn.execute(pg_insert(Entity).values(canonical=draft.canonical,
+                                                      label=draft.label)
+                             .on_conflict_do_nothing(index_elements=["canonical", "label"]))
+                entity_id = conn.execute(select(Entity.entity_id).where(
+                    Entity.canonical == draft.canonical, Entity.label == draft.label)).scalar_one()
+                conn.execute(pg_insert(Mention).values(
+                    article_id=article.article_id, entity_id=entity_id, count=draft.count,
+                    surface_forms=draft.surface_forms, first_offset=draft.first_offset))
+        for (topic, partition), offset in offsets.items():
+            stmt = pg_insert(ConsumerOffset).values(group_id=group, topic=topic,
+                                                    partition=partition, next_offset=offset)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["group_id", "topic", "partition"],
+                set_={"next_offset": stmt.excluded.next_offset}))
+
+
+def _store_rate(engine: Engine, store: Callable[..., Any], items: list[StoreItem]) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(items), BATCH_SIZE):
+        store(engine, "bench", items[start:start + BATCH_SIZE],
+              {("bench", 0): start + BATCH_SIZE})
+    return len(items) / (time.perf_counter() - started)
+
+
+@contextmanager
+def _scratch_database(settings: Settings) -> Iterator[Engine]:
+    base = make_url(settings.database_url())
+    name = f"newsflow_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except (OperationalError, ProgrammingError) as exc:
+        raise ConfigError(f"bench delivery needs to create a scratch database on "
+                          f"{base.render_as_string(hide_password=True)}: {exc.orig}") from exc
+    scratch = settings.model_copy(update={"warehouse_url": SecretStr(
+        base.set(database=name).render_as_string(hide_password=False))})
+    engine = make_engine(scratch, "newsflow-bench")
+    try:
+        upgrade(scratch)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
+    stub = StubEnricher()
+    variants = {"store_batch": store_batch, "row_by_row": _store_row_by_row}
+    best = dict.fromkeys(variants, 0.0)
+    with _scratch_database(settings) as engine:
+        for round_ in range(ROUNDS):
+            for name in (variants if round_ % 2 == 0 else reversed(list(variants))):
+                items = stub.enrich_each(_records(count, f"store-{name}-{round_}"))
+                rate = _store_rate(engine, variants[name], items)
+                echo(f"bench delivery: store {name} round {round_ + 1}: {rate:,.0f} articles/s",
+                     err=True)
+                best[name] = max(best[name], rate)
+    mentions = sum(len(article.entities) for article, _ in stub.enrich_each(_records(50, "m")))
+    return {"articles": count, "batch": BATCH_SIZE, "mentions_per_article": mentions / 50,
+            "store_batch_articles_per_s": round(best["store_batch"]),
+            "row_by_row_articles_per_s": round(best["row_by_row"]),
+            "ratio": round(best["store_batch"] / best["row_by_row"], 2)}
+
+
+def run(settings: Settings, *, records: int, as_json: bool = False, echo: Echo = print) -> None:
+    if records < BATCH_SIZE:
+        raise ConfigError(f"--records must be at least {BATCH_SIZE} (one consumer batch)")
+    figures = {"producer": bench_producer(settings, records, echo),
+               "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo)}
+    if as_json:
+        echo(json.dumps(figures))
+        return
+    p, s = figures["producer"], figures["store"]
+    rows = [(f"producer records/s, {name} ({p['records']} × {p['record_bytes']} B; crc32c vs "
+             "pure-Python CRC)", p[name]["crc32c_records_per_s"],
+             p[name]["pure_python_crc_records_per_s"], p[name]["ratio"])
+            for name in ("gzip", "uncompressed")]
+    rows.append((f"consumer article rows/s ({s['articles']} articles; store_batch vs "
+                 "row-by-row)", s["store_batch_articles_per_s"], s["row_by_row_articles_per_s"],
+                 s["ratio"]))
+    echo(format_table(("measure", "newsflow", "baseline", "ratio"), rows))

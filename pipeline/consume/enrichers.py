@@ -1,0 +1,57 @@
+"""Which enricher a consumer runs: spaCy NER, or (NEWSFLOW_ENRICHER=stub) a stand-in for tests.
+
+The delivery tests and `newsflow bench delivery` are about Kafka and PostgreSQL: loading a
+spaCy model into every consumer process they start and kill would make them slow without
+testing anything more. The stub is deterministic and fast and is never meant for real data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+from pipeline.config import Settings
+from pipeline.consume.batch import Enricher
+from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
+from pipeline.records import Enricher as EnricherInfo
+from pipeline.warehouse.rows import StoreItem
+
+log = logging.getLogger(__name__)
+
+_CAPITALIZED = re.compile(r"\b[A-Z]\w+")
+
+
+class StubEnricher:
+    """Every capitalized word of the text is an entity of label MISC."""
+
+    info = EnricherInfo(name="newsflow-stub", model="capitalized-words (tests only)")
+
+    def enrich_each(self, records: list[CleanedArticle]) -> list[StoreItem]:
+        return [self._enrich(record) for record in records]
+
+    def _enrich(self, record: CleanedArticle) -> StoreItem:
+        found = [(m.group(), m.start()) for m in _CAPITALIZED.finditer(record.text)]
+        counts = Counter(word for word, _ in found)
+        first: dict[str, int] = {}
+        for word, offset in found:
+            first.setdefault(word, offset)
+        article = EnrichedArticle.model_validate({
+            **record.model_dump(),
+            "paragraphs": [EnrichedParagraph(text=p.text, kind=p.kind) for p in record.paragraphs],
+            "entities": [{"name": word, "label": "MISC", "canonical": word,
+                          "count": counts[word], "first_offset": first[word]}
+                         for word in sorted(first)],
+            "enricher": self.info,
+        })
+        return article, {word: [word] for word in first}
+
+
+def make_enricher(settings: Settings) -> Enricher:
+    if settings.enricher == "stub":
+        log.warning("NEWSFLOW_ENRICHER=stub: entities are capitalized words, not NER "
+                    "(for delivery tests only)")
+        return StubEnricher()
+    from pipeline.enrich import Enricher  # loads spaCy: only when needed
+
+    return Enricher(settings=settings)

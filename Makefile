@@ -33,7 +33,7 @@ jars: install ## resolve the Kafka jars with Maven (cached under .newsflow/)
 demo: install ## run the whole pipeline on the bundled sample news site
 	$(BIN)/newsflow demo
 
-test-tools: ## install what the tests need beyond Python (Debian's docker-compose validates the compose file)
+test-tools: ## install what the tests need beyond Python (docker-compose validates the compose file; chromium drives the UI test)
 	@if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's docker-compose (validates docker-compose.yml; no engine needed)"; \
@@ -41,6 +41,14 @@ test-tools: ## install what the tests need beyond Python (Debian's docker-compos
 	    apt-get install -y -q docker-compose >/dev/null 2>&1 || \
 	      { apt-get update -q >/dev/null && apt-get install -y -q docker-compose >/dev/null; }; \
 	  else echo "newsflow: docker-compose not found: sudo apt-get install docker-compose"; exit 1; fi; \
+	fi
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium and chromium-driver (the Airflow UI browser test)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	  else echo "newsflow: chromium not found: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
 	fi
 
 test: install test-tools ## unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)

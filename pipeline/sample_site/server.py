@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.sample_site import feeds, templates
+from pipeline.sample_site import feeds, redesign, templates
 from pipeline.sample_site.boilerplate import BRANDS
-from pipeline.sample_site.stories import stories
+from pipeline.sample_site.stories import TEMPLATES, stories
 
 HTML = "text/html; charset=utf-8"
 _NOT_FOUND = (
@@ -212,6 +212,30 @@ class SampleSite:
         text = yaml.safe_dump({"sources": [source]}, sort_keys=False, default_flow_style=None)
         path.write_text(text, encoding="utf-8")
         return path
+
+    def write_sources_per_template(self, path: Path, prefix: str = "sample") -> dict[str, str]:
+        """Write a sources file with one source per publisher template, each listing its
+        article URLs (ids `<prefix>-<template>`); returns template → source id."""
+        ids = {template: f"{prefix}-{template}" for template in TEMPLATES}
+        entries = [{"id": ids[template], "name": BRANDS[template].name,
+                    "urls": [self.base_url + s.path for s in stories() if s.template == template],
+                    "min_delay_seconds": 0, "allow_private_network": True}
+                   for template in TEMPLATES]
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump({"sources": entries}, sort_keys=False), encoding="utf-8")
+        return ids
+
+    def redesign(self, template: str) -> None:
+        """From now on, serve the stories of `template` in the redesigned (client-side
+        rendered) layout at the same URLs: a simulated layout change."""
+        if self._server is None:
+            raise RuntimeError("the sample site is not running: call start() first")
+        pages = {story.path: _resource(HTML, redesign.render(story, self.base_url))
+                 for story in stories() if story.template == template}
+        if not pages:
+            raise ValueError(f"no stories in template {template!r}")
+        self._server.resources = {**self._server.resources, **pages}
 
     def _record(self, path: str) -> None:
         with self._lock:

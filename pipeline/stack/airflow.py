@@ -11,6 +11,13 @@ import httpx
 from pipeline.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Pools bound how many sources are fetched at once: news_ingest's mapped tasks take
+# newsflow_fetch, news_backfill's newsflow_backfill, so a long backfill never starves the live
+# schedule. Airflow has no setting that declares pools; `ready` creates them through the API.
+POOLS = {
+    "newsflow_fetch": (4, "sources fetched at once by news_ingest"),
+    "newsflow_backfill": (2, "sources fetched at once by news_backfill"),
+}
 
 
 def airflow_home(settings: Settings) -> Path:
@@ -55,6 +62,7 @@ def command() -> list[str]:
 
 
 def ready(settings: Settings) -> bool:
+    """Healthy, with newsflow's pools in place (the DAGs' tasks would wait forever without)."""
     try:
         resp = httpx.get(f"{base_url(settings)}/api/v2/monitor/health", timeout=3)
     except httpx.HTTPError:
@@ -62,10 +70,24 @@ def ready(settings: Settings) -> bool:
     if resp.status_code != 200:
         return False
     health = resp.json()
-    return all(
+    healthy = all(
         health.get(part, {}).get("status") == "healthy"
         for part in ("metadatabase", "scheduler", "dag_processor")
     )
+    if not healthy:
+        return False
+    from pipeline.errors import NewsflowError
+    from pipeline.stack.airflow_api import AirflowAPI
+
+    try:
+        api = AirflowAPI(settings)
+    except (NewsflowError, httpx.HTTPError):
+        return False  # the API server may take a moment longer than the health endpoint
+    try:
+        api.ensure_pools(POOLS)
+    finally:
+        api.http.close()
+    return True
 
 
 def admin_password(settings: Settings) -> str | None:

@@ -51,6 +51,14 @@ class AirflowAPI:
             time.sleep(2)
         raise NewsflowError(f"Airflow has not parsed DAG {dag_id} after {timeout:.0f}s")
 
+    def ensure_pools(self, pools: dict[str, tuple[int, str]]) -> None:
+        """Create the pools that are missing; existing ones keep slots an operator set."""
+        existing = {p["name"] for p in self._call("GET", "/pools", params={"limit": 1000})["pools"]}
+        for name, (slots, description) in pools.items():
+            if name not in existing:
+                self._call("POST", "/pools",
+                           json={"name": name, "slots": slots, "description": description})
+
     def unpause(self, dag_id: str) -> None:
         self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 

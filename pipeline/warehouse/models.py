@@ -117,6 +117,7 @@ class Entity(Base):
     entity_id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     canonical: Mapped[str] = mapped_column(Text)
     label: Mapped[str] = mapped_column(Text)
+    wikidata_id: Mapped[str | None] = mapped_column(Text)  # from the gazetteer, when known
 
     __table_args__ = (UniqueConstraint("canonical", "label"),)
 
@@ -172,3 +173,13 @@ class ConsumerOffset(Base):
     partition: Mapped[int] = mapped_column(Integer, primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+# The later stages' models live in modules of their own; importing them here registers their
+# tables on Base.metadata, which Alembic and the models-match-migrations test compare.
+from pipeline.warehouse import (  # noqa: E402, F401
+    models_analytics,
+    models_dedup,
+    models_delivery,
+    models_fetch,
+)

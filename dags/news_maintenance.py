@@ -1,0 +1,88 @@
+"""
+### news_maintenance
+
+Daily upkeep of the warehouse, four independent tasks:
+
+* `refresh_rollups`: refreshes the analysts' materialized views (`mv_entity_source_day`,
+  `mv_entity_pairs`, behind the top-entity, timeline and co-occurrence views) concurrently,
+  so queries keep running meanwhile.
+* `apply_retention`: deletes `fetch_log` rows older than `NEWSFLOW_FETCH_LOG_RETENTION_DAYS`
+  (or the `retention_days` param).
+* `report_dead_letters`: copies new records of `news.articles.cleaned.v1.DLT` into the
+  `dead_letters` table and reports how many are still unresolved, by stage.
+* `check_source_health`: **fails** (no retries) when a source's health is red on its latest
+  day: half its fetches failing, its median body under half its 14-day median, or half its
+  articles suddenly without a date. Its log has the table of every source;
+  `newsflow sources health` shows the same.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+
+@dag(
+    dag_id="news_maintenance",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newsflow", "maintenance"],
+    doc_md=__doc__,
+    default_args={
+        "owner": "newsflow",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+    },
+    params={"retention_days": Param(None, type=["null", "integer"], minimum=1,
+                                    description="default: NEWSFLOW_FETCH_LOG_RETENTION_DAYS")},
+)
+def news_maintenance():
+    @task
+    def refresh_rollups() -> dict:
+        """Refreshes the materialized rollups concurrently; their row counts."""
+        from pipeline.config import Settings
+        from pipeline.ops.maintenance import refresh_rollups as refresh
+
+        return refresh(Settings())
+
+    @task
+    def apply_retention() -> int:
+        """Deletes fetch_log rows past retention; how many."""
+        from pipeline.config import Settings
+        from pipeline.ops.maintenance import apply_retention as retain
+
+        return retain(Settings(), get_current_context()["params"]["retention_days"])
+
+    @task
+    def report_dead_letters() -> dict:
+        """Copies new dead letters into the warehouse; counts by stage."""
+        from pipeline.config import Settings
+        from pipeline.ops.dead_letters import report_dead_letters as report
+
+        return report(Settings())
+
+    @task
+    def check_source_health() -> list[dict]:
+        """Every source's latest health as a table in this log; fails when one is red."""
+        from pipeline.config import Settings
+        from pipeline.ops.health import UnhealthySources, check_health
+
+        try:
+            return [h.as_dict() for h in check_health(Settings(), echo=print)]
+        except UnhealthySources as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    refresh_rollups()
+    apply_retention()
+    report_dead_letters()
+    check_source_health()
+
+
+news_maintenance()

@@ -1,0 +1,134 @@
+"""docs/sql.md against the sample site: every example query runs, as the analysts' read-only
+role, and prints exactly the output the docs show.
+
+The sample warehouse is a database of its own on the test stack's server, filled with the
+sample site split into three sources (one per publisher template) through the pipeline's own
+functions: ingest_source (a dry run, for fetch_log and sources), clean, the spaCy enricher and
+store_batch. Kafka is left out so no other test's records can change the outputs.
+
+NEWSFLOW_UPDATE_DOCS=1 rewrites the outputs in docs/sql.md instead of comparing them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import create_engine, make_url
+
+from pipeline.clean import clean
+from pipeline.config import Settings
+from pipeline.errors import PoisonRecord
+from pipeline.jobs import enabled_sources, ingest_source
+from pipeline.ops.maintenance import refresh_rollups
+from pipeline.ops.sqldoc import DOC, examples, render_output, with_outputs
+from pipeline.sample_site import SampleSite, stories
+from pipeline.warehouse.db import make_engine, store_batch
+from pipeline.warehouse.migrate import upgrade
+from pipeline.warehouse.reader_role import READER, configure_reader
+
+pytestmark = pytest.mark.integration
+EXAMPLES = examples(DOC.read_text(encoding="utf-8"))
+UPDATE = os.environ.get("NEWSFLOW_UPDATE_DOCS") == "1"
+READER_PASSWORD = "reader-" + uuid.uuid4().hex
+
+
+def load_sample_site(settings: Settings, workdir: Path) -> list[str]:
+    """The sample site, one source per template, into the warehouse of `settings`; the
+    errors of the records the enricher refused (the consumer would dead-letter them)."""
+    from pipeline.enrich import Enricher
+
+    records = []
+    with SampleSite() as site:
+        site.write_sources_per_template(workdir / "sources.yaml")
+        for source in enabled_sources(settings, str(workdir / "sources.yaml")):
+            summary = ingest_source(settings, source, dry_run=True)
+            assert summary.failed == 0, summary.errors
+            for url in source.urls:
+                page = httpx.get(url, timeout=10)
+                records.append(clean(page.content, url, source_id=source.id,
+                                     fetched_at=datetime.now(UTC),
+                                     content_type=page.headers["content-type"]))
+    results = Enricher().enrich_each(records)
+    engine = make_engine(settings)
+    try:
+        store_batch(engine, "sql-docs", [(r.article, r.surface_forms) for r in results
+                                         if not isinstance(r, PoisonRecord)], {})
+    finally:
+        engine.dispose()
+    refresh_rollups(settings)
+    return [f"{record.url}: {result}" for record, result in zip(records, results, strict=True)
+            if isinstance(result, PoisonRecord)]
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
+    base = make_url(stack.database_url())
+    name = f"test_sqldocs_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = base.set(database=name).render_as_string(hide_password=False)
+    settings = stack.model_copy(update={"warehouse_url": SecretStr(url),
+                                        "reader_password": SecretStr(READER_PASSWORD)})
+    try:
+        upgrade(settings)
+        engine = make_engine(settings)
+        configure_reader(settings, engine)
+        engine.dispose()
+        refused = load_sample_site(settings, tmp_path_factory.mktemp("sqldocs"))
+        yield {"settings": settings, "refused": refused}
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def reader(sample_warehouse: dict) -> Iterator:
+    url = make_url(sample_warehouse["settings"].database_url()).set(username=READER,
+                                                                    password=READER_PASSWORD)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def outputs() -> Iterator[dict[str, str]]:
+    """Outputs the examples printed; written into docs/sql.md at the end with UPDATE."""
+    printed: dict[str, str] = {}
+    yield printed
+    if UPDATE and printed:
+        DOC.write_text(with_outputs(DOC.read_text(encoding="utf-8"), printed), encoding="utf-8")
+
+
+def test_the_docs_have_ten_example_queries():
+    assert len(EXAMPLES) >= 10
+    assert len({e.name for e in EXAMPLES}) == len(EXAMPLES)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_query_prints_what_the_docs_show(example, reader, outputs):
+    with reader.connect() as conn:
+        result = conn.exec_driver_sql(example.sql)
+        printed = render_output(list(result.keys()), [tuple(row) for row in result])
+    outputs[example.name] = printed
+    if not UPDATE:
+        assert printed == example.output, (
+            f"docs/sql.md example {example.name} is stale: rerun with NEWSFLOW_UPDATE_DOCS=1")
+
+
+def test_sample_warehouse_holds_every_story(sample_warehouse, reader):
+    assert sample_warehouse["refused"] == [], "the enricher refused sample articles"
+    with reader.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar_one()
+        indexed = conn.exec_driver_sql(
+            "SELECT count(*) FROM article_search WHERE config = 'english'::regconfig"
+        ).scalar_one()
+    assert stored == indexed == len(stories())

@@ -1,0 +1,67 @@
+"""The pure parts of what the DAGs call: backfill periods, run summaries, health reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.ops.backfill import publication_window
+from pipeline.ops.health import SourceHealth, UnhealthySources, health_table
+from pipeline.ops.summary import run_totals, summary_table
+
+
+def test_a_backfill_period_includes_both_days_in_utc():
+    assert publication_window("2026-10-10", "2026-10-12") == (
+        datetime(2026, 10, 10, tzinfo=UTC), datetime(2026, 10, 13, tzinfo=UTC))
+    assert publication_window(date(2026, 10, 10), date(2026, 10, 10))[1] == \
+        datetime(2026, 10, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("since, until, message", [
+    ("2026-10-12", "2026-10-10", "after until"),
+    ("10/10/2026", "2026-10-12", "YYYY-MM-DD"),
+    (None, "2026-10-12", "YYYY-MM-DD"),
+])
+def test_a_bad_backfill_period_is_a_clear_error(since, until, message):
+    with pytest.raises(ConfigError, match=message):
+        publication_window(since, until)
+
+
+SUMMARIES = [
+    {"source_id": "a", "discovered": 3, "new": 2, "unchanged": 1, "published": 2,
+     "dry": False, "errors": ["x"]},
+    {"source_id": "b", "discovered": 1, "new": 0, "unchanged": 1, "published": 0,
+     "dry": False, "errors": []},
+]
+
+
+def test_run_totals_add_up_every_count_and_ignore_the_rest():
+    assert run_totals(SUMMARIES) == {"discovered": 4, "new": 2, "unchanged": 2, "published": 2}
+
+
+def test_summary_table_has_a_row_per_source_and_a_total_in_the_summary_order():
+    key_sorted = [dict(sorted(s.items())) for s in SUMMARIES]  # as XCom gives them back
+    lines = summary_table(key_sorted).splitlines()
+    assert lines[0].split() == ["source", "discovered", "new", "unchanged", "published"]
+    assert lines[2].split() == ["a", "3", "2", "1", "2"]
+    assert lines[-1].split() == ["(total)", "4", "2", "2", "2"]
+
+
+def _health(source_id: str, status: str, reasons: list[str]) -> SourceHealth:
+    return SourceHealth(source_id, date(2026, 11, 28), 10, 4, 1, 0, 0, 0.0, 0.25, 0.5, 120.0,
+                        300.0, 0.4, status, reasons)
+
+
+def test_health_table_shows_shares_as_percentages_and_the_reasons():
+    table = health_table([_health("meridian", "red", ["median body 40% of its 14-day median"])])
+    row = table.splitlines()[2]
+    assert row.split()[:10] == ["meridian", "2026-11-28", "10", "4", "1", "0", "0", "0%", "25%",
+                                "50%"]
+    assert "red" in row and row.endswith("median body 40% of its 14-day median")
+
+
+def test_unhealthy_sources_name_each_red_source_with_its_reasons():
+    error = UnhealthySources([_health("a", "red", ["r1", "r2"]), _health("b", "red", ["r3"])])
+    assert str(error) == "unhealthy sources: a on 2026-11-28: r1, r2; b on 2026-11-28: r3"

@@ -182,6 +182,57 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
         click.echo(json.dumps(summary.summary()))
 
 
+@main.group()
+def sources() -> None:
+    """The sources file: list the sources, check what one of them offers."""
+
+
+_sources_file = click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+                             help="sources file (default: NEWSFLOW_SOURCES)")
+
+
+@sources.command("list")
+@_sources_file
+@click.pass_context
+def sources_list(ctx: click.Context, sources_file: str | None) -> None:
+    """Validate the sources file, sync it into the warehouse, show each source."""
+    from pipeline.fetch.source_commands import run_list
+
+    run_list(_settings(ctx), sources_file, click.echo, lambda line: click.echo(line, err=True))
+
+
+@sources.command("check")
+@click.argument("source_id")
+@_sources_file
+@click.pass_context
+def sources_check(ctx: click.Context, source_id: str, sources_file: str | None) -> None:
+    """Fetch one source's feeds and sitemaps once and report what they hold."""
+    from pipeline.fetch.source_commands import run_check
+
+    if not run_check(_settings(ctx), source_id, sources_file, click.echo,
+                     lambda line: click.echo(line, err=True)):
+        sys.exit(1)
+
+
+@sources.command("health")
+@click.option("--days", type=click.IntRange(min=1),
+              help="every day of the last N days (default: each source's latest day)")
+@click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list of row objects")
+@click.pass_context
+def sources_health(ctx: click.Context, days: int | None, only: tuple[str, ...],
+                   as_json: bool) -> None:
+    """Per source and day: fetches, new and changed articles, extraction quality, status.
+
+    Exits with status 1 when a source is red on its latest day, as news_maintenance fails.
+    """
+    from pipeline.ops.health import show_health
+
+    if not show_health(_settings(ctx), days=days, sources=list(only), as_json=as_json,
+                       echo=click.echo):
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--group", help="consumer group (default: NEWSFLOW_CONSUMER_GROUP)")
 @click.option("--max-records", type=int, help="stop after N records")
@@ -205,11 +256,19 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Apply the warehouse migrations (idempotent)."""
+    """Apply the warehouse migrations (idempotent); give the reader its password, if set."""
+    from pipeline.warehouse.db import make_engine
     from pipeline.warehouse.migrate import upgrade
+    from pipeline.warehouse.reader_role import READER, configure_reader
 
     upgrade(_settings(ctx))
     click.echo("warehouse is at the latest migration")
+    engine = make_engine(_settings(ctx))
+    try:
+        if configure_reader(_settings(ctx), engine):
+            click.echo(f"{READER} can log in with NEWSFLOW_READER_PASSWORD")
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -236,15 +295,16 @@ def sql(ctx: click.Context, query: str | None, as_json: bool) -> None:
 @click.option("--ensure", is_flag=True, help="create the pipeline's topics if they are missing")
 @click.pass_context
 def topics(ctx: click.Context, ensure: bool) -> None:
-    """List the topics with partitions and message counts."""
-    from pipeline.publish.topics import ensure_topics, topic_offsets
+    """List the topics with partitions, replication, retention and message counts."""
+    from pipeline.publish.topics import describe_topics, ensure_topics
 
     if ensure:
         for name in ensure_topics(_settings(ctx)):
             click.echo(f"created {name}")
-    rows = [(name, len(parts), sum(end - begin for _, begin, end in parts))
-            for name, parts in topic_offsets(_settings(ctx)).items()]
-    click.echo(format_table(("topic", "partitions", "messages"), rows))
+    rows = [(t.name, t.partitions, t.replication_factor, t.min_insync_replicas, t.retention,
+             t.messages) for t in describe_topics(_settings(ctx))]
+    click.echo(format_table(("topic", "partitions", "replicas", "min isr", "retention",
+                             "messages"), rows))
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,7 +25,17 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 9093
     topic_partitions: int = Field(6, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
+    # Unset: min(2, replication factor); with 3 replicas an acknowledged record is on two
+    # brokers and writes go on with one broker down.
+    topic_min_insync_replicas: int | None = Field(None, ge=1)
+    topic_retention_days: float = Field(7.0, gt=0)
     consumer_group: str = "newsflow-enricher"
+    # How long the group waits for a consumer that stopped heartbeating (crashed, killed)
+    # before giving its partitions to the others; Kafka's default is 45 s.
+    consumer_session_timeout_seconds: float = Field(15.0, ge=6, le=1800)
+    # "stub" tags capitalized words instead of running spaCy: only for the delivery tests and
+    # benchmarks, which are about Kafka and PostgreSQL, never for real data.
+    enricher: Literal["spacy", "stub"] = "spacy"
 
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).
     warehouse_url: SecretStr | None = None
@@ -42,7 +53,9 @@ class Settings(BaseSettings):
     # Fixed, so the sample site's canonical URLs (and article ids) are the same on every run.
     sample_site_port: int = 8808
     user_agent_contact: str = "https://github.com/newsflow/newsflow"
-    fetch_timeout_seconds: float = 20.0
+    fetch_timeout_seconds: float = 20.0  # the whole exchange of one attempt, body included
+    fetch_connect_timeout_seconds: float = 10.0
+    fetch_read_timeout_seconds: float = 10.0  # silence between two reads
     max_page_bytes: int = 5 * 1024 * 1024
     max_sitemap_bytes: int = 50 * 1024 * 1024
 

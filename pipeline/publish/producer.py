@@ -21,6 +21,7 @@ from kafka.record import util as record_util
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.errors import TransientError
+from pipeline.publish.topics import MAX_MESSAGE_BYTES
 from pipeline.records import CleanedArticle, encode, headers_for
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
         "max_in_flight_requests_per_connection": 5,
         "request_timeout_ms": REQUEST_TIMEOUT_MS,
         "delivery_timeout_ms": DELIVERY_TIMEOUT_MS,
+        "max_request_size": MAX_MESSAGE_BYTES,
     }
     config.update(overrides)
     if not crc32c_in_use():

@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError, TransientError
 
 TOPICS = (CLEANED_TOPIC, ENRICHED_TOPIC, DLT_TOPIC)
 DAY_MS = 24 * 3600 * 1000
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 SHOWN_CONFIGS = ("retention.ms", "min.insync.replicas", "unclean.leader.election.enable")
 
 
@@ -47,6 +48,9 @@ def topic_configs(settings: Settings) -> dict[str, str]:
         # silently drop them.
         "unclean.leader.election.enable": "false",
         "min.insync.replicas": str(min_isr),
+        # Pages are capped at 5 MiB; their records (text + paragraphs) can pass Kafka's 1 MB
+        # default. Without this, a long article is refused by the broker.
+        "max.message.bytes": str(MAX_MESSAGE_BYTES),
     }
 
 

@@ -14,6 +14,7 @@ def test_defaults_keep_seven_days_and_never_elect_an_unclean_leader():
         "retention.ms": str(7 * 24 * 3600 * 1000),
         "unclean.leader.election.enable": "false",
         "min.insync.replicas": "1",
+        "max.message.bytes": str(16 * 1024 * 1024),
     }
 
 

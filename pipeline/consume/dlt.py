@@ -21,7 +21,7 @@ from kafka.producer.future import FutureRecordMetadata
 
 from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, Settings
 from pipeline.consume.clients import connect_consumer, connect_producer
-from pipeline.consume.offsets import BatchOffsets
+from pipeline.consume.offsets import BatchOffsets, RecordLike
 from pipeline.errors import TransientError
 
 log = logging.getLogger(__name__)
@@ -32,15 +32,9 @@ MAX_ERROR_CHARS = 2000  # a header is metadata; the full story belongs in the co
 READ_TIMEOUT_S = 60.0
 
 
-class SourceRecord(Protocol):
+class SourceRecord(RecordLike, Protocol):
     """What a dead letter needs of the consumed record (kafka's ConsumerRecord fits)."""
 
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
     @property
     def key(self) -> bytes | None: ...
     @property

@@ -78,6 +78,7 @@ def news_ingest():
           doc_md="Discover, fetch, clean and publish one source; returns its summary.")
     def ingest(source_id: str) -> dict:
         from pipeline.config import Settings
+        from pipeline.errors import TransientError
         from pipeline.jobs import enabled_sources, ingest_source
 
         context = get_current_context()
@@ -88,8 +89,10 @@ def news_ingest():
         summary = ingest_source(
             settings, source, url_limit=params["url_limit"], dry_run=params["dry_run"]
         )
-        if summary.fetched == 0 and summary.discovered > 0:
-            raise RuntimeError(f"{source_id}: every fetch failed: {summary.errors[:3]}")
+        # Every request failed (site down, network): worth the task's retries. A source whose
+        # pages robots.txt disallows, or that answered 304 everywhere, is not a failure.
+        if summary.fetched == 0 and summary.failed > 0:
+            raise TransientError(f"{source_id}: every fetch failed: {summary.errors[:3]}")
         return summary.summary()
 
     @task(outlets=[CLEANED])

@@ -11,8 +11,29 @@ import click
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
-from pipeline.stack.manager import COMPONENTS
 from pipeline.table import format_table
+
+
+def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
+    """One line for a database or broker that is not there, or None for any other error."""
+    import psycopg
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return (f"cannot reach the warehouse ({cause}): is PostgreSQL running "
+                "(`newsflow stack up postgres`), or is NEWSFLOW_WAREHOUSE_URL right?")
+    if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
+        servers = settings.kafka_bootstrap_servers if settings else "the bootstrap servers"
+        return (f"cannot reach Kafka at {servers} ({exc}): is the broker running "
+                "(`newsflow stack up kafka`), or is NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS right?")
+    return None
+
+
+def _debug(ctx: click.Context) -> bool:
+    # ctx.obj is filled by main() during invoke, so it is read only once an error came back.
+    return bool(ctx.obj and ctx.obj.get("debug"))
 
 
 class _Group(click.Group):
@@ -20,9 +41,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except NewsflowError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if _debug(ctx):
                 raise
             click.echo(f"newsflow: error: {exc}", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            line = None if _debug(ctx) else _unreachable(exc, (ctx.obj or {}).get("settings"))
+            if line is None:
+                raise
+            click.echo(f"newsflow: error: {line}", err=True)
             sys.exit(1)
 
 
@@ -35,7 +62,9 @@ def main(ctx: click.Context, debug: bool) -> None:
         level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("kafka", "httpx", "httpcore", "alembic.runtime.migration",
+    # kafka-python logs every failed connection attempt as an ERROR; the command says it once.
+    logging.getLogger("kafka").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    for noisy in ("httpx", "httpcore", "alembic.runtime.migration",
                   "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = {"debug": debug, "settings": Settings()}
@@ -43,70 +72,6 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
-
-
-# -- stack -------------------------------------------------------------------------------
-@main.group()
-def stack() -> None:
-    """Start, stop and inspect the local stack (Kafka, PostgreSQL, Airflow, enricher)."""
-
-
-_component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS))
-
-
-@stack.command("up")
-@_component
-@click.pass_context
-def stack_up(ctx: click.Context, components: tuple[str, ...]) -> None:
-    """Start the stack (or the named components); idempotent."""
-    from pipeline.stack.manager import Stack
-
-    Stack(_settings(ctx), progress=click.echo).up(list(components) or None)
-
-
-@stack.command("down")
-@_component
-@click.pass_context
-def stack_down(ctx: click.Context, components: tuple[str, ...]) -> None:
-    """Stop every process the stack started (or the named components)."""
-    from pipeline.stack.manager import Stack
-
-    Stack(_settings(ctx), progress=click.echo).down(list(components) or None)
-
-
-@stack.command("restart")
-@_component
-@click.pass_context
-def stack_restart(ctx: click.Context, components: tuple[str, ...]) -> None:
-    """Restart the stack or the named components."""
-    from pipeline.stack.manager import Stack
-
-    Stack(_settings(ctx), progress=click.echo).restart(list(components) or None)
-
-
-@stack.command("status")
-@click.pass_context
-def stack_status(ctx: click.Context) -> None:
-    """What runs, on which port, with which pid and log file."""
-    from pipeline.stack.manager import Stack
-
-    rows = []
-    for name, run in Stack(_settings(ctx)).status():
-        if run is None:
-            rows.append((name, "stopped", "-", "-", "-"))
-        else:
-            state = "running" if run.alive else "dead"
-            rows.append((name, state, run.pid, run.port or "-", run.log))
-    click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
-
-
-@stack.command("jars")
-@click.pass_context
-def stack_jars(ctx: click.Context) -> None:
-    """Resolve the Kafka broker's jars with Maven (cached under NEWSFLOW_HOME)."""
-    from pipeline.stack.kafka import resolve_jars
-
-    click.echo(f"Kafka jars in {resolve_jars(_settings(ctx))}")
 
 
 # -- pipeline ----------------------------------------------------------------------------
@@ -243,6 +208,9 @@ def consume(ctx: click.Context, group: str | None, max_records: int | None,
     """Run one enricher: cleaned topic → entities → warehouse + enriched topic."""
     from pipeline.consume import run_consumer
 
+    if not ctx.obj["debug"]:
+        # A long-running service: its log keeps the client's warnings (rebalances, retries).
+        logging.getLogger("kafka").setLevel(logging.WARNING)
     stats = run_consumer(_settings(ctx), group=group, max_records=max_records,
                          idle_exit=idle_exit, install_signal_handlers=True)
     click.echo(json.dumps(vars(stats)))
@@ -319,62 +287,6 @@ def tail(ctx: click.Context, topic: str, count: int) -> None:
         click.echo(line)
 
 
-@main.group()
-def bench() -> None:
-    """Benchmarks; each prints its figures (ratios against a same-run baseline where one exists)."""
-
-
-@bench.command("extract")
-@click.option("--dataset", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              required=True, help="a directory in the layout of article-extraction-dev")
-@click.option("--baseline", type=click.Choice(["trafilatura", "trafilatura-fast", "readability",
-                                              "newspaper", "get_text"]),
-              help="run this extractor on the same pages in the same process")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
-              help="write our predictions to this file")
-def bench_extract(dataset: Path, baseline: str | None, as_json: bool,
-                  predictions: Path | None) -> None:
-    """Extraction quality (P/R/F1) and speed on a labelled dataset."""
-    from pipeline.bench.extract import run
-
-    run(dataset, baseline=baseline, as_json=as_json, predictions=predictions, echo=click.echo)
-
-
-@bench.command("enrich")
-@click.option("--articles", default=200, show_default=True, help="articles to enrich")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def bench_enrich(articles: int, as_json: bool) -> None:
-    """Enrichment throughput per process, with the NER-only figure of the same run."""
-    from pipeline.bench.enrich import run
-
-    run(articles=articles, as_json=as_json, echo=click.echo)
-
-
-@bench.command("delivery")
-@click.option("--records", default=20000, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.pass_context
-def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
-    """Producer records/s and consumer rows/s on the running stack, against plain baselines."""
-    from pipeline.bench.delivery import run
-
-    run(_settings(ctx), records=records, as_json=as_json, echo=click.echo)
-
-
-@bench.command("e2e")
-@click.option("--copies", default=4, show_default=True,
-              help="copies of the sample site (27 articles each) to ingest")
-@click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.pass_context
-def bench_e2e(ctx: click.Context, copies: int, keep: bool, as_json: bool) -> None:
-    """End-to-end throughput and latency (fetch to warehouse row) through the running stack."""
-    from pipeline.bench.e2e import run
-
-    run(_settings(ctx), copies=copies, keep=keep, as_json=as_json, echo=click.echo)
-
-
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
               show_default=True)
@@ -409,3 +321,14 @@ def dlt_replay(ctx: click.Context) -> None:
     from pipeline.consume.dlt import replay
 
     click.echo(f"replayed {replay(_settings(ctx))} records")
+
+
+def _register_subgroups() -> None:
+    from pipeline.bench.cli import bench
+    from pipeline.stack.cli import stack
+
+    main.add_command(bench)
+    main.add_command(stack)
+
+
+_register_subgroups()

@@ -23,7 +23,7 @@ def _value(raw: bytes | None) -> object:
 def tail_topic(settings: Settings, topic: str, count: int) -> Iterator[str]:
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-        consumer_timeout_ms=3000,
+        consumer_timeout_ms=3000, bootstrap_timeout_ms=10000,
     )
     try:
         parts = consumer.partitions_for_topic(topic)

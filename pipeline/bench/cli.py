@@ -1,0 +1,64 @@
+"""`newsflow bench ...`: each command prints figures, as ratios against a same-run baseline
+where one exists. Never assertions: the machines are shared and noisy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks; each prints its figures (ratios against a same-run baseline where one exists)."""
+
+
+@bench.command("extract")
+@click.option("--dataset", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              required=True, help="a directory in the layout of article-extraction-dev")
+@click.option("--baseline", type=click.Choice(["trafilatura", "trafilatura-fast", "readability",
+                                              "newspaper", "get_text"]),
+              help="run this extractor on the same pages in the same process")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
+              help="write our predictions to this file")
+def bench_extract(dataset: Path, baseline: str | None, as_json: bool,
+                  predictions: Path | None) -> None:
+    """Extraction quality (P/R/F1) and speed on a labelled dataset."""
+    from pipeline.bench.extract import run
+
+    run(dataset, baseline=baseline, as_json=as_json, predictions=predictions, echo=click.echo)
+
+
+@bench.command("enrich")
+@click.option("--articles", default=200, show_default=True, help="articles to enrich")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench_enrich(articles: int, as_json: bool) -> None:
+    """Enrichment throughput per process, with the NER-only figure of the same run."""
+    from pipeline.bench.enrich import run
+
+    run(articles=articles, as_json=as_json, echo=click.echo)
+
+
+@bench.command("delivery")
+@click.option("--records", default=20000, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
+    """Producer records/s and consumer rows/s on the running stack, against plain baselines."""
+    from pipeline.bench.delivery import run
+
+    run(ctx.obj["settings"], records=records, as_json=as_json, echo=click.echo)
+
+
+@bench.command("e2e")
+@click.option("--copies", default=4, show_default=True,
+              help="copies of the sample site (27 articles each) to ingest")
+@click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def bench_e2e(ctx: click.Context, copies: int, keep: bool, as_json: bool) -> None:
+    """End-to-end throughput and latency (fetch to warehouse row) through the running stack."""
+    from pipeline.bench.e2e import run
+
+    run(ctx.obj["settings"], copies=copies, keep=keep, as_json=as_json, echo=click.echo)

@@ -1,0 +1,62 @@
+"""`newsflow stack ...`: the local stack's commands."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.stack.kafka import resolve_jars
+from pipeline.stack.manager import COMPONENTS, Stack
+from pipeline.table import format_table
+
+
+@click.group()
+def stack() -> None:
+    """Start, stop and inspect the local stack (Kafka, PostgreSQL, Airflow, enricher)."""
+
+
+_component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS))
+
+
+@stack.command("up")
+@_component
+@click.pass_context
+def stack_up(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Start the stack (or the named components); idempotent."""
+    Stack(ctx.obj["settings"], progress=click.echo).up(list(components) or None)
+
+
+@stack.command("down")
+@_component
+@click.pass_context
+def stack_down(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Stop every process the stack started (or the named components)."""
+    Stack(ctx.obj["settings"], progress=click.echo).down(list(components) or None)
+
+
+@stack.command("restart")
+@_component
+@click.pass_context
+def stack_restart(ctx: click.Context, components: tuple[str, ...]) -> None:
+    """Restart the stack or the named components."""
+    Stack(ctx.obj["settings"], progress=click.echo).restart(list(components) or None)
+
+
+@stack.command("status")
+@click.pass_context
+def stack_status(ctx: click.Context) -> None:
+    """What runs, on which port, with which pid and log file."""
+    rows = []
+    for name, run in Stack(ctx.obj["settings"]).status():
+        if run is None:
+            rows.append((name, "stopped", "-", "-", "-"))
+        else:
+            state = "running" if run.alive else "dead"
+            rows.append((name, state, run.pid, run.port or "-", run.log))
+    click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
+
+
+@stack.command("jars")
+@click.pass_context
+def stack_jars(ctx: click.Context) -> None:
+    """Resolve the Kafka broker's jars with Maven (cached under NEWSFLOW_HOME)."""
+    click.echo(f"Kafka jars in {resolve_jars(ctx.obj['settings'])}")

@@ -25,7 +25,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: prereqs $(BIN)/.installed ## create .venv and install the pinned dependencies
 
 lock: ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock -q --no-header
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -p 3.11 -o requirements.lock -q --no-header
 
 jars: install ## resolve the Kafka jars with Maven (cached under .newsflow/)
 	$(BIN)/newsflow stack jars

@@ -1,8 +1,19 @@
-"""Airflow 3 in standalone mode, its metadata in the embedded PostgreSQL's `airflow` database."""
+"""Airflow 3 for the local stack: its four components under supervisord, its metadata in the
+embedded PostgreSQL's `airflow` database.
+
+`airflow standalone` would start the same components but never restarts one that exits, and a
+scheduler exits when its metadata database goes away for a moment (a PostgreSQL restart): the
+stack would then accept DAG runs that never start. supervisord restarts any component that
+exits, as a production process manager would. Task logs are read from the shared
+AIRFLOW_HOME, so the scheduler and triggerer start no log server of their own (those listen on
+every interface, on ports shared by every stack on the machine).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -24,6 +35,16 @@ def airflow_home(settings: Settings) -> Path:
     return settings.home_dir / "airflow"
 
 
+# Component name, its airflow sub-command. The API server serves the UI, the REST API and the
+# execution API the tasks report to.
+COMPONENTS = {
+    "api-server": ["api-server"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+
+
 def password_file(settings: Settings) -> Path:
     return airflow_home(settings) / "simple_auth_manager_passwords.json.generated"
 
@@ -43,6 +64,9 @@ def environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
         "AIRFLOW__CORE__PARALLELISM": "8",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
@@ -51,14 +75,79 @@ def environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API__BASE_URL": base_url(settings),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url(settings)}/execution/",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
-        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         # The DAG's tasks import pipeline, which the editable install already provides.
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
     }
 
 
-def command() -> list[str]:
-    return [str(Path(sys.executable).parent / "airflow"), "standalone"]
+def supervisor_config(settings: Settings) -> Path:
+    return airflow_home(settings) / "supervisord.conf"
+
+
+def component_log(settings: Settings, component: str) -> Path:
+    return settings.home_dir / "logs" / f"airflow-{component}.log"
+
+
+def prepare(settings: Settings) -> None:
+    """AIRFLOW_HOME, the admin password and supervisord's configuration.
+
+    The password is written here, readable by its owner only, so that the API server finds it
+    and never prints a generated one to its log.
+    """
+    home = airflow_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = password_file(settings)
+    if not passwords.exists():
+        fd = os.open(passwords, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n")
+    supervisor_config(settings).write_text(_supervisor_config(settings))
+
+
+def _supervisor_config(settings: Settings) -> str:
+    airflow = Path(sys.executable).parent / "airflow"
+    home = airflow_home(settings)
+    sections = [
+        "[supervisord]",
+        "nodaemon=true",
+        # supervisord's own events (spawned, exited, restarted) go to stdout: logs/airflow.log.
+        "logfile=/dev/null",  # nodaemon already writes them to stdout
+        "logfile_maxbytes=0",
+        "loglevel=info",
+        f"pidfile={home / 'supervisord.pid'}",
+        f"directory={home}",
+        "",
+    ]
+    if os.geteuid() == 0:
+        # Running as root is deliberate in the local stack; this only silences the warning.
+        sections.insert(-1, "user=root")
+    for name, args in COMPONENTS.items():
+        sections += [
+            f"[program:{name}]",
+            f"command={airflow} {' '.join(args)}",
+            "autostart=true",
+            "autorestart=true",
+            # A component that exits within its first 10 s counts as a failed start; the
+            # retries back off (1 s, 2 s, ...) while PostgreSQL is down.
+            "startsecs=10",
+            "startretries=1000",
+            # SIGTERM, then SIGKILL after 20 s, to the component and every child it forked.
+            "stopsignal=TERM",
+            "stopwaitsecs=20",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={component_log(settings, name)}",
+            "stdout_logfile_maxbytes=50MB",
+            "stdout_logfile_backups=2",
+            "",
+        ]
+    return "\n".join(sections)
+
+
+def command(settings: Settings) -> list[str]:
+    """Migrate the metadata database, then run supervisord in the foreground."""
+    return [sys.executable, "-m", "pipeline.stack.supervise", str(supervisor_config(settings))]
 
 
 def ready(settings: Settings) -> bool:

@@ -1,4 +1,4 @@
-"""A small client for Airflow 3's REST API (/api/v2), logging in as the standalone admin."""
+"""A small client for Airflow 3's REST API (/api/v2), logging in as the local stack's admin."""
 
 from __future__ import annotations
 
@@ -74,7 +74,28 @@ class AirflowAPI:
             if state in ("success", "failed"):
                 return state
             time.sleep(2)
-        raise NewsflowError(f"DAG run {run_id} of {dag_id} not finished after {timeout:.0f}s")
+        raise NewsflowError(f"DAG run {run_id} of {dag_id} not finished after {timeout:.0f}s: "
+                            f"{self.why_waiting(dag_id, run_id)}")
+
+    def why_waiting(self, dag_id: str, run_id: str) -> str:
+        """What a run that does not finish is waiting for: its tasks' states, the DAG's other
+        active runs (max_active_runs queues it behind them) and the components' health."""
+        parts = []
+        try:
+            states = self.task_states(dag_id, run_id)
+            parts.append("tasks " + (", ".join(f"{t}[{i}]={s}" if i >= 0 else f"{t}={s}"
+                                               for t, i, s in states) or "none yet"))
+            active = self._call("GET", f"/dags/{dag_id}/dagRuns",
+                                params=[("state", "running"), ("state", "queued")])["dag_runs"]
+            others = [f"{r['dag_run_id']} ({r['state']})" for r in active
+                      if r["dag_run_id"] != run_id]
+            parts.append("other active runs: " + (", ".join(others) or "none"))
+            health = self.http.get(f"{self.base}/api/v2/monitor/health").json()
+            parts.append("health: " + ", ".join(f"{k} {v.get('status')}"
+                                                for k, v in health.items()))
+        except (NewsflowError, httpx.HTTPError, KeyError, ValueError) as exc:
+            parts.append(f"(could not ask Airflow: {exc})")
+        return "; ".join(parts)
 
     def task_results(self, dag_id: str, run_id: str, task_id: str) -> list[Any]:
         """The return values of every map index of a task in a run."""

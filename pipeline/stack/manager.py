@@ -107,7 +107,8 @@ class Stack:
             kafka.prepare(self.settings)
             cmd, env = kafka.command(self.settings), self._env()
         elif name == "airflow":
-            cmd, env = airflow.command(), self._env(airflow.environment(self.settings))
+            airflow.prepare(self.settings)
+            cmd, env = airflow.command(self.settings), self._env(airflow.environment(self.settings))
         else:
             newsflow = str(Path(sys.executable).parent / "newsflow")
             cmd, env = [newsflow, "consume"], self._env()

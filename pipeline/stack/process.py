@@ -1,8 +1,9 @@
 """Starting, watching and stopping the local stack's processes.
 
 Each component runs in a process group of its own (start_new_session), so stopping it stops
-every child it forked: `airflow standalone`'s LocalExecutor workers outlive a SIGTERM sent to
-the parent alone.
+every child it forked: the scheduler's LocalExecutor workers outlive a SIGTERM sent to the
+scheduler alone. Children that moved to groups of their own (supervisord starts each program
+in its own group) are found through their parent and stopped with the rest.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def is_running(pid: int | None) -> bool:
     return state not in ("Z", "X")
 
 
-def group_members(pgid: int) -> list[int]:
-    """Pids whose process group is pgid (children that re-parented to init included)."""
-    members = []
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live process."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -51,9 +52,33 @@ def group_members(pgid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
-        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+        if fields[0] not in ("Z", "X"):
+            found.append((int(entry.name), int(fields[1]), int(fields[2])))
+    return found
+
+
+def group_members(pgid: int) -> list[int]:
+    """Pids whose process group is pgid (children that re-parented to init included)."""
+    return [pid for pid, _, group in _processes() if group == pgid]
+
+
+def tree_groups(pgid: int) -> set[int]:
+    """pgid and the process groups of every descendant of its members."""
+    procs = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, parent, _ in procs:
+        children.setdefault(parent, []).append(pid)
+    group_of = {pid: group for pid, _, group in procs}
+    todo = [pid for pid, _, group in procs if group == pgid]
+    groups, seen = {pgid}, set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        groups.add(group_of.get(pid, pgid))
+        todo.extend(children.get(pid, []))
+    return groups
 
 
 def spawn(
@@ -90,21 +115,26 @@ def as_user(user: str | None) -> dict:
 
 
 def stop_group(pgid: int, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
-    """Signal the whole group, wait for it to go, then SIGKILL what is left."""
+    """Signal the whole group, wait for it and its descendants' groups to go, then SIGKILL
+    what is left of them."""
+    groups = tree_groups(pgid)
     try:
         os.killpg(pgid, sig)
     except ProcessLookupError:
-        return
+        pass
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         is_running(pgid)  # reaps the leader if it is our child
-        if not group_members(pgid):
+        if group_members(pgid):
+            groups |= tree_groups(pgid)  # a child started while stopping
+        if not any(group_members(g) for g in groups):
             return
         time.sleep(0.2)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     time.sleep(0.2)
     is_running(pgid)
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from airflow_support import clear_active_runs
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
@@ -131,6 +132,7 @@ def test_maintenance_dag_fails_on_the_red_source_and_does_its_chores(layout_chan
     api = AirflowAPI(layout_change["settings"])
     api.wait_for_dag("news_maintenance")
     api.unpause("news_maintenance")
+    clear_active_runs(api, "news_maintenance")
     run_id = api.trigger("news_maintenance", {})
     assert api.wait_for_run("news_maintenance", run_id, timeout=300) == "failed"
     states = {task: state for task, _, state in api.task_states("news_maintenance", run_id)}

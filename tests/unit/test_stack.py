@@ -10,7 +10,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
 from pipeline.stack.manager import Stack, settings_env
-from pipeline.stack.process import group_members, is_running, spawn, stop_group
+from pipeline.stack.process import group_members, is_running, spawn, stop_group, tree_groups
 
 
 def test_a_port_in_use_names_the_port_and_the_setting(tmp_path):
@@ -33,7 +33,7 @@ def test_missing_java_says_how_to_install_it(tmp_path, monkeypatch):
 
 
 def test_stopping_a_group_stops_children_that_outlive_their_parent(tmp_path):
-    # The shape of airflow standalone: a parent whose workers ignore the parent's death.
+    # The shape of a scheduler: a parent whose workers ignore the parent's death.
     script = "sleep 300 & sleep 300 & wait"
     pid = spawn(["sh", "-c", script], tmp_path / "x.log", env={"PATH": "/usr/bin:/bin"})
     assert is_running(pid)
@@ -50,3 +50,39 @@ def test_children_see_the_same_settings():
     assert env["NEWSFLOW_PG_PORT"] == "6000"
     assert env["NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:7000"
     assert Settings(**{k.removeprefix("NEWSFLOW_").lower(): v for k, v in env.items()}).pg_port == 6000
+
+
+def test_stopping_a_group_stops_descendants_that_left_it(tmp_path):
+    # The shape of supervisord: each program in a process group of its own.
+    script = "setsid sleep 300 & setsid sh -c 'sleep 300 & wait' & wait"
+    pid = spawn(["sh", "-c", script], tmp_path / "x.log", env={"PATH": "/usr/bin:/bin"})
+    deadline = time.monotonic() + 5
+    while len(tree_groups(pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    groups = tree_groups(pid)
+    assert len(groups) == 3 and pid in groups
+    stop_group(pid, timeout=5)
+    assert [g for g in groups if group_members(g)] == []
+
+
+def test_airflow_components_are_supervised_and_the_password_stays_out_of_logs(tmp_path):
+    from pipeline.stack import airflow
+
+    settings = Settings(home=tmp_path, airflow_port=18999)
+    airflow.prepare(settings)
+    password = airflow.password_file(settings)
+    assert password.stat().st_mode & 0o777 == 0o600
+    first = airflow.admin_password(settings)
+    assert first and len(first) >= 16
+    airflow.prepare(settings)
+    assert airflow.admin_password(settings) == first  # kept across starts
+    config = airflow.supervisor_config(settings).read_text()
+    for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
+        assert f"[program:{name}]" in config
+        assert str(airflow.component_log(settings, name)) in config
+    assert config.count("autorestart=true") == 4
+    # No log server on every interface: scheduler and triggerer skip theirs.
+    assert config.count("--skip-serve-logs") == 2
+    env = airflow.environment(settings)
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and env["AIRFLOW__API__PORT"] == "18999"
+    assert "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK" not in env

@@ -1,0 +1,91 @@
+"""The local stack's Airflow keeps running DAGs when a component dies or its database goes away.
+
+A scheduler exits when its metadata database is unreachable for a few seconds; supervisord
+starts it again. Each test ends with a news_ingest run, triggered after the damage, that
+fetches and publishes the sample site: the outcome that matters, not that a process exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from airflow_support import clear_active_runs
+
+from pipeline.config import Settings
+from pipeline.sample_site import SampleSite
+from pipeline.stack import airflow
+from pipeline.stack.airflow_api import AirflowAPI
+
+pytestmark = pytest.mark.integration
+
+
+def scheduler_pids(settings: Settings) -> set[int]:
+    """Pids of `airflow scheduler` processes started by this stack's supervisord."""
+    supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if parent == supervisor and b"scheduler" in cmdline:
+            pids.add(int(entry.name))
+    return pids
+
+
+def wait_for(check, what: str, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(1)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def ingest_runs(settings: Settings, tmp_path: Path, source_id: str) -> dict:
+    """Trigger news_ingest on a sample site of its own; return the source's summary."""
+    site = SampleSite().start()
+    try:
+        sources = site.write_sources_yaml(tmp_path / "sources.yaml", source_id)
+        api = AirflowAPI(settings)
+        api.wait_for_dag("news_ingest")
+        api.unpause("news_ingest")
+        clear_active_runs(api, "news_ingest")
+        run_id = api.trigger("news_ingest", {"sources_file": str(sources), "url_limit": 3})
+        state = api.wait_for_run("news_ingest", run_id, timeout=300)
+        assert state == "success", api.task_states("news_ingest", run_id)
+        (summary,) = api.task_results("news_ingest", run_id, "ingest")
+        return summary
+    finally:
+        site.stop()
+
+
+def test_a_killed_scheduler_is_started_again(airflow_stack, tmp_path):
+    (before,) = wait_for(lambda: scheduler_pids(airflow_stack), "a scheduler")
+    os.kill(before, signal.SIGKILL)
+    (after,) = wait_for(lambda: scheduler_pids(airflow_stack) - {before}, "a new scheduler")
+    wait_for(lambda: airflow.ready(airflow_stack), "Airflow healthy again")
+    summary = ingest_runs(airflow_stack, tmp_path, "sup-kill")
+    assert summary["published"] == 3 and summary["failed"] == 0
+
+
+def test_dags_run_after_the_metadata_database_was_down(airflow_stack, stack_manager, tmp_path):
+    (before,) = wait_for(lambda: scheduler_pids(airflow_stack), "a scheduler")
+    stack_manager.down(["postgres"])
+    try:
+        # The scheduler's own retries give up within seconds, and it exits.
+        wait_for(lambda: before not in scheduler_pids(airflow_stack), "the scheduler to exit", 90)
+    finally:
+        stack_manager.up(["postgres"])
+    wait_for(lambda: scheduler_pids(airflow_stack), "a new scheduler")
+    wait_for(lambda: airflow.ready(airflow_stack), "Airflow healthy again", 180)
+    summary = ingest_runs(airflow_stack, tmp_path, "sup-pg")
+    assert summary["published"] == 3 and summary["failed"] == 0

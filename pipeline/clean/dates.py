@@ -1,4 +1,11 @@
-"""Publication dates as pages write them, turned into aware UTC datetimes (or rejected)."""
+"""Publication dates as pages write them, turned into aware UTC datetimes (or rejected).
+
+Why not dateparser: `parse_date` also classifies every short line of every page (is it a
+dateline?), so it must be strict and cheap. Measured on 16 strings (written dates in seven
+languages and short non-dates), dateparser 1.5.0 with those seven languages took 625 us per call
+against 6.2 us here, read "May", "Monday" and "2 days ago" as dates (a bare month would make
+"May" a dateline) and found none in "Veröffentlicht am 3. März 2025, 14:05 Uhr".
+"""
 
 from __future__ import annotations
 

@@ -96,12 +96,20 @@ def prepare(settings: Settings) -> None:
     """
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
-    passwords = password_file(settings)
-    if not passwords.exists():
-        fd = os.open(passwords, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n")
+    ensure_admin_password(password_file(settings))
     supervisor_config(settings).write_text(_supervisor_config(settings))
+
+
+def ensure_admin_password(path: str | Path) -> None:
+    """Give the simple auth manager's `admin` a random password in `path` (mode 0600) unless
+    the file exists. docker-compose.yml's airflow-init calls this too."""
+    path = Path(path)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps({"admin": secrets.token_urlsafe(12)}) + "\n")
 
 
 def _supervisor_config(settings: Settings) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from pipeline.records import CleanedArticle, Extractor, Paragraph, content_hash
 from pipeline.schemas import SCHEMA_FILES, render
@@ -89,13 +90,34 @@ def _compose() -> list[str]:
     pytest.fail("no compose implementation: run `make test-tools` (installs docker-compose)")
 
 
-def test_compose_file_is_valid_and_needs_a_password():
+SECRETS = ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET")
+
+
+def test_compose_file_is_valid_and_needs_its_secrets():
     cmd = [*_compose(), "-f", str(REPO / "docker-compose.yml"), "config"]
-    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
-    ok = subprocess.run(cmd + ["--services"], capture_output=True, text=True,
-                        env={**env, "POSTGRES_PASSWORD": "example"}, cwd=REPO)
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    ok = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO,
+                        env={**env, **dict.fromkeys(SECRETS, "example")})
     assert ok.returncode == 0, ok.stderr
-    assert set(ok.stdout.split()) >= {"kafka", "postgres", "airflow", "enricher"}
-    missing = subprocess.run(cmd + ["-q"], capture_output=True, text=True, env=env, cwd=REPO)
-    assert missing.returncode != 0
-    assert "POSTGRES_PASSWORD" in missing.stderr
+    services = yaml.safe_load(ok.stdout)["services"]
+    airflow = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+               "airflow-triggerer"}
+    assert set(services) == {"kafka", "postgres", "migrate", "airflow-init", "enricher"} | airflow
+    # Every long-running newsflow or Airflow process comes back when it exits.
+    for name in airflow | {"enricher"}:
+        assert services[name]["restart"] == "unless-stopped", name
+        if name != "enricher":
+            assert services[name]["depends_on"]["airflow-init"]["condition"] == \
+                "service_completed_successfully"
+    init = " ".join(services["airflow-init"]["command"])
+    assert "airflow db migrate" in init and "ensure_admin_password" in init
+    from pipeline.stack.airflow import POOLS
+
+    for pool, (slots, description) in POOLS.items():  # the same pools as the local stack's
+        assert f'pools set {pool} {slots} "{description}"' in init
+    for secret in SECRETS:
+        without = {**env, **{s: "example" for s in SECRETS if s != secret}}
+        missing = subprocess.run(cmd + ["-q"], capture_output=True, text=True, env=without,
+                                 cwd=REPO)
+        assert missing.returncode != 0
+        assert secret in missing.stderr

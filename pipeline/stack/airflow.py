@@ -158,20 +158,30 @@ def command(settings: Settings) -> list[str]:
     return [sys.executable, "-m", "pipeline.stack.supervise", str(supervisor_config(settings))]
 
 
-def ready(settings: Settings) -> bool:
-    """Healthy, with newsflow's pools in place (the DAGs' tasks would wait forever without)."""
+HEALTH_PARTS = ("metadatabase", "scheduler", "dag_processor", "triggerer")
+
+
+def health(settings: Settings) -> dict[str, str] | None:
+    """Each part's status from the API server's health endpoint; None when it does not answer.
+    A part that stopped heartbeating shows as unhealthy about 30 s later."""
     try:
         resp = httpx.get(f"{base_url(settings)}/api/v2/monitor/health", timeout=3)
     except httpx.HTTPError:
-        return False
+        return None
     if resp.status_code != 200:
-        return False
-    health = resp.json()
-    healthy = all(
-        health.get(part, {}).get("status") == "healthy"
-        for part in ("metadatabase", "scheduler", "dag_processor")
-    )
-    if not healthy:
+        return None
+    body = resp.json()
+    return {part: str(body.get(part, {}).get("status")) for part in HEALTH_PARTS}
+
+
+def unhealthy(parts: dict[str, str]) -> list[str]:
+    return [part for part, status in parts.items() if status != "healthy"]
+
+
+def ready(settings: Settings) -> bool:
+    """Healthy, with newsflow's pools in place (the DAGs' tasks would wait forever without)."""
+    parts = health(settings)
+    if parts is None or unhealthy({part: parts[part] for part in HEALTH_PARTS[:3]}):
         return False
     from pipeline.errors import NewsflowError
     from pipeline.stack.airflow_api import AirflowAPI

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pipeline.stack import airflow
 from pipeline.stack.kafka import resolve_jars
 from pipeline.stack.manager import COMPONENTS, Stack
 from pipeline.table import format_table
@@ -44,15 +45,30 @@ def stack_restart(ctx: click.Context, components: tuple[str, ...]) -> None:
 @stack.command("status")
 @click.pass_context
 def stack_status(ctx: click.Context) -> None:
-    """What runs, on which port, with which pid and log file."""
-    rows = []
-    for name, run in Stack(ctx.obj["settings"]).status():
+    """What runs, on which port, with which pid and log file.
+
+    Airflow's state comes from its health endpoint: `degraded (scheduler)` names the parts that
+    stopped heartbeating (supervisord restarts them; see logs/airflow.log). Exits 1 when a
+    started component is dead or degraded.
+    """
+    settings = ctx.obj["settings"]
+    rows, bad = [], False
+    for name, run in Stack(settings).status():
         if run is None:
             rows.append((name, "stopped", "-", "-", "-"))
-        else:
-            state = "running" if run.alive else "dead"
-            rows.append((name, state, run.pid, run.port or "-", run.log))
+            continue
+        state = "running" if run.alive else "dead"
+        if run.alive and name == "airflow":
+            parts = airflow.health(settings)
+            if parts is None:
+                state = "starting (API server not answering)"
+            elif airflow.unhealthy(parts):
+                state = f"degraded ({', '.join(airflow.unhealthy(parts))})"
+        bad = bad or state == "dead" or state.startswith("degraded")
+        rows.append((name, state, run.pid, run.port or "-", run.log))
     click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
+    if bad:
+        ctx.exit(1)
 
 
 @stack.command("jars")

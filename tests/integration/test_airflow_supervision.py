@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 from airflow_support import clear_active_runs
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.sample_site import SampleSite
 from pipeline.stack import airflow
 from pipeline.stack.airflow_api import AirflowAPI
+from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -83,6 +86,12 @@ def test_dags_run_after_the_metadata_database_was_down(airflow_stack, stack_mana
     try:
         # The scheduler's own retries give up within seconds, and it exits.
         wait_for(lambda: before not in scheduler_pids(airflow_stack), "the scheduler to exit", 90)
+        # `stack status` tells: the database is away, Airflow is degraded, postgres is stopped.
+        status = CliRunner().invoke(main, ["stack", "status"], env=settings_env(airflow_stack))
+        assert status.exit_code == 1, status.output
+        rows = {line.split()[0]: line for line in status.output.splitlines()[2:]}
+        assert "degraded (metadatabase" in rows["airflow"]
+        assert rows["postgres"].split()[1] == "stopped"
     finally:
         stack_manager.up(["postgres"])
     wait_for(lambda: scheduler_pids(airflow_stack), "a new scheduler")

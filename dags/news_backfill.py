@@ -18,40 +18,26 @@ source), `sources_file` (default `NEWSFLOW_SOURCES`), `url_limit`, `dry_run`.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-
-CLEANED_TOPIC = "news.articles.cleaned.v1"
-_BROKER = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",")[0]
-CLEANED = Asset(name=CLEANED_TOPIC, uri=f"kafka://{_BROKER}/{CLEANED_TOPIC}", group="newsflow")
+from newsflow_common import CLEANED, CLEANED_TOPIC, SOURCE_PARAMS, START, retrying
 
 
 @dag(
     dag_id="news_backfill",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "backfill"],
     doc_md=__doc__,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=15),
-    },
+    default_args=retrying(timedelta(seconds=30), timedelta(minutes=15)),
     params={
         "since": Param(type="string", format="date", description="first publication day"),
         "until": Param(type="string", format="date", description="last publication day"),
-        "sources": Param([], type="array", description="source ids; empty = all enabled"),
-        "sources_file": Param(None, type=["null", "string"], description="sources file path"),
-        "url_limit": Param(None, type=["null", "integer"], minimum=1),
-        "dry_run": Param(False, type="boolean"),
+        **SOURCE_PARAMS,
     },
 )
 def news_backfill():

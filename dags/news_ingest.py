@@ -24,38 +24,24 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from newsflow_common import CLEANED, CLEANED_TOPIC, SOURCE_PARAMS, START, retrying
 
 # Schedule from configuration; the local stack leaves it unset so runs are triggered.
 SCHEDULE = os.environ.get("NEWSFLOW_INGEST_SCHEDULE") or None
-CLEANED_TOPIC = "news.articles.cleaned.v1"
-_BROKER = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",")[0]
-CLEANED = Asset(name=CLEANED_TOPIC, uri=f"kafka://{_BROKER}/{CLEANED_TOPIC}", group="newsflow")
 
 
 @dag(
     dag_id="news_ingest",
     schedule=SCHEDULE,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "ingest"],
     doc_md=__doc__,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=20),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-    },
-    params={
-        "sources_file": Param(None, type=["null", "string"], description="sources file path"),
-        "sources": Param([], type="array", description="source ids; empty = all enabled"),
-        "url_limit": Param(None, type=["null", "integer"], minimum=1),
-        "dry_run": Param(False, type="boolean"),
-    },
+    default_args=retrying(timedelta(seconds=20), timedelta(minutes=10)),
+    params=SOURCE_PARAMS,
 )
 def news_ingest():
     @task

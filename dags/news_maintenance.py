@@ -20,26 +20,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
+from newsflow_common import START, retrying
 
 
 @dag(
     dag_id="news_maintenance",
     schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    start_date=START,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "maintenance"],
     doc_md=__doc__,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-    },
+    default_args=retrying(timedelta(minutes=1), timedelta(minutes=10)),
     params={"retention_days": Param(None, type=["null", "integer"], minimum=1,
                                     description="default: NEWSFLOW_FETCH_LOG_RETENTION_DAYS")},
 )

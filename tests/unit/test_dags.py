@@ -16,8 +16,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PROBE = """
-import importlib.util, json
+import importlib.util, json, sys
 from airflow.sdk.definitions.param import ParamsDict
+sys.path.append("dags")  # as Airflow does for its DAG folder: newsflow_common
 out = {}
 for dag_id in ("news_ingest", "news_backfill", "news_maintenance"):
     spec = importlib.util.spec_from_file_location(dag_id, f"dags/{dag_id}.py")

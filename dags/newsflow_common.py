@@ -1,0 +1,39 @@
+"""What newsflow's DAG files share: the cleaned topic as an Asset, retry policy, params.
+
+Not a DAG (listed in .airflowignore). Airflow puts the DAG folder on sys.path, so the DAG
+files import it by name; like them, it imports nothing of `pipeline` at parse time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param
+
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+CLEANED_TOPIC = "news.articles.cleaned.v1"
+_BROKER = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",")[0]
+# Runs that publish mark it updated; a DAG scheduled on it runs after each.
+CLEANED = Asset(name=CLEANED_TOPIC, uri=f"kafka://{_BROKER}/{CLEANED_TOPIC}", group="newsflow")
+
+
+def retrying(first: timedelta, longest: timedelta) -> dict:
+    """default_args: two retries, exponential backoff from `first` up to `longest`."""
+    return {
+        "owner": "newsflow",
+        "retries": 2,
+        "retry_delay": first,
+        "retry_exponential_backoff": True,
+        "max_retry_delay": longest,
+    }
+
+
+# The trigger form's fields shared by news_ingest and news_backfill.
+SOURCE_PARAMS = {
+    "sources_file": Param(None, type=["null", "string"], description="sources file path"),
+    "sources": Param([], type="array", description="source ids; empty = all enabled"),
+    "url_limit": Param(None, type=["null", "integer"], minimum=1),
+    "dry_run": Param(False, type="boolean"),
+}

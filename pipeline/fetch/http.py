@@ -12,6 +12,7 @@ robots.txt either), robots.txt, the host's turn, then the request.
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from pipeline.fetch.network import (
     RetryableFetchError,
     deadline,
     guarded_transport,
+    tls_failure,
 )
 from pipeline.fetch.pacing import HostPacer, backoff_delay, retry_after_seconds
 from pipeline.fetch.robots import MAX_ROBOTS_BYTES, Robots
@@ -80,6 +82,7 @@ class HttpClient:
         pacer: HostPacer | None = None,
         robots: Robots | None = None,
         journal: Journal | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
@@ -99,7 +102,8 @@ class HttpClient:
             # Proxy variables from the environment would make fetches depend on the shell they
             # ran from and send requests to a host the destination check never saw.
             trust_env=False,
-            transport=guarded_transport(self.network),
+            # ssl_context: a test seam, never configured (see guarded_transport).
+            transport=guarded_transport(self.network, ssl_context),
         )
 
     def get(self, url: str, *, max_bytes: int | None = None, accept: str | None = None,
@@ -252,6 +256,9 @@ class HttpClient:
             raise RetryableFetchError(f"GET {url}: timed out ({type(exc).__name__})",
                                       "timeout") from exc
         except httpx.ConnectError as exc:
+            if reason := tls_failure(exc):
+                # A certificate that does not verify will not verify on the next attempt.
+                raise FetchError(f"GET {url}: {reason}", "tls_error") from exc
             raise RetryableFetchError(f"GET {url}: cannot connect: {exc}",
                                       "connect_error") from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:

@@ -5,7 +5,8 @@ resolution can be fooled by a DNS server that answers a public address first and
 next (DNS rebinding). Here the pool's network backend does the resolution that counts: it vets
 every address and connects to a vetted one by number, so what is checked is what is reached.
 TLS still verifies the certificate and sends SNI for the host name (httpcore takes both from
-the URL), and the Host header is the URL's.
+the URL), and the Host header is the URL's. A certificate that fails verification is a fault of
+the site, not of the moment: `tls_failure` picks it out of a connect error so it is not retried.
 
 The same backend enforces a deadline per request: every connect, TLS handshake, read and write
 gets at most the time left, so a server that drips its headers or body a byte at a time cannot
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -208,8 +210,14 @@ class GuardedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-def guarded_transport(policy: NetworkPolicy) -> httpx.HTTPTransport:
-    """An httpx transport whose every connection goes through `GuardedBackend(policy)`."""
+def guarded_transport(policy: NetworkPolicy, ssl_context: ssl.SSLContext | None = None
+                      ) -> httpx.HTTPTransport:
+    """An httpx transport whose every connection goes through `GuardedBackend(policy)`.
+
+    TLS trusts certifi's certificate authorities. `ssl_context` replaces that context: the seam
+    that lets tests trust a certificate authority of their own, like `public_endpoints` never
+    read from configuration.
+    """
     transport = httpx.HTTPTransport(trust_env=False)
     if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
         raise RuntimeError("this httpx version keeps its connection pool elsewhere; "
@@ -219,10 +227,34 @@ def guarded_transport(policy: NetworkPolicy) -> httpx.HTTPTransport:
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
                           keepalive_expiry=5.0)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=(httpx.create_ssl_context(trust_env=False) if ssl_context is None
+                     else ssl_context),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
         network_backend=GuardedBackend(policy),
     )
     return transport
+
+
+# A TLS connection closed or broken by the other side: a dropped connection, not a bad site.
+_DROPPED_TLS = (ssl.SSLEOFError, ssl.SSLSyscallError, ssl.SSLZeroReturnError)
+
+
+def tls_failure(exc: BaseException) -> str | None:
+    """Why the TLS handshake behind `exc` failed, or None when `exc` is not a TLS failure.
+
+    httpcore and httpx wrap a handshake's ssl.SSLError in their ConnectErrors, so the cause is
+    looked for down the chain. A server hanging up mid-handshake is left out: another attempt
+    may get through, as after a refused connection.
+    """
+    cause: BaseException | None = exc
+    for _ in range(10):  # a chain is a few links long; the bound guards against a cycle
+        if cause is None:
+            break
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {cause.verify_message}"
+        if isinstance(cause, ssl.SSLError) and not isinstance(cause, _DROPPED_TLS):
+            return f"TLS handshake failed: {cause.reason or cause}"
+        cause = cause.__cause__ or cause.__context__
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -134,16 +135,34 @@ def enrich() -> None:
 @click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
 @click.option("--url-limit", type=int, help="at most N article URLs per source")
 @click.option("--dry-run", is_flag=True, help="fetch and clean, publish nothing")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="only articles published from this day (UTC), as news_backfill does")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="only articles published up to this day (UTC, included)")
 @click.pass_context
 def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
-           url_limit: int | None, dry_run: bool) -> None:
-    """One ingestion pass without Airflow (the functions the DAG calls)."""
-    from pipeline.jobs import enabled_sources, ingest_source
+           url_limit: int | None, dry_run: bool, since: datetime | None,
+           until: datetime | None) -> None:
+    """One ingestion pass without Airflow (the functions the DAG calls).
 
+    With --since and --until, a backfill of that publication period: feed and sitemap items
+    dated outside it, or not dated at all, are skipped (news_backfill's rule).
+    """
+    from pipeline.jobs import enabled_sources, ingest_source
+    from pipeline.ops.backfill import backfill_source, publication_window
+
+    if (since is None) != (until is None):
+        raise click.UsageError("--since and --until go together")
     settings = _settings(ctx)
+    if since is not None:
+        publication_window(since.date(), until.date())  # a reversed period fails before fetching
     for source in enabled_sources(settings, sources_file, list(only) or None):
-        summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                                progress=click.echo)
+        if since is None:
+            summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
+                                    progress=click.echo)
+        else:
+            summary = backfill_source(settings, source, since.date(), until.date(),
+                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo)
         click.echo(json.dumps(summary.summary()))
 
 

@@ -200,7 +200,9 @@ class HttpClient:
     def _admit(self, url: str, robots_exempt: bool) -> str:
         """The host to pace, once `url` has passed the network policy and robots.txt."""
         try:
-            host, _, _ = self.network.vet(url)
+            # No deadline runs yet (the host's turn may be a long wait), so the lookup gets the
+            # connect timeout, as the one made when connecting does.
+            host, _, _ = self.network.vet(url, timeout=self._client.timeout.connect)
         except FetchError as exc:
             raise type(exc)(f"GET {url}: {exc}", exc.outcome) from exc
         if self.robots is not None and not robots_exempt:

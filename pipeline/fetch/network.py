@@ -8,9 +8,11 @@ TLS still verifies the certificate and sends SNI for the host name (httpcore tak
 the URL), and the Host header is the URL's. A certificate that fails verification is a fault of
 the site, not of the moment: `tls_failure` picks it out of a connect error so it is not retried.
 
-The same backend enforces a deadline per request: every connect, TLS handshake, read and write
-gets at most the time left, so a server that drips its headers or body a byte at a time cannot
-hold a worker past the total timeout (httpx's own timeouts restart with every byte).
+The same backend enforces a deadline per request: every name resolution, connect, TLS
+handshake, read and write gets at most the time left, so neither a slow name server nor a server
+that drips its headers or body a byte at a time can hold a worker past the total timeout
+(httpx's own timeouts restart with every byte; getaddrinfo has none of its own, so a lookup runs
+in a thread of a small bounded set and is abandoned to it when its time is up).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -86,8 +90,11 @@ class NetworkPolicy:
     public_endpoints: frozenset[tuple[str, int]] = frozenset()
     resolver: Resolver = resolve_host
 
-    def vet(self, url: str) -> tuple[str, int, list[Address]]:
-        """Host, port and the addresses of `url`, or FetchError("refused" / "invalid_url")."""
+    def vet(self, url: str, timeout: float | None = None) -> tuple[str, int, list[Address]]:
+        """Host, port and the addresses of `url`, or FetchError("refused" / "invalid_url").
+
+        `timeout` bounds the resolution as in `vet_endpoint`.
+        """
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS:
             raise FetchError(f"{url}: only http and https URLs are fetched", "refused")
@@ -97,11 +104,15 @@ class NetworkPolicy:
             raise FetchError(f"{url}: {exc}", "invalid_url") from exc
         if not host:
             raise FetchError(f"{url}: no host name", "invalid_url")
-        return host, port, self.vet_endpoint(host, port)
+        return host, port, self.vet_endpoint(host, port, timeout)
 
-    def vet_endpoint(self, host: str, port: int) -> list[Address]:
-        """Resolve `host`; every address must be allowed, or none is used (FetchError refused)."""
-        addresses = self.resolver(host, port)
+    def vet_endpoint(self, host: str, port: int, timeout: float | None = None) -> list[Address]:
+        """Resolve `host`; every address must be allowed, or none is used (FetchError refused).
+
+        The resolver gets `timeout`, shortened to what is left of the deadline (see
+        `resolve_in_time`); one that does not answer in time is a retryable dns_error.
+        """
+        addresses = resolve_in_time(self.resolver, host, port, timeout)
         if not addresses:
             raise FetchError(f"cannot resolve {host}: no addresses", "dns_error")
         for address in addresses:
@@ -149,6 +160,61 @@ def _past_deadline() -> bool:
     return end is not None and time.monotonic() >= end
 
 
+# -- name resolution within the deadline -------------------------------------------------------
+
+# Lookups in flight at once in this process. getaddrinfo cannot be interrupted, so a lookup that
+# outlives its caller's limit keeps its thread until the system resolver gives up (resolv.conf:
+# timeout x attempts, per name server). Twice a run's fetch workers (pages.MAX_PARALLEL_HOSTS)
+# leaves room for one abandoned lookup per worker; past that the name server is down for us,
+# and queueing for a thread would only hide it, so the next lookup fails at once, retryably.
+RESOLVER_THREADS = 8
+# The limit of a lookup made with neither a deadline nor a timeout: resolving is the first step
+# of connecting, so it gets the default connect timeout (Settings.fetch_connect_timeout_seconds).
+RESOLVE_TIMEOUT_SECONDS = 10.0
+_resolver_slots = threading.BoundedSemaphore(RESOLVER_THREADS)
+
+
+def resolve_in_time(resolver: Resolver, host: str, port: int,
+                    timeout: float | None = None) -> list[Address]:
+    """`resolver(host, port)`, given `timeout` (shortened to the deadline) to answer.
+
+    No answer in time, or no thread free to ask, is RetryableFetchError dns_error; the lookup
+    then finishes in its thread, unread. DeadlineExceeded when the deadline has already passed.
+    """
+    limit = _time_left(timeout)
+    if limit is None:
+        limit = RESOLVE_TIMEOUT_SECONDS
+    if not _resolver_slots.acquire(blocking=False):
+        raise RetryableFetchError(
+            f"cannot resolve {host}: not tried, all {RESOLVER_THREADS} resolver threads are "
+            f"still waiting for earlier answers (is the name server down?)", "dns_error")
+    answer: Future[list[Address]] = Future()
+
+    def lookup() -> None:
+        try:
+            try:
+                addresses = resolver(host, port)
+            finally:
+                _resolver_slots.release()  # before answering: the caller's next lookup needs it
+        except Exception as exc:  # raised in the caller's thread, by result()
+            answer.set_exception(exc)
+        else:
+            answer.set_result(addresses)
+
+    # A daemon thread per lookup rather than a ThreadPoolExecutor: the executor's workers are
+    # joined at exit (Python 3.9+), so an abandoned lookup would hold the process open.
+    try:
+        threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
+    except RuntimeError:
+        _resolver_slots.release()  # no thread started, so none will free the slot
+        raise
+    try:
+        return answer.result(timeout=limit)
+    except FutureTimeout:
+        raise RetryableFetchError(f"cannot resolve {host}: no answer within "
+                                  f"{round(limit, 2):g}s", "dns_error") from None
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
@@ -189,7 +255,7 @@ class GuardedBackend(httpcore.NetworkBackend):
                     socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
                     ) -> httpcore.NetworkStream:
         error: Exception | None = None
-        for address in self._policy.vet_endpoint(host, port):
+        for address in self._policy.vet_endpoint(host, port, timeout):
             try:
                 stream = self._sockets.connect_tcp(
                     str(address), port, timeout=_time_left(timeout),

@@ -85,9 +85,7 @@ class AirflowAPI:
             states = self.task_states(dag_id, run_id)
             parts.append("tasks " + (", ".join(f"{t}[{i}]={s}" if i >= 0 else f"{t}={s}"
                                                for t, i, s in states) or "none yet"))
-            active = self._call("GET", f"/dags/{dag_id}/dagRuns",
-                                params=[("state", "running"), ("state", "queued")])["dag_runs"]
-            others = [f"{r['dag_run_id']} ({r['state']})" for r in active
+            others = [f"{r['dag_run_id']} ({r['state']})" for r in self.active_runs(dag_id)
                       if r["dag_run_id"] != run_id]
             parts.append("other active runs: " + (", ".join(others) or "none"))
             health = self.http.get(f"{self.base}/api/v2/monitor/health").json()
@@ -96,6 +94,15 @@ class AirflowAPI:
         except (NewsflowError, httpx.HTTPError, KeyError, ValueError) as exc:
             parts.append(f"(could not ask Airflow: {exc})")
         return "; ".join(parts)
+
+    def active_runs(self, dag_id: str) -> list[dict]:
+        """The DAG's queued and running runs: a new run waits behind them (max_active_runs)."""
+        return self._call("GET", f"/dags/{dag_id}/dagRuns",
+                          params=[("state", "running"), ("state", "queued")])["dag_runs"]
+
+    def mark_run(self, dag_id: str, run_id: str, state: str) -> None:
+        """Set a run's state (`success` or `failed`), as the UI's "Mark as" does."""
+        self._call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": state})
 
     def task_results(self, dag_id: str, run_id: str, task_id: str) -> list[Any]:
         """The return values of every map index of a task in a run."""

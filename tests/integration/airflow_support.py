@@ -9,9 +9,7 @@ def clear_active_runs(api: AirflowAPI, dag_id: str) -> list[str]:
     """Mark the DAG's queued and running runs failed, so a test's run is not queued behind
     them (every DAG allows one active run). The stack's own scheduled run of news_maintenance,
     retrying after an earlier test restarted PostgreSQL, is such a run. Returns their ids."""
-    active = api._call("GET", f"/dags/{dag_id}/dagRuns",
-                       params=[("state", "running"), ("state", "queued")])["dag_runs"]
-    for run in active:
-        api._call("PATCH", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}",
-                  json={"state": "failed"})
-    return [run["dag_run_id"] for run in active]
+    active = [run["dag_run_id"] for run in api.active_runs(dag_id)]
+    for run_id in active:
+        api.mark_run(dag_id, run_id, "failed")
+    return active

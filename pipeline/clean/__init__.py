@@ -25,7 +25,7 @@ from bs4.exceptions import ParserRejectedMarkup
 
 from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
-from pipeline.clean.dates import date_from_page
+from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
 from pipeline.clean.language import choose_language
 from pipeline.clean.markup import prepare
@@ -89,7 +89,8 @@ def clean(
         cut = Removal(reason="truncated", blocks=1, chars=markup.truncated_chars)
         removed = sorted([*removed, cut], key=lambda removal: -removal.chars)
     canonical = canonical_url or meta.canonical_url or url
-    published_at = meta.published_at or date_from_page(markup.html, canonical, fetched_at)
+    published_at = meta.published_at or date_from_urls(
+        [canonical, *meta.declared_urls, url], fetched_at)
     return CleanedArticle(
         article_id=article_id_for(canonical),
         url=url,

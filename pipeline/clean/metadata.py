@@ -53,6 +53,9 @@ class Metadata:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     canonical_url: str | None = None
+    # Every canonical link and og:url, on whatever site: a syndicated copy's links name the
+    # original, whose URL may carry its publication day.
+    declared_urls: list[str] = field(default_factory=list)
     language: str | None = None
     section: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -130,11 +133,15 @@ def _link_rel(page: PageBlocks, rel: str) -> str | None:
 
 def canonical_url(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -> str | None:
     """`<link rel=canonical>` or og:url, if it stays on the page's site."""
-    for candidate in (_link_rel(page, "canonical"), _first(meta, ["og:url"])):
-        if isinstance(candidate, str) and (url := _absolute(candidate, page_url)):
-            if _same_site(url, page_url):
-                return url
-    return None
+    return next((url for url in declared_urls(page, meta, page_url) if _same_site(url, page_url)),
+                None)
+
+
+def declared_urls(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -> list[str]:
+    """`<link rel=canonical>` and og:url, absolute, on any site."""
+    candidates = (_link_rel(page, "canonical"), _first(meta, ["og:url"]))
+    return [url for candidate in candidates
+            if isinstance(candidate, str) and (url := _absolute(candidate, page_url))]
 
 
 def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True) -> str:
@@ -276,6 +283,7 @@ def extract_metadata(page: PageBlocks, url: str, fetched_at: datetime) -> Metada
         # An "update" at or before publication is the CMS echoing the publication date.
         updated_at=updated if updated and (not published or updated > published) else None,
         canonical_url=canonical_url(page, meta, url),
+        declared_urls=declared_urls(page, meta, url),
         language=_language(page, meta, ld),
         section=_text(section[0] if section else _first(meta, _SECTION_KEYS)),
         tags=_tags(ld, meta),

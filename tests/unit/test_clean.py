@@ -247,7 +247,10 @@ def test_byline_element_with_role_and_publisher():
 )
 def test_implausible_dates_are_rejected(value):
     head = f'<meta property="article:published_time" content="{value}">'
-    assert run(page(f"<article>{story_html()}</article>", head=head)).published_at is None
+    html = page(f"<article>{story_html()}</article>", head=head)
+    assert run(html, "https://news.example.org/world/harbour-reopens").published_at is None
+    # With a date in its URL the page is dated by it, never by the rejected value.
+    assert run(html).published_at == datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def test_a_date_one_hour_ahead_of_the_fetch_is_accepted():

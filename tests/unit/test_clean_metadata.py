@@ -199,3 +199,12 @@ def test_a_declared_date_wins_over_the_url():
             f"</head><body><article>{STORY}</article></body></html>")
     assert run(html, "https://news.example.org/2025/05/14/x").published_at == \
         datetime(2025, 5, 20, 10, tzinfo=UTC)
+
+
+def test_a_syndicated_copy_is_dated_by_the_original_linked_as_canonical():
+    html = ('<html><head><link rel="canonical" '
+            'href="https://original.example.com/2025/05/14/harbour-reopens/index.html"></head>'
+            f"<body><article>{STORY}</article></body></html>")
+    article = run(html, "https://portal.example.net/news/ar-BBWXwNX")
+    assert article.published_at == datetime(2025, 5, 14, tzinfo=UTC)
+    assert article.canonical_url == "https://portal.example.net/news/ar-BBWXwNX"  # another site

@@ -20,7 +20,13 @@ MAX_WAIT_SECONDS = 60.0
 
 
 class HostPacer:
-    """Per-host minimum delay between the end of one request and the start of the next."""
+    """Per host: one request at a time, and a minimum delay between the end of one request and
+    the start of the next.
+
+    Workers are given hosts of their own, but a redirect can take one to another worker's host
+    ("example.com" to "www.example.com"); the turn is therefore held from `wait_turn` to
+    `done`, whichever worker asks, so two requests never reach one host at once.
+    """
 
     def __init__(self, min_delay_seconds: float = 0.0, *,
                  max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
@@ -28,6 +34,7 @@ class HostPacer:
         self._max_wait = max_wait_seconds
         self._delays: dict[str, float] = {}
         self._last: dict[str, float] = {}  # host -> monotonic end of its last request
+        self._turns: dict[str, threading.Lock] = {}  # held while a request to the host runs
         self._lock = threading.Lock()
 
     def slow_down(self, host: str, seconds: float) -> None:
@@ -40,14 +47,19 @@ class HostPacer:
             return max(self._min_delay, self._delays.get(host, 0.0))
 
     def wait_turn(self, host: str, url: str) -> None:
-        """Sleep until `host` may be asked again; FetchError("deferred") if that is too far off."""
+        """Wait until `host` may be asked again and take the turn (give it back with `done`);
+        FetchError("deferred") if that is too far off."""
+        with self._lock:
+            turn = self._turns.setdefault(host, threading.Lock())
+        # Another worker's request to the host (a redirect brought it here) ends first: at most
+        # its total timeout.
+        turn.acquire()
         with self._lock:
             last = self._last.get(host)
             delay = max(self._min_delay, self._delays.get(host, 0.0))
-        if last is None:
-            return
-        wait = last + delay - time.monotonic()
+        wait = 0.0 if last is None else last + delay - time.monotonic()
         if wait > self._max_wait:
+            turn.release()
             raise FetchError(f"GET {url}: {host} asks for {delay:g}s between requests; deferred "
                              f"to a later run (a task waits at most {self._max_wait:g}s)",
                              "deferred")
@@ -55,9 +67,12 @@ class HostPacer:
             time.sleep(wait)
 
     def done(self, host: str) -> None:
-        """Note that a request to `host` just ended."""
+        """Note that the request to `host` that took the turn just ended; give the turn back."""
         with self._lock:
             self._last[host] = time.monotonic()
+            turn = self._turns.get(host)
+        if turn is not None and turn.locked():
+            turn.release()
 
 
 def backoff_delay(base_seconds: float, attempt: int) -> float:

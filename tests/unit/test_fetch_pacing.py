@@ -46,3 +46,64 @@ def test_crawl_delay_never_lowers_the_delay():
     assert pacer.delay("a.example") == 2.0
     pacer.slow_down("a.example", 5.0)
     assert pacer.delay("a.example") == 5.0 and pacer.delay("b.example") == 2.0
+
+
+def test_a_redirect_into_another_workers_host_waits_for_its_turn():
+    """Two workers with hosts of their own; one's pages redirect to the other's host. The
+    redirected host never has two requests at once."""
+    import ipaddress
+    import threading
+    import time
+
+    from local_http import LocalServer, Reply
+
+    from pipeline.config import Settings
+    from pipeline.fetch.http import HttpClient
+    from pipeline.fetch.network import NetworkPolicy
+
+    server = LocalServer()
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(handler):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.15)
+        with lock:
+            in_flight[0] -= 1
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    server.handle_with("/story", slow)
+    for n in range(4):
+        server.route(f"/old/{n}", Reply(301, headers={
+            "Location": f"http://www.news.test:{server.port}/story?from={n}"}))
+    loopback = [ipaddress.ip_address("127.0.0.1")]
+    network = NetworkPolicy(resolver=lambda host, port: loopback,
+                            public_endpoints=frozenset({("127.0.0.1", server.port)}))
+    pacer = HostPacer(0.0)
+    results: list[int] = []
+
+    def worker(urls: list[str]) -> None:
+        with HttpClient(Settings(fetch_timeout_seconds=5), network=network, pacer=pacer,
+                        max_attempts=1) as http:
+            results.extend(http.get(url).status for url in urls)
+
+    with server.running():
+        workers = [
+            threading.Thread(target=worker, args=(
+                [f"http://news.test:{server.port}/old/{n}" for n in range(4)],)),
+            threading.Thread(target=worker, args=(
+                [f"http://www.news.test:{server.port}/story?own={n}" for n in range(4)],)),
+        ]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(30)
+
+    assert results == [200] * 8
+    assert len([seen for seen in server.seen if seen.path.startswith("/story?")]) == 8
+    assert most[0] == 1

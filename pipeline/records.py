@@ -70,7 +70,8 @@ class CleanedArticle(_Record):
     tags: list[str] = Field(default_factory=list)
     text: str = Field(description="the body, paragraphs separated by a blank line")
     paragraphs: list[Paragraph]
-    word_count: int = Field(ge=0)
+    word_count: int = Field(ge=0, description="words separated by white space; each Chinese, "
+                            "Japanese or Korean character counts as one word")
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     version: int = Field(1, ge=1)
     top_image: str | None = None
@@ -114,6 +115,23 @@ def normalize_text(text: str) -> str:
     """NFC, collapsed whitespace: the form content_hash and word counts are taken from."""
     text = unicodedata.normalize("NFC", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# Han, kana, Hangul syllables and CJK compatibility ideographs: scripts written without spaces
+# between words, where one character is counted as one word.
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# CJK punctuation ("、", "。", "「", fullwidth "！") is not a word.
+_CJK_PUNCTUATION = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_CJK_WORD = re.compile(rf"[{CJK_CHARS}]|[^\s{CJK_CHARS}{_CJK_PUNCTUATION}]+")
+_HAS_CJK = re.compile(rf"[{CJK_CHARS}]")
+
+
+def count_words(text: str) -> int:
+    """Words separated by white space, each CJK character one word (a Japanese article of
+    1,500 characters is not 12 "words" long)."""
+    if not _HAS_CJK.search(text):
+        return len(text.split())
+    return len(_CJK_WORD.findall(text))
 
 
 def content_hash(text: str) -> str:

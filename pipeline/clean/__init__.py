@@ -39,6 +39,7 @@ from pipeline.records import (
     Removal,
     article_id_for,
     content_hash,
+    count_words,
 )
 
 __all__ = ["EXTRACTOR", "clean", "extract_body", "extract_metadata"]
@@ -107,7 +108,7 @@ def clean(
         tags=meta.tags,
         text=text,
         paragraphs=paragraphs,
-        word_count=len(text.split()),
+        word_count=count_words(text),
         content_hash=content_hash(text),
         top_image=meta.top_image,
         extractor=EXTRACTOR,

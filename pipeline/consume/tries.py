@@ -18,7 +18,7 @@ from kafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.errors import NewsflowError, PoisonRecord, TransientError
-from pipeline.records import CleanedArticle, Extractor, Paragraph, content_hash
+from pipeline.records import CleanedArticle, Extractor, Paragraph, content_hash, count_words
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _sample() -> CleanedArticle:
         article_id="0" * 64, url="https://newsflow.invalid/sample",
         canonical_url="https://newsflow.invalid/sample", source_id="newsflow-sample",
         title="Sample", fetched_at=datetime(2026, 1, 1, tzinfo=UTC), language="en", text=text,
-        paragraphs=[Paragraph(text=text)], word_count=len(text.split()),
+        paragraphs=[Paragraph(text=text)], word_count=count_words(text),
         content_hash=content_hash(text), extractor=Extractor(name="newsflow-sample", version="1"),
     )
 

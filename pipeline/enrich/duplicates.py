@@ -29,6 +29,8 @@ from typing import Protocol
 import numpy as np
 from datasketch import MinHash
 
+from pipeline.records import CJK_CHARS
+
 THRESHOLD = 0.8
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
@@ -38,9 +40,7 @@ SHINGLE_WORDS = 5
 MIN_WORDS = 30
 SEED = 1  # the permutations; stored signatures are only comparable under the same seed
 
-# Han, kana, Hangul syllables and CJK compatibility ideographs: one token per character.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+_WORD = re.compile(rf"[{CJK_CHARS}]|[^\W{CJK_CHARS}]+")  # one token per CJK character
 _MULTIPLIER = np.uint64(0x100000001B3)  # FNV prime: mixes the word hashes of a shingle
 
 assert BANDS * ROWS == NUM_PERM  # noqa: S101 - a constant mistake, caught on import

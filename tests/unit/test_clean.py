@@ -11,7 +11,7 @@ import pytest
 from pipeline.clean import EXTRACTOR, clean
 from pipeline.clean.scoring import evaluate, score_page, shingles, summarize
 from pipeline.errors import PoisonRecord
-from pipeline.records import CleanedArticle, article_id_for, content_hash
+from pipeline.records import CleanedArticle, article_id_for, content_hash, count_words
 
 FETCHED_AT = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 URL = "https://news.example.org/world/2024/05/01/harbour-reopens"
@@ -391,3 +391,26 @@ def test_extraction_f1_on_the_dataset_does_not_regress():
     summary = evaluate(DATASET)
     assert summary["f1"] >= MEASURED_F1 - 0.01, summary
     assert summary["empty_predictions"] == 0, summary
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("The harbour — reopened, today.", 5),  # white space separates words, as before
+        ("東京都は18日、新しい計画を発表した。", 16),  # one per character; "、" and "。" are not words
+        ("「北港」は再開した！", 7),
+        ("Tokyo 東京 2026", 4),
+        ("서울 시장은 말했다", 8),
+    ],
+)
+def test_words_are_counted_in_scripts_without_spaces(text, words):
+    assert count_words(text) == words
+
+
+def test_a_japanese_article_is_not_a_dozen_words_long():
+    pages = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+    html = (pages / "tokyo-dispatch" / "minato-matsuri.html").read_bytes()
+    article = run(html, "https://tokyo-dispatch.example.jp/minato-matsuri")
+    assert article.language == "ja"
+    assert article.word_count > len(article.text.split()) * 5
+    assert article.word_count == count_words(article.text)

@@ -21,8 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from newsflow_common import CLEANED, CLEANED_TOPIC, SOURCE_PARAMS, START, retrying
+from airflow.sdk.exceptions import AirflowFailException
+from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying
 
 
 @dag(
@@ -74,23 +74,14 @@ def news_backfill():
         (source,) = enabled_sources(settings, params["sources_file"], [source_id])
         summary = backfill_source(settings, source, params["since"], params["until"],
                                   url_limit=params["url_limit"], dry_run=params["dry_run"])
-        if summary.fetched == 0 and summary.discovered > 0:
-            raise RuntimeError(f"{source_id}: every fetch failed: {summary.errors[:3]}")
+        summary.raise_if_every_fetch_failed()
         return summary.summary()
 
     @task(outlets=[CLEANED])
     def report(summaries: list[dict]) -> dict:
         """The backfill per source as a table in this log; marks the cleaned topic as updated
         unless nothing was published."""
-        from pipeline.ops.summary import run_totals, summary_table
-
-        summaries = list(summaries)
-        print(summary_table(summaries))
-        totals = run_totals(summaries)
-        if not totals.get("published"):
-            raise AirflowSkipException(f"nothing published, {CLEANED_TOPIC} is unchanged")
-        get_current_context()["outlet_events"][CLEANED].extra = totals
-        return totals
+        return report_run(summaries)
 
     report(backfill.expand(source_id=plan()))
 

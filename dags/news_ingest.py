@@ -25,8 +25,8 @@ import os
 from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from newsflow_common import CLEANED, CLEANED_TOPIC, SOURCE_PARAMS, START, retrying
+from airflow.sdk.exceptions import AirflowFailException
+from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying
 
 # Schedule from configuration; the local stack leaves it unset so runs are triggered.
 SCHEDULE = os.environ.get("NEWSFLOW_INGEST_SCHEDULE") or None
@@ -64,7 +64,6 @@ def news_ingest():
           doc_md="Discover, fetch, clean and publish one source; returns its summary.")
     def ingest(source_id: str) -> dict:
         from pipeline.config import Settings
-        from pipeline.errors import TransientError
         from pipeline.jobs import enabled_sources, ingest_source
 
         context = get_current_context()
@@ -75,25 +74,14 @@ def news_ingest():
         summary = ingest_source(
             settings, source, url_limit=params["url_limit"], dry_run=params["dry_run"]
         )
-        # Every request failed (site down, network): worth the task's retries. A source whose
-        # pages robots.txt disallows, or that answered 304 everywhere, is not a failure.
-        if summary.fetched == 0 and summary.failed > 0:
-            raise TransientError(f"{source_id}: every fetch failed: {summary.errors[:3]}")
+        summary.raise_if_every_fetch_failed()
         return summary.summary()
 
     @task(outlets=[CLEANED])
     def report(summaries: list[dict]) -> dict:
         """The run per source as a table in this log; marks the cleaned topic as updated
         (an asset event with the totals) unless nothing was published."""
-        from pipeline.ops.summary import run_totals, summary_table
-
-        summaries = list(summaries)
-        print(summary_table(summaries))
-        totals = run_totals(summaries)
-        if not totals.get("published"):
-            raise AirflowSkipException(f"nothing published, {CLEANED_TOPIC} is unchanged")
-        get_current_context()["outlet_events"][CLEANED].extra = totals
-        return totals
+        return report_run(summaries)
 
     report(ingest.expand(source_id=list_sources()))
 

@@ -30,6 +30,24 @@ def retrying(first: timedelta, longest: timedelta) -> dict:
     }
 
 
+def report_run(summaries: list[dict]) -> dict:
+    """Body of news_ingest's and news_backfill's `report`: the run per source as a table in the
+    task's log; an asset event on the cleaned topic with the totals, unless nothing was
+    published (then the task is skipped)."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from pipeline.ops.summary import run_totals, summary_table
+
+    summaries = list(summaries)
+    print(summary_table(summaries))
+    totals = run_totals(summaries)
+    if not totals.get("published"):
+        raise AirflowSkipException(f"nothing published, {CLEANED_TOPIC} is unchanged")
+    get_current_context()["outlet_events"][CLEANED].extra = totals
+    return totals
+
+
 # The trigger form's fields shared by news_ingest and news_backfill.
 SOURCE_PARAMS = {
     "sources_file": Param(None, type=["null", "string"], description="sources file path"),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, TransientError
 from pipeline.records import CleanedArticle
 from pipeline.sources import Source, load_sources
 
@@ -54,6 +54,13 @@ class IngestSummary:
     published: int = 0
     requests: int = 0  # HTTP requests made: robots.txt, feeds, sitemaps, pages, retries
     errors: list[str] = field(default_factory=list)
+
+    def raise_if_every_fetch_failed(self) -> None:
+        """TransientError when fetches were made and none got the page (site down, network):
+        worth the task's retries. A source whose pages robots.txt disallows, or that answered
+        304 everywhere, has not failed."""
+        if self.fetched == 0 and self.failed > 0:
+            raise TransientError(f"{self.source_id}: every fetch failed: {self.errors[:3]}")
 
     def summary(self) -> dict:
         data = asdict(self)

@@ -1,4 +1,5 @@
-"""The pure parts of what the DAGs call: backfill periods, run summaries, health reports."""
+"""The pure parts of what the DAGs call: backfill periods, run summaries, when a source has
+failed, health reports."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, TransientError
+from pipeline.jobs import IngestSummary
 from pipeline.ops.backfill import publication_window
 from pipeline.ops.health import SourceHealth, UnhealthySources, health_table
 from pipeline.ops.summary import run_totals, summary_table
@@ -65,3 +67,23 @@ def test_health_table_shows_shares_as_percentages_and_the_reasons():
 def test_unhealthy_sources_name_each_red_source_with_its_reasons():
     error = UnhealthySources([_health("a", "red", ["r1", "r2"]), _health("b", "red", ["r3"])])
     assert str(error) == "unhealthy sources: a on 2026-11-28: r1, r2; b on 2026-11-28: r3"
+
+
+def test_a_source_whose_every_fetch_failed_is_a_transient_failure():
+    summary = IngestSummary("down", discovered=5, failed=5, errors=["a", "b", "c", "d"])
+    with pytest.raises(TransientError, match=r"down: every fetch failed: \['a', 'b', 'c'\]"):
+        summary.raise_if_every_fetch_failed()
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"discovered": 5, "skipped_robots": 5},  # robots.txt disallows every page
+        {"discovered": 5, "deferred": 5},  # the host asks for a longer delay than a run waits
+        {"discovered": 5, "fetched": 5, "unchanged": 5, "not_modified": 5},  # 304 everywhere
+        {"discovered": 5, "fetched": 1, "failed": 4},  # some pages came
+        {},  # nothing to fetch
+    ],
+)
+def test_a_source_that_fetched_something_or_was_never_asked_has_not_failed(counts):
+    IngestSummary("fine", **counts).raise_if_every_fetch_failed()

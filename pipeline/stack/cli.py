@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
 from pipeline.stack import airflow
 from pipeline.stack.kafka import resolve_jars
 from pipeline.stack.manager import COMPONENTS, Stack
+from pipeline.stack.process import tail_lines
 from pipeline.table import format_table
 
 
@@ -93,22 +91,8 @@ def stack_logs(ctx: click.Context, names: tuple[str, ...], lines: int) -> None:
                 click.echo(f"==> {name}: no log yet ({path})")
             continue
         click.echo(f"==> {name} ({path})")
-        for line in _tail(path, lines):
+        for line in tail_lines(path, lines):
             click.echo(line)
-
-
-def _tail(path: Path, lines: int) -> list[str]:
-    """The last `lines` lines of a file, read from its end (logs grow to tens of MB)."""
-    with path.open("rb") as log:
-        log.seek(0, os.SEEK_END)
-        end = position = log.tell()
-        chunk = b""
-        while position > 0 and chunk.count(b"\n") <= lines:
-            step = min(64 * 1024, position)
-            position -= step
-            log.seek(position)
-            chunk = log.read(end - position)
-    return chunk.decode("utf-8", errors="replace").splitlines()[-lines:]
 
 
 @stack.command("jars")

@@ -160,5 +160,19 @@ def wait_until(
 def _log_hint(log_path: Path | None) -> str:
     if log_path is None or not log_path.exists():
         return ""
-    tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
-    return f"; see {log_path}. Last lines:\n  " + "\n  ".join(tail)
+    return f"; see {log_path}. Last lines:\n  " + "\n  ".join(tail_lines(log_path, 15))
+
+
+def tail_lines(path: Path, lines: int) -> list[str]:
+    """The last `lines` lines of a file, read from its end (logs grow to tens of MB)."""
+    with path.open("rb") as log:
+        log.seek(0, os.SEEK_END)
+        end = position = log.tell()
+        chunk = b""
+        while position > 0 and chunk.count(b"\n") <= lines:
+            step = min(64 * 1024, position)
+            position -= step
+            log.seek(position)
+            chunk = log.read(end - position)
+    return chunk.decode("utf-8", errors="replace").splitlines()[-lines:]
+

@@ -135,13 +135,16 @@ def enrich() -> None:
 @click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
 @click.option("--url-limit", type=int, help="at most N article URLs per source")
 @click.option("--dry-run", is_flag=True, help="fetch and clean, publish nothing")
+@click.option("--force", is_flag=True,
+              help="fetch every page unconditionally and republish the unchanged ones too "
+                   "(under the versions they have)")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="only articles published from this day (UTC), as news_backfill does")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
               help="only articles published up to this day (UTC, included)")
 @click.pass_context
 def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
-           url_limit: int | None, dry_run: bool, since: datetime | None,
+           url_limit: int | None, dry_run: bool, force: bool, since: datetime | None,
            until: datetime | None) -> None:
     """One ingestion pass without Airflow (the functions the DAG calls).
 
@@ -159,10 +162,11 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     for source in enabled_sources(settings, sources_file, list(only) or None):
         if since is None:
             summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                                    progress=click.echo)
+                                    progress=click.echo, force=force)
         else:
             summary = backfill_source(settings, source, since.date(), until.date(),
-                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo)
+                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo,
+                                      force=force)
         click.echo(json.dumps(summary.summary()))
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.errors import NewsflowError
 
 DAG_ID = "news_ingest"
+STORE_WAIT = 180  # seconds the enricher gets to store what the DAG run published
 
 EXAMPLE_QUERIES = [
     (
@@ -38,6 +41,22 @@ def _stored(settings: Settings, source_id: str) -> int:
         f"SELECT count(*) FROM articles WHERE source_id = '{source_id}'",  # noqa: S608 - constant
     )
     return int(rows[0][0])
+
+
+def _why_short(settings: Settings, expected: int, stored: int, summaries: list[dict],
+               since: datetime, sources_file: Path) -> str:
+    """The time-out message: what ingest published, and what the enricher did with it."""
+    from pipeline.ops.shortfall import explain, gather
+    from pipeline.ops.summary import run_totals
+    from pipeline.stack.manager import Stack
+
+    enricher = dict(Stack(settings).status()).get("enricher")
+    # The demo's site stops with it: the command to send everything again serves it first.
+    resend = (f"`python -m pipeline.sample_site --port {settings.sample_site_port}` in one "
+              f"terminal and `newsflow ingest --force --sources {sources_file}` in another")
+    return explain(gather(settings, expected=expected, stored=stored, waited=STORE_WAIT,
+                          ingest=run_totals(summaries), since=since,
+                          enricher_running=bool(enricher and enricher.alive), resend=resend))
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -79,13 +98,12 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
             raise NewsflowError(f"DAG run {run_id} {state}: {', '.join(failed)}; see the task "
                                 f"logs in the Airflow UI ({base_url(settings)})")
         echo(f"== DAG run {state}; waiting for the enricher to store every article")
-        deadline = time.monotonic() + 180
+        waiting_since = datetime.now(UTC)
+        deadline = time.monotonic() + STORE_WAIT
         while (stored := _stored(settings, "sample")) < expected:
             if time.monotonic() > deadline:
-                raise NewsflowError(
-                    f"only {stored} of {expected} articles reached the warehouse after 180s; "
-                    f"see {settings.home_dir / 'logs' / 'enricher.log'}"
-                )
+                raise NewsflowError(_why_short(settings, expected, stored, summaries,
+                                               waiting_since, sources_file))
             time.sleep(1)
     finally:
         site.stop()

@@ -2,7 +2,8 @@
 
 The DAG's mapped task and `newsflow ingest` call the same function. Records reach the
 warehouse only through Kafka; this job reads and writes only what the fetcher keeps for itself
-(sources, fetch_state, robots_txt, fetch_log) and reads article versions.
+(sources, fetch_state, robots_txt, fetch_log) and reads article versions, from the articles
+and from the version ledger, which outlives lost article rows (see `warehouse/known_versions.py`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class IngestSummary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0  # same content as before, by 304 or by content hash
+    republished: int = 0  # same content, sent again: the warehouse lost it, or --force
     not_modified: int = 0  # of the unchanged: answered 304 to a conditional request
     skipped_robots: int = 0  # disallowed by robots.txt, or robots.txt unavailable (5xx)
     skipped_not_html: int = 0
@@ -89,6 +91,7 @@ def ingest_source(
     published_until: datetime | None = None,
     include_undated: bool = False,
     network: NetworkPolicy | None = None,
+    force: bool = False,
 ) -> IngestSummary:
     """Discover, fetch, clean and publish one source; every request lands in fetch_log.
 
@@ -96,6 +99,8 @@ def ingest_source(
     feed or sitemap date falls in [since, until); items without a date are kept only with
     `include_undated`. `network` replaces the network policy the source's
     allow_private_network gives (tests use it to treat a loopback server as a public site).
+    `force` fetches every page unconditionally and republishes the unchanged ones under
+    their known versions, whatever the fetch state says.
     """
     from pipeline.fetch.discover import PublishedWindow, discover
     from pipeline.fetch.run import FetchRun
@@ -118,26 +123,35 @@ def ingest_source(
         picked = picked[:url_limit] if url_limit is not None else picked
         summary.discovered = len(picked)
         say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
-        _fetch_and_publish(settings, engine, run, source, picked, summary, dry_run, say)
+        _fetch_and_publish(settings, engine, run, source, picked, summary, dry_run, force, say)
     finally:
         summary.requests = sum(1 for e in run.journal.entries if e.sent)
         record_fetches(engine, run.journal.rows(source.id))
         engine.dispose()
     say(f"{source.id}: {summary.summary()}")
+    if not dry_run and summary.unchanged and summary.unchanged == summary.fetched:
+        say(f"{source.id}: published nothing: all {summary.unchanged} pages unchanged since the "
+            "last run, and their articles are in the warehouse; to send them again anyway: "
+            "`newsflow ingest --force`")
     return summary
 
 
 def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source: Source,
                        items: Sequence[Discovered], summary: IngestSummary, dry_run: bool,
-                       say: Callable[[str], None]) -> None:
+                       force: bool, say: Callable[[str], None]) -> None:
     from pipeline.clean import clean
-    from pipeline.fetch.changes import Known, assign_versions, latest
+    from pipeline.fetch.changes import assign_versions
     from pipeline.fetch.pages import Validators, fetch_pages
-    from pipeline.warehouse.db import known_articles
     from pipeline.warehouse.fetch_state import load_fetch_state, save_fetch_state
+    from pipeline.warehouse.known_versions import KnownVersions
 
-    state = _settled(engine, load_fetch_state(engine, [item.url for item in items]))
-    validators = {url: Validators(s.etag, s.last_modified) for url, s in state.items()}
+    state = load_fetch_state(engine, [item.url for item in items])
+    # A page whose article the warehouse lost is asked for unconditionally: a 304 has no
+    # body to publish again.
+    resend_before = datetime.now(UTC) - RESEND_AFTER
+    lost = set() if force else KnownVersions.load(engine, state, [], resend_before).to_resend()
+    validators = {url: Validators(s.etag, s.last_modified) for url, s in state.items()
+                  if not force and s.article_id not in lost}
 
     def clean_page(page: FetchResult) -> CleanedArticle:
         fetched_at = page.entry.fetched_at if page.entry else datetime.now(UTC)
@@ -151,14 +165,13 @@ def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source
     cleaned = [o for o in outcomes if o.record is not None]
     records = [o.record for o in cleaned if o.record is not None]
     ids = [r.article_id for r in records]
-    from_warehouse = {aid: Known(h, v) for aid, (h, v) in known_articles(engine, ids).items()}
-    from_state = {s.article_id: Known(s.content_hash, s.version) for s in state.values()
-                  if s.article_id and s.content_hash and s.version}
-    known = latest(from_warehouse, from_state)
-    to_publish, verdicts = assign_versions(records, known)
+    versions_known = KnownVersions.load(engine, state, ids, resend_before)
+    known = versions_known.latest
+    resend = set(ids) if force else versions_known.to_resend()
+    to_publish, verdicts = assign_versions(records, known, resend)
     for outcome, verdict in zip(cleaned, verdicts, strict=True):
         outcome.note(verdict)
-        if verdict in ("new", "changed", "unchanged"):
+        if verdict in ("new", "changed", "unchanged", "republished"):
             setattr(summary, verdict, getattr(summary, verdict) + 1)
 
     if dry_run:
@@ -170,24 +183,6 @@ def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source
     save_fetch_state(engine, _new_state(source.id, outcomes, state, published, versions))
     if error is not None:
         raise error
-
-
-def _settled(engine: Engine, state: dict[str, PageState]) -> dict[str, PageState]:
-    """The page states whose last published record reached the warehouse, or may still.
-
-    A record published more than RESEND_AFTER ago that is not in the warehouse was lost on
-    the way (dead-lettered, or past the topic's retention before an enricher read it): its
-    page's state is ignored, so the page is fetched unconditionally and published again.
-    Sending a record twice is harmless, the warehouse's upsert being idempotent.
-    """
-    from pipeline.warehouse.db import known_articles
-
-    stored = known_articles(engine, [s.article_id for s in state.values() if s.article_id])
-    recent = datetime.now(UTC) - RESEND_AFTER
-    return {url: s for url, s in state.items()
-            if not s.article_id or not s.version
-            or stored.get(s.article_id, ("", 0))[1] >= s.version
-            or (s.changed_at is not None and s.changed_at > recent)}
 
 
 def _count_fetches(outcomes: Sequence[PageOutcome], summary: IngestSummary) -> None:
@@ -247,7 +242,8 @@ def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str
                                     modified or (old and old.last_modified), checked_at=checked))
             continue
         record = outcome.record
-        if record is None or page.entry.outcome not in ("new", "changed", "unchanged"):
+        if record is None or page.entry.outcome not in ("new", "changed", "unchanged",
+                                                        "republished"):
             continue
         sent = published.get(record.article_id)
         if page.entry.outcome != "unchanged" and sent is None:

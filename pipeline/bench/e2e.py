@@ -40,6 +40,10 @@ def _cleanup(engine, source_ids: list[str]) -> None:
                           "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
         conn.execute(text("DELETE FROM article_versions WHERE article_id IN "
                           "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
+        # The bench's own articles go for good, their version ledger with them (nothing else
+        # deletes from it).
+        conn.execute(text("DELETE FROM version_ledger WHERE article_id IN "
+                          "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
         for table in ("articles", "fetch_log", "sources"):
             conn.execute(text(f"DELETE FROM {table} WHERE source_id = ANY(:ids)"), ids)  # noqa: S608
 

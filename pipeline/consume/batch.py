@@ -131,9 +131,9 @@ class BatchHandler:
 
     def _store(self, pairs: list[tuple[ConsumerRecord, StoreItem]], offsets: BatchOffsets,
                letters: list[OutboxLetter]) -> None:
-        articles = [article for _, (article, _) in pairs]
+        # The enriched records go out as stored: with the version the ledger settled on.
         store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store(),
-                    dead_letters=letters, before_commit=lambda: self._publish(articles))
+                    dead_letters=letters, before_commit=self._publish)
 
     def _publish(self, articles: list[EnrichedArticle]) -> None:
         self._resolve([

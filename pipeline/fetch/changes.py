@@ -1,13 +1,15 @@
 """Change detection: which cleaned articles are new, changed or unchanged, and their versions.
 
-Pure: the caller gathers what is known about each article (the warehouse's latest version, and
-what this fetcher last published, which may not have reached the warehouse yet).
+Pure: the caller gathers what is known about each article (the warehouse's latest version, the
+version ledger's, which outlives lost article rows, and what this fetcher last published, which
+may not have reached the warehouse yet).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline.records import CleanedArticle
 
@@ -28,13 +30,36 @@ def latest(*sources: Mapping[str, Known]) -> dict[str, Known]:
     return merged
 
 
-def assign_versions(records: Sequence[CleanedArticle], known: Mapping[str, Known]
-                    ) -> tuple[list[CleanedArticle], list[str]]:
-    """Records to publish, and a verdict per input record: new, changed, unchanged, duplicate.
+def missing_from_warehouse(version: int, stored: int, recorded: int,
+                           recorded_at: datetime | None, sent_at: datetime | None,
+                           resend_before: datetime) -> bool:
+    """Whether the warehouse lacks `version` of an article for good, so it must be sent again.
+
+    `stored`: the version in the warehouse's articles row (0: none); `recorded`/`recorded_at`:
+    the ledger's latest version and when the consumer first stored it (0/None: never);
+    `sent_at`: when this fetcher last published the article. A record sent after
+    `resend_before` is still on its way unless the consumer stored it after that send and it
+    is gone again (its rows were deleted); one sent earlier was lost on the way
+    (dead-lettered, past the topic's retention) or deleted since.
+    """
+    if stored >= version:
+        return False
+    stored_since_sent = recorded >= version and (
+        sent_at is None or (recorded_at is not None and recorded_at > sent_at))
+    on_its_way = sent_at is not None and sent_at > resend_before and not stored_since_sent
+    return not on_its_way
+
+
+def assign_versions(records: Sequence[CleanedArticle], known: Mapping[str, Known],
+                    resend: Collection[str] = ()) -> tuple[list[CleanedArticle], list[str]]:
+    """Records to publish, and a verdict per input record: new, changed, unchanged,
+    republished, duplicate.
 
     A new article is version 1; changed content is the next version after the known one;
-    unchanged content is not published again. A second URL with the canonical URL of an
-    article already seen in this batch is a duplicate and is not published twice.
+    unchanged content is not published again, unless its article id is in `resend` (the
+    warehouse lost it, or a forced run): then it is republished under the version it had, so
+    one version never names two texts. A second URL with the canonical URL of an article
+    already seen in this batch is a duplicate and is not published twice.
     """
     out: dict[str, CleanedArticle] = {}
     verdicts: list[str] = []
@@ -46,7 +71,11 @@ def assign_versions(records: Sequence[CleanedArticle], known: Mapping[str, Known
             verdicts.append("new")
             out[record.article_id] = record.model_copy(update={"version": 1})
         elif previous.content_hash == record.content_hash:
-            verdicts.append("unchanged")
+            if record.article_id in resend:
+                verdicts.append("republished")
+                out[record.article_id] = record.model_copy(update={"version": previous.version})
+            else:
+                verdicts.append("unchanged")
         else:
             verdicts.append("changed")
             out[record.article_id] = record.model_copy(update={"version": previous.version + 1})

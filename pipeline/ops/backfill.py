@@ -33,7 +33,8 @@ def publication_window(since: str | date, until: str | date) -> tuple[datetime, 
 
 def backfill_source(settings: Settings, source: Source, since: str | date, until: str | date,
                     *, url_limit: int | None = None, dry_run: bool = False,
-                    progress: Callable[[str], None] | None = None) -> IngestSummary:
+                    progress: Callable[[str], None] | None = None,
+                    force: bool = False) -> IngestSummary:
     """Ingest the articles of `source` published from `since` to `until` (inclusive).
 
     Items with no date in the feed or sitemap are left out: nothing says they belong to the
@@ -41,4 +42,5 @@ def backfill_source(settings: Settings, source: Source, since: str | date, until
     """
     start, end = publication_window(since, until)
     return ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                         progress=progress, published_since=start, published_until=end)
+                         progress=progress, published_since=start, published_until=end,
+                         force=force)

@@ -35,6 +35,7 @@ from pipeline.warehouse.rows import (
     mention_drafts,
     version_row,
 )
+from pipeline.warehouse.version_ledger import settle_versions
 
 log = logging.getLogger(__name__)
 
@@ -67,27 +68,31 @@ class StoreResult:
     versions: int  # new article_versions rows
     entities: int  # new entities
     mentions: int  # mention rows written
+    renumbered: int = 0  # items whose version already named another text (version_ledger)
 
 
 def store_batch(engine: Engine, group: str, items: Sequence[StoreItem],
                 offsets: Mapping[tuple[str, int], int], *,
                 dead_letters: Sequence[OutboxLetter] = (),
-                before_commit: Callable[[], None] | None = None) -> StoreResult:
+                before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
+                ) -> StoreResult:
     """Store enriched articles, the consumer offsets past them and the batch's dead letters
     (the outbox, see `outbox.py`), in one transaction.
 
-    `offsets` maps (topic, partition) to the next offset to read. Articles are upserted only
-    when the incoming version is at least the stored one; mentions of those articles are
-    replaced; every version is kept in article_versions. `before_commit` runs last inside
-    the transaction (the consumer publishes the enriched records there); if it raises,
+    `offsets` maps (topic, partition) to the next offset to read. Versions are settled first
+    (`version_ledger.py`: a version never names two texts). Articles are upserted only when
+    the version is at least the latest one stored or recorded; mentions of those articles are
+    replaced; every version is kept in article_versions while its article has a row.
+    `before_commit` runs last inside the transaction with the articles as stored, settled
+    versions included (the consumer publishes the enriched records there); if it raises,
     nothing is stored.
     """
     with engine.begin() as conn:
-        result = _write(conn, items)
+        result, stored = _write(conn, items)
         _save_offsets(conn, group, offsets)
         add_dead_letters(conn, group, dead_letters)
         if before_commit is not None:
-            before_commit()
+            before_commit(stored)
         return result
 
 
@@ -109,14 +114,24 @@ def find_unstorable(engine: Engine, items: Sequence[StoreItem]) -> dict[int, str
     return refused
 
 
-def _write(conn: Connection, items: Sequence[StoreItem]) -> StoreResult:
-    latest = latest_per_article(items)
+def _write(conn: Connection, items: Sequence[StoreItem]
+           ) -> tuple[StoreResult, list[EnrichedArticle]]:
+    settled, recorded = settle_versions(conn, items)
+    renumbered = sum(a.version != b.version for (a, _), (b, _) in zip(items, settled,
+                                                                       strict=True))
+    latest = latest_per_article(settled)
     stored = _stored_versions(conn, [article.article_id for article, _ in latest])
-    current = [(a, forms) for a, forms in latest if a.version >= stored.get(a.article_id, 0)]
+    # The ledger outlives deleted article rows: an old record replayed after a loss must not
+    # become the article's row while a later version is known.
+    current = [(a, forms) for a, forms in latest
+               if a.version >= max(stored.get(a.article_id, 0), recorded.get(a.article_id, 0))]
     changed = _upsert_articles(conn, [article for article, _ in current])
-    versions = _insert_versions(conn, items)
+    with_row = set(stored) | {article.article_id for article, _ in current}
+    versions = _insert_versions(conn, [item for item in settled if item[0].article_id in with_row])
     entities, mentions = _replace_mentions(conn, current)
-    return StoreResult(changed, len(latest) - len(current), versions, entities, mentions)
+    result = StoreResult(changed, len(latest) - len(current), versions, entities, mentions,
+                         renumbered)
+    return result, [article for article, _ in settled]
 
 
 def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]:

@@ -109,6 +109,22 @@ class ArticleVersion(Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class VersionLedger(Base):
+    """Which text each version of an article named, kept when article rows are lost.
+
+    No foreign key to `articles`, on purpose: a `DELETE FROM articles` (which cascades to
+    article_versions and mentions) leaves the ledger, so a version is never given out twice
+    and never goes backwards (see `version_ledger.py`). Only the consumer writes it.
+    """
+
+    __tablename__ = "version_ledger"
+
+    article_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
 class Entity(Base):
     """One row per canonical entity and label ("Paris" the GPE is not "Paris" the PERSON)."""
 

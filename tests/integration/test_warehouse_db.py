@@ -55,7 +55,7 @@ pytestmark = pytest.mark.integration
 SOURCE = "wh-test"
 TOPIC = "news.articles.cleaned.v1"
 TABLES = {"sources", "articles", "article_versions", "entities", "mentions", "fetch_log",
-          "consumer_offsets", "consumer_dead_letters"}
+          "consumer_offsets", "consumer_dead_letters", "version_ledger"}
 VIEWS = {"v_articles_per_source_day", "v_top_entities"}
 
 
@@ -283,7 +283,7 @@ def test_a_failing_before_commit_hook_stores_nothing(engine):
                           stage="validate", error="bad \x00 json", dlt_partition=0,
                           dlt_from_offset=0)
 
-    def publish_fails() -> None:
+    def publish_fails(_articles: list) -> None:
         raise KafkaTimeoutError("the broker went away")
 
     with pytest.raises(KafkaTimeoutError):

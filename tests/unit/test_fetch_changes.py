@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from pipeline.fetch.changes import Known, assign_versions, latest
+from pipeline.fetch.changes import Known, assign_versions, latest, missing_from_warehouse
 from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
 
 
@@ -35,3 +35,35 @@ def test_latest_takes_the_highest_version_of_any_source():
 
     assert latest(warehouse, published_since) == {
         "a": Known("h2", 2), "b": Known("h5", 5), "c": Known("h1", 1)}
+
+
+def test_unchanged_content_the_warehouse_lost_is_republished_under_its_known_version():
+    lost, kept = article("https://n.example/lost"), article("https://n.example/kept")
+    known = {lost.article_id: Known(lost.content_hash, 4),
+             kept.article_id: Known(kept.content_hash, 2)}
+
+    to_publish, verdicts = assign_versions([lost, kept], known, resend={lost.article_id})
+
+    assert verdicts == ["republished", "unchanged"]
+    assert [(r.article_id, r.version) for r in to_publish] == [(lost.article_id, 4)]
+
+
+NOW = datetime(2026, 5, 5, 12, tzinfo=UTC)
+BEFORE = NOW - timedelta(minutes=15)  # records sent earlier than this are overdue
+
+
+def test_missing_from_warehouse_tells_lost_rows_from_records_on_their_way():
+    sent, stored_at = NOW - timedelta(minutes=2), NOW - timedelta(minutes=1)
+
+    def missing(stored: int, recorded: int, recorded_at: datetime | None,
+                sent_at: datetime | None) -> bool:
+        return missing_from_warehouse(3, stored, recorded, recorded_at, sent_at, BEFORE)
+
+    assert not missing(3, 3, stored_at, sent)  # in the warehouse
+    assert not missing(4, 4, stored_at, sent)  # a later version is
+    assert not missing(0, 2, stored_at, sent)  # sent two minutes ago, not stored yet
+    assert missing(0, 3, stored_at, sent)  # stored after it was sent, then deleted
+    assert missing(2, 3, stored_at, None)  # stored once, never sent by this fetcher
+    assert not missing(0, 3, sent - timedelta(days=1), sent)  # deleted, sent again just now
+    assert missing(0, 2, None, NOW - timedelta(hours=1))  # never stored, sent an hour ago
+    assert missing(0, 0, None, None)

@@ -12,7 +12,7 @@ import click
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
-from pipeline.table import format_table
+from pipeline.table import format_results, format_table
 
 
 def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
@@ -261,21 +261,37 @@ def db_upgrade(ctx: click.Context) -> None:
 @main.command()
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of row objects")
+@click.option("--write", is_flag=True, help="allow changes (the default is read-only)")
 @click.pass_context
-def sql(ctx: click.Context, query: str | None, as_json: bool) -> None:
-    """Run one SQL query on the warehouse; with no query, an interactive psql session."""
+def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> None:
+    """Run SQL on the warehouse, read-only unless --write; with no query, an interactive psql.
+
+    Each statement prints what psql prints: a table and its row count, or its command tag
+    and row count (`DELETE 44`, `INSERT 0 3`). With --json, stdout is a JSON list of the row
+    objects of the last statement that returned rows; command tags go to stderr.
+    """
     from pipeline.warehouse.query import interactive_psql, run_query
 
     settings = _settings(ctx)
     if query is None:
-        sys.exit(interactive_psql(settings))
-    columns, rows = run_query(settings, query)
+        if not write:
+            click.echo("read-only session: `newsflow sql --write` for one that can change "
+                       "the warehouse", err=True)
+        sys.exit(interactive_psql(settings, write=write))
+    results = run_query(settings, query, write=write)
     if as_json:
-        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str,
-                              indent=2))
-    else:
-        click.echo(format_table(columns, rows))
-        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        for result in results:
+            if result.columns is None and result.tag:
+                click.echo(result.tag, err=True)
+        rows = [r for r in results if r.columns is not None]
+        last = rows[-1] if rows else None
+        click.echo(json.dumps([] if last is None else [
+            dict(zip(last.columns or [], row, strict=True)) for row in last.rows],
+            default=str, indent=2))
+        return
+    printed = format_results(results)
+    if printed:
+        click.echo(printed)
 
 
 @main.command()

@@ -30,14 +30,19 @@ EXAMPLE_QUERIES = [
 ]
 
 
-def _stored(settings: Settings, source_id: str) -> int:
+def _rows(settings: Settings, query: str) -> tuple[list[str], list[tuple[object, ...]]]:
     from pipeline.warehouse.query import run_query
 
-    _, rows = run_query(
+    (result,) = run_query(settings, query)  # one statement, read-only
+    return result.columns or [], result.rows
+
+
+def _stored(settings: Settings, source_id: str) -> int:
+    _, rows = _rows(
         settings,
         f"SELECT count(*) FROM articles WHERE source_id = '{source_id}'",  # noqa: S608 - constant
     )
-    return int(rows[0][0])
+    return int(str(rows[0][0]))
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -47,7 +52,6 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from pipeline.stack.airflow_api import AirflowAPI
     from pipeline.stack.manager import Stack
     from pipeline.table import format_table
-    from pipeline.warehouse.query import run_query
 
     started = time.monotonic()
     echo("== starting the local stack")
@@ -109,7 +113,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
         echo("")
         echo(f"-- {title}")
         echo(f'$ newsflow sql "{query}"')
-        columns, rows = run_query(settings, query)
+        columns, rows = _rows(settings, query)
         echo(format_table(columns, rows))
     echo("")
     echo(f"Read the topic:  newsflow tail {CLEANED_TOPIC} -n 3")

@@ -102,15 +102,24 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None,
     content_type = None
     if file_or_url.startswith(("http://", "https://")):
         from pipeline.fetch.http import HttpClient
+        from pipeline.fetch.network import NetworkPolicy
 
-        with HttpClient(settings, allow_private_network=allow_private_network) as client:
+        network = NetworkPolicy(allow_private=allow_private_network,
+                                private_hint="add --allow-private-network if the site is yours")
+        with HttpClient(settings, network=network) as client:
             page = client.get(file_or_url)
         body, url, content_type = page.body, url or page.final_url, page.content_type
     else:
         path = Path(file_or_url)
         if not path.exists():
             raise NewsflowError(f"{path}: no such file")
-        body = path.read_bytes()
+        if path.is_dir():
+            raise NewsflowError(f"{path}: is a directory; give one HTML page (a file, "
+                                ".html.gz included, or a URL)")
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise NewsflowError(f"{path}: cannot read it ({exc.strerror})") from exc
         if path.suffix == ".gz":
             import gzip
 

@@ -64,9 +64,7 @@ def show_warehouse(settings: Settings, echo: Callable[[str], None], command: str
     from pipeline.ops.maintenance import refresh_rollups
     from pipeline.table import format_table
 
-    refreshed = refresh_rollups(settings)
-    echo("")
-    echo(f"refreshed the rollups ({', '.join(refreshed)}) as news_maintenance does")
+    refresh_rollups(settings)  # logs each rollup with its row count
     for title, query in EXAMPLE_QUERIES:
         echo("")
         echo(f"-- {title}")

@@ -61,11 +61,15 @@ def news_backfill():
 
     # A mapped task takes its doc from doc_md only, never from the docstring.
     @task(map_index_template="{{ source_id }}", pool="newsflow_backfill",
+          show_return_value_in_logs=False,
           doc_md="Discover, fetch, clean and publish one source's articles of the period.")
     def backfill(source_id: str) -> dict:
         from pipeline.config import Settings
         from pipeline.jobs import enabled_sources
         from pipeline.ops.backfill import backfill_source
+        from pipeline.task_logging import quiet_client_loggers
+
+        quiet_client_loggers()
 
         context = get_current_context()
         context["source_id"] = source_id  # type: ignore[typeddict-unknown-key]

@@ -12,7 +12,7 @@ import click
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
-from pipeline.table import format_table
+from pipeline.table import format_results, format_table
 
 
 def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
@@ -102,15 +102,24 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None,
     content_type = None
     if file_or_url.startswith(("http://", "https://")):
         from pipeline.fetch.http import HttpClient
+        from pipeline.fetch.network import NetworkPolicy
 
-        with HttpClient(settings, allow_private_network=allow_private_network) as client:
+        network = NetworkPolicy(allow_private=allow_private_network,
+                                private_hint="add --allow-private-network if the site is yours")
+        with HttpClient(settings, network=network) as client:
             page = client.get(file_or_url)
         body, url, content_type = page.body, url or page.final_url, page.content_type
     else:
         path = Path(file_or_url)
         if not path.exists():
             raise NewsflowError(f"{path}: no such file")
-        body = path.read_bytes()
+        if path.is_dir():
+            raise NewsflowError(f"{path}: is a directory; give one HTML page (a file, "
+                                ".html.gz included, or a URL)")
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise NewsflowError(f"{path}: cannot read it ({exc.strerror})") from exc
         if path.suffix == ".gz":
             import gzip
 
@@ -265,21 +274,37 @@ def db_upgrade(ctx: click.Context) -> None:
 @main.command()
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of row objects")
+@click.option("--write", is_flag=True, help="allow changes (the default is read-only)")
 @click.pass_context
-def sql(ctx: click.Context, query: str | None, as_json: bool) -> None:
-    """Run one SQL query on the warehouse; with no query, an interactive psql session."""
+def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> None:
+    """Run SQL on the warehouse, read-only unless --write; with no query, an interactive psql.
+
+    Each statement prints what psql prints: a table and its row count, or its command tag
+    and row count (`DELETE 44`, `INSERT 0 3`). With --json, stdout is a JSON list of the row
+    objects of the last statement that returned rows; command tags go to stderr.
+    """
     from pipeline.warehouse.query import interactive_psql, run_query
 
     settings = _settings(ctx)
     if query is None:
-        sys.exit(interactive_psql(settings))
-    columns, rows = run_query(settings, query)
+        if not write:
+            click.echo("read-only session: `newsflow sql --write` for one that can change "
+                       "the warehouse", err=True)
+        sys.exit(interactive_psql(settings, write=write))
+    results = run_query(settings, query, write=write)
     if as_json:
-        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str,
-                              indent=2))
-    else:
-        click.echo(format_table(columns, rows))
-        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        for result in results:
+            if result.columns is None and result.tag:
+                click.echo(result.tag, err=True)
+        rows = [r for r in results if r.columns is not None]
+        last = rows[-1] if rows else None
+        click.echo(json.dumps([] if last is None else [
+            dict(zip(last.columns or [], row, strict=True)) for row in last.rows],
+            default=str, indent=2))
+        return
+    printed = format_results(results)
+    if printed:
+        click.echo(printed)
 
 
 @main.command()

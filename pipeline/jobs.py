@@ -69,6 +69,28 @@ class IngestSummary:
         data["errors"] = data["errors"][:20]  # the task result stays small
         return data
 
+    def line(self) -> str:
+        """One short line, read at a glance in a task log: the main counts, then the others
+        that are not zero (`source meridian: 27 discovered, 27 fetched, 27 new, ...`)."""
+        main = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
+                f"{self.changed} changed", f"{self.unchanged} unchanged",
+                f"{self.published} published", f"{self.failed} failed"]
+        others = [f"{count} {what}" for count, what in (
+            (self.republished, "republished"), (self.refused, "refused"),
+            (self.deferred, "deferred"),
+            (self.skipped_robots, "disallowed by robots.txt"),
+            (self.skipped_not_html, "not HTML"),
+            (self.skipped_out_of_range, "outside the period")) if count]
+        return f"source {self.source_id}: {', '.join(main + others)}"
+
+    def report_lines(self, most: int = 10) -> list[str]:
+        """What a run logs at its end: the short line first, then the errors, one a line."""
+        lines = [self.line()]
+        lines += [f"{self.source_id}: {error}" for error in self.errors[:most]]
+        if len(self.errors) > most:
+            lines.append(f"{self.source_id}: {len(self.errors) - most} more errors")
+        return lines
+
 
 def enabled_sources(settings: Settings, sources_file: str | None = None,
                     only: list[str] | None = None) -> list[Source]:
@@ -128,7 +150,8 @@ def ingest_source(
         summary.requests = sum(1 for e in run.journal.entries if e.sent)
         record_fetches(engine, run.journal.rows(source.id))
         engine.dispose()
-    say(f"{source.id}: {summary.summary()}")
+    for line in summary.report_lines():
+        say(line)
     if not dry_run and summary.unchanged and summary.unchanged == summary.fetched:
         say(f"{source.id}: published nothing: all {summary.unchanged} pages unchanged since the "
             "last run, and their articles are in the warehouse; to send them again anyway: "

@@ -89,6 +89,9 @@ class NetworkPolicy:
     allow_private: bool = False
     public_endpoints: frozenset[tuple[str, int]] = frozenset()
     resolver: Resolver = resolve_host
+    # How the user allows a private address where this policy is used: a source's setting,
+    # or the flag of a one-off command such as `newsflow extract`.
+    private_hint: str = "set allow_private_network: true on the source if the site is yours"
 
     def vet(self, url: str, timeout: float | None = None) -> tuple[str, int, list[Address]]:
         """Host, port and the addresses of `url`, or FetchError("refused" / "invalid_url").
@@ -120,8 +123,7 @@ class NetworkPolicy:
                 continue
             if _never_allowed(address) or not (self.allow_private or address.is_global):
                 what = host if host == str(address) else f"{host} resolves to {address}, which"
-                hint = ("never fetched" if _never_allowed(address) else
-                        "set allow_private_network: true on the source if the site is yours")
+                hint = "never fetched" if _never_allowed(address) else self.private_hint
                 raise FetchError(f"{what} is not a public address; {hint}", "refused")
             if not self.allow_private and port not in PUBLIC_PORTS:
                 raise FetchError(f"{host}: port {port} refused (only 80 and 443 for public "

@@ -137,3 +137,26 @@ def test_second_run_changes_nothing(pipeline_run):
     assert summary["published"] == 0
     time.sleep(3)
     assert counts() == before
+
+
+def test_ingest_log_leads_with_the_summary_line_without_client_chatter(pipeline_run):
+    """kafka-python's INFO lines (about 20 per producer) buried the summary, which was one
+    line of the whole summary dict, logged twice; now one short line, no chatter."""
+    api, run_id = pipeline_run["api"], pipeline_run["run_id"]
+    (summary,) = pipeline_run["summaries"]
+    resp = api.http.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/ingest/logs/1",
+                        params={"map_index": 0}, headers={"Accept": "application/json"})
+    assert resp.status_code == 200, resp.text
+    events = [e for e in resp.json()["content"] if isinstance(e, dict)]
+    chatter = [e["event"] for e in events
+               if str(e.get("logger", "")).startswith("kafka")
+               and e.get("level") in ("debug", "info")]
+    assert chatter == []
+    lines = [str(e.get("event", "")) for e in events]
+    expected = (f"source sample: {summary['discovered']} discovered, {summary['fetched']} "
+                f"fetched, {summary['new']} new, {summary['changed']} changed, "
+                f"{summary['unchanged']} unchanged, {summary['published']} published, "
+                f"{summary['failed']} failed")
+    assert expected in lines
+    assert not any(line.startswith("Done. Returned value was") for line in lines)
+    assert max(len(line) for line in lines[lines.index(expected):]) <= 120

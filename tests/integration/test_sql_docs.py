@@ -14,22 +14,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import SecretStr
+from sample_warehouse import load_sample_site
 from sqlalchemy import create_engine, make_url
 
-from pipeline.clean import clean
 from pipeline.config import Settings
-from pipeline.errors import PoisonRecord
-from pipeline.jobs import enabled_sources, ingest_source
-from pipeline.ops.maintenance import refresh_rollups
 from pipeline.ops.sqldoc import DOC, examples, render_output, with_outputs
-from pipeline.sample_site import SampleSite, stories
-from pipeline.warehouse.db import make_engine, store_batch
+from pipeline.sample_site import stories
+from pipeline.warehouse.db import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.reader_role import READER, configure_reader
 
@@ -37,34 +31,6 @@ pytestmark = pytest.mark.integration
 EXAMPLES = examples(DOC.read_text(encoding="utf-8"))
 UPDATE = os.environ.get("NEWSFLOW_UPDATE_DOCS") == "1"
 READER_PASSWORD = "reader-" + uuid.uuid4().hex
-
-
-def load_sample_site(settings: Settings, workdir: Path) -> list[str]:
-    """The sample site, one source per template, into the warehouse of `settings`; the
-    errors of the records the enricher refused (the consumer would dead-letter them)."""
-    from pipeline.enrich import Enricher
-
-    records = []
-    with SampleSite() as site:
-        site.write_sources_per_template(workdir / "sources.yaml")
-        for source in enabled_sources(settings, str(workdir / "sources.yaml")):
-            summary = ingest_source(settings, source, dry_run=True)
-            assert summary.failed == 0, summary.errors
-            for url in source.urls:
-                page = httpx.get(url, timeout=10)
-                records.append(clean(page.content, url, source_id=source.id,
-                                     fetched_at=datetime.now(UTC),
-                                     content_type=page.headers["content-type"]))
-    results = Enricher().enrich_each(records)
-    engine = make_engine(settings)
-    try:
-        store_batch(engine, "sql-docs", [(r.article, r.surface_forms) for r in results
-                                         if not isinstance(r, PoisonRecord)], {})
-    finally:
-        engine.dispose()
-    refresh_rollups(settings)
-    return [f"{record.url}: {result}" for record, result in zip(records, results, strict=True)
-            if isinstance(result, PoisonRecord)]
 
 
 @pytest.fixture(scope="module")

@@ -87,3 +87,49 @@ def test_a_source_whose_every_fetch_failed_is_a_transient_failure():
 )
 def test_a_source_that_fetched_something_or_was_never_asked_has_not_failed(counts):
     IngestSummary("fine", **counts).raise_if_every_fetch_failed()
+
+
+def test_the_summary_line_is_short_and_names_the_main_counts():
+    summary = IngestSummary("meridian", discovered=27, fetched=27, new=27, published=27)
+    assert summary.line() == ("source meridian: 27 discovered, 27 fetched, 27 new, 0 changed, "
+                              "0 unchanged, 27 published, 0 failed")
+    assert len(summary.line()) < 100
+
+
+def test_the_summary_line_adds_the_other_counts_that_are_not_zero():
+    summary = IngestSummary("m", discovered=9, fetched=5, unchanged=5, refused=1,
+                            skipped_robots=2, deferred=1)
+    assert summary.line() == ("source m: 9 discovered, 5 fetched, 0 new, 0 changed, "
+                              "5 unchanged, 0 published, 0 failed, 1 refused, 1 deferred, "
+                              "2 disallowed by robots.txt")
+
+
+def test_a_run_reports_the_summary_line_first_then_each_error():
+    summary = IngestSummary("m", discovered=12, failed=12, errors=[f"e{i}" for i in range(12)])
+    lines = summary.report_lines(most=10)
+    assert lines[0] == summary.line()
+    assert lines[1:11] == [f"m: e{i}" for i in range(10)]
+    assert lines[11:] == ["m: 2 more errors"]
+    assert IngestSummary("quiet").report_lines() == [IngestSummary("quiet").line()]
+
+
+def test_tasks_keep_the_kafka_clients_warnings_and_drop_its_chatter(caplog):
+    import logging
+
+    from pipeline.task_logging import quiet_client_loggers
+
+    kafka, conn = logging.getLogger("kafka"), logging.getLogger("kafka.conn")
+    before = kafka.level
+    try:
+        kafka.setLevel(logging.NOTSET)
+        with caplog.at_level(logging.INFO):
+            quiet_client_loggers()
+            conn.info("<BrokerConnection node_id=bootstrap-0>: connecting to 127.0.0.1:9092")
+            conn.warning("<BrokerConnection node_id=1>: connection failed")
+            logging.getLogger("pipeline.jobs").info("source m: 1 discovered")
+        assert kafka.level == logging.WARNING
+        assert conn.getEffectiveLevel() == logging.WARNING
+        assert [r.getMessage() for r in caplog.records] == [
+            "<BrokerConnection node_id=1>: connection failed", "source m: 1 discovered"]
+    finally:
+        kafka.setLevel(before)

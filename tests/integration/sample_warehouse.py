@@ -1,0 +1,46 @@
+"""The sample site in a warehouse, through the pipeline's own functions and without Kafka:
+ingest_source (a dry run, for fetch_log and sources), clean, the spaCy enricher, store_batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from pipeline.clean import clean
+from pipeline.config import Settings
+from pipeline.errors import PoisonRecord
+from pipeline.jobs import enabled_sources, ingest_source
+from pipeline.ops.maintenance import refresh_rollups
+from pipeline.sample_site import SampleSite
+from pipeline.warehouse.db import make_engine, store_batch
+
+
+def load_sample_site(settings: Settings, workdir: Path, *, refresh: bool = True) -> list[str]:
+    """The sample site, one source per template, into the warehouse of `settings`; the
+    errors of the records the enricher refused (the consumer would dead-letter them)."""
+    from pipeline.enrich import Enricher
+
+    records = []
+    with SampleSite() as site:
+        site.write_sources_per_template(workdir / "sources.yaml")
+        for source in enabled_sources(settings, str(workdir / "sources.yaml")):
+            summary = ingest_source(settings, source, dry_run=True)
+            assert summary.failed == 0, summary.errors
+            for url in source.urls:
+                page = httpx.get(url, timeout=10)
+                records.append(clean(page.content, url, source_id=source.id,
+                                     fetched_at=datetime.now(UTC),
+                                     content_type=page.headers["content-type"]))
+    results = Enricher().enrich_each(records)
+    engine = make_engine(settings)
+    try:
+        store_batch(engine, "sql-docs", [(r.article, r.surface_forms) for r in results
+                                         if not isinstance(r, PoisonRecord)], {})
+    finally:
+        engine.dispose()
+    if refresh:
+        refresh_rollups(settings)
+    return [f"{record.url}: {result}" for record, result in zip(records, results, strict=True)
+            if isinstance(result, PoisonRecord)]

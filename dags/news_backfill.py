@@ -46,16 +46,17 @@ def news_backfill():
         """Checks the period and lists the enabled sources to backfill."""
         from pipeline.config import Settings
         from pipeline.errors import ConfigError
-        from pipeline.jobs import enabled_sources
+        from pipeline.jobs import enabled_sources, sync_sources_file
         from pipeline.ops.backfill import publication_window
 
         params = get_current_context()["params"]
+        settings = Settings()
         try:
             start, end = publication_window(params["since"], params["until"])
-            picked = enabled_sources(Settings(), params["sources_file"],
-                                     params["sources"] or None)
+            picked = enabled_sources(settings, params["sources_file"], params["sources"] or None)
         except ConfigError as exc:  # a retry would read the same params: fail at once
             raise AirflowFailException(str(exc)) from exc
+        sync_sources_file(settings, params["sources_file"])  # sources no longer in it: removed
         print(f"backfilling {len(picked)} sources, published in [{start}, {end})")
         return [s.id for s in picked]
 

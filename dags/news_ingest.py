@@ -7,7 +7,9 @@ file, and publishes the cleaned records to the Kafka topic `news.articles.cleane
 
 Records flow through Kafka, never through XCom: each mapped task returns only its summary
 (`discovered`, `fetched`, `new`, `changed`, `unchanged`, `refused`, `failed`, `published`),
-also written to its log. `report` logs the run as a table and, when something was published,
+also written to its log. A source that gave nothing because its fetches failed (every feed
+and sitemap, or every page) fails its task, after the retries; a quiet source (304s, nothing
+new) does not. `report` logs the run as a table and, when something was published,
 marks the asset `news.articles.cleaned.v1` as updated (the Assets view shows the data flow).
 At most as many sources are fetched at once as the pool `newsflow_fetch` has slots.
 
@@ -49,14 +51,15 @@ def news_ingest():
         """The enabled sources to ingest in this run."""
         from pipeline.config import Settings
         from pipeline.errors import ConfigError
-        from pipeline.jobs import enabled_sources
+        from pipeline.jobs import enabled_sources, sync_sources_file
 
         params = get_current_context()["params"]
+        settings = Settings()
         try:
-            picked = enabled_sources(Settings(), params["sources_file"],
-                                     params["sources"] or None)
+            picked = enabled_sources(settings, params["sources_file"], params["sources"] or None)
         except ConfigError as exc:  # a retry would read the same file: fail at once
             raise AirflowFailException(str(exc)) from exc
+        sync_sources_file(settings, params["sources_file"])  # sources no longer in it: removed
         return [s.id for s in picked]
 
     # A mapped task takes its doc from doc_md only, never from the docstring.

@@ -160,7 +160,7 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     With --since and --until, a backfill of that publication period: feed and sitemap items
     dated outside it, or not dated at all, are skipped (news_backfill's rule).
     """
-    from pipeline.jobs import enabled_sources, ingest_source
+    from pipeline.jobs import enabled_sources, ingest_source, sync_sources_file
     from pipeline.ops.backfill import backfill_source, publication_window
 
     if (since is None) != (until is None):
@@ -168,7 +168,10 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     settings = _settings(ctx)
     if since is not None:
         publication_window(since.date(), until.date())  # a reversed period fails before fetching
-    for source in enabled_sources(settings, sources_file, list(only) or None):
+    picked = enabled_sources(settings, sources_file, list(only) or None)
+    sync_sources_file(settings, sources_file)  # sources no longer in the file: removed
+    failures = []  # sources that failed as a whole (news_ingest's rule); the others still run
+    for source in picked:
         if since is None:
             summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
                                     progress=click.echo, force=force)
@@ -177,6 +180,12 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
                                       url_limit=url_limit, dry_run=dry_run, progress=click.echo,
                                       force=force)
         click.echo(json.dumps(summary.summary()))
+        if failure := summary.failure():
+            failures.append(failure)
+    for failure in failures:
+        click.echo(f"newsflow: error: {failure}", err=True)
+    if failures:
+        sys.exit(1)
 
 
 @main.group()

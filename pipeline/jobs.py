@@ -55,14 +55,53 @@ class IngestSummary:
     failed: int = 0
     published: int = 0
     requests: int = 0  # HTTP requests made: robots.txt, feeds, sitemaps, pages, retries
+    discovery_urls: int = 0  # the source's feeds and sitemaps, asked for their article URLs
+    discovery_failed: list[str] = field(default_factory=list)  # "<url> <outcome>" of those
     errors: list[str] = field(default_factory=list)
 
-    def raise_if_every_fetch_failed(self) -> None:
-        """TransientError when fetches were made and none got the page (site down, network):
-        worth the task's retries. A source whose pages robots.txt disallows, or that answered
-        304 everywhere, has not failed."""
+    def count_discovery(self, listed: Sequence[str], errors: Sequence[tuple[str, str]]) -> None:
+        """Note the source's feeds and sitemaps (`listed`) and those whose fetch failed, from
+        discover's (url, "outcome: message") errors.
+
+        Failed as a page fetch fails (an error status, no answer, not a feed or sitemap), or
+        because robots.txt was unavailable: a 5xx or no answer there is the site being down,
+        not a rule. A robots.txt that disallows the feed, or a crawl-delay longer than a run
+        waits, is quiet. Child sitemaps of an index are not counted: the index answered.
+        """
+        from pipeline.fetch.pages import kind_of_outcome
+
+        asked = set(listed)
+        failed: dict[str, str] = {}
+        for url, message in errors:
+            outcome = message.split(":", 1)[0]
+            if url in asked and (kind_of_outcome(outcome) == "failed"
+                                 or outcome == "robots_unavailable"):
+                failed.setdefault(url, outcome)
+        self.discovery_urls = len(asked)
+        self.discovery_failed = [f"{url} {outcome}" for url, outcome in failed.items()]
+
+    def failure(self) -> str | None:
+        """Why the source failed as a whole, or None: every feed and sitemap it lists failed
+        (gone, site down, not a feed any more), or, the feeds having answered or there being
+        none (a source with only `urls`), every page fetch failed.
+
+        A quiet source has not failed: robots.txt disallowing, a crawl-delay longer than a run
+        waits, 304 Not Modified everywhere, nothing new.
+        """
+        if self.discovery_urls and len(self.discovery_failed) >= self.discovery_urls:
+            shown = ", ".join(self.discovery_failed[:3])
+            more = len(self.discovery_failed) - 3
+            return (f"source {self.source_id}: every discovery URL failed: {shown}"
+                    + (f" and {more} more" if more > 0 else ""))
         if self.fetched == 0 and self.failed > 0:
-            raise TransientError(f"{self.source_id}: every fetch failed: {self.errors[:3]}")
+            return f"source {self.source_id}: every fetch failed: {self.errors[:3]}"
+        return None
+
+    def raise_if_every_fetch_failed(self) -> None:
+        """TransientError when the source failed as a whole (`failure`): worth the task's
+        retries, and the run is not green."""
+        if reason := self.failure():
+            raise TransientError(reason)
 
     def summary(self) -> dict:
         data = asdict(self)
@@ -100,6 +139,21 @@ def enabled_sources(settings: Settings, sources_file: str | None = None,
     if unknown:
         raise ConfigError(f"unknown source id(s): {', '.join(sorted(unknown))}")
     return picked
+
+
+def sync_sources_file(settings: Settings, sources_file: str | None = None) -> int:
+    """Sync the whole sources file into the warehouse's `sources` table: the sources it lists
+    are upserted, those synced from it before and no longer in it are marked removed (no
+    longer enabled, left out of source health). Returns how many rows changed."""
+    from pipeline.warehouse.db import make_engine, sync_sources
+
+    path = Path(sources_file) if sources_file else settings.sources
+    sources = load_sources(path)
+    engine = make_engine(settings)
+    try:
+        return sync_sources(engine, sources, sources_file=str(path.resolve()))
+    finally:
+        engine.dispose()
 
 
 def ingest_source(
@@ -140,6 +194,7 @@ def ingest_source(
         with run.client() as client:
             found, errors = discover(source, client)
         summary.errors.extend(f"discovery {url}: {message}" for url, message in errors)
+        summary.count_discovery([*source.feeds, *source.sitemaps], errors)
         picked = [item for item in found if item in window]
         summary.skipped_out_of_range = len(found) - len(picked)
         picked = picked[:url_limit] if url_limit is not None else picked

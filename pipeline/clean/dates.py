@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 # Before the web carried news, a "date" on a page is a birthday, a founding year, a typo.
@@ -57,10 +58,21 @@ _WRITTEN_DATES = (
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b" + _TIME, re.I),
 )
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
+# A time of day in a machine-readable date ("2025-05-27T20:30", "Tue, 27 May 2025 20:30:00").
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
 # "2019-11-20 10:43:00 -0500" and "2019-11-20T10:43:00.000+0000" are ISO 8601 in all but form.
 _ISO_LIKE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$", re.I
 )
+
+
+@dataclass(frozen=True)
+class PageDate:
+    """A date as a page writes it."""
+
+    at: datetime  # aware, UTC
+    day: date  # the calendar day written, in the page's own time zone
+    timed: bool  # a time of day was given, not only the day (whose `at` is 00:00 UTC)
 
 
 def parse_date(value: object) -> datetime | None:
@@ -68,17 +80,30 @@ def parse_date(value: object) -> datetime | None:
 
     A date without a time zone is taken as UTC: most such dates are a day with no time at all.
     """
+    found = read_date(value)
+    return found.at if found else None
+
+
+def read_date(value: object) -> PageDate | None:
+    """`parse_date`, telling a date with a time of day from a day alone."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     text = str(value).strip()
     if not text:
         return None
-    parsed = _parse_iso(text) or _parse_epoch(text) or _parse_rfc2822(text) or _parse_written(text)
-    if parsed is None:
+    if parsed := _parse_iso(text):
+        timed = _CLOCK.search(text) is not None
+    elif parsed := _parse_epoch(text):
+        timed = True
+    elif parsed := _parse_rfc2822(text):
+        timed = _CLOCK.search(text) is not None
+    elif written := _parse_written(text):
+        parsed, timed = written
+    else:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return PageDate(parsed.astimezone(UTC), parsed.date(), timed)
 
 
 def plausible(value: datetime | None, fetched_at: datetime) -> datetime | None:
@@ -132,7 +157,8 @@ def _parse_rfc2822(text: str) -> datetime | None:
         return None
 
 
-def _parse_written(text: str) -> datetime | None:
+def _parse_written(text: str) -> tuple[datetime, bool] | None:
+    """The first written date in `text`, and whether a time of day follows it."""
     for pattern in _WRITTEN_DATES:
         if match := pattern.search(text):
             hour = int(match["hour"] or 0)
@@ -143,7 +169,7 @@ def _parse_written(text: str) -> datetime | None:
                 hour = 0
             month = match["month"]
             try:
-                return datetime(
+                written = datetime(
                     int(match["year"]),
                     int(month) if month.isdigit() else _MONTHS[month.lower()],
                     int(match["day"]),
@@ -153,4 +179,5 @@ def _parse_written(text: str) -> datetime | None:
                 )
             except ValueError:
                 return None
+            return written, match["hour"] is not None
     return None

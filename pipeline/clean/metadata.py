@@ -2,7 +2,8 @@
 
 Precedence, per field: the JSON-LD article (or, without one, the microdata article), then
 OpenGraph and other meta tags, then what the page shows: a byline or `<time>` is only consulted
-when no machine-readable value exists. Every date must be plausible (after 1990, not after the
+when no machine-readable value exists, or when the declared date gives only the day (then a
+shown time of day on that day wins). Every date must be plausible (after 1990, not after the
 fetch); a site's name is never an author.
 """
 
@@ -13,13 +14,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from bs4 import Tag
 
 from pipeline.clean.authors import split_byline, unique_names
 from pipeline.clean.blocks import PageBlocks
-from pipeline.clean.dates import parse_date, plausible
+from pipeline.clean.dates import PageDate, plausible, read_date
 from pipeline.clean.hygiene import tidy
 from pipeline.clean.jsonld import LinkedData
 from pipeline.clean.microdata import microdata_items
@@ -229,14 +231,21 @@ def _authors(
 def _date(
     declared: list[str | None], visible: VisibleMetadata, prop: str, fetched_at: datetime
 ) -> datetime | None:
-    """The first plausible declared date, else the first plausible date shown on the page."""
-    for candidate in declared:
-        if value := plausible(parse_date(candidate), fetched_at):
-            return value
-    for candidate in visible.dates(prop, published=prop == "datePublished"):
-        if value := plausible(parse_date(candidate), fetched_at):
-            return value
-    return None
+    """The first plausible declared date, else the first plausible date shown on the page.
+
+    A day alone ("2025-05-27", "27 May 2025") gives way to a later candidate with the time of
+    day on that same day, such as a byline's `<time datetime="2025-05-27T20:30Z">`: both say
+    the same, the second more precisely, so a weaker source never costs the time of day.
+    """
+    day_only: PageDate | None = None
+    for candidate in chain(declared, visible.dates(prop, published=prop == "datePublished")):
+        found = read_date(candidate)
+        if found is None or plausible(found.at, fetched_at) is None:
+            continue
+        if found.timed and (day_only is None or found.day == day_only.day):
+            return found.at
+        day_only = day_only or found
+    return day_only.at if day_only else None
 
 
 def _language(page: PageBlocks, meta: dict[str, list[str]], ld: LinkedData) -> str | None:

@@ -18,7 +18,7 @@ from bs4 import Tag
 
 from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import PageBlocks
-from pipeline.clean.furniture import class_and_id, is_boilerplate_name
+from pipeline.clean.furniture import class_and_id, name_reason
 from pipeline.clean.lines import dateline_or_byline
 
 _BY_PREFIX = re.compile(r"^\s*(?:(?i:by|von|par|por|door|av|af)|di)\s+\S")
@@ -40,9 +40,14 @@ _PHOTO = frozenset({"figure", "figcaption"})
 
 
 def _dates_the_story(element: Tag) -> bool:
-    """False for a date in a photo's caption or in a comment, teaser or other widget."""
+    """False for a date in a photo's caption or in a comment, teaser or other widget.
+
+    A byline is furniture for the body text, not for dates: the story's own `<time>` often
+    sits in it (`<p class="byline">By ... <time datetime=...>`), and without it the day-only
+    dateline of the same paragraph would be all that is left.
+    """
     return not any(
-        parent.name in _PHOTO or is_boilerplate_name(class_and_id(parent))
+        parent.name in _PHOTO or name_reason(class_and_id(parent)) not in (None, "byline")
         for parent in element.parents
         if parent.name not in ("html", "body", "[document]")
     )

@@ -32,6 +32,12 @@ _KIND_OF_OUTCOME = {
 }
 
 
+def kind_of_outcome(outcome: str) -> str:
+    """What a failed fetch with this fetch_log outcome counts as: "failed", or a quiet kind
+    (skipped_robots, not_html, refused, deferred)."""
+    return _KIND_OF_OUTCOME.get(outcome, "failed")
+
+
 @dataclass(frozen=True)
 class Validators:
     etag: str | None = None
@@ -109,7 +115,7 @@ def fetch_page(client: HttpClient, item: Discovered, validators: Validators | No
     except FetchError as exc:
         # A failure at a redirect's target names the target; the summary should name the page.
         error = str(exc) if item.url in str(exc) else f"{item.url}: {exc}"
-        return PageOutcome(item, _KIND_OF_OUTCOME.get(exc.outcome, "failed"), error=error)
+        return PageOutcome(item, kind_of_outcome(exc.outcome), error=error)
     if page.status == 304:
         if not conditional:
             return PageOutcome(item, "failed", page, error=(

@@ -54,12 +54,13 @@ def run_list(settings: Settings, sources_file: str | None, echo: Echo, warn: Ech
     from pipeline.warehouse.db import sync_sources
     from pipeline.warehouse.fetch_state import fetch_activity
 
-    sources = load_sources(Path(sources_file) if sources_file else settings.sources)
+    path = Path(sources_file) if sources_file else settings.sources
+    sources = load_sources(path)
     activity: dict = {}
     engine = _warehouse(settings, warn, "sources not synced")
     if engine is not None:
         try:
-            sync_sources(engine, sources)
+            sync_sources(engine, sources, sources_file=str(path.resolve()))
             activity = fetch_activity(engine)
         finally:
             engine.dispose()

@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, or_, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError
 
@@ -279,24 +289,45 @@ class SourceLike(Protocol):
     def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
 
 
-def sync_sources(engine: Engine, sources: Sequence[SourceLike]) -> int:
-    """Upsert the given sources (others are left alone); returns how many rows changed."""
-    if not sources:
-        return 0
+def sync_sources(engine: Engine, sources: Sequence[SourceLike], *,
+                 sources_file: str | None = None) -> int:
+    """Upsert the given sources (others are left alone); returns how many rows changed.
+
+    With `sources_file`, the absolute path of the whole file `sources` were read from: a source
+    synced from that file before and no longer in it is marked removed (`enabled` false,
+    `removed_at` set), so it stops counting as enabled and leaves source health. Listing it
+    again brings it back.
+    """
     stmt = pg_insert(Source)
     new = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[Source.source_id],
         set_={"name": new.name, "config": new.config, "enabled": new.enabled,
-              "updated_at": func.now()},
+              "sources_file": func.coalesce(new.sources_file, Source.sources_file),
+              "removed_at": None, "updated_at": func.now()},
         # updated_at says when the configuration last changed, not when it was last read.
-        where=tuple_(Source.name, Source.config, Source.enabled).is_distinct_from(
-            tuple_(new.name, new.config, new.enabled)),
+        where=or_(
+            tuple_(Source.name, Source.config, Source.enabled).is_distinct_from(
+                tuple_(new.name, new.config, new.enabled)),
+            Source.removed_at.is_not(None),
+            new.sources_file.is_not(None) & Source.sources_file.is_distinct_from(new.sources_file),
+        ),
     ).returning(Source.source_id)
     rows = [{"source_id": s.id, "name": s.name, "config": s.model_dump(mode="json"),
-             "enabled": s.enabled} for s in sorted(sources, key=lambda s: s.id)]
+             "enabled": s.enabled, "sources_file": sources_file}
+            for s in sorted(sources, key=lambda s: s.id)]
+    changed = 0
     with engine.begin() as conn:
-        return len(conn.execute(stmt, rows).all())
+        if rows:
+            changed += len(conn.execute(stmt, rows).all())
+        if sources_file is not None:
+            removed = (update(Source)
+                       .where(Source.sources_file == sources_file, Source.removed_at.is_(None),
+                              Source.source_id.not_in([s.id for s in sources]))
+                       .values(enabled=False, removed_at=func.now(), updated_at=func.now())
+                       .returning(Source.source_id))
+            changed += len(conn.execute(removed).all())
+    return changed
 
 
 def counts(engine: Engine) -> dict[str, int]:

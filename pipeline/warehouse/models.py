@@ -43,7 +43,11 @@ class Base(DeclarativeBase):
 
 
 class Source(Base):
-    """One entry of sources.yaml, as last synced by an ingestion pass."""
+    """One entry of sources.yaml, as last synced by an ingestion pass.
+
+    A source synced from a file that no longer lists it is kept (its articles and fetch_log
+    rows name it) but marked removed: `enabled` false and `removed_at` set.
+    """
 
     __tablename__ = "sources"
 
@@ -52,6 +56,8 @@ class Source(Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSONB)
     enabled: Mapped[bool]
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    sources_file: Mapped[str | None] = mapped_column(Text)  # absolute path it was synced from
+    removed_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class Article(Base):

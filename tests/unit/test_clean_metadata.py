@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from pipeline.clean import clean
-from pipeline.clean.dates import parse_date
+from pipeline.clean.dates import parse_date, read_date
 from pipeline.clean.language import choose_language
 from pipeline.clean.metadata import strip_site_name
 from pipeline.records import CleanedArticle
@@ -134,6 +134,59 @@ def test_a_line_that_is_only_a_date_dates_the_story_but_a_caption_does_not():
     assert article.published_at == datetime(2025, 3, 3, tzinfo=UTC)
     assert "3 marzo 2025" not in article.text
 
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "timed"),
+    [
+        ("2025-05-27", date(2025, 5, 27), False),
+        ("2025-05-27T20:30:00+00:00", date(2025, 5, 27), True),
+        ("2025-05-27T00:30:00+02:00", date(2025, 5, 27), True),  # the 26th in UTC
+        ("Tue, 27 May 2025 20:30:00 GMT", date(2025, 5, 27), True),
+        ("1748377800", date(2025, 5, 27), True),
+        ("27 May 2025", date(2025, 5, 27), False),
+        ("By Jane Doe | 27 May 2025", date(2025, 5, 27), False),
+        ("27 May 2025, 9.30pm", date(2025, 5, 27), False),  # a dot is no clock we read
+        ("1er mai 2025 à 10h30", date(2025, 5, 1), True),
+    ],
+)
+def test_a_date_says_whether_it_gives_the_time_of_day(text, day, timed):
+    found = read_date(text)
+    assert found is not None and (found.day, found.timed) == (day, timed)
+    assert found.at == parse_date(text)
+
+
+BYLINE_TIME = '<p class="byline">By Jane Doe | <time datetime="{}">27 May 2025</time></p>'
+
+
+@pytest.mark.parametrize(
+    ("declared", "shown", "expected"),
+    [
+        # The only date is the byline's <time>; its day-only text must not win.
+        (None, "2025-05-27T20:30:00+00:00", datetime(2025, 5, 27, 20, 30, tzinfo=UTC)),
+        # A declared day alone gives way to the time shown on that day...
+        ("2025-05-27", "2025-05-27T20:30:00+00:00", datetime(2025, 5, 27, 20, 30, tzinfo=UTC)),
+        # ... the day as the page writes it, in its own time zone.
+        ("2025-05-27", "2025-05-27T00:30:00+02:00", datetime(2025, 5, 26, 22, 30, tzinfo=UTC)),
+        # ... but not to a time on another day: the stronger source keeps its day.
+        ("2025-05-26", "2025-05-27T20:30:00+00:00", datetime(2025, 5, 26, tzinfo=UTC)),
+        # A declared time of day is never replaced.
+        ("2025-05-27T08:00:00Z", "2025-05-27T20:30:00+00:00", datetime(2025, 5, 27, 8, tzinfo=UTC)),
+    ],
+)
+def test_a_time_of_day_is_never_lost_to_a_day_alone(declared, shown, expected):
+    meta = f'<meta property="article:published_time" content="{declared}">' if declared else ""
+    html = (f"<html><head>{meta}</head><body><article><h1>Harbour reopens</h1>"
+            f"{BYLINE_TIME.format(shown)}{STORY}</article></body></html>")
+    assert run(html).published_at == expected
+
+
+def test_a_time_in_a_teaser_byline_does_not_date_the_story():
+    teaser = ('<div class="related-stories"><h3>More news</h3>'
+              + BYLINE_TIME.format("2025-05-20T09:00:00Z") + "<a href='/b'>Bridge works</a></div>")
+    html = (f"<html><body><article><h1>Harbour reopens</h1>{STORY}</article>{teaser}"
+            "</body></html>")
+    assert run(html).published_at is None
 
 @pytest.mark.parametrize(
     ("title", "site", "expected"),

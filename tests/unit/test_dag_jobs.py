@@ -133,3 +133,53 @@ def test_tasks_keep_the_kafka_clients_warnings_and_drop_its_chatter(caplog):
             "<BrokerConnection node_id=1>: connection failed", "source m: 1 discovered"]
     finally:
         kafka.setLevel(before)
+
+
+FEED, SITEMAP = "https://meridian.example/rss.xml", "https://meridian.example/news-sitemap.xml"
+
+
+def _discovery(listed: list[str], errors: list[tuple[str, str]], **counts) -> IngestSummary:
+    summary = IngestSummary("meridian", **counts)
+    summary.count_discovery(listed, errors)
+    return summary
+
+
+def test_a_source_whose_every_feed_and_sitemap_failed_fails_naming_each_with_its_status():
+    summary = _discovery([FEED, SITEMAP], [
+        (FEED, f"http_404: GET {FEED}: HTTP 404"),
+        (SITEMAP, f"connect_error: GET {SITEMAP}: cannot connect: refused"),
+    ])
+    assert summary.failure() == (f"source meridian: every discovery URL failed: {FEED} http_404, "
+                                 f"{SITEMAP} connect_error")
+    with pytest.raises(TransientError, match="source meridian: every discovery URL failed"):
+        summary.raise_if_every_fetch_failed()
+
+
+@pytest.mark.parametrize("message", [
+    "robots_unavailable: GET x: robots.txt unavailable (http_503)",  # the site is down
+    "parse_error: x: not an RSS or Atom feed: no RSS or Atom root element",  # not a feed now
+    "too_large: x: Content-Length 99999999 exceeds the limit",
+])
+def test_a_feed_that_gave_nothing_is_a_failed_discovery_url(message):
+    assert _discovery([FEED], [(FEED, message)]).failure() is not None
+
+
+@pytest.mark.parametrize("listed, errors", [
+    ([FEED, SITEMAP], [(FEED, "http_404: GET x: HTTP 404")]),  # the sitemap answered
+    ([FEED], [(FEED, "robots_disallowed: GET x: disallowed by robots.txt")]),
+    ([FEED], [(FEED, "deferred: GET x: asks for 120s between requests")]),
+    ([SITEMAP], [(SITEMAP + "-child", "http_404: GET x: HTTP 404")]),  # the index answered
+    ([], []),  # a source with only `urls`: its page fetches decide
+])
+def test_a_source_with_a_feed_that_answered_or_that_is_only_quiet_has_not_failed(listed, errors):
+    summary = _discovery(listed, errors, discovered=3, fetched=3, unchanged=3, not_modified=3)
+    assert summary.failure() is None
+    summary.raise_if_every_fetch_failed()
+
+
+def test_a_source_with_only_urls_fails_when_every_page_fetch_failed():
+    summary = IngestSummary("meridian", discovered=2, failed=2,
+                            errors=["https://meridian.example/a: GET: HTTP 404"])
+    summary.count_discovery([], [])
+    assert summary.failure() == ("source meridian: every fetch failed: "
+                                 "['https://meridian.example/a: GET: HTTP 404']")

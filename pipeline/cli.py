@@ -156,14 +156,24 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     settings = _settings(ctx)
     if since is not None:
         publication_window(since.date(), until.date())  # a reversed period fails before fetching
-    for source in enabled_sources(settings, sources_file, list(only) or None):
-        if since is None:
-            summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                                    progress=click.echo)
-        else:
-            summary = backfill_source(settings, source, since.date(), until.date(),
-                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo)
-        click.echo(json.dumps(summary.summary()))
+    done = []
+    try:
+        for source in enabled_sources(settings, sources_file, list(only) or None):
+            if since is None:
+                summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
+                                        progress=click.echo)
+            else:
+                summary = backfill_source(settings, source, since.date(), until.date(),
+                                          url_limit=url_limit, dry_run=dry_run,
+                                          progress=click.echo)
+            click.echo(json.dumps(summary.summary()))
+            done.append(summary)
+    except KeyboardInterrupt as stop:  # Ctrl-C: say what Kafka has, exit as shells expect
+        from pipeline.jobs import interrupted_report
+
+        click.echo(f"newsflow: {interrupted_report(done, getattr(stop, 'summary', None))}",
+                   err=True)
+        sys.exit(130)
 
 
 @main.group()

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 import click
 
+from pipeline.config import Settings
 from pipeline.stack import airflow
 from pipeline.stack.kafka import resolve_jars
-from pipeline.config import Settings
 from pipeline.stack.manager import COMPONENTS, Running, Stack
 from pipeline.stack.process import tail_lines
 from pipeline.table import format_table

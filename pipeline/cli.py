@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -129,6 +131,24 @@ def enrich() -> None:
     sys.exit(enrich_jsonl(sys.stdin.buffer, sys.stdout))
 
 
+def _interruptible(command: Callable) -> Callable:
+    """Ctrl-C ends `ingest` with one line on what Kafka acknowledged (the summaries kept in
+    ctx.obj["ingested"], and the interrupted source's) and status 130, as shells expect."""
+
+    @functools.wraps(command)
+    def run(ctx: click.Context, *args: object, **kwargs: object) -> None:
+        try:
+            command(ctx, *args, **kwargs)
+        except KeyboardInterrupt as stop:
+            from pipeline.jobs import interrupted_report
+
+            line = interrupted_report(ctx.obj.get("ingested", []), getattr(stop, "summary", None))
+            click.echo(f"newsflow: {line}", err=True)
+            sys.exit(130)
+
+    return run
+
+
 @main.command()
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
               help="sources file (default: NEWSFLOW_SOURCES)")
@@ -140,6 +160,7 @@ def enrich() -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
               help="only articles published up to this day (UTC, included)")
 @click.pass_context
+@_interruptible
 def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
            url_limit: int | None, dry_run: bool, since: datetime | None,
            until: datetime | None) -> None:
@@ -156,24 +177,15 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     settings = _settings(ctx)
     if since is not None:
         publication_window(since.date(), until.date())  # a reversed period fails before fetching
-    done = []
-    try:
-        for source in enabled_sources(settings, sources_file, list(only) or None):
-            if since is None:
-                summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                                        progress=click.echo)
-            else:
-                summary = backfill_source(settings, source, since.date(), until.date(),
-                                          url_limit=url_limit, dry_run=dry_run,
-                                          progress=click.echo)
-            click.echo(json.dumps(summary.summary()))
-            done.append(summary)
-    except KeyboardInterrupt as stop:  # Ctrl-C: say what Kafka has, exit as shells expect
-        from pipeline.jobs import interrupted_report
-
-        click.echo(f"newsflow: {interrupted_report(done, getattr(stop, 'summary', None))}",
-                   err=True)
-        sys.exit(130)
+    for source in enabled_sources(settings, sources_file, list(only) or None):
+        if since is None:
+            summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
+                                    progress=click.echo)
+        else:
+            summary = backfill_source(settings, source, since.date(), until.date(),
+                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo)
+        click.echo(json.dumps(summary.summary()))
+        ctx.obj.setdefault("ingested", []).append(summary)
 
 
 @main.group()

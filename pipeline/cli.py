@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -138,6 +140,24 @@ def enrich() -> None:
     sys.exit(enrich_jsonl(sys.stdin.buffer, sys.stdout))
 
 
+def _interruptible(command: Callable) -> Callable:
+    """Ctrl-C ends `ingest` with one line on what Kafka acknowledged (the summaries kept in
+    ctx.obj["ingested"], and the interrupted source's) and status 130, as shells expect."""
+
+    @functools.wraps(command)
+    def run(ctx: click.Context, *args: object, **kwargs: object) -> None:
+        try:
+            command(ctx, *args, **kwargs)
+        except KeyboardInterrupt as stop:
+            from pipeline.jobs import interrupted_report
+
+            line = interrupted_report(ctx.obj.get("ingested", []), getattr(stop, "summary", None))
+            click.echo(f"newsflow: {line}", err=True)
+            sys.exit(130)
+
+    return run
+
+
 @main.command()
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
               help="sources file (default: NEWSFLOW_SOURCES)")
@@ -152,6 +172,7 @@ def enrich() -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
               help="only articles published up to this day (UTC, included)")
 @click.pass_context
+@_interruptible
 def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
            url_limit: int | None, dry_run: bool, force: bool, since: datetime | None,
            until: datetime | None) -> None:
@@ -180,6 +201,7 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
                                       url_limit=url_limit, dry_run=dry_run, progress=click.echo,
                                       force=force)
         click.echo(json.dumps(summary.summary()))
+        ctx.obj.setdefault("ingested", []).append(summary)
         if failure := summary.failure():
             failures.append(failure)
     for failure in failures:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pipeline.fetch.network import NetworkPolicy
     from pipeline.fetch.pages import PageOutcome
     from pipeline.fetch.run import FetchRun
-    from pipeline.publish.producer import PublishError
+    from pipeline.publish.producer import PublishError, PublishInterrupted
     from pipeline.warehouse.fetch_state import PageState
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,31 @@ class IngestSummary:
         return lines
 
 
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a source's pass. `summary` counts what was done until then: `published`
+    is what Kafka acknowledged; records fetched but not sent are sent by the next pass (their
+    pages' fetch state is not saved)."""
+
+    def __init__(self, summary: IngestSummary) -> None:
+        super().__init__(f"{summary.source_id}: interrupted")
+        self.summary = summary
+
+
+def interrupted_report(finished: Sequence[IngestSummary], stopped: IngestSummary | None) -> str:
+    """One line for an interrupted `newsflow ingest`: what Kafka acknowledged, per source."""
+    summaries = [*finished, *([stopped] if stopped else [])]
+    acknowledged = sum(s.published for s in summaries)
+    per_source = ", ".join(f"{s.source_id} {s.published}" for s in summaries)
+    unsent = sum(1 for s in summaries for e in s.errors if e.startswith("publish "))
+    line = (f"interrupted: Kafka acknowledged {acknowledged} records in this run"
+            + (f" ({per_source})" if per_source else ""))
+    if stopped is not None:
+        line += f"; {stopped.source_id} was stopped before it finished"
+    if unsent:
+        line += f"; {unsent} records were not acknowledged, the next run sends them again"
+    return line
+
+
 def enabled_sources(settings: Settings, sources_file: str | None = None,
                     only: list[str] | None = None) -> list[Source]:
     sources = load_sources(Path(sources_file) if sources_file else settings.sources)
@@ -201,6 +226,9 @@ def ingest_source(
         summary.discovered = len(picked)
         say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
         _fetch_and_publish(settings, engine, run, source, picked, summary, dry_run, force, say)
+    except KeyboardInterrupt as exc:
+        run.cancelled.set()  # discovery's or a worker's request in flight ends now
+        raise IngestInterrupted(summary) from exc
     finally:
         summary.requests = sum(1 for e in run.journal.entries if e.sent)
         record_fetches(engine, run.journal.rows(source.id))
@@ -278,16 +306,16 @@ def _count_fetches(outcomes: Sequence[PageOutcome], summary: IngestSummary) -> N
 
 
 def _publish(settings: Settings, records: list[CleanedArticle], summary: IngestSummary
-             ) -> tuple[set[str], PublishError | None]:
+             ) -> tuple[set[str], PublishError | PublishInterrupted | None]:
     """Publish `records`: the article ids whose send failed, and the error to raise once the
     acknowledged records are remembered (so the task fails with the cause, and its retry
-    sends only the rest)."""
-    from pipeline.publish.producer import PublishError, publish_cleaned
+    sends only the rest; or Ctrl-C stops the pass)."""
+    from pipeline.publish.producer import PublishError, PublishInterrupted, publish_cleaned
 
-    error: PublishError | None = None
+    error: PublishError | PublishInterrupted | None = None
     try:
         result = publish_cleaned(settings, records)
-    except PublishError as exc:
+    except (PublishError, PublishInterrupted) as exc:
         result, error = exc.result, exc
     summary.published = result.published
     for article_id, message in result.failed:

@@ -58,6 +58,10 @@ def is_transient(exc: Exception) -> bool:
     return isinstance(exc, KafkaError) and exc.retriable
 
 
+def consumer_client_id(group: str, pid: int | None = None) -> str:
+    return f"newsflow-consume-{group}-pid-{pid or os.getpid()}"
+
+
 def run_consumer(
     settings: Settings,
     *,
@@ -78,7 +82,8 @@ def run_consumer(
     group = group or settings.consumer_group
     stop = stop_event or threading.Event()
     enricher = enricher or make_enricher(settings)
-    client_id = f"newsflow-consume-{group}"
+    # The pid lets `newsflow stack status` tell the stack's enricher from others in the group.
+    client_id = consumer_client_id(group)
     with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, producer, consumer, ...
         # pid first: PostgreSQL cuts application names at 63 bytes.
         engine = make_engine(settings, f"newsflow-consume pid {os.getpid()} {group}")

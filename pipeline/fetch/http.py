@@ -13,6 +13,7 @@ robots.txt either), robots.txt, the host's turn, then the request.
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from pipeline.fetch.compression import ACCEPT_ENCODING, BoundedDecoder
 from pipeline.fetch.journal import FetchLogEntry, Journal
 from pipeline.fetch.network import (
     DeadlineExceeded,
+    FetchCancelled,
     NetworkPolicy,
     RetryableFetchError,
     deadline,
@@ -83,7 +85,10 @@ class HttpClient:
         robots: Robots | None = None,
         journal: Journal | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        cancelled: threading.Event | None = None,
     ) -> None:
+        """`cancelled`: set by the run when it is interrupted; a request waiting for its turn
+        or its retry, or waiting for the server, then ends with FetchCancelled."""
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         self.settings = settings
@@ -91,6 +96,7 @@ class HttpClient:
         self.pacer = pacer or HostPacer(min_delay_seconds)
         self.robots = robots  # None: robots.txt is not consulted (one-off user requests)
         self.journal = journal or Journal()
+        self.cancelled = cancelled or threading.Event()
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         total = settings.fetch_timeout_seconds
@@ -164,8 +170,10 @@ class HttpClient:
             sent: float | None = None  # monotonic time the request went out, if it did
             wait: float | None = None
             try:
+                if self.cancelled.is_set():
+                    raise FetchCancelled(url)
                 host = self._admit(url, robots_exempt)
-                self.pacer.wait_turn(host, url)
+                self.pacer.wait_turn(host, url, self.cancelled)
                 entry.fetched_at, entry.sent, sent = datetime.now(UTC), True, time.monotonic()
                 result = self._send(url, limit, headers, html_only, host)
             except RetryableFetchError as exc:
@@ -190,7 +198,8 @@ class HttpClient:
                     raise ResponseError(f"{error}, retry after {wait:.0f}s", error.outcome,
                                         result.status)
             if attempt < self._max_attempts:
-                time.sleep(wait if wait is not None else backoff_delay(self._backoff, attempt))
+                self.cancelled.wait(wait if wait is not None
+                                    else backoff_delay(self._backoff, attempt))
         assert error is not None
         message = f"{error} (gave up after {self._max_attempts} attempts)"
         if isinstance(error, ResponseError):
@@ -240,7 +249,7 @@ class HttpClient:
         started = time.monotonic()
         total = self.settings.fetch_timeout_seconds
         try:
-            with deadline(total):
+            with deadline(total, self.cancelled, url):
                 request = self._client.build_request("GET", url, headers=headers)
                 response = self._client.send(request, stream=True)
                 try:

@@ -51,6 +51,13 @@ class DeadlineExceeded(FetchError):
         super().__init__(message, "timeout")
 
 
+class FetchCancelled(FetchError):
+    """The run was interrupted (Ctrl-C) while this request waited or was in flight."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"GET {url}: cancelled, the run was interrupted", "cancelled")
+
+
 def resolve_host(host: str, port: int) -> list[Address]:
     """Every address `host` resolves to (IPv4-mapped IPv6 unwrapped), or FetchError dns_error."""
     try:
@@ -136,14 +143,22 @@ class NetworkPolicy:
 _current = threading.local()
 
 
+# How often a read waiting on a silent server looks whether the run was cancelled: a socket
+# read cannot be interrupted from another thread, so a cancellable one waits in slices.
+CANCEL_CHECK_SECONDS = 0.25
+
+
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Bound every network operation of this thread's request to `seconds` from now."""
+def deadline(seconds: float, cancelled: threading.Event | None = None,
+             url: str = "") -> Iterator[None]:
+    """Bound every network operation of this thread's request to `seconds` from now; with
+    `cancelled`, a read also ends (FetchCancelled) soon after that event is set."""
     _current.deadline, _current.total = time.monotonic() + seconds, seconds
+    _current.cancelled, _current.url = cancelled, url
     try:
         yield
     finally:
-        _current.deadline = None
+        _current.deadline = _current.cancelled = None
 
 
 def _time_left(timeout: float | None) -> float | None:
@@ -223,12 +238,31 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
-            return self._stream.read(max_bytes, _time_left(timeout))
+            cancelled = getattr(_current, "cancelled", None)
+            if cancelled is None:
+                return self._stream.read(max_bytes, _time_left(timeout))
+            return self._read_unless_cancelled(max_bytes, _time_left(timeout), cancelled)
         except httpcore.ReadTimeout:
             if _past_deadline():
                 raise DeadlineExceeded(
                     f"no complete response within {_current.total:g}s") from None
             raise
+
+    def _read_unless_cancelled(self, max_bytes: int, timeout: float | None,
+                               cancelled: threading.Event) -> bytes:
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if cancelled.is_set():
+                raise FetchCancelled(getattr(_current, "url", ""))
+            left = None if end is None else end - time.monotonic()
+            step = CANCEL_CHECK_SECONDS if left is None else min(left, CANCEL_CHECK_SECONDS)
+            try:
+                # A timed-out recv consumes nothing, so the socket (or TLS) stream can be read
+                # again.
+                return self._stream.read(max_bytes, max(step, 0.0))
+            except httpcore.ReadTimeout:
+                if left is not None and left <= CANCEL_CHECK_SECONDS:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._stream.write(buffer, _time_left(timeout))

@@ -46,9 +46,10 @@ class HostPacer:
         with self._lock:
             return max(self._min_delay, self._delays.get(host, 0.0))
 
-    def wait_turn(self, host: str, url: str) -> None:
+    def wait_turn(self, host: str, url: str, cancelled: threading.Event | None = None) -> None:
         """Wait until `host` may be asked again and take the turn (give it back with `done`);
-        FetchError("deferred") if that is too far off."""
+        FetchError("deferred") if that is too far off, FetchError("cancelled") if `cancelled`
+        is set meanwhile."""
         with self._lock:
             turn = self._turns.setdefault(host, threading.Lock())
         # Another worker's request to the host (a redirect brought it here) ends first: at most
@@ -63,7 +64,10 @@ class HostPacer:
             raise FetchError(f"GET {url}: {host} asks for {delay:g}s between requests; deferred "
                              f"to a later run (a task waits at most {self._max_wait:g}s)",
                              "deferred")
-        if wait > 0:
+        if wait > 0 and cancelled is not None and cancelled.wait(wait):
+            turn.release()
+            raise FetchError(f"GET {url}: cancelled, the run was interrupted", "cancelled")
+        if wait > 0 and cancelled is None:
             time.sleep(wait)
 
     def done(self, host: str) -> None:

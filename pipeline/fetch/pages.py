@@ -95,6 +95,8 @@ def fetch_pages(run: FetchRun, items: Sequence[Discovered], validators: Mapping[
     def work(indexes: list[int]) -> None:
         with run.client() as client:
             for index in indexes:
+                if run.cancelled.is_set():
+                    return
                 item = items[index]
                 outcomes[index] = fetch_page(client, item, validators.get(item.url), clean_page)
                 done.tick()
@@ -102,8 +104,15 @@ def fetch_pages(run: FetchRun, items: Sequence[Discovered], validators: Mapping[
     if by_host:
         workers = min(MAX_PARALLEL_HOSTS, len(by_host))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-            for future in [pool.submit(work, indexes) for indexes in by_host.values()]:
-                future.result()  # a bug in a worker surfaces here instead of vanishing
+            futures = [pool.submit(work, indexes) for indexes in by_host.values()]
+            try:
+                for future in futures:
+                    future.result()  # a bug in a worker surfaces here instead of vanishing
+            except BaseException:
+                # Ctrl-C (or a worker's bug): the pool's exit waits for every worker, so they
+                # are told to stop first, and end their request in flight within moments.
+                run.cancelled.set()
+                raise
     return [outcome for outcome in outcomes if outcome is not None]
 
 

@@ -6,6 +6,7 @@ thread-safe, so a host's delay and robots.txt hold across discovery and every wo
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from pipeline.config import Settings
@@ -25,6 +26,8 @@ class FetchRun:
     robots: Robots
     journal: Journal = field(default_factory=Journal)
     backoff_seconds: float = 0.5
+    # Set when the run is interrupted (Ctrl-C): every client's waits and reads end soon after.
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def for_source(cls, settings: Settings, source: Source, *,
@@ -43,4 +46,4 @@ class FetchRun:
     def client(self) -> HttpClient:
         return HttpClient(self.settings, network=self.network, pacer=self.pacer,
                           robots=self.robots, journal=self.journal,
-                          backoff_seconds=self.backoff_seconds)
+                          backoff_seconds=self.backoff_seconds, cancelled=self.cancelled)

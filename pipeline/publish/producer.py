@@ -10,6 +10,7 @@ consumer stores each article version once, so the warehouse does not change.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from kafka.record import util as record_util
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.errors import TransientError
+from pipeline.interrupt import deferred_interrupt
 from pipeline.publish.topics import MAX_MESSAGE_BYTES
 from pipeline.records import CleanedArticle, encode, headers_for
 
@@ -32,6 +34,11 @@ BATCH_BYTES = 256 * 1024
 LINGER_MS = 10
 REQUEST_TIMEOUT_MS = 30_000
 DELIVERY_TIMEOUT_MS = 120_000
+# After Ctrl-C, how long the records already handed to the producer get to be acknowledged
+# before they are reported as not acknowledged.
+INTERRUPT_GRACE_SECONDS = 2.0
+NOT_SENT = "not sent: interrupted"
+NOT_ACKNOWLEDGED = "interrupted before Kafka acknowledged it"
 
 
 def crc32c_in_use() -> bool:
@@ -90,6 +97,16 @@ class PublishError(TransientError):
         self.result = result
 
 
+class PublishInterrupted(KeyboardInterrupt):
+    """Ctrl-C while publishing: the records handed to the producer were flushed, and `result`
+    says which Kafka acknowledged; the others (and those never sent) are in `result.failed`."""
+
+    def __init__(self, result: PublishResult) -> None:
+        super().__init__(f"interrupted: {result.published} records acknowledged, "
+                         f"{len(result.failed)} not")
+        self.result = result
+
+
 def _cause(exc: KafkaError) -> str:
     name, text = type(exc).__name__, str(exc)
     return text if name in text else f"{name}: {text}".rstrip(": ")
@@ -98,34 +115,61 @@ def _cause(exc: KafkaError) -> str:
 def publish_records(producer: KafkaProducer, records: Iterable[CleanedArticle],
                     topic: str = CLEANED_TOPIC, timeout: float = 60.0) -> PublishResult:
     """Send every record keyed by article_id and wait for each acknowledgement; raises
-    PublishError when any record is not acknowledged within `timeout` seconds."""
+    PublishError when any record is not acknowledged within `timeout` seconds.
+
+    Ctrl-C stops the sending, gives the records already sent INTERRUPT_GRACE_SECONDS to be
+    acknowledged and raises PublishInterrupted saying which were: nothing is left in flight
+    unaccounted for.
+    """
     deadline = time.monotonic() + timeout
     result = PublishResult(topic)
     futures = []
     pending = iter(records)
-    for record in pending:
-        try:
-            futures.append((record.article_id, producer.send(
-                topic, key=record.article_id.encode(), value=encode(record),
-                headers=headers_for(record))))
-        except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
-            result.failed.append((record.article_id, _cause(exc)))
-            result.failed.extend((rest.article_id, _cause(exc)) for rest in pending)
-    try:
-        producer.flush(timeout=max(0.0, deadline - time.monotonic()))
-    except KafkaTimeoutError:
-        log.warning("not every record was acknowledged within %gs", timeout)
+    with deferred_interrupt() as interrupted:
+        for record in pending:
+            if interrupted.is_set():
+                result.failed.extend((r.article_id, NOT_SENT) for r in (record, *pending))
+                break
+            try:
+                futures.append((record.article_id, producer.send(
+                    topic, key=record.article_id.encode(), value=encode(record),
+                    headers=headers_for(record))))
+            except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
+                result.failed.append((record.article_id, _cause(exc)))
+                result.failed.extend((rest.article_id, _cause(exc)) for rest in pending)
+        if not _flush(producer, deadline, interrupted):
+            log.warning("not every record was acknowledged within %gs", timeout)
     for article_id, future in futures:
+        if interrupted.is_set() and not getattr(future, "is_done", True):
+            result.failed.append((article_id, NOT_ACKNOWLEDGED))
+            continue
         try:
             future.get(timeout=max(0.0, deadline - time.monotonic()))
             result.published += 1
         except KafkaError as exc:
             result.failed.append((article_id, _cause(exc)))
+    if interrupted.is_set():
+        raise PublishInterrupted(result)
     if result.failed:
         log.error("publishing to %s: %d records failed, first %s: %s", topic,
                   len(result.failed), *result.failed[0])
         raise PublishError(result, producer.config["bootstrap_servers"], timeout)
     return result
+
+
+def _flush(producer: KafkaProducer, deadline: float, interrupted: threading.Event) -> bool:
+    """Wait for the sent records until `deadline`, or for INTERRUPT_GRACE_SECONDS more once
+    `interrupted` is set; whether every record was answered. In short waits, because Ctrl-C
+    only sets the event."""
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            producer.flush(timeout=min(left, 0.25))
+            return True
+        except KafkaTimeoutError:
+            pass
+        if interrupted.is_set():
+            deadline = min(deadline, time.monotonic() + INTERRUPT_GRACE_SECONDS)
+    return False
 
 
 def publish_cleaned(settings: Settings, records: Iterable[CleanedArticle], *,
@@ -147,11 +191,15 @@ def publish_cleaned(settings: Settings, records: Iterable[CleanedArticle], *,
     except KafkaError as exc:
         result = PublishResult(topic, failed=[(r.article_id, _cause(exc)) for r in records])
         raise PublishError(result, settings.kafka_bootstrap_servers, timeout) from exc
+    close_within = 5.0
     try:
         return publish_records(producer, records, topic=topic, timeout=timeout)
+    except PublishInterrupted:
+        close_within = 0.0  # the grace is over: what is not acknowledged was reported so
+        raise
     finally:
         try:
-            producer.close(timeout=5)
+            producer.close(timeout=close_within)
         except KafkaTimeoutError:
             log.warning("the producer closed with records still unresolved; they were "
                         "reported as failed")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import click
 
+from pipeline.config import Settings
 from pipeline.stack import airflow
 from pipeline.stack.kafka import resolve_jars
-from pipeline.stack.manager import COMPONENTS, Stack
+from pipeline.stack.manager import COMPONENTS, Running, Stack
 from pipeline.stack.process import tail_lines
 from pipeline.table import format_table
 
@@ -19,28 +24,58 @@ def stack() -> None:
 _component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS))
 
 
+def _locking(command: Callable) -> Callable:
+    """The options of the commands that take the stack lock (one stack command at a time)."""
+    command = click.option("--no-wait", is_flag=True,
+                           help="fail at once if another stack command holds the lock")(command)
+    return click.option("--lock-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+                        help="wait at most this long for another stack command "
+                             "(default: until it finishes)")(command)
+
+
+@contextmanager
+def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Iterator[Stack]:
+    """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
+    once `up` has stopped what it started."""
+    try:
+        yield Stack(ctx.obj["settings"], progress=click.echo,
+                    lock_wait=0 if no_wait else lock_timeout)
+    except KeyboardInterrupt:
+        click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
+        sys.exit(130)
+
+
 @stack.command("up")
 @_component
+@_locking
 @click.pass_context
-def stack_up(ctx: click.Context, components: tuple[str, ...]) -> None:
-    """Start the stack (or the named components); idempotent."""
-    Stack(ctx.obj["settings"], progress=click.echo).up(list(components) or None)
+def stack_up(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
+             lock_timeout: float | None) -> None:
+    """Start the stack (or the named components); idempotent. Ctrl-C stops what it started."""
+    with _stack(ctx, no_wait, lock_timeout) as manager:
+        manager.up(list(components) or None)
 
 
 @stack.command("down")
 @_component
+@_locking
 @click.pass_context
-def stack_down(ctx: click.Context, components: tuple[str, ...]) -> None:
+def stack_down(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
+               lock_timeout: float | None) -> None:
     """Stop every process the stack started (or the named components)."""
-    Stack(ctx.obj["settings"], progress=click.echo).down(list(components) or None)
+    with _stack(ctx, no_wait, lock_timeout) as manager:
+        manager.down(list(components) or None)
 
 
 @stack.command("restart")
 @_component
+@_locking
 @click.pass_context
-def stack_restart(ctx: click.Context, components: tuple[str, ...]) -> None:
+def stack_restart(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
+                  lock_timeout: float | None) -> None:
     """Restart the stack or the named components."""
-    Stack(ctx.obj["settings"], progress=click.echo).restart(list(components) or None)
+    with _stack(ctx, no_wait, lock_timeout) as manager:
+        manager.restart(list(components) or None)
 
 
 @stack.command("status")
@@ -50,11 +85,13 @@ def stack_status(ctx: click.Context) -> None:
 
     Airflow's state comes from its health endpoint: `degraded (scheduler)` names the parts that
     stopped heartbeating (supervisord restarts them; see logs/airflow.log). Exits 1 when a
-    started component is dead or degraded.
+    started component is dead or degraded. Consumers in the enricher's group that the stack
+    did not start are listed below the table.
     """
     settings = ctx.obj["settings"]
     rows, bad = [], False
-    for name, run in Stack(settings).status():
+    status = Stack(settings).status()
+    for name, run in status:
         if run is None:
             rows.append((name, "stopped", "-", "-", "-"))
             continue
@@ -68,8 +105,33 @@ def stack_status(ctx: click.Context) -> None:
         bad = bad or state == "dead" or state.startswith("degraded")
         rows.append((name, state, run.pid, run.port or "-", run.log))
     click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
+    for line in _foreign_consumers(ctx.obj["settings"], dict(status)):
+        click.echo(line)
     if bad:
         ctx.exit(1)
+
+
+def _foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> list[str]:
+    """Lines on the members of the enricher's consumer group the stack did not start; none
+    when the stack's Kafka is not running."""
+    from pipeline.stack.consumers import foreign_members, group_members
+    from pipeline.stack.process import stack_processes
+
+    kafka_run, enricher = runs.get("kafka"), runs.get("enricher")
+    if kafka_run is None or not kafka_run.alive:
+        return []
+    group = settings.consumer_group
+    members = group_members(settings, group)
+    if members is None:
+        return [f"consumer group {group}: Kafka did not answer; members unknown"]
+    tracked = enricher.pid if enricher is not None and enricher.alive else None
+    started = {pid for pid, _, component in stack_processes(settings.home_dir)
+               if component == "enricher"}
+    lines = foreign_members(members, tracked, started)
+    if not lines:
+        return []
+    return [f"consumer group {group}: {len(members)} members, {len(lines)} not started by "
+            "the stack:", *(f"  {line}" for line in lines)]
 
 
 LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))

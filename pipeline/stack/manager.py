@@ -1,4 +1,8 @@
-"""`newsflow stack up|down|status|restart`: the local stack, one process group per component."""
+"""`newsflow stack up|down|status|restart`: the local stack, one process group per component.
+
+One stack command at a time (pipeline.stack.lock); every process a command starts carries this
+stack's home in its environment, so `down` stops it even if no state file names it.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,27 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
+from pipeline.interrupt import deferred_interrupt
 from pipeline.stack import airflow, kafka, postgres
-from pipeline.stack.process import is_running, port_in_use, spawn, stop_group, wait_until
+from pipeline.stack.lock import StackLock
+from pipeline.stack.process import (
+    STACK_COMPONENT_VAR,
+    STACK_HOME_VAR,
+    is_running,
+    port_in_use,
+    spawn,
+    stack_processes,
+    stop_group,
+    wait_until,
+)
 
 COMPONENTS = ("postgres", "kafka", "airflow", "enricher")
 PORT_SETTINGS = {
@@ -53,12 +69,32 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 class Stack:
-    def __init__(self, settings: Settings, progress: Progress = print) -> None:
+    """`lock_wait`: how long up, down and restart wait for another stack command to finish
+    (None: as long as it takes; 0: not at all)."""
+
+    def __init__(self, settings: Settings, progress: Progress = print,
+                 lock_wait: float | None = None) -> None:
         self.settings = settings
         self.progress = progress
         self.home = settings.home_dir
         self.state_file = self.home / "run" / "stack.json"
         self.logs = self.home / "logs"
+        self.lock_wait = lock_wait
+        self._locked = False  # restart's down and up, and an interrupted up's down, nest
+        self._started: list[str] = []  # what the running `up` started, in order
+
+    @contextmanager
+    def _exclusive(self, verb: str, only: list[str] | None) -> Iterator[None]:
+        if self._locked:
+            yield
+            return
+        command = " ".join(["newsflow stack", verb, *(only or [])])
+        with StackLock(self.home, command, self.lock_wait, self.progress):
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
 
     # -- state -------------------------------------------------------------------------
     def _load(self) -> dict[str, Running]:
@@ -80,10 +116,11 @@ class Stack:
         s = self.settings
         return {"postgres": s.pg_port, "kafka": s.kafka_port, "airflow": s.airflow_port}.get(name)
 
-    def _env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(settings_env(self.settings))
         env.update(extra or {})
+        env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: name})
         return env
 
     def _start(self, name: str, state: dict[str, Running]) -> Running:
@@ -102,21 +139,28 @@ class Stack:
         cwd = self.home
         if name == "postgres":
             user = postgres.prepare(self.settings)
-            cmd, env = postgres.command(self.settings), self._env()
+            cmd, env = postgres.command(self.settings), self._env(name)
         elif name == "kafka":
             kafka.prepare(self.settings)
-            cmd, env = kafka.command(self.settings), self._env()
+            cmd, env = kafka.command(self.settings), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
-            cmd, env = airflow.command(self.settings), self._env(airflow.environment(self.settings))
+            cmd, env = (airflow.command(self.settings),
+                        self._env(name, airflow.environment(self.settings)))
         else:
             newsflow = str(Path(sys.executable).parent / "newsflow")
-            cmd, env = [newsflow, "consume"], self._env()
+            cmd, env = [newsflow, "consume"], self._env(name)
         self.progress(f"{name}: starting (log {log})")
-        pid = spawn(cmd, log, env, cwd=cwd, user=user)
-        run = Running(name, pid, port, str(log), datetime.now(UTC).isoformat(timespec="seconds"))
-        state[name] = run
-        self._save(state)
+        # Ctrl-C between the start and the state file would leave a process nobody tracks.
+        with deferred_interrupt() as interrupted:
+            pid = spawn(cmd, log, env, cwd=cwd, user=user)
+            run = Running(name, pid, port, str(log),
+                          datetime.now(UTC).isoformat(timespec="seconds"))
+            state[name] = run
+            self._save(state)
+            self._started.append(name)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
         return run
 
     def _wait(self, run: Running, check: Callable[[], bool], timeout: float) -> None:
@@ -125,6 +169,31 @@ class Stack:
         self.progress(f"{run.name}: ready on port {run.port} ({time.monotonic() - started:.0f}s)")
 
     def up(self, only: list[str] | None = None) -> None:
+        """Start what is not running. Interrupted (Ctrl-C), it stops what it started and
+        raises KeyboardInterrupt; interrupted again while stopping, it says what still runs."""
+        with self._exclusive("up", only):
+            self._started = []
+            try:
+                self._up(only)
+            except KeyboardInterrupt:
+                self._stop_started()
+                raise
+
+    def _stop_started(self) -> None:
+        started = list(self._started)
+        if not started:
+            return
+        self.progress(f"interrupted: stopping what this command started: {', '.join(started)}")
+        try:
+            self.down(started)
+        except KeyboardInterrupt:
+            state = self._load()
+            left = [name for name in started if name in state]
+            self.progress(f"interrupted again: {', '.join(left)} may still be starting; stop "
+                          "them with `newsflow stack down`")
+            raise
+
+    def _up(self, only: list[str] | None) -> None:
         wanted = [c for c in COMPONENTS if only is None or c in only]
         self.home.mkdir(parents=True, exist_ok=True)
         state = self._load()
@@ -160,26 +229,43 @@ class Stack:
 
     # -- stop --------------------------------------------------------------------------
     def down(self, only: list[str] | None = None) -> None:
+        with self._exclusive("down", only):
+            self._down(only)
+
+    def _down(self, only: list[str] | None) -> None:
         state = self._load()
         # Reverse order: consumers before the broker and the database they use.
         for name in reversed(COMPONENTS):
             if only is not None and name not in only:
                 continue
+            # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
+            sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
             run = state.get(name)
-            if run is None:
-                continue
-            if run.alive or _group_alive(run.pid):
-                self.progress(f"{name}: stopping (pid {run.pid})")
-                # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
-                sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
-                stop_group(run.pid, sig, timeout=30)
-            state.pop(name)
-            self._save(state)
+            if run is not None:
+                if run.alive or _group_alive(run.pid):
+                    self.progress(f"{name}: stopping (pid {run.pid})")
+                    stop_group(run.pid, sig, timeout=30)
+                state.pop(name)
+                self._save(state)
+            self._stop_untracked(name, sig)
         self.progress("stack stopped" if only is None else f"stopped: {', '.join(only)}")
 
+    def _stop_untracked(self, name: str, sig: int) -> None:
+        """Stop the processes a stack command started as `name` that no state file names (a
+        state file overwritten by a concurrent command before the lock existed, an `up`
+        killed before it wrote it)."""
+        ours = {os.getpid(), os.getpgrp()}
+        groups = sorted({group for pid, group, component in stack_processes(self.home)
+                         if component == name and not {pid, group} & ours})
+        for group in groups:
+            self.progress(f"{name}: stopping pid {group}, started by a stack command but not "
+                          "tracked")
+            stop_group(group, sig, timeout=30)
+
     def restart(self, only: list[str] | None = None) -> None:
-        self.down(only)
-        self.up(only)
+        with self._exclusive("restart", only):
+            self.down(only)
+            self.up(only)
 
 
 def _group_alive(pgid: int) -> bool:

@@ -57,6 +57,28 @@ def _processes() -> list[tuple[int, int, int]]:
     return found
 
 
+# Set in the environment of every process a stack command starts (and so inherited by what
+# those fork), so `stack down` finds them even when no state file names them any more.
+STACK_HOME_VAR = "NEWSFLOW_STACK_HOME"
+STACK_COMPONENT_VAR = "NEWSFLOW_STACK_COMPONENT"
+
+
+def stack_processes(home: Path) -> list[tuple[int, int, str]]:
+    """(pid, process group, component) of every live process a stack command of `home`
+    started, found by the variables above in /proc/PID/environ."""
+    found = []
+    want = str(home).encode()
+    for pid, _, group in _processes():
+        try:
+            raw = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:  # gone, or another user's process we may not read
+            continue
+        env = dict(item.partition(b"=")[::2] for item in raw.split(b"\0") if b"=" in item)
+        if env.get(STACK_HOME_VAR.encode()) == want:
+            found.append((pid, group, env.get(STACK_COMPONENT_VAR.encode(), b"").decode()))
+    return found
+
+
 def group_members(pgid: int) -> list[int]:
     """Pids whose process group is pgid (children that re-parented to init included)."""
     return [pid for pid, _, group in _processes() if group == pgid]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -135,3 +136,45 @@ def test_a_bug_in_a_worker_is_raised_not_swallowed(server):
 
     with pytest.raises(KeyError, match="bug"):
         fetch_pages(make_run(), items(server.url("/story")), {}, broken)
+
+
+def test_cancelling_a_run_ends_the_request_in_flight_and_fetches_no_more_pages(server):
+    # A site that answers only once the test lets it: the run must not wait for it.
+    answer = threading.Event()
+    html = article_html("Slow news").encode()
+
+    def slow(handler) -> None:  # noqa: ANN001
+        answer.wait(30)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(html)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(html)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    for n in range(3):
+        server.handle_with(f"/slow/{n}", slow)
+    run = FetchRun(Settings(fetch_timeout_seconds=30, fetch_read_timeout_seconds=30),
+                   NetworkPolicy(allow_private=True), HostPacer(0), Robots())
+    outcomes: list = []
+    worker = threading.Thread(target=lambda: outcomes.extend(fetch_pages(
+        run, items(*(server.url(f"/slow/{n}") for n in range(3))), {}, clean_page)))
+    worker.start()
+    try:
+        while not server.hits("/slow/0"):
+            time.sleep(0.01)
+        run.cancelled.set()
+        worker.join(20)
+        answered_before_return = answer.is_set()
+    finally:
+        answer.set()
+        worker.join()
+
+    assert not answered_before_return
+    assert [(o.item.url, o.kind) for o in outcomes] == [(server.url("/slow/0"), "failed")]
+    assert "cancelled" in outcomes[0].error
+    assert [(e.url, e.outcome) for e in run.journal.entries if "/slow/" in e.url] == [
+        (server.url("/slow/0"), "cancelled")]
+    assert [s.path for s in server.seen if s.path != "/robots.txt"] == ["/slow/0"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from kafka.errors import KafkaConfigurationError, KafkaTimeoutError, NotLeaderForPartitionError
 from kafka.record import default_records
@@ -12,6 +15,7 @@ from pipeline.config import Settings
 from pipeline.errors import TransientError
 from pipeline.publish.producer import (
     PublishError,
+    PublishInterrupted,
     crc32c_in_use,
     make_producer,
     publish_cleaned,
@@ -123,3 +127,31 @@ def test_publishing_to_an_unreachable_broker_fails_within_the_timeout():
 
 def test_publishing_nothing_needs_no_broker():
     assert publish_cleaned(NOWHERE, []).published == 0
+
+
+class InterruptedProducer(Producer):
+    """Ctrl-C arrives while the third record is handed over; every sent record is answered."""
+
+    def send(self, topic, key, value, headers):
+        if len(self.sent) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        future = super().send(topic, key, value, headers)
+        future.is_done = True
+        return future
+
+
+def test_ctrl_c_while_publishing_stops_sending_and_reports_what_was_acknowledged():
+    records = [cleaned(n) for n in range(5)]
+    producer = InterruptedProducer()
+    try:
+        publish_records(producer, records, topic="t")
+        stopped = None
+    except KeyboardInterrupt as exc:
+        stopped = exc
+
+    assert isinstance(stopped, PublishInterrupted)
+    # The record being handed over when Ctrl-C came is sent; the rest are not.
+    assert len(producer.sent) == 3
+    assert stopped.result.published == 3
+    assert stopped.result.failed == [(r.article_id, "not sent: interrupted") for r in records[3:]]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

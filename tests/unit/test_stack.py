@@ -111,3 +111,31 @@ def test_stack_logs_prints_the_end_of_each_log(tmp_path):
         f"==> airflow-scheduler ({logs / 'airflow-scheduler.log'})", "line 999 " + "x" * 200]
     missing = CliRunner().invoke(main, ["stack", "logs", "enricher"], env=env)
     assert "enricher: no log yet" in missing.output
+
+
+def test_a_second_stack_command_says_which_pid_holds_the_lock(tmp_path):
+    import os
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.stack.lock import StackLock, StackLocked
+
+    said: list[str] = []
+    with StackLock(tmp_path, "newsflow stack up", say=said.append):
+        # Another command, waiting a little: it says what it waits for, then gives up.
+        waiting = Stack(Settings(home=tmp_path), progress=said.append, lock_wait=0.3)
+        with pytest.raises(StackLocked, match=f"held by pid {os.getpid()} \\(newsflow stack up\\)"):
+            waiting.down()
+        assert said == [f"waiting for the stack lock held by pid {os.getpid()} (newsflow stack up)"]
+        refused = CliRunner().invoke(main, ["stack", "up", "--no-wait"],
+                                     env={"NEWSFLOW_HOME": str(tmp_path)})
+    assert refused.exit_code == 1
+    assert f"the stack lock ({tmp_path / 'stack.lock'}) is held by pid {os.getpid()} " \
+           "(newsflow stack up)" in refused.output
+    assert "waiting" not in refused.output
+    # Released: the next command gets it at once and names itself in the lock file.
+    stopped = CliRunner().invoke(main, ["stack", "down", "--no-wait"],
+                                 env={"NEWSFLOW_HOME": str(tmp_path)})
+    assert stopped.exit_code == 0, stopped.output
+    assert (tmp_path / "stack.lock").read_text() == ""

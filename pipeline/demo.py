@@ -144,12 +144,14 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     counts = topic_offsets(settings, [CLEANED_TOPIC, ENRICHED_TOPIC])
     messages = {t: sum(e - b for _, b, e in parts) for t, parts in counts.items()}
     totals = {k: sum(int(s.get(k, 0)) for s in summaries)
-              for k in ("discovered", "fetched", "new", "changed", "unchanged", "published")}
+              for k in ("discovered", "fetched", "new", "changed", "unchanged", "republished",
+                        "published")}
     echo("")
     echo(f"== newsflow demo finished in {time.monotonic() - started:.0f}s")
     echo(f"  articles on the sample site:   {expected}")
     echo(f"  fetched in this run:           {totals['fetched']} "
-         f"(new {totals['new']}, changed {totals['changed']}, unchanged {totals['unchanged']})")
+         f"(new {totals['new']}, changed {totals['changed']}, unchanged {totals['unchanged']}, "
+         f"republished {totals['republished']})")
     echo(f"  published in this run:         {totals['published']}")
     echo(f"  messages on {CLEANED_TOPIC}:  {messages[CLEANED_TOPIC]}")
     echo(f"  enriched ({ENRICHED_TOPIC}): {messages[ENRICHED_TOPIC]}")

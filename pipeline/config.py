@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     # before giving its partitions to the others; Kafka's default is 45 s.
     consumer_session_timeout_seconds: float = Field(15.0, ge=6, le=1800)
     # "stub" tags capitalized words instead of running spaCy: only for the delivery tests and
-    # benchmarks, which are about Kafka and PostgreSQL, never for real data.
+    # benchmarks, which are about Kafka and PostgreSQL, never for real data. It comes with the
+    # development install (devtools/stub_enricher.py).
     enricher: Literal["spacy", "stub"] = "spacy"
 
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".newsflow"), description="local state: data, logs, jars")
     sources: Path = Field(Path("sources.yaml"), description="the sources file")
+    # The local stack's Airflow reads the DAG files from here: they are deployment files next
+    # to the package, not in it (the Dockerfile copies them beside it too).
+    dags_folder: Path = Field(Path("dags"), description="the DAG files of the local Airflow")
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_controller_port: int = 9093

@@ -15,14 +15,15 @@ prereqs: ## check the machine has what the local stack needs (Python 3.11, Java 
 	@command -v java >/dev/null || { echo "newsflow: java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "newsflow: mvn not found: install Maven (apt-get install maven); it resolves the Kafka jars"; exit 1; }
 
-$(BIN)/.installed: pyproject.toml requirements.lock
+$(BIN)/.installed: pyproject.toml devtools/pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e devtools
 	@touch $@
 
-install: prereqs $(BIN)/.installed ## create .venv and install the pinned dependencies
+install: prereqs $(BIN)/.installed ## create .venv: the pinned dependencies, newsflow and its devtools
 
 lock: ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -p 3.11 -o requirements.lock -q --no-header

@@ -14,6 +14,7 @@ import click
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.plugins import COMMANDS, DEV_INSTALL, registered
 from pipeline.table import format_results, format_table
 
 
@@ -78,15 +79,6 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 # -- pipeline ----------------------------------------------------------------------------
-@main.command()
-@click.pass_context
-def demo(ctx: click.Context) -> None:
-    """The whole pipeline on the bundled sample news site."""
-    from pipeline.demo import run_demo
-
-    run_demo(_settings(ctx), echo=click.echo)
-
-
 @main.command()
 @click.argument("file_or_url")
 @click.option("--url", help="the page's address, when reading a file")
@@ -402,12 +394,36 @@ def dlt_replay(ctx: click.Context) -> None:
     click.echo(f"replayed {replay(_settings(ctx))} records")
 
 
+# Commands of the development install (devtools/pyproject.toml): each name with its help line
+# for when that install is missing.
+DEV_COMMANDS = {
+    "demo": "The whole pipeline on the bundled sample news site.",
+    "bench": "Benchmarks; each prints its figures.",
+}
+
+
+def _needs_dev_install(name: str, help_line: str) -> click.Command:
+    """A stand-in for a development command: one line instead of "No such command"."""
+
+    @click.command(name, help=f"{help_line} (needs the development install)",
+                   add_help_option=False,
+                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    def missing() -> None:
+        click.echo(f"newsflow: `newsflow {name}` needs {DEV_INSTALL}", err=True)
+        sys.exit(1)
+
+    return missing
+
+
 def _register_subgroups() -> None:
-    from pipeline.bench.cli import bench
     from pipeline.stack.cli import stack
 
-    main.add_command(bench)
     main.add_command(stack)
+    points = registered(COMMANDS)
+    for name in sorted(DEV_COMMANDS.keys() | points.keys()):
+        point = points.get(name)
+        main.add_command(point.load() if point else _needs_dev_install(name, DEV_COMMANDS[name]),
+                         name)
 
 
 _register_subgroups()

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".newsflow"), description="local state: data, logs, jars")
     sources: Path = Field(Path("sources.yaml"), description="the sources file")
+    # The local stack's Airflow reads the DAG files from here: they are deployment files next
+    # to the package, not in it (the Dockerfile copies them beside it too).
+    dags_folder: Path = Field(Path("dags"), description="the DAG files of the local Airflow")
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_controller_port: int = 9093
@@ -34,7 +37,8 @@ class Settings(BaseSettings):
     # before giving its partitions to the others; Kafka's default is 45 s.
     consumer_session_timeout_seconds: float = Field(15.0, ge=6, le=1800)
     # "stub" tags capitalized words instead of running spaCy: only for the delivery tests and
-    # benchmarks, which are about Kafka and PostgreSQL, never for real data.
+    # benchmarks, which are about Kafka and PostgreSQL, never for real data. It comes with the
+    # development install (devtools/stub_enricher.py).
     enricher: Literal["spacy", "stub"] = "spacy"
 
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).

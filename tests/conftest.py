@@ -25,6 +25,7 @@ def make_test_settings(**overrides: object) -> Settings:
     step = 100 * slot
     values: dict[str, object] = {
         "home": REPO / ".newsflow" / (f"test-stack-{slot}" if slot else "test-stack"),
+        "dags_folder": REPO / "dags",
         "kafka_bootstrap_servers": f"127.0.0.1:{19092 + step}",
         "kafka_controller_port": 19093 + step,
         "pg_port": 55433 + slot,

@@ -11,8 +11,8 @@ Steps: decode.py (bytes to text), markup.py (cut code and layout space before pa
 parse.py (BeautifulSoup over lxml), blocks.py (the one walk over the tree, with furniture.py
 naming the page's furniture), metadata.py and body.py (what the walk found, with lines.py
 naming the lines that are never story text), language.py (the declared language checked
-against the text). golden.py keeps the golden pages' expected records; scoring.py scores the
-cleaner on a labelled dataset.
+against the text). The golden pages (devtools/golden.py) and the scoring on a labelled
+dataset (devtools/scoring.py) are development tools, outside this package.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from pipeline.consume.backoff import Backoff
 from pipeline.consume.batch import BatchHandler, Enricher
 from pipeline.consume.clients import connect_consumer, connect_producer
 from pipeline.consume.dlt_outbox import DeadLetterOutbox
-from pipeline.consume.enrichers import make_enricher
+from pipeline.consume.enricher_choice import make_enricher
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
 from pipeline.errors import TransientError

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import Settings
+from pipeline.errors import PrerequisiteError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # Pools bound how many sources are fetched at once: news_ingest's mapped tasks take
 # newsflow_fetch, news_backfill's newsflow_backfill, so a long backfill never starves the live
 # schedule. Airflow has no setting that declares pools; `ready` creates them through the API.
@@ -61,7 +61,7 @@ def environment(settings: Settings) -> dict[str, str]:
     )
     return {
         "AIRFLOW_HOME": str(airflow_home(settings)),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder.resolve()),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__AUTH_MANAGER": (
@@ -94,6 +94,10 @@ def prepare(settings: Settings) -> None:
     The password is written here, readable by its owner only, so that the API server finds it
     and never prints a generated one to its log.
     """
+    dags = settings.dags_folder.resolve()
+    if not dags.is_dir():
+        raise PrerequisiteError(f"no DAG files at {dags}: start the stack from the newsflow "
+                                "checkout, or set NEWSFLOW_DAGS_FOLDER to its dags/ folder")
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     ensure_admin_password(password_file(settings))

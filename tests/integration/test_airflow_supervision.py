@@ -16,9 +16,9 @@ import pytest
 from airflow_support import clear_active_runs
 from click.testing import CliRunner
 
+from devtools.sample_site import SampleSite
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.sample_site import SampleSite
 from pipeline.stack import airflow
 from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import settings_env

@@ -21,9 +21,9 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
     make_cleaned,
 )
 
+from devtools.stub_enricher import StubEnricher
 from pipeline.config import ENRICHED_TOPIC, Settings
 from pipeline.consume import run_consumer
-from pipeline.consume.enrichers import StubEnricher
 from pipeline.publish.producer import make_producer
 from pipeline.records import encode
 

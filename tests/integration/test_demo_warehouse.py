@@ -16,9 +16,9 @@ from pydantic import SecretStr
 from sample_warehouse import load_sample_site
 from sqlalchemy import create_engine, make_url
 
+from devtools.demo import show_warehouse
+from devtools.sqldoc import DOC, examples
 from pipeline.config import CLEANED_TOPIC, Settings
-from pipeline.demo import show_warehouse
-from pipeline.ops.sqldoc import DOC, examples
 
 pytestmark = pytest.mark.integration
 ROLLUP_EXAMPLES = examples(DOC.read_text(encoding="utf-8"))[1:5]

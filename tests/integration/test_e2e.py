@@ -8,10 +8,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, text
 
+from devtools.sample_site import SampleSite, stories
 from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.fetch.urls import canonicalize
 from pipeline.records import article_id_for
-from pipeline.sample_site import SampleSite, stories
 from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import Stack
 

@@ -18,11 +18,11 @@ from airflow_support import clear_active_runs
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from devtools.sample_site import TEMPLATES, SampleSite, stories
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.jobs import enabled_sources, ingest_source
 from pipeline.ops.health import source_health
-from pipeline.sample_site import TEMPLATES, SampleSite, stories
 from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import Stack, settings_env
 

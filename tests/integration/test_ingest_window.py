@@ -8,8 +8,8 @@ from datetime import UTC, date
 import pytest
 from click.testing import CliRunner
 
+from devtools.sample_site import SampleSite, stories
 from pipeline.cli import main
-from pipeline.sample_site import SampleSite, stories
 from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration

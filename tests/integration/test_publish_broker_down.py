@@ -15,9 +15,9 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
     make_cleaned,
 )
 
+from devtools.stub_enricher import StubEnricher
 from pipeline.config import CLEANED_TOPIC
 from pipeline.consume import run_consumer
-from pipeline.consume.enrichers import StubEnricher
 from pipeline.publish.producer import PublishError, make_producer, publish_cleaned, publish_records
 
 pytestmark = pytest.mark.integration

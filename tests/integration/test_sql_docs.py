@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from sample_warehouse import load_sample_site
 from sqlalchemy import create_engine, make_url
 
+from devtools.sample_site import stories
+from devtools.sqldoc import DOC, examples, render_output, with_outputs
 from pipeline.config import Settings
-from pipeline.ops.sqldoc import DOC, examples, render_output, with_outputs
-from pipeline.sample_site import stories
 from pipeline.warehouse.db import make_engine
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.reader_role import READER, configure_reader

@@ -20,8 +20,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from devtools.sample_site import SampleSite
 from pipeline.config import Settings
-from pipeline.sample_site import SampleSite
 from pipeline.stack.airflow import admin_password, base_url
 from pipeline.stack.airflow_api import AirflowAPI
 

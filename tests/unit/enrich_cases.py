@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from devtools.sample_site import stories
 from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
-from pipeline.sample_site import stories
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARTICLES = FIXTURES / "enrich" / "articles.jsonl"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.scoring import evaluate, score_page, shingles, summarize
 from pipeline.clean import EXTRACTOR, clean
-from pipeline.clean.scoring import evaluate, score_page, shingles, summarize
 from pipeline.errors import PoisonRecord
 from pipeline.records import CleanedArticle, article_id_for, content_hash, count_words
 

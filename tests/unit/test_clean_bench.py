@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.bench.extract import run
+from devtools.bench.extract import run
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 
@@ -110,7 +110,7 @@ def test_a_directory_that_is_not_a_dataset_is_a_config_error(tmp_path):
 def test_a_baseline_that_fails_on_a_page_predicts_nothing_there_and_is_counted(
     dataset, monkeypatch
 ):
-    from pipeline.bench import extract
+    from devtools.bench import extract
 
     def fragile(page, html):
         if page.id == "library":

@@ -1,6 +1,6 @@
 """The cleaner on the golden pages: hand-written HTML of the hard cases, with expected records.
 
-After a deliberate change, regenerate with `python -m pipeline.clean.golden --regenerate` and
+After a deliberate change, regenerate with `python -m devtools.golden --regenerate` and
 review the diff of tests/fixtures/pages before committing it.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.clean.golden import GoldenPage, golden_pages
+from devtools.golden import GoldenPage, golden_pages
 
 PAGES = golden_pages()
 

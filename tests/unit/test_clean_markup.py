@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from devtools.golden import golden_pages
 from pipeline.clean import markup
-from pipeline.clean.golden import golden_pages
 from pipeline.clean.hygiene import tidy
 from pipeline.clean.markup import cut_code, prepare
 from pipeline.clean.parse import parse_html

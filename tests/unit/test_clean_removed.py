@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from devtools.golden import golden_pages
 from pipeline.clean import clean
-from pipeline.clean.golden import golden_pages
 from pipeline.clean.removals import REASONS, SAMPLE_CHARS
 from pipeline.records import CLEANED_SCHEMA, CleanedArticle
 from pipeline.schemas import render

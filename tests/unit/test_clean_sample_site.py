@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from devtools.sample_site import SampleSite, Story, stories
 from pipeline.clean import clean
 from pipeline.records import CleanedArticle
-from pipeline.sample_site import SampleSite, Story, stories
 
 FETCHED_AT = datetime(2030, 1, 1, tzinfo=UTC)  # after every sample story
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from test_warehouse_rows import cleaned
 
+from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
-from pipeline.consume.enrichers import StubEnricher, make_enricher
+from pipeline.consume.enricher_choice import make_enricher
 from pipeline.records import EnrichedArticle
 
 

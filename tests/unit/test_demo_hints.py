@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.demo import next_steps
 from pipeline.config import CLEANED_TOPIC
-from pipeline.demo import next_steps
 from pipeline.invocation import newsflow_command
 
 

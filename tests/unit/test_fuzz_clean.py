@@ -13,8 +13,8 @@ from functools import cache
 
 import pytest
 
+from devtools.golden import golden_pages
 from pipeline.clean import clean
-from pipeline.clean.golden import golden_pages
 from pipeline.errors import ExtractionError
 from pipeline.records import CleanedArticle
 

@@ -19,9 +19,9 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
-from pipeline.sample_site import FEEDS, JUNK_MARKERS, TEMPLATES, SampleSite, Story, stories
-from pipeline.sample_site.boilerplate import COMMENTS
-from pipeline.sample_site.stories import SECTIONS
+from devtools.sample_site import FEEDS, JUNK_MARKERS, TEMPLATES, SampleSite, Story, stories
+from devtools.sample_site.boilerplate import COMMENTS
+from devtools.sample_site.stories import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 STORIES = stories()
@@ -368,7 +368,7 @@ def test_write_sources_yaml(site, tmp_path):
 
 
 def test_module_entry_point_serves_until_interrupted(tmp_path):
-    command = [sys.executable, "-m", "pipeline.sample_site", "--sources", str(tmp_path / "s.yaml")]
+    command = [sys.executable, "-m", "devtools.sample_site", "--sources", str(tmp_path / "s.yaml")]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
         try:
             base = re.search(r"http://[\d.:]+", process.stdout.readline()).group(0)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import yaml
 
+from devtools.sample_site import SampleSite, stories
 from pipeline.clean import clean
-from pipeline.sample_site import SampleSite, stories
 
 
 def _clean(url: str):

@@ -1,12 +1,12 @@
 """docs/sql.md stays true to the code: its schema diagram is the models' (redraw with
-`python -m pipeline.ops.sqldoc`), and its examples are well-formed for the integration test
+`python -m devtools.sqldoc`), and its examples are well-formed for the integration test
 that runs them (tests/integration/test_sql_docs.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.ops.sqldoc import (
+from devtools.sqldoc import (
     DOC,
     diagram_block,
     examples,
@@ -21,7 +21,7 @@ from pipeline.warehouse.models import Base
 def test_the_schema_diagram_in_the_docs_is_drawn_from_the_models():
     document = DOC.read_text(encoding="utf-8")
     assert replace_block(document, "schema", diagram_block(Base.metadata)) == document, \
-        "docs/sql.md's diagram is stale: run `python -m pipeline.ops.sqldoc`"
+        "docs/sql.md's diagram is stale: run `python -m devtools.sqldoc`"
 
 
 def test_the_diagram_has_every_table_column_and_foreign_key():

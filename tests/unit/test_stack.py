@@ -68,7 +68,7 @@ def test_stopping_a_group_stops_descendants_that_left_it(tmp_path):
 def test_airflow_components_are_supervised_and_the_password_stays_out_of_logs(tmp_path):
     from pipeline.stack import airflow
 
-    settings = Settings(home=tmp_path, airflow_port=18999)
+    settings = Settings(home=tmp_path, airflow_port=18999, dags_folder=tmp_path)
     airflow.prepare(settings)
     password = airflow.password_file(settings)
     assert password.stat().st_mode & 0o777 == 0o600
@@ -86,6 +86,18 @@ def test_airflow_components_are_supervised_and_the_password_stays_out_of_logs(tm
     env = airflow.environment(settings)
     assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and env["AIRFLOW__API__PORT"] == "18999"
     assert "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK" not in env
+
+
+def test_airflow_serves_the_configured_dags_folder_and_refuses_a_missing_one(tmp_path):
+    from pipeline.stack import airflow
+
+    dags = tmp_path / "dags"
+    settings = Settings(home=tmp_path / "home", dags_folder=dags)
+    with pytest.raises(PrerequisiteError, match="NEWSFLOW_DAGS_FOLDER"):
+        airflow.prepare(settings)
+    dags.mkdir()
+    airflow.prepare(settings)
+    assert airflow.environment(settings)["AIRFLOW__CORE__DAGS_FOLDER"] == str(dags)
 
 
 def test_stack_logs_prints_the_end_of_each_log(tmp_path):

@@ -1,6 +1,6 @@
 """`newsflow bench extract`: extraction quality and speed on a labelled dataset.
 
-Quality is scored with `pipeline.clean.scoring` (the rules of datasets/README.md). Speed is a
+Quality is scored with `devtools.scoring` (the rules of datasets/README.md). Speed is a
 ratio against a baseline run in the same process on the same pages, each page decoded once
 before any clock starts, so every extractor gets the same text already in memory.
 
@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devtools.scoring import Page, PageScore, load_dataset, score_page, summarize
 from pipeline.clean import clean
 from pipeline.clean.decode import decode_html
-from pipeline.clean.scoring import Page, PageScore, load_dataset, score_page, summarize
 from pipeline.errors import ConfigError, NewsflowError, PoisonRecord
 from pipeline.records import CleanedArticle, utc_iso
 from pipeline.table import format_table

@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 
-from pipeline.sample_site.boilerplate import JUNK_MARKERS
+from devtools.sample_site.boilerplate import JUNK_MARKERS
 
 Template = Literal["ledger", "courier", "gazette"]
 Feed = Literal["rss", "atom", "sitemap"]

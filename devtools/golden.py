@@ -4,8 +4,8 @@ Layout: `tests/fixtures/pages/<site>/<slug>.html` and `<slug>.expected.json`. Th
 address is `https://<site>.example/<slug>`, fetched at `FETCHED_AT`. A page the cleaner must
 reject expects `{"error": "<the ExtractionError's message>"}`.
 
-    python -m pipeline.clean.golden                 # list the pages whose output changed
-    python -m pipeline.clean.golden --regenerate    # rewrite every <slug>.expected.json
+    python -m devtools.golden                 # list the pages whose output changed
+    python -m devtools.golden --regenerate    # rewrite every <slug>.expected.json
 
 After regenerating, review `git diff tests/fixtures/pages` line by line before committing: an
 expected file records what the cleaner should do, not merely what it does.
@@ -25,7 +25,7 @@ from pipeline.clean import clean
 from pipeline.errors import ExtractionError
 from pipeline.records import utc_iso
 
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "pages"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages"
 FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
@@ -97,7 +97,7 @@ def render(record: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline.clean.golden",
+        prog="python -m devtools.golden",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

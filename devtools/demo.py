@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
+
 from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.errors import NewsflowError
 from pipeline.invocation import newsflow_command
@@ -87,7 +89,7 @@ def _why_short(settings: Settings, expected: int, stored: int, summaries: list[d
 
     enricher = dict(Stack(settings).status()).get("enricher")
     # The demo's site stops with it: the command to send everything again serves it first.
-    resend = (f"`python -m pipeline.sample_site --port {settings.sample_site_port}` in one "
+    resend = (f"`python -m devtools.sample_site --port {settings.sample_site_port}` in one "
               f"terminal and `newsflow ingest --force --sources {sources_file}` in another")
     return explain(gather(settings, expected=expected, stored=stored, waited=STORE_WAIT,
                           ingest=run_totals(summaries), since=since,
@@ -95,8 +97,8 @@ def _why_short(settings: Settings, expected: int, stored: int, summaries: list[d
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    from devtools.sample_site import SampleSite
     from pipeline.publish.topics import topic_offsets
-    from pipeline.sample_site import SampleSite
     from pipeline.stack.airflow import base_url, password_file
     from pipeline.stack.airflow_api import AirflowAPI
     from pipeline.stack.manager import Stack
@@ -159,3 +161,10 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     echo("")
     echo(f"Airflow UI: {base_url(settings)}  (user admin, password in {password_file(settings)})")
     show_warehouse(settings, echo, newsflow_command())
+
+
+@click.command("demo")
+@click.pass_context
+def demo_command(ctx: click.Context) -> None:
+    """The whole pipeline on the bundled sample news site."""
+    run_demo(ctx.obj["settings"], echo=click.echo)

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import quote
 
-from pipeline.sample_site import boilerplate as bp
-from pipeline.sample_site.stories import SECTIONS, Story
+from devtools.sample_site import boilerplate as bp
+from devtools.sample_site.stories import SECTIONS, Story
 
 
 def neighbours(story: Story, everyone: Sequence[Story], offsets: range) -> list[Story]:

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.sample_site import feeds, redesign, templates
-from pipeline.sample_site.boilerplate import BRANDS
-from pipeline.sample_site.stories import TEMPLATES, stories
+from devtools.sample_site import feeds, redesign, templates
+from devtools.sample_site.boilerplate import BRANDS
+from devtools.sample_site.stories import TEMPLATES, stories
 
 HTML = "text/html; charset=utf-8"
 _NOT_FOUND = (

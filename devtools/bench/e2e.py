@@ -50,8 +50,8 @@ def _cleanup(engine, source_ids: list[str]) -> None:
 
 def run(settings: Settings, *, copies: int = 4, keep: bool = False, as_json: bool = False,
         timeout: float = 300, echo: Callable[[str], None] = print) -> dict:
+    from devtools.sample_site import SampleSite
     from pipeline.jobs import enabled_sources, ingest_source
-    from pipeline.sample_site import SampleSite
     from pipeline.warehouse.db import make_engine
 
     _require_stack(settings)

@@ -37,8 +37,8 @@ from sqlalchemy import Engine, create_engine, delete, make_url, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
-from pipeline.consume.enrichers import StubEnricher
 from pipeline.consume.runner import BATCH_SIZE
 from pipeline.errors import ConfigError
 from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from pipeline.sample_site.boilerplate import BRANDS
-from pipeline.sample_site.stories import Story
+from devtools.sample_site.boilerplate import BRANDS
+from devtools.sample_site.stories import Story
 
 
 def render(story: Story, base: str) -> str:

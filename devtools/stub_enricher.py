@@ -1,23 +1,20 @@
-"""Which enricher a consumer runs: spaCy NER, or (NEWSFLOW_ENRICHER=stub) a stand-in for tests.
+"""The stub enricher (NEWSFLOW_ENRICHER=stub): a stand-in for spaCy in tests and benchmarks.
 
 The delivery tests and `newsflow bench delivery` are about Kafka and PostgreSQL: loading a
 spaCy model into every consumer process they start and kill would make them slow without
 testing anything more. The stub is deterministic and fast and is never meant for real data.
+The consumer finds it through the `newsflow.enrichers` entry point of the development install
+(devtools/pyproject.toml), so an installed newsflow does not contain it.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 
-from pipeline.config import Settings
-from pipeline.consume.batch import Enricher
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
 from pipeline.warehouse.rows import StoreItem
-
-log = logging.getLogger(__name__)
 
 _CAPITALIZED = re.compile(r"\b[A-Z]\w+")
 
@@ -46,12 +43,3 @@ class StubEnricher:
         })
         return article, {word: [word] for word in first}
 
-
-def make_enricher(settings: Settings) -> Enricher:
-    if settings.enricher == "stub":
-        log.warning("NEWSFLOW_ENRICHER=stub: entities are capitalized words, not NER "
-                    "(for delivery tests only)")
-        return StubEnricher()
-    from pipeline.enrich import Enricher  # loads spaCy: only when needed
-
-    return Enricher(settings=settings)

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 from html import escape
 
-from pipeline.sample_site import boilerplate as bp
-from pipeline.sample_site.chrome import byline, human, iso
-from pipeline.sample_site.stories import SECTIONS, Feed, Story
+from devtools.sample_site import boilerplate as bp
+from devtools.sample_site.chrome import byline, human, iso
+from devtools.sample_site.stories import SECTIONS, Feed, Story
 
 # Atom ids must not change when the port does, so they are tag URIs rather than page URLs.
 _TAG = "tag:sample-media.example,2026"

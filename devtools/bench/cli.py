@@ -25,7 +25,7 @@ def bench() -> None:
 def bench_extract(dataset: Path, baseline: str | None, as_json: bool,
                   predictions: Path | None) -> None:
     """Extraction quality (P/R/F1) and speed on a labelled dataset."""
-    from pipeline.bench.extract import run
+    from devtools.bench.extract import run
 
     run(dataset, baseline=baseline, as_json=as_json, predictions=predictions, echo=click.echo)
 
@@ -35,7 +35,7 @@ def bench_extract(dataset: Path, baseline: str | None, as_json: bool,
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def bench_enrich(articles: int, as_json: bool) -> None:
     """Enrichment throughput per process, with the NER-only figure of the same run."""
-    from pipeline.bench.enrich import run
+    from devtools.bench.enrich import run
 
     run(articles=articles, as_json=as_json, echo=click.echo)
 
@@ -46,7 +46,7 @@ def bench_enrich(articles: int, as_json: bool) -> None:
 @click.pass_context
 def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
     """Producer records/s and consumer rows/s on the running stack, against plain baselines."""
-    from pipeline.bench.delivery import run
+    from devtools.bench.delivery import run
 
     run(ctx.obj["settings"], records=records, as_json=as_json, echo=click.echo)
 
@@ -59,6 +59,6 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
 @click.pass_context
 def bench_e2e(ctx: click.Context, copies: int, keep: bool, as_json: bool) -> None:
     """End-to-end throughput and latency (fetch to warehouse row) through the running stack."""
-    from pipeline.bench.e2e import run
+    from devtools.bench.e2e import run
 
     run(ctx.obj["settings"], copies=copies, keep=keep, as_json=as_json, echo=click.echo)

@@ -1,4 +1,4 @@
-"""`python -m pipeline.sample_site [--port N]`: serve the sample site until Ctrl-C."""
+"""`python -m devtools.sample_site [--port N]`: serve the sample site until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import threading
 from pathlib import Path
 
-from pipeline.sample_site import SampleSite
+from devtools.sample_site import SampleSite
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline.sample_site", description="Serve the bundled sample news site."
+        prog="python -m devtools.sample_site", description="Serve the bundled sample news site."
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"

@@ -44,7 +44,7 @@ def _bodies() -> tuple[str, list[tuple[str, list[str]]]]:
             if sum(len(p.split()) for p in kept) >= MIN_WORDS:
                 bodies.append((row["title"], kept))
         return "dataset articles (tests/fixtures/enrich)", bodies
-    from pipeline.sample_site import stories
+    from devtools.sample_site import stories
 
     return "sample site stories", [(s.title, [t for k, t in s.paragraphs if k != "caption"])
                                    for s in stories()]

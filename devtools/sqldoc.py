@@ -1,6 +1,6 @@
 """docs/sql.md's generated parts: the schema diagram (from the models) and the example outputs.
 
-`python -m pipeline.ops.sqldoc` redraws the diagram after a model changes; the example outputs
+`python -m devtools.sqldoc` redraws the diagram after a model changes; the example outputs
 are rewritten by running tests/integration/test_sql_docs.py with NEWSFLOW_UPDATE_DOCS=1 (they
 need the sample site's data). Tests fail while either is stale.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 from pipeline.table import format_table
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "sql.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "sql.md"
 _EXAMPLE = re.compile(
     r"<!-- example: (?P<name>[a-z0-9-]+) -->\s*```sql\n(?P<sql>.*?)```\s*"
     r"(?P<between>.*?)```text\n(?P<output>.*?)```", re.DOTALL)

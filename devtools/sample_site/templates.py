@@ -16,9 +16,9 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote_plus
 
-from pipeline.sample_site import boilerplate as bp
-from pipeline.sample_site import chrome
-from pipeline.sample_site.stories import Story
+from devtools.sample_site import boilerplate as bp
+from devtools.sample_site import chrome
+from devtools.sample_site.stories import Story
 
 _CSS = (
     "body{margin:0;font:17px/1.6 Georgia,serif;color:#1a1a1a}"

@@ -1,4 +1,5 @@
-"""Which enricher a consumer runs: spaCy NER, or (NEWSFLOW_ENRICHER=stub) a stand-in for tests.
+"""The stand-in enricher a consumer runs with NEWSFLOW_ENRICHER=stub (pipeline/jobs/consume.py
+chooses), for tests.
 
 The delivery tests and `newsflow bench delivery` are about Kafka and PostgreSQL: loading a
 spaCy model into every consumer process they start and kill would make them slow without
@@ -7,17 +8,12 @@ testing anything more. The stub is deterministic and fast and is never meant for
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 
-from pipeline.config import Settings
-from pipeline.consume.batch import Enricher
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
 from pipeline.warehouse.rows import StoreItem
-
-log = logging.getLogger(__name__)
 
 _CAPITALIZED = re.compile(r"\b[A-Z]\w+")
 
@@ -46,12 +42,3 @@ class StubEnricher:
         })
         return article, {word: [word] for word in first}
 
-
-def make_enricher(settings: Settings) -> Enricher:
-    if settings.enricher == "stub":
-        log.warning("NEWSFLOW_ENRICHER=stub: entities are capitalized words, not NER "
-                    "(for delivery tests only)")
-        return StubEnricher()
-    from pipeline.enrich import Enricher  # loads spaCy: only when needed
-
-    return Enricher(settings=settings)

@@ -39,8 +39,8 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 )
 
 from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, ENRICHED_TOPIC, Settings
-from pipeline.consume import run_consumer
 from pipeline.consume.enrichers import StubEnricher
+from pipeline.jobs import run_consumer
 from pipeline.publish.topics import topic_offsets
 from pipeline.records import encode, headers_for
 from pipeline.stack import airflow

@@ -5,7 +5,8 @@ from __future__ import annotations
 from test_warehouse_rows import cleaned
 
 from pipeline.config import Settings
-from pipeline.consume.enrichers import StubEnricher, make_enricher
+from pipeline.consume.enrichers import StubEnricher
+from pipeline.jobs import make_enricher
 from pipeline.records import EnrichedArticle
 
 

@@ -52,6 +52,9 @@ test-tools: ## install what the tests need beyond Python (docker-compose validat
 	  else echo "newsflow: chromium not found: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
 	fi
 
+lint-imports: $(BIN)/.installed ## check the layers: what may import what (pyproject's [tool.importlinter])
+	$(BIN)/lint-imports
+
 test: install test-tools ## unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -61,4 +64,4 @@ down: ## stop every process of the local stack
 clean: down ## remove the virtualenv and local state
 	rm -rf $(VENV) .newsflow
 
-.PHONY: help prereqs install lock jars demo test-tools test down clean
+.PHONY: help prereqs install lock jars demo test-tools lint-imports test down clean

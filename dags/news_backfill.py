@@ -46,8 +46,7 @@ def news_backfill():
         """Checks the period and lists the enabled sources to backfill."""
         from pipeline.config import Settings
         from pipeline.errors import ConfigError
-        from pipeline.jobs import enabled_sources, sync_sources_file
-        from pipeline.ops.backfill import publication_window
+        from pipeline.jobs import enabled_sources, publication_window, sync_sources_file
 
         params = get_current_context()["params"]
         settings = Settings()
@@ -66,8 +65,7 @@ def news_backfill():
           doc_md="Discover, fetch, clean and publish one source's articles of the period.")
     def backfill(source_id: str) -> dict:
         from pipeline.config import Settings
-        from pipeline.jobs import enabled_sources
-        from pipeline.ops.backfill import backfill_source
+        from pipeline.jobs import backfill_source, enabled_sources
         from pipeline.task_logging import quiet_client_loggers
 
         quiet_client_loggers()

@@ -42,7 +42,7 @@ def news_maintenance():
     def refresh_rollups() -> dict:
         """Refreshes the materialized rollups concurrently; their row counts."""
         from pipeline.config import Settings
-        from pipeline.ops.maintenance import refresh_rollups as refresh
+        from pipeline.jobs import refresh_rollups as refresh
 
         return refresh(Settings())
 
@@ -50,7 +50,7 @@ def news_maintenance():
     def apply_retention() -> int:
         """Deletes fetch_log rows past retention; how many."""
         from pipeline.config import Settings
-        from pipeline.ops.maintenance import apply_retention as retain
+        from pipeline.jobs import apply_retention as retain
 
         return retain(Settings(), get_current_context()["params"]["retention_days"])
 
@@ -58,7 +58,7 @@ def news_maintenance():
     def report_dead_letters() -> dict:
         """Copies new dead letters into the warehouse; counts by stage."""
         from pipeline.config import Settings
-        from pipeline.ops.dead_letters import report_dead_letters as report
+        from pipeline.jobs import report_dead_letters as report
 
         return report(Settings())
 
@@ -66,7 +66,7 @@ def news_maintenance():
     def check_source_health() -> list[dict]:
         """Every source's latest health as a table in this log; fails when one is red."""
         from pipeline.config import Settings
-        from pipeline.ops.health import UnhealthySources, check_health
+        from pipeline.jobs import UnhealthySources, check_health
 
         try:
             return [h.as_dict() for h in check_health(Settings(), echo=print)]

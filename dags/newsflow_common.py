@@ -37,7 +37,7 @@ def report_run(summaries: list[dict]) -> dict:
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from pipeline.ops.summary import run_totals, summary_table
+    from pipeline.jobs import run_totals, summary_table
 
     summaries = list(summaries)
     print(summary_table(summaries))

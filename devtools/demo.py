@@ -37,9 +37,9 @@ EXAMPLE_QUERIES = [
 
 
 def _rows(settings: Settings, query: str) -> tuple[list[str], list[tuple[object, ...]]]:
-    from pipeline.warehouse.query import run_query
+    from pipeline.jobs import query_warehouse
 
-    (result,) = run_query(settings, query)  # one statement, read-only
+    (result,) = query_warehouse(settings, query)  # one statement, read-only
     return result.columns or [], result.rows
 
 
@@ -66,7 +66,7 @@ def show_warehouse(settings: Settings, echo: Callable[[str], None], command: str
     The rollups are refreshed by news_maintenance, which has not run yet after a first demo;
     until then the views built on them (docs/sql.md examples 2-5) return no rows.
     """
-    from pipeline.ops.maintenance import refresh_rollups
+    from pipeline.jobs import refresh_rollups
     from pipeline.table import format_table
 
     refresh_rollups(settings)  # logs each rollup with its row count
@@ -83,29 +83,26 @@ def show_warehouse(settings: Settings, echo: Callable[[str], None], command: str
 def _why_short(settings: Settings, expected: int, stored: int, summaries: list[dict],
                since: datetime, sources_file: Path) -> str:
     """The time-out message: what ingest published, and what the enricher did with it."""
-    from pipeline.ops.shortfall import explain, gather
-    from pipeline.ops.summary import run_totals
-    from pipeline.stack.manager import Stack
+    from pipeline.jobs import explain_shortfall, gather_shortfall, local_stack, run_totals
 
-    enricher = dict(Stack(settings).status()).get("enricher")
+    enricher = dict(local_stack(settings).status()).get("enricher")
     # The demo's site stops with it: the command to send everything again serves it first.
     resend = (f"`python -m devtools.sample_site --port {settings.sample_site_port}` in one "
               f"terminal and `newsflow ingest --force --sources {sources_file}` in another")
-    return explain(gather(settings, expected=expected, stored=stored, waited=STORE_WAIT,
-                          ingest=run_totals(summaries), since=since,
-                          enricher_running=bool(enricher and enricher.alive), resend=resend))
+    return explain_shortfall(gather_shortfall(
+        settings, expected=expected, stored=stored, waited=STORE_WAIT,
+        ingest=run_totals(summaries), since=since,
+        enricher_running=bool(enricher and enricher.alive), resend=resend))
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from devtools.sample_site import SampleSite
-    from pipeline.publish.topics import topic_offsets
-    from pipeline.stack.airflow import base_url, password_file
-    from pipeline.stack.airflow_api import AirflowAPI
-    from pipeline.stack.manager import Stack
+    from pipeline.jobs import airflow_client, local_stack, topic_offsets
+    from pipeline.jobs.stack import base_url, password_file
 
     started = time.monotonic()
     echo("== starting the local stack")
-    Stack(settings, progress=echo).up()
+    local_stack(settings, progress=echo).up()
 
     site = SampleSite(port=settings.sample_site_port)
     try:
@@ -120,7 +117,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
         sources_file = site.write_sources_yaml(settings.home_dir / "demo" / "sources.yaml")
         echo(f"== sample news site at {site.base_url} ({expected} articles)")
 
-        api = AirflowAPI(settings)
+        api = airflow_client(settings)
         api.wait_for_dag(DAG_ID)
         api.unpause(DAG_ID)
         run_id = api.trigger(DAG_ID, {"sources_file": str(sources_file)})

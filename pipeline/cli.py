@@ -95,13 +95,9 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None,
     settings = _settings(ctx)
     content_type = None
     if file_or_url.startswith(("http://", "https://")):
-        from pipeline.fetch.http import HttpClient
-        from pipeline.fetch.network import NetworkPolicy
+        from pipeline.jobs import fetch_page
 
-        network = NetworkPolicy(allow_private=allow_private_network,
-                                private_hint="add --allow-private-network if the site is yours")
-        with HttpClient(settings, network=network) as client:
-            page = client.get(file_or_url)
+        page = fetch_page(settings, file_or_url, allow_private_network=allow_private_network)
         body, url, content_type = page.body, url or page.final_url, page.content_type
     else:
         path = Path(file_or_url)
@@ -173,8 +169,13 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     With --since and --until, a backfill of that publication period: feed and sitemap items
     dated outside it, or not dated at all, are skipped (news_backfill's rule).
     """
-    from pipeline.jobs import enabled_sources, ingest_source, sync_sources_file
-    from pipeline.ops.backfill import backfill_source, publication_window
+    from pipeline.jobs import (
+        backfill_source,
+        enabled_sources,
+        ingest_source,
+        publication_window,
+        sync_sources_file,
+    )
 
     if (since is None) != (until is None):
         raise click.UsageError("--since and --until go together")
@@ -216,7 +217,7 @@ _sources_file = click.option("--sources", "sources_file", type=click.Path(dir_ok
 @click.pass_context
 def sources_list(ctx: click.Context, sources_file: str | None) -> None:
     """Validate the sources file, sync it into the warehouse, show each source."""
-    from pipeline.fetch.source_commands import run_list
+    from pipeline.jobs import run_list
 
     run_list(_settings(ctx), sources_file, click.echo, lambda line: click.echo(line, err=True))
 
@@ -227,7 +228,7 @@ def sources_list(ctx: click.Context, sources_file: str | None) -> None:
 @click.pass_context
 def sources_check(ctx: click.Context, source_id: str, sources_file: str | None) -> None:
     """Fetch one source's feeds and sitemaps once and report what they hold."""
-    from pipeline.fetch.source_commands import run_check
+    from pipeline.jobs import run_check
 
     if not run_check(_settings(ctx), source_id, sources_file, click.echo,
                      lambda line: click.echo(line, err=True)):
@@ -246,7 +247,7 @@ def sources_health(ctx: click.Context, days: int | None, only: tuple[str, ...],
 
     Exits with status 1 when a source is red on its latest day, as news_maintenance fails.
     """
-    from pipeline.ops.health import show_health
+    from pipeline.jobs import show_health
 
     if not show_health(_settings(ctx), days=days, sources=list(only), as_json=as_json,
                        echo=click.echo):
@@ -261,7 +262,7 @@ def sources_health(ctx: click.Context, days: int | None, only: tuple[str, ...],
 def consume(ctx: click.Context, group: str | None, max_records: int | None,
             idle_exit: float | None) -> None:
     """Run one enricher: cleaned topic → entities → warehouse + enriched topic."""
-    from pipeline.consume import run_consumer
+    from pipeline.jobs import run_consumer
 
     if not ctx.obj["debug"]:
         # A long-running service: its log keeps the client's warnings (rebalances, retries).
@@ -280,18 +281,9 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply the warehouse migrations (idempotent); give the reader its password, if set."""
-    from pipeline.warehouse.db import make_engine
-    from pipeline.warehouse.migrate import upgrade
-    from pipeline.warehouse.reader_role import READER, configure_reader
+    from pipeline.jobs import upgrade_warehouse
 
-    upgrade(_settings(ctx))
-    click.echo("warehouse is at the latest migration")
-    engine = make_engine(_settings(ctx))
-    try:
-        if configure_reader(_settings(ctx), engine):
-            click.echo(f"{READER} can log in with NEWSFLOW_READER_PASSWORD")
-    finally:
-        engine.dispose()
+    upgrade_warehouse(_settings(ctx), click.echo)
 
 
 @main.command()
@@ -306,15 +298,15 @@ def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> No
     and row count (`DELETE 44`, `INSERT 0 3`). With --json, stdout is a JSON list of the row
     objects of the last statement that returned rows; command tags go to stderr.
     """
-    from pipeline.warehouse.query import interactive_psql, run_query
+    from pipeline.jobs import query_warehouse, warehouse_shell
 
     settings = _settings(ctx)
     if query is None:
         if not write:
             click.echo("read-only session: `newsflow sql --write` for one that can change "
                        "the warehouse", err=True)
-        sys.exit(interactive_psql(settings, write=write))
-    results = run_query(settings, query, write=write)
+        sys.exit(warehouse_shell(settings, write=write))
+    results = query_warehouse(settings, query, write=write)
     if as_json:
         for result in results:
             if result.columns is None and result.tag:
@@ -335,7 +327,7 @@ def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> No
 @click.pass_context
 def topics(ctx: click.Context, ensure: bool) -> None:
     """List the topics with partitions, replication, retention and message counts."""
-    from pipeline.publish.topics import describe_topics, ensure_topics
+    from pipeline.jobs import describe_topics, ensure_topics
 
     if ensure:
         for name in ensure_topics(_settings(ctx)):
@@ -352,7 +344,7 @@ def topics(ctx: click.Context, ensure: bool) -> None:
 @click.pass_context
 def tail(ctx: click.Context, topic: str, count: int) -> None:
     """Print the last N records of a topic as JSON lines."""
-    from pipeline.publish.tail import tail_topic
+    from pipeline.jobs import tail_topic
 
     for line in tail_topic(_settings(ctx), topic, count):
         click.echo(line)
@@ -379,7 +371,7 @@ def dlt() -> None:
 @click.pass_context
 def dlt_list(ctx: click.Context, limit: int) -> None:
     """Show dead-lettered records with their errors."""
-    from pipeline.consume.dlt import list_dead_letters
+    from pipeline.jobs import list_dead_letters
 
     for entry in list_dead_letters(_settings(ctx), limit):
         click.echo(json.dumps(entry, default=str))
@@ -389,9 +381,9 @@ def dlt_list(ctx: click.Context, limit: int) -> None:
 @click.pass_context
 def dlt_replay(ctx: click.Context) -> None:
     """Send dead-lettered records back to the cleaned topic for another try."""
-    from pipeline.consume.dlt import replay
+    from pipeline.jobs import replay_dead_letters
 
-    click.echo(f"replayed {replay(_settings(ctx))} records")
+    click.echo(f"replayed {replay_dead_letters(_settings(ctx))} records")
 
 
 # Commands of the development install (devtools/pyproject.toml): each name with its help line
@@ -416,7 +408,7 @@ def _needs_dev_install(name: str, help_line: str) -> click.Command:
 
 
 def _register_subgroups() -> None:
-    from pipeline.stack.cli import stack
+    from pipeline.stack_cli import stack
 
     main.add_command(stack)
     points = registered(COMMANDS)

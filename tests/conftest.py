@@ -40,9 +40,9 @@ def make_test_settings(**overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def stack_manager():
     """The test stack's manager; whatever the session started is stopped at its end."""
-    from pipeline.stack.manager import Stack
+    from pipeline.jobs import local_stack
 
-    manager = Stack(make_test_settings(), progress=lambda line: print(f"[stack] {line}"))
+    manager = local_stack(make_test_settings(), progress=lambda line: print(f"[stack] {line}"))
     yield manager
     if os.environ.get("NEWSFLOW_TEST_KEEP_STACK") != "1":
         manager.down()
@@ -51,12 +51,12 @@ def stack_manager():
 @pytest.fixture(scope="session")
 def stack(stack_manager) -> Settings:
     """Kafka and PostgreSQL of the test stack, up, migrated, with the topics created."""
+    from pipeline.jobs import migrate_warehouse
     from pipeline.publish.topics import ensure_topics
-    from pipeline.warehouse.migrate import upgrade
 
     settings = stack_manager.settings
     stack_manager.up(["postgres", "kafka"])
-    upgrade(settings)
+    migrate_warehouse(settings)
     ensure_topics(settings)
     return settings
 

@@ -199,7 +199,7 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
         base.set(database=name).render_as_string(hide_password=False))})
     engine = make_engine(scratch, "newsflow-bench")
     try:
-        upgrade(scratch)
+        upgrade(engine)
         yield engine
     finally:
         engine.dispose()

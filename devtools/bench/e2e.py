@@ -24,9 +24,9 @@ BENCH_TABLES = ("mentions", "article_versions", "articles", "fetch_log", "source
 
 
 def _require_stack(settings: Settings) -> None:
-    from pipeline.stack.manager import Stack
+    from pipeline.jobs import local_stack
 
-    state = dict(Stack(settings).status())
+    state = dict(local_stack(settings).status())
     missing = [n for n in ("postgres", "kafka", "enricher") if not (state[n] and state[n].alive)]
     if missing:
         raise NewsflowError(f"bench e2e needs the running stack; not running: "

@@ -1,5 +1,5 @@
 """The consume stage: the enricher service between the cleaned topic and the warehouse."""
 
-from pipeline.consume.runner import ConsumeStats, run_consumer
+from pipeline.consume.runner import ConsumeStats, consume_cleaned
 
-__all__ = ["ConsumeStats", "run_consumer"]
+__all__ = ["ConsumeStats", "consume_cleaned"]

@@ -1,5 +1,8 @@
 """The enricher service (`newsflow consume`): a poll loop around `BatchHandler`.
 
+The job that runs it (pipeline/jobs/consume.py) hands it the warehouse engine, the producer
+and the enricher; the loop owns its Kafka consumer and the dead-letter outbox.
+
 Reading resumes at the offsets stored in the warehouse (`WarehousePositions`), not at Kafka's
 commits; those are still written after each batch, on assignment and on exit, for lag tools.
 Infrastructure failures (database or broker down) are retried with backoff from the batch's
@@ -18,21 +21,20 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
 from pipeline.consume.batch import BatchHandler, Enricher
-from pipeline.consume.clients import connect_consumer, connect_producer
+from pipeline.consume.clients import connect_consumer
 from pipeline.consume.dlt_outbox import DeadLetterOutbox
-from pipeline.consume.enricher_choice import make_enricher
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
 from pipeline.errors import TransientError
-from pipeline.warehouse.db import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -59,43 +61,39 @@ def is_transient(exc: Exception) -> bool:
 
 
 def consumer_client_id(group: str, pid: int | None = None) -> str:
+    """The pid lets `newsflow stack status` tell the stack's enricher from others in the group."""
     return f"newsflow-consume-{group}-pid-{pid or os.getpid()}"
 
 
-def run_consumer(
+def consume_cleaned(
     settings: Settings,
     *,
-    group: str | None = None,
+    engine: Engine,
+    producer: KafkaProducer,
+    enricher: Enricher,
+    group: str,
+    client_id: str,
     max_records: int | None = None,
     idle_exit: float | None = None,
-    enricher: Enricher | None = None,
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
 ) -> ConsumeStats:
     """Consume the cleaned topic until stopped, `max_records` records were handled, or no
-    record came for `idle_exit` seconds.
+    record came for `idle_exit` seconds; store into `engine`'s warehouse, publish enriched
+    records and dead letters with `producer` (the caller closes both).
 
     `group` names both the Kafka consumer group and the offsets' owner in the warehouse.
     Stopping (`stop_event`, or SIGTERM/SIGINT with `install_signal_handlers`, for the CLI)
     lets the current batch finish.
     """
-    group = group or settings.consumer_group
     stop = stop_event or threading.Event()
-    enricher = enricher or make_enricher(settings)
-    # The pid lets `newsflow stack status` tell the stack's enricher from others in the group.
-    client_id = consumer_client_id(group)
-    with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, producer, consumer, ...
-        # pid first: PostgreSQL cuts application names at 63 bytes.
-        engine = make_engine(settings, f"newsflow-consume pid {os.getpid()} {group}")
-        cleanup.callback(engine.dispose)
+    with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, consumer
         consumer = connect_consumer(
             settings, client_id, group_id=group, auto_offset_reset="earliest",
             max_poll_records=BATCH_SIZE,
             session_timeout_ms=int(settings.consumer_session_timeout_seconds * 1000),
             heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5))
         cleanup.callback(consumer.close, autocommit=False)
-        producer = connect_producer(settings, client_id)
-        cleanup.callback(producer.close, timeout=10)
         positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
         consumer.subscribe([CLEANED_TOPIC], listener=positions)
         outbox = DeadLetterOutbox(settings, engine=engine, producer=producer, group=group)

@@ -24,22 +24,13 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from pipeline.errors import FetchError
+from pipeline.fetcher_state import RobotsFile
 
 ROBOTS_TTL = timedelta(hours=24)
 MAX_ROBOTS_BYTES = 512 * 1024
 # The name robots.txt groups are matched against ("User-agent: newsflow").
 ROBOTS_AGENT = "newsflow"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class RobotsFile:
-    """A stored answer: the status (2xx or 4xx) and the text of an origin's robots.txt."""
-
-    origin: str
-    status: int
-    body: str
-    fetched_at: datetime
 
 
 class RobotsStore(Protocol):

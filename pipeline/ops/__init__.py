@@ -1,5 +1,2 @@
-"""Operating newsflow: source health, warehouse maintenance and backfills.
-
-The news_maintenance and news_backfill DAGs call these functions, as does `newsflow sources
-health`; each takes the one Settings object and does its own I/O.
-"""
+"""docs/sql.md's generator (`sqldoc.py`); moves to the development tools. The operating jobs
+(source health, maintenance, backfills) are in pipeline/jobs/."""

@@ -2,6 +2,9 @@
 
 One stack command at a time (pipeline.stack.lock); every process a command starts carries this
 stack's home in its environment, so `down` stops it even if no state file names it.
+
+The manager runs processes only: what the enricher needs before it starts (migrations, topics)
+is the `before_enricher` callback its caller gives (pipeline/jobs/stack.py).
 """
 
 from __future__ import annotations
@@ -70,11 +73,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 class Stack:
     """`lock_wait`: how long up, down and restart wait for another stack command to finish
-    (None: as long as it takes; 0: not at all)."""
+    (None: as long as it takes; 0: not at all). `before_enricher` runs once Kafka and
+    PostgreSQL are up, before the enricher starts."""
 
     def __init__(self, settings: Settings, progress: Progress = print,
-                 lock_wait: float | None = None) -> None:
+                 lock_wait: float | None = None,
+                 before_enricher: Callable[[], None] | None = None) -> None:
         self.settings = settings
+        self.before_enricher = before_enricher
         self.progress = progress
         self.home = settings.home_dir
         self.state_file = self.home / "run" / "stack.json"
@@ -212,12 +218,8 @@ class Stack:
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
         if "enricher" in wanted:
-            from pipeline.publish.topics import ensure_topics
-            from pipeline.warehouse.migrate import upgrade
-
-            upgrade(s)
-            ensure_topics(s)
-            self.progress("warehouse migrated, topics ready")
+            if self.before_enricher is not None:
+                self.before_enricher()
             runs["enricher"] = self._start("enricher", state)
         if runs.get("airflow"):
             self._wait(runs["airflow"], lambda: airflow.ready(s), 240)

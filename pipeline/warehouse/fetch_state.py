@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from pipeline.fetch.robots import RobotsFile
+from pipeline.fetcher_state import PageState, RobotsFile
 from pipeline.warehouse.models import FetchLog
 from pipeline.warehouse.models_fetch import FetchState, RobotsTxt
 
 CHUNK = 2000  # URLs per IN (...) query, well below PostgreSQL's bind parameter limit
-
-
-@dataclass(frozen=True)
-class PageState:
-    """What the last run stored about one page URL (see models_fetch.FetchState)."""
-
-    url: str
-    source_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-    article_id: str | None = None
-    content_hash: str | None = None
-    version: int | None = None
-    checked_at: datetime | None = None
-    changed_at: datetime | None = None
 
 
 _COLUMNS = ("url", "source_id", "etag", "last_modified", "article_id", "content_hash",
@@ -70,6 +54,19 @@ def save_fetch_state(engine: Engine, states: Sequence[PageState]) -> int:
     with engine.begin() as conn:
         conn.execute(stmt, rows)
     return len(rows)
+
+
+class WarehouseFetchState:
+    """`FetchStateStore` on the warehouse's fetch_state table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load(self, urls: Sequence[str]) -> dict[str, PageState]:
+        return load_fetch_state(self._engine, urls)
+
+    def save(self, states: Sequence[PageState]) -> int:
+        return save_fetch_state(self._engine, states)
 
 
 class WarehouseRobotsStore:

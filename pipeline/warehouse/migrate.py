@@ -4,8 +4,9 @@ To write a new migration, change `models.py`, then autogenerate against an upgra
 and review the result (autogenerate misses views, grants and server-side details):
 
     from alembic import command
+    from pipeline.jobs import warehouse_engine
     from pipeline.warehouse.migrate import alembic_config
-    with make_engine(settings).begin() as conn:
+    with warehouse_engine(settings) as engine, engine.begin() as conn:
         command.revision(alembic_config(conn), "what changed", autogenerate=True)
 """
 
@@ -16,12 +17,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError
 
-from pipeline.config import Settings
 from pipeline.errors import TransientError
-from pipeline.warehouse.db import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +37,12 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
-    """Bring the warehouse to `revision`; a no-op when it is there already.
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the warehouse of `engine` to `revision`; a no-op when it is there already.
 
     One transaction (PostgreSQL has transactional DDL): a failed migration leaves nothing half
     done. Concurrent callers (stack start-up, a user's `newsflow db upgrade`) take turns.
     """
-    engine = make_engine(settings)
     try:
         with engine.begin() as conn:
             conn.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))
@@ -55,5 +53,3 @@ def upgrade(settings: Settings, revision: str = "heads") -> None:
             f"cannot migrate the warehouse at {where}: {exc.orig}; is PostgreSQL running "
             "(`newsflow stack up postgres`, or NEWSFLOW_WAREHOUSE_URL)?"
         ) from exc
-    finally:
-        engine.dispose()

@@ -16,12 +16,11 @@ from typing import Any
 
 import psycopg
 from psycopg.errors import ReadOnlySqlTransaction
-from sqlalchemy import make_url
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError, TransientError
-from pipeline.warehouse.db import make_engine
 
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 _WRITE_HINT = "`newsflow sql` is read-only: add --write to change the warehouse"
@@ -37,14 +36,13 @@ class StatementResult:
     tag: str | None
 
 
-def run_query(settings: Settings, query: str, *, write: bool = False) -> list[StatementResult]:
+def run_query(engine: Engine, query: str, *, write: bool = False) -> list[StatementResult]:
     """Run the statements of `query` in one transaction and commit; one result per statement.
 
     Without `write` the transaction is read-only, and so is any later one the query starts
     (after a COMMIT of its own); a query that switches its transaction to read-write is
     rolled back.
     """
-    engine = make_engine(settings)
     try:
         raw = engine.raw_connection()
     except OperationalError as exc:
@@ -77,7 +75,6 @@ def run_query(settings: Settings, query: str, *, write: bool = False) -> list[St
         raise NewsflowError(f"query failed: {str(exc).strip()}") from exc
     finally:
         raw.close()
-        engine.dispose()
 
 
 def _result(cursor: Any) -> StatementResult:

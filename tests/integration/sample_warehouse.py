@@ -12,8 +12,7 @@ from devtools.sample_site import SampleSite
 from pipeline.clean import clean
 from pipeline.config import Settings
 from pipeline.errors import PoisonRecord
-from pipeline.jobs import enabled_sources, ingest_source
-from pipeline.ops.maintenance import refresh_rollups
+from pipeline.jobs import enabled_sources, ingest_source, refresh_rollups
 from pipeline.warehouse.db import make_engine, store_batch
 
 

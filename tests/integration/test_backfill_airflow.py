@@ -20,8 +20,7 @@ from kafka import KafkaConsumer, TopicPartition
 from devtools.sample_site import SampleSite, stories
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.fetch.urls import canonicalize
-from pipeline.jobs import enabled_sources
-from pipeline.ops.backfill import backfill_source
+from pipeline.jobs import backfill_source, enabled_sources
 from pipeline.records import article_id_for
 from pipeline.stack.airflow_api import AirflowAPI
 

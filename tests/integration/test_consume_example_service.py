@@ -23,7 +23,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import ENRICHED_TOPIC, Settings
-from pipeline.consume import run_consumer
+from pipeline.jobs import run_consumer
 from pipeline.publish.producer import make_producer
 from pipeline.records import encode
 

@@ -25,7 +25,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 )
 
 from pipeline.config import CLEANED_TOPIC, Settings
-from pipeline.consume import run_consumer
+from pipeline.jobs import run_consumer
 from pipeline.warehouse.db import load_offsets
 
 pytestmark = pytest.mark.integration

@@ -24,9 +24,9 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 )
 
 from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, ENRICHED_TOPIC, Settings
-from pipeline.consume import run_consumer
 from pipeline.consume.dlt import list_dead_letters, replay
 from pipeline.errors import PoisonRecord
+from pipeline.jobs import run_consumer
 from pipeline.publish.producer import make_producer
 from pipeline.records import CleanedArticle, encode, headers_for
 from pipeline.warehouse.db import load_offsets, store_batch

@@ -40,7 +40,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, ENRICHED_TOPIC, Settings
-from pipeline.consume import run_consumer
+from pipeline.jobs import run_consumer
 from pipeline.publish.topics import topic_offsets
 from pipeline.records import encode, headers_for
 from pipeline.stack import airflow

@@ -14,8 +14,8 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
     make_cleaned,
 )
 
-from pipeline.consume import run_consumer
-from pipeline.ops.shortfall import explain, gather
+from pipeline.jobs import run_consumer
+from pipeline.jobs.shortfall import explain, gather
 
 pytestmark = pytest.mark.integration
 

@@ -36,9 +36,9 @@ def demo_warehouse(stack: Settings, tmp_path_factory) -> Iterator[tuple[Settings
         "warehouse_url": SecretStr(url.render_as_string(hide_password=False))})
     engine = create_engine(url)
     try:
-        from pipeline.warehouse.migrate import upgrade
+        from pipeline.jobs import migrate_warehouse
 
-        upgrade(settings)
+        migrate_warehouse(settings)
         assert load_sample_site(settings, tmp_path_factory.mktemp("demo"), refresh=False) == []
         yield settings, engine
     finally:

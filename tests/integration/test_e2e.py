@@ -11,9 +11,9 @@ from sqlalchemy import create_engine, text
 from devtools.sample_site import SampleSite, stories
 from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.fetch.urls import canonicalize
+from pipeline.jobs import local_stack
 from pipeline.records import article_id_for
 from pipeline.stack.airflow_api import AirflowAPI
-from pipeline.stack.manager import Stack
 
 pytestmark = pytest.mark.integration
 DAG_ID = "news_ingest"
@@ -57,7 +57,7 @@ def _run_dag(api: AirflowAPI, sources_file: str) -> tuple[str, list[dict]]:
 @pytest.fixture(scope="module")
 def pipeline_run(airflow_stack: Settings, tmp_path_factory):
     stack = airflow_stack
-    manager = Stack(stack, progress=lambda line: print(f"[stack] {line}"))
+    manager = local_stack(stack, progress=lambda line: print(f"[stack] {line}"))
     manager.up(["enricher"])
     site = SampleSite(port=stack.sample_site_port).start()
     sources = site.write_sources_yaml(tmp_path_factory.mktemp("e2e") / "sources.yaml")

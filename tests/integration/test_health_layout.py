@@ -21,10 +21,9 @@ from sqlalchemy import create_engine, text
 from devtools.sample_site import TEMPLATES, SampleSite, stories
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.jobs import enabled_sources, ingest_source
-from pipeline.ops.health import source_health
+from pipeline.jobs import enabled_sources, ingest_source, local_stack, source_health
 from pipeline.stack.airflow_api import AirflowAPI
-from pipeline.stack.manager import Stack, settings_env
+from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
 BROKEN = "courier"
@@ -45,7 +44,7 @@ def _wait_for(engine, query: str, params: dict, expected: int, timeout: float = 
 @pytest.fixture(scope="module")
 def layout_change(airflow_stack: Settings, tmp_path_factory) -> Iterator[dict]:
     settings = airflow_stack
-    manager = Stack(settings, progress=lambda line: print(f"[stack] {line}"))
+    manager = local_stack(settings, progress=lambda line: print(f"[stack] {line}"))
     manager.up(["enricher"])
     site = SampleSite().start()
     prefix = f"h{uuid.uuid4().hex[:6]}"

@@ -30,8 +30,7 @@ from sqlalchemy import create_engine
 
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.jobs import ingest_source
-from pipeline.ops.health import latest_health, source_health
+from pipeline.jobs import ingest_source, latest_health, source_health
 from pipeline.sources import Source
 from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import settings_env

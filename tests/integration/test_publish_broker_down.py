@@ -17,7 +17,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import CLEANED_TOPIC
-from pipeline.consume import run_consumer
+from pipeline.jobs import run_consumer
 from pipeline.publish.producer import PublishError, make_producer, publish_cleaned, publish_records
 
 pytestmark = pytest.mark.integration

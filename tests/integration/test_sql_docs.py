@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, make_url
 from devtools.sample_site import stories
 from devtools.sqldoc import DOC, examples, render_output, with_outputs
 from pipeline.config import Settings
+from pipeline.jobs import migrate_warehouse
 from pipeline.warehouse.db import make_engine
-from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.reader_role import READER, configure_reader
 
 pytestmark = pytest.mark.integration
@@ -44,7 +44,7 @@ def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
     settings = stack.model_copy(update={"warehouse_url": SecretStr(url),
                                         "reader_password": SecretStr(READER_PASSWORD)})
     try:
-        upgrade(settings)
+        migrate_warehouse(settings)
         engine = make_engine(settings)
         configure_reader(settings, engine)
         engine.dispose()

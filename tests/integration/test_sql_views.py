@@ -15,8 +15,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
     make_cleaned,
 )
 
-from pipeline.ops.dead_letters import report_dead_letters, store_dead_letters
-from pipeline.ops.maintenance import apply_retention, refresh_rollups
+from pipeline.jobs import apply_retention, refresh_rollups, report_dead_letters, store_dead_letters
 from pipeline.warehouse.db import record_fetches, store_batch
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from pipeline.config import Settings
+from pipeline.jobs import migrate_warehouse
 from pipeline.stack.manager import settings_env
-from pipeline.warehouse.migrate import upgrade
 
 pytestmark = pytest.mark.integration
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
@@ -40,7 +40,7 @@ def warehouse(stack: Settings) -> Iterator[dict]:
         "warehouse_url": SecretStr(url.render_as_string(hide_password=False))})
     owner = create_engine(url)
     try:
-        upgrade(settings)
+        migrate_warehouse(settings)
         yield {"env": {**os.environ, **settings_env(settings)}, "owner": owner}
     finally:
         owner.dispose()

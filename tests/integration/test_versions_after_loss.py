@@ -35,8 +35,7 @@ from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
 from devtools.sample_site import SampleSite
 from pipeline.cli import main
 from pipeline.config import ENRICHED_TOPIC, Settings
-from pipeline.consume import run_consumer
-from pipeline.jobs import IngestSummary, ingest_source
+from pipeline.jobs import IngestSummary, ingest_source, run_consumer
 from pipeline.sources import Source
 from pipeline.stack.manager import settings_env
 

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
 from sqlalchemy.exc import DataError
 
 from pipeline.config import Settings
+from pipeline.jobs import migrate_warehouse
 from pipeline.records import (
     CleanedArticle,
     EnrichedArticle,
@@ -45,7 +46,7 @@ from pipeline.warehouse.db import (
     store_batch,
     sync_sources,
 )
-from pipeline.warehouse.migrate import alembic_config, upgrade
+from pipeline.warehouse.migrate import alembic_config
 from pipeline.warehouse.models import Base
 from pipeline.warehouse.outbox import OutboxLetter
 from pipeline.warehouse.rows import StoreItem
@@ -117,7 +118,7 @@ def empty_db_fixture(stack: Settings) -> Iterator[Settings]:
 
 @pytest.fixture(name="fresh_db")
 def fresh_db_fixture(empty_db: Settings) -> Settings:
-    upgrade(empty_db)
+    migrate_warehouse(empty_db)
     return empty_db
 
 
@@ -149,9 +150,9 @@ def _schema(settings: Settings) -> dict[str, Any]:
 
 
 def test_upgrade_creates_every_table_and_view_and_running_it_again_is_a_no_op(empty_db):
-    upgrade(empty_db)
+    migrate_warehouse(empty_db)
     first = _schema(empty_db)
-    upgrade(empty_db)
+    migrate_warehouse(empty_db)
     assert _schema(empty_db) == first
     assert TABLES <= set(first["tables"])
     assert VIEWS <= first["views"]
@@ -168,7 +169,7 @@ def test_newsflow_db_upgrade_is_idempotent(empty_db):
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
     assert all("latest migration" in r.stdout for r in runs)
     first = _schema(empty_db)
-    upgrade(empty_db)
+    migrate_warehouse(empty_db)
     assert _schema(empty_db) == first and TABLES <= set(first["tables"])
 
 
@@ -181,7 +182,7 @@ def test_downgrade_to_nothing_and_back(fresh_db, engine):
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "base")
     assert not TABLES & set(inspect(engine).get_table_names())
-    upgrade(fresh_db)
+    migrate_warehouse(fresh_db)
     assert TABLES <= set(inspect(engine).get_table_names())
 
 

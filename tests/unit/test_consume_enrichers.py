@@ -6,7 +6,7 @@ from test_warehouse_rows import cleaned
 
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
-from pipeline.consume.enricher_choice import make_enricher
+from pipeline.jobs import make_enricher
 from pipeline.records import EnrichedArticle
 
 

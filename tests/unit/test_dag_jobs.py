@@ -8,10 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 
 from pipeline.errors import ConfigError, TransientError
-from pipeline.jobs import IngestSummary
-from pipeline.ops.backfill import publication_window
-from pipeline.ops.health import SourceHealth, UnhealthySources, health_table
-from pipeline.ops.summary import run_totals, summary_table
+from pipeline.jobs import (
+    IngestSummary,
+    SourceHealth,
+    UnhealthySources,
+    health_table,
+    publication_window,
+    run_totals,
+    summary_table,
+)
 
 
 def test_a_backfill_period_includes_both_days_in_utc():

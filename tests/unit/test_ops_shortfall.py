@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.ops.shortfall import Shortfall, explain
+from pipeline.jobs.shortfall import Shortfall, explain
 
 LOG = Path("/home/u/.newsflow/logs/enricher.log")
 

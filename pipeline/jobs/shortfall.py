@@ -69,21 +69,19 @@ def gather(settings: Settings, *, expected: int, stored: int, waited: float,
     offsets the enricher group stored, its dead letters since `since`)."""
     from sqlalchemy import func, select
 
+    from pipeline.jobs.engines import warehouse_engine
     from pipeline.publish.topics import topic_offsets
-    from pipeline.warehouse.db import load_offsets, make_engine
+    from pipeline.warehouse.db import load_offsets
     from pipeline.warehouse.models_delivery import ConsumerDeadLetter
 
     group = settings.consumer_group
     parts = topic_offsets(settings, [CLEANED_TOPIC])[CLEANED_TOPIC]
-    engine = make_engine(settings)
-    try:
+    with warehouse_engine(settings) as engine:
         done = load_offsets(engine, group, CLEANED_TOPIC)
         with engine.connect() as conn:
             dead = conn.execute(select(func.count()).select_from(ConsumerDeadLetter).where(
                 ConsumerDeadLetter.group_id == group,
                 ConsumerDeadLetter.created_at >= since)).scalar_one()
-    finally:
-        engine.dispose()
     # A group with no stored offset for a partition starts at its earliest record.
     lag = sum(max(0, end - max(begin, done.get(partition, begin)))
               for partition, begin, end in parts)

@@ -3,20 +3,26 @@
 The DAG's mapped task and `newsflow ingest` call the same function. Records reach the
 warehouse only through Kafka; this job reads and writes only what the fetcher keeps for itself
 (sources, fetch_state, robots_txt, fetch_log) and reads article versions, from the articles
-and from the version ledger, which outlives lost article rows (see `warehouse/known_versions.py`).
+and from the version ledger, which outlives lost article rows (see `known_versions.py`).
+
+This is where the fetch stage meets the world: the job opens the warehouse engine and hands
+the fetcher its robots.txt store and fetch-state store (ports on that engine), the cleaner its
+pages, and the publisher the records.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, TransientError
+from pipeline.errors import ConfigError
+from pipeline.fetcher_state import FetchStateStore, PageState
+from pipeline.jobs.engines import warehouse_engine
+from pipeline.jobs.summary import IngestInterrupted, IngestSummary
 from pipeline.records import CleanedArticle
 from pipeline.sources import Source, load_sources
 
@@ -29,131 +35,11 @@ if TYPE_CHECKING:
     from pipeline.fetch.pages import PageOutcome
     from pipeline.fetch.run import FetchRun
     from pipeline.publish.producer import PublishError, PublishInterrupted
-    from pipeline.warehouse.fetch_state import PageState
 
 log = logging.getLogger(__name__)
 
 # How long a published record may take to reach the warehouse before it is taken as lost.
 RESEND_AFTER = timedelta(minutes=15)
-
-
-@dataclass
-class IngestSummary:
-    source_id: str
-    discovered: int = 0  # article URLs this pass worked on (after the date window and limit)
-    fetched: int = 0  # answered with the page, or 304 Not Modified
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0  # same content as before, by 304 or by content hash
-    republished: int = 0  # same content, sent again: the warehouse lost it, or --force
-    not_modified: int = 0  # of the unchanged: answered 304 to a conditional request
-    skipped_robots: int = 0  # disallowed by robots.txt, or robots.txt unavailable (5xx)
-    skipped_not_html: int = 0
-    skipped_out_of_range: int = 0  # discovered, but published outside the date window
-    deferred: int = 0  # the host's crawl-delay or Retry-After is longer than a run may wait
-    refused: int = 0  # private network, other port, other scheme
-    failed: int = 0
-    published: int = 0
-    requests: int = 0  # HTTP requests made: robots.txt, feeds, sitemaps, pages, retries
-    discovery_urls: int = 0  # the source's feeds and sitemaps, asked for their article URLs
-    discovery_failed: list[str] = field(default_factory=list)  # "<url> <outcome>" of those
-    errors: list[str] = field(default_factory=list)
-
-    def count_discovery(self, listed: Sequence[str], errors: Sequence[tuple[str, str]]) -> None:
-        """Note the source's feeds and sitemaps (`listed`) and those whose fetch failed, from
-        discover's (url, "outcome: message") errors.
-
-        Failed as a page fetch fails (an error status, no answer, not a feed or sitemap), or
-        because robots.txt was unavailable: a 5xx or no answer there is the site being down,
-        not a rule. A robots.txt that disallows the feed, or a crawl-delay longer than a run
-        waits, is quiet. Child sitemaps of an index are not counted: the index answered.
-        """
-        from pipeline.fetch.pages import kind_of_outcome
-
-        asked = set(listed)
-        failed: dict[str, str] = {}
-        for url, message in errors:
-            outcome = message.split(":", 1)[0]
-            if url in asked and (kind_of_outcome(outcome) == "failed"
-                                 or outcome == "robots_unavailable"):
-                failed.setdefault(url, outcome)
-        self.discovery_urls = len(asked)
-        self.discovery_failed = [f"{url} {outcome}" for url, outcome in failed.items()]
-
-    def failure(self) -> str | None:
-        """Why the source failed as a whole, or None: every feed and sitemap it lists failed
-        (gone, site down, not a feed any more), or, the feeds having answered or there being
-        none (a source with only `urls`), every page fetch failed.
-
-        A quiet source has not failed: robots.txt disallowing, a crawl-delay longer than a run
-        waits, 304 Not Modified everywhere, nothing new.
-        """
-        if self.discovery_urls and len(self.discovery_failed) >= self.discovery_urls:
-            shown = ", ".join(self.discovery_failed[:3])
-            more = len(self.discovery_failed) - 3
-            return (f"source {self.source_id}: every discovery URL failed: {shown}"
-                    + (f" and {more} more" if more > 0 else ""))
-        if self.fetched == 0 and self.failed > 0:
-            return f"source {self.source_id}: every fetch failed: {self.errors[:3]}"
-        return None
-
-    def raise_if_every_fetch_failed(self) -> None:
-        """TransientError when the source failed as a whole (`failure`): worth the task's
-        retries, and the run is not green."""
-        if reason := self.failure():
-            raise TransientError(reason)
-
-    def summary(self) -> dict:
-        data = asdict(self)
-        data["errors"] = data["errors"][:20]  # the task result stays small
-        return data
-
-    def line(self) -> str:
-        """One short line, read at a glance in a task log: the main counts, then the others
-        that are not zero (`source meridian: 27 discovered, 27 fetched, 27 new, ...`)."""
-        main = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
-                f"{self.changed} changed", f"{self.unchanged} unchanged",
-                f"{self.published} published", f"{self.failed} failed"]
-        others = [f"{count} {what}" for count, what in (
-            (self.republished, "republished"), (self.refused, "refused"),
-            (self.deferred, "deferred"),
-            (self.skipped_robots, "disallowed by robots.txt"),
-            (self.skipped_not_html, "not HTML"),
-            (self.skipped_out_of_range, "outside the period")) if count]
-        return f"source {self.source_id}: {', '.join(main + others)}"
-
-    def report_lines(self, most: int = 10) -> list[str]:
-        """What a run logs at its end: the short line first, then the errors, one a line."""
-        lines = [self.line()]
-        lines += [f"{self.source_id}: {error}" for error in self.errors[:most]]
-        if len(self.errors) > most:
-            lines.append(f"{self.source_id}: {len(self.errors) - most} more errors")
-        return lines
-
-
-class IngestInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a source's pass. `summary` counts what was done until then: `published`
-    is what Kafka acknowledged; records fetched but not sent are sent by the next pass (their
-    pages' fetch state is not saved)."""
-
-    def __init__(self, summary: IngestSummary) -> None:
-        super().__init__(f"{summary.source_id}: interrupted")
-        self.summary = summary
-
-
-def interrupted_report(finished: Sequence[IngestSummary], stopped: IngestSummary | None) -> str:
-    """One line for an interrupted `newsflow ingest`: what Kafka acknowledged, per source."""
-    summaries = [*finished, *([stopped] if stopped else [])]
-    acknowledged = sum(s.published for s in summaries)
-    per_source = ", ".join(f"{s.source_id} {s.published}" for s in summaries)
-    unsent = sum(1 for s in summaries for e in s.errors if e.startswith("publish "))
-    line = (f"interrupted: Kafka acknowledged {acknowledged} records in this run"
-            + (f" ({per_source})" if per_source else ""))
-    if stopped is not None:
-        line += f"; {stopped.source_id} was stopped before it finished"
-    if unsent:
-        line += f"; {unsent} records were not acknowledged, the next run sends them again"
-    return line
 
 
 def enabled_sources(settings: Settings, sources_file: str | None = None,
@@ -170,15 +56,12 @@ def sync_sources_file(settings: Settings, sources_file: str | None = None) -> in
     """Sync the whole sources file into the warehouse's `sources` table: the sources it lists
     are upserted, those synced from it before and no longer in it are marked removed (no
     longer enabled, left out of source health). Returns how many rows changed."""
-    from pipeline.warehouse.db import make_engine, sync_sources
+    from pipeline.warehouse.db import sync_sources
 
     path = Path(sources_file) if sources_file else settings.sources
     sources = load_sources(path)
-    engine = make_engine(settings)
-    try:
+    with warehouse_engine(settings) as engine:
         return sync_sources(engine, sources, sources_file=str(path.resolve()))
-    finally:
-        engine.dispose()
 
 
 def ingest_source(
@@ -205,34 +88,34 @@ def ingest_source(
     """
     from pipeline.fetch.discover import PublishedWindow, discover
     from pipeline.fetch.run import FetchRun
-    from pipeline.warehouse.db import make_engine, record_fetches, sync_sources
-    from pipeline.warehouse.fetch_state import WarehouseRobotsStore
+    from pipeline.warehouse.db import record_fetches, sync_sources
+    from pipeline.warehouse.fetch_state import WarehouseFetchState, WarehouseRobotsStore
 
     window = PublishedWindow(published_since, published_until, include_undated)
     say = progress or log.info
     summary = IngestSummary(source.id)
-    engine = make_engine(settings)
-    run = FetchRun.for_source(settings, source, robots_store=WarehouseRobotsStore(engine),
-                              network=network)
-    try:
-        sync_sources(engine, [source])
-        with run.client() as client:
-            found, errors = discover(source, client)
-        summary.errors.extend(f"discovery {url}: {message}" for url, message in errors)
-        summary.count_discovery([*source.feeds, *source.sitemaps], errors)
-        picked = [item for item in found if item in window]
-        summary.skipped_out_of_range = len(found) - len(picked)
-        picked = picked[:url_limit] if url_limit is not None else picked
-        summary.discovered = len(picked)
-        say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
-        _fetch_and_publish(settings, engine, run, source, picked, summary, dry_run, force, say)
-    except KeyboardInterrupt as exc:
-        run.cancelled.set()  # discovery's or a worker's request in flight ends now
-        raise IngestInterrupted(summary) from exc
-    finally:
-        summary.requests = sum(1 for e in run.journal.entries if e.sent)
-        record_fetches(engine, run.journal.rows(source.id))
-        engine.dispose()
+    with warehouse_engine(settings) as engine:
+        run = FetchRun.for_source(settings, source, robots_store=WarehouseRobotsStore(engine),
+                                  network=network)
+        try:
+            sync_sources(engine, [source])
+            with run.client() as client:
+                found, errors = discover(source, client)
+            summary.errors.extend(f"discovery {url}: {message}" for url, message in errors)
+            summary.count_discovery([*source.feeds, *source.sitemaps], errors)
+            picked = [item for item in found if item in window]
+            summary.skipped_out_of_range = len(found) - len(picked)
+            picked = picked[:url_limit] if url_limit is not None else picked
+            summary.discovered = len(picked)
+            say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
+            _fetch_and_publish(settings, engine, WarehouseFetchState(engine), run, source,
+                               picked, summary, dry_run, force, say)
+        except KeyboardInterrupt as exc:
+            run.cancelled.set()  # discovery's or a worker's request in flight ends now
+            raise IngestInterrupted(summary) from exc
+        finally:
+            summary.requests = sum(1 for e in run.journal.entries if e.sent)
+            record_fetches(engine, run.journal.rows(source.id))
     for line in summary.report_lines():
         say(line)
     if not dry_run and summary.unchanged and summary.unchanged == summary.fetched:
@@ -242,16 +125,16 @@ def ingest_source(
     return summary
 
 
-def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source: Source,
-                       items: Sequence[Discovered], summary: IngestSummary, dry_run: bool,
-                       force: bool, say: Callable[[str], None]) -> None:
+def _fetch_and_publish(settings: Settings, engine: Engine, store: FetchStateStore,
+                       run: FetchRun, source: Source, items: Sequence[Discovered],
+                       summary: IngestSummary, dry_run: bool, force: bool,
+                       say: Callable[[str], None]) -> None:
     from pipeline.clean import clean
     from pipeline.fetch.changes import assign_versions
     from pipeline.fetch.pages import Validators, fetch_pages
-    from pipeline.warehouse.fetch_state import load_fetch_state, save_fetch_state
-    from pipeline.warehouse.known_versions import KnownVersions
+    from pipeline.jobs.known_versions import KnownVersions
 
-    state = load_fetch_state(engine, [item.url for item in items])
+    state = store.load([item.url for item in items])
     # A page whose article the warehouse lost is asked for unconditionally: a 304 has no
     # body to publish again.
     resend_before = datetime.now(UTC) - RESEND_AFTER
@@ -286,7 +169,7 @@ def _fetch_and_publish(settings: Settings, engine: Engine, run: FetchRun, source
     published = {r.article_id: r for r in to_publish if r.article_id not in failed_ids}
     versions = {aid: k.version for aid, k in known.items()}
     versions.update((aid, r.version) for aid, r in published.items())
-    save_fetch_state(engine, _new_state(source.id, outcomes, state, published, versions))
+    store.save(_new_state(source.id, outcomes, state, published, versions))
     if error is not None:
         raise error
 
@@ -332,8 +215,6 @@ def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str
     `published`: the records sent in this run by article id; `versions`: the latest version
     of every article known, sent now or before.
     """
-    from pipeline.warehouse.fetch_state import PageState
-
     states = []
     for outcome in outcomes:
         page, url = outcome.page, outcome.item.url

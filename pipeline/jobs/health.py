@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.jobs.engines import warehouse_engine
 from pipeline.table import format_table
 
 COLUMNS = ("source_id", "day", "fetched", "new", "changed", "failed", "refused",
@@ -102,9 +103,7 @@ def check_health(settings: Settings, *, today: date | None = None,
                  echo: Callable[[str], None] | None = None) -> list[SourceHealth]:
     """Each source's latest health (shown with `echo` as a table); raises UnhealthySources
     when any is red."""
-    from pipeline.ops.maintenance import warehouse
-
-    with warehouse(settings) as engine:
+    with warehouse_engine(settings) as engine:
         latest = latest_health(engine, today=today)
     if echo:
         echo(health_table(latest))
@@ -135,9 +134,7 @@ def show_health(settings: Settings, *, days: int | None, sources: list[str], as_
     """`newsflow sources health`; False when a shown source is red on its latest day."""
     import json
 
-    from pipeline.ops.maintenance import warehouse
-
-    with warehouse(settings) as engine:
+    with warehouse_engine(settings) as engine:
         latest = [h for h in latest_health(engine) if not sources or h.source_id in sources]
         rows = source_health(engine, days=days, sources=sources) if days else latest
     if as_json:

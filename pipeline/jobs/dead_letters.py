@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pipeline.config import Settings
-from pipeline.ops.maintenance import warehouse
+from pipeline.jobs.engines import warehouse_engine
 from pipeline.warehouse.models_analytics import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def report_dead_letters(settings: Settings) -> dict[str, Any]:
     from pipeline.consume.dlt import list_dead_letters
 
     entries = list_dead_letters(settings, READ_LIMIT)
-    with warehouse(settings) as engine:
+    with warehouse_engine(settings) as engine:
         new = store_dead_letters(engine, entries)
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(DeadLetter)).scalar_one()

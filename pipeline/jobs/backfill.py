@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
-from pipeline.jobs import IngestSummary, ingest_source
+from pipeline.jobs.ingest import ingest_source
+from pipeline.jobs.summary import IngestSummary
 from pipeline.sources import Source
 
 

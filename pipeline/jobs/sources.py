@@ -9,11 +9,12 @@ without fetching a single article.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from pipeline.config import Settings
@@ -23,8 +24,12 @@ from pipeline.fetch.journal import FetchLogEntry
 from pipeline.fetch.network import NetworkPolicy
 from pipeline.fetch.robots import RobotsStore
 from pipeline.fetch.run import FetchRun
+from pipeline.jobs.engines import warehouse_engine
 from pipeline.sources import Source, load_sources
 from pipeline.table import format_table
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 Echo = Callable[[str], None]
 SHOWN_URLS = 10
@@ -57,13 +62,10 @@ def run_list(settings: Settings, sources_file: str | None, echo: Echo, warn: Ech
     path = Path(sources_file) if sources_file else settings.sources
     sources = load_sources(path)
     activity: dict = {}
-    engine = _warehouse(settings, warn, "sources not synced")
-    if engine is not None:
-        try:
+    with _warehouse(settings, warn, "sources not synced") as engine:
+        if engine is not None:
             sync_sources(engine, sources, sources_file=str(path.resolve()))
             activity = fetch_activity(engine)
-        finally:
-            engine.dispose()
     rows = []
     for s in sources:
         last, recent = activity.get(s.id, (None, 0))
@@ -87,8 +89,7 @@ def run_check(settings: Settings, source_id: str, sources_file: str | None, echo
         raise ConfigError(f"unknown source id {source_id!r}; known: "
                           f"{', '.join(sorted(sources)) or 'none'}")
     source = sources[source_id]
-    engine = _warehouse(settings, warn, "robots.txt not cached, fetch_log not written")
-    try:
+    with _warehouse(settings, warn, "robots.txt not cached, fetch_log not written") as engine:
         store = WarehouseRobotsStore(engine) if engine is not None else None
         if engine is not None:
             sync_sources(engine, [source])
@@ -98,29 +99,25 @@ def run_check(settings: Settings, source_id: str, sources_file: str | None, echo
                      "bytes": e.bytes, "duration_ms": e.duration_ms, "outcome": e.outcome,
                      "error": e.error, "fetched_at": e.fetched_at} for e in result.requests]
             record_fetches(engine, rows)
-    finally:
-        if engine is not None:
-            engine.dispose()
     _print_check(result, echo)
     return result.ok
 
 
-def _warehouse(settings: Settings, warn: Echo, consequence: str) -> Engine | None:
+@contextmanager
+def _warehouse(settings: Settings, warn: Echo, consequence: str) -> Iterator[Engine | None]:
     """An engine on the warehouse, or None (with a warning) when it cannot be reached."""
-    from pipeline.warehouse.db import make_engine
-
-    engine = make_engine(settings)
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        engine.dispose()
-        where = engine.url.render_as_string(hide_password=True)
-        warn(f"newsflow: warning: warehouse at {where} not reachable ({consequence}): "
-             f"{str(exc.orig).strip().splitlines()[0]}; start it with "
-             f"`newsflow stack up postgres` or set NEWSFLOW_WAREHOUSE_URL")
-        return None
-    return engine
+    with warehouse_engine(settings) as engine:
+        try:
+            with engine.connect():
+                pass
+        except OperationalError as exc:
+            where = engine.url.render_as_string(hide_password=True)
+            warn(f"newsflow: warning: warehouse at {where} not reachable ({consequence}): "
+                 f"{str(exc.orig).strip().splitlines()[0]}; start it with "
+                 f"`newsflow stack up postgres` or set NEWSFLOW_WAREHOUSE_URL")
+            yield None
+            return
+        yield engine
 
 
 def _print_check(result: SourceCheck, echo: Echo) -> None:

@@ -1,4 +1,4 @@
-"""`newsflow stack ...`: the local stack's commands."""
+"""`newsflow stack ...`: the local stack's commands (the stack itself: pipeline/jobs/stack.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from contextlib import contextmanager
 
 import click
 
-from pipeline.config import Settings
-from pipeline.stack import airflow
-from pipeline.stack.kafka import resolve_jars
-from pipeline.stack.manager import COMPONENTS, Running, Stack
-from pipeline.stack.process import tail_lines
+from pipeline.jobs import stack as jobs_stack
+from pipeline.jobs.stack import COMPONENTS, Stack
 from pipeline.table import format_table
 
 
@@ -38,8 +35,8 @@ def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Ite
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
     try:
-        yield Stack(ctx.obj["settings"], progress=click.echo,
-                    lock_wait=0 if no_wait else lock_timeout)
+        yield jobs_stack.local_stack(ctx.obj["settings"], progress=click.echo,
+                                     lock_wait=0 if no_wait else lock_timeout)
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
         sys.exit(130)
@@ -89,76 +86,28 @@ def stack_status(ctx: click.Context) -> None:
     did not start are listed below the table.
     """
     settings = ctx.obj["settings"]
-    rows, bad = [], False
-    status = Stack(settings).status()
-    for name, run in status:
-        if run is None:
-            rows.append((name, "stopped", "-", "-", "-"))
-            continue
-        state = "running" if run.alive else "dead"
-        if run.alive and name == "airflow":
-            parts = airflow.health(settings)
-            if parts is None:
-                state = "starting (API server not answering)"
-            elif airflow.unhealthy(parts):
-                state = f"degraded ({', '.join(airflow.unhealthy(parts))})"
-        bad = bad or state == "dead" or state.startswith("degraded")
-        rows.append((name, state, run.pid, run.port or "-", run.log))
+    rows, runs, bad = jobs_stack.stack_status(settings)
     click.echo(format_table(("component", "state", "pid", "port", "log"), rows))
-    for line in _foreign_consumers(ctx.obj["settings"], dict(status)):
+    for line in jobs_stack.foreign_consumers(settings, runs):
         click.echo(line)
     if bad:
         ctx.exit(1)
 
 
-def _foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> list[str]:
-    """Lines on the members of the enricher's consumer group the stack did not start; none
-    when the stack's Kafka is not running."""
-    from pipeline.stack.consumers import foreign_members, group_members
-    from pipeline.stack.process import stack_processes
-
-    kafka_run, enricher = runs.get("kafka"), runs.get("enricher")
-    if kafka_run is None or not kafka_run.alive:
-        return []
-    group = settings.consumer_group
-    members = group_members(settings, group)
-    if members is None:
-        return [f"consumer group {group}: Kafka did not answer; members unknown"]
-    tracked = enricher.pid if enricher is not None and enricher.alive else None
-    started = {pid for pid, _, component in stack_processes(settings.home_dir)
-               if component == "enricher"}
-    lines = foreign_members(members, tracked, started)
-    if not lines:
-        return []
-    return [f"consumer group {group}: {len(members)} members, {len(lines)} not started by "
-            "the stack:", *(f"  {line}" for line in lines)]
-
-
-LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))
-
-
 @stack.command("logs")
-@click.argument("names", nargs=-1, type=click.Choice(LOGS))
+@click.argument("names", nargs=-1, type=click.Choice(jobs_stack.LOGS))
 @click.option("-n", "--lines", default=40, show_default=True, type=click.IntRange(min=1),
               help="lines from the end of each log")
 @click.pass_context
 def stack_logs(ctx: click.Context, names: tuple[str, ...], lines: int) -> None:
     """The last lines of each component's log (airflow: supervisord's starts, exits and
     restarts; airflow-scheduler and the others: that Airflow component's own log)."""
-    home = ctx.obj["settings"].home_dir / "logs"
-    for name in names or LOGS:
-        path = home / f"{name}.log"
-        if not path.exists():
-            if names:
-                click.echo(f"==> {name}: no log yet ({path})")
-            continue
-        click.echo(f"==> {name} ({path})")
-        for line in tail_lines(path, lines):
-            click.echo(line)
+    for line in jobs_stack.log_tails(ctx.obj["settings"], names, lines):
+        click.echo(line)
 
 
 @stack.command("jars")
 @click.pass_context
 def stack_jars(ctx: click.Context) -> None:
     """Resolve the Kafka broker's jars with Maven (cached under NEWSFLOW_HOME)."""
-    click.echo(f"Kafka jars in {resolve_jars(ctx.obj['settings'])}")
+    click.echo(f"Kafka jars in {jobs_stack.resolve_jars(ctx.obj['settings'])}")

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from pipeline.fetch.changes import Known, latest, missing_from_warehouse
+from pipeline.fetcher_state import PageState
 from pipeline.warehouse.db import known_articles
-from pipeline.warehouse.fetch_state import PageState
 from pipeline.warehouse.version_ledger import Head, ledger_heads
 
 

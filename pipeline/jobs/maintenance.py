@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 
 from pipeline.config import Settings
+from pipeline.jobs.engines import warehouse_engine
 
 log = logging.getLogger(__name__)
 
@@ -18,21 +17,9 @@ ROLLUPS = ("mv_entity_source_day", "mv_entity_pairs")
 RETENTION_BATCH = 10_000
 
 
-@contextmanager
-def warehouse(settings: Settings) -> Iterator[Engine]:
-    """An engine on the warehouse for one chore, disposed afterwards."""
-    from pipeline.warehouse.db import make_engine
-
-    engine = make_engine(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def refresh_rollups(settings: Settings) -> dict[str, int]:
     """Refresh every rollup concurrently (readers keep the old rows meanwhile); row counts."""
-    with warehouse(settings) as engine:
+    with warehouse_engine(settings) as engine:
         return {name: _refresh(engine, name) for name in ROLLUPS}
 
 
@@ -50,7 +37,7 @@ def apply_retention(settings: Settings, days: int | None = None) -> int:
     if days < 1:
         raise ValueError(f"fetch_log retention must be at least one day, got {days}")
     deleted = 0
-    with warehouse(settings) as engine:
+    with warehouse_engine(settings) as engine:
         while True:
             with engine.begin() as conn:
                 batch = conn.execute(text(

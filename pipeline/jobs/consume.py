@@ -1,0 +1,77 @@
+"""The enricher service's job (`newsflow consume`, the stack's enricher): it opens the
+warehouse engine and the producer, picks the enricher and wires the near-duplicate index on
+that engine, then runs the consume stage's loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from pipeline.config import Settings
+from pipeline.jobs.engines import warehouse_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from pipeline.consume.batch import Enricher
+    from pipeline.consume.runner import ConsumeStats
+
+log = logging.getLogger(__name__)
+
+
+def make_enricher(settings: Settings, engine: Engine | None = None) -> Enricher:
+    """spaCy NER with the near-duplicate index in the warehouse of `engine` (in memory without
+    one), or another enricher named by NEWSFLOW_ENRICHER: the development tools register the
+    delivery tests' stand-in, `stub`, under the `newsflow.enrichers` entry point, so an
+    installed newsflow does not contain it."""
+    if settings.enricher != "spacy":
+        from pipeline.errors import ConfigError
+        from pipeline.plugins import DEV_INSTALL, ENRICHERS, registered
+
+        point = registered(ENRICHERS).get(settings.enricher)
+        if point is None:
+            raise ConfigError(f"NEWSFLOW_ENRICHER={settings.enricher} needs {DEV_INSTALL}; "
+                              "unset it for spaCy")
+        log.warning("NEWSFLOW_ENRICHER=%s: entities are capitalized words, not NER "
+                    "(for delivery tests only)", settings.enricher)
+        return point.load()()
+    from pipeline.enrich import Enricher  # loads spaCy: only when needed
+
+    if engine is None:
+        return Enricher()
+    from pipeline.warehouse.dedup import WarehouseDuplicateIndex
+
+    return Enricher(duplicates=WarehouseDuplicateIndex(engine))
+
+
+def run_consumer(
+    settings: Settings,
+    *,
+    group: str | None = None,
+    max_records: int | None = None,
+    idle_exit: float | None = None,
+    enricher: Enricher | None = None,
+    stop_event: threading.Event | None = None,
+    install_signal_handlers: bool = False,
+) -> ConsumeStats:
+    """Run one enricher on the cleaned topic (see `consume_cleaned`); `enricher` replaces the
+    configured one (tests)."""
+    from pipeline.consume.clients import connect_producer
+    from pipeline.consume.runner import consume_cleaned, consumer_client_id
+
+    group = group or settings.consumer_group
+    client_id = consumer_client_id(group)
+    # pid first: PostgreSQL cuts application names at 63 bytes.
+    with warehouse_engine(settings, f"newsflow-consume pid {os.getpid()} {group}") as engine:
+        enricher = enricher or make_enricher(settings, engine)
+        producer = connect_producer(settings, client_id)
+        try:
+            return consume_cleaned(settings, engine=engine, producer=producer,
+                                   enricher=enricher, group=group, client_id=client_id,
+                                   max_records=max_records, idle_exit=idle_exit,
+                                   stop_event=stop_event,
+                                   install_signal_handlers=install_signal_handlers)
+        finally:
+            producer.close(timeout=10)

@@ -1,0 +1,113 @@
+"""The local stack as the commands use it: the process manager (pipeline/stack), wired with
+what the enricher needs before it starts (migrations, topics), and what `newsflow stack
+status` and `logs` show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from pipeline.config import Settings
+from pipeline.stack import airflow
+from pipeline.stack.airflow import base_url, password_file
+from pipeline.stack.kafka import resolve_jars
+from pipeline.stack.manager import COMPONENTS, Progress, Running, Stack
+
+if TYPE_CHECKING:
+    from pipeline.stack.airflow_api import AirflowAPI
+
+LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))
+
+__all__ = ["COMPONENTS", "LOGS", "Running", "Stack", "airflow_client", "base_url",
+           "foreign_consumers", "local_stack", "log_tails", "password_file", "resolve_jars",
+           "stack_status"]
+
+
+def local_stack(settings: Settings, progress: Progress = print,
+                lock_wait: float | None = None) -> Stack:
+    """The stack manager; starting the enricher migrates the warehouse and creates the topics
+    first."""
+
+    def prepare_enricher() -> None:
+        from pipeline.jobs.warehouse_admin import migrate_warehouse
+        from pipeline.publish.topics import ensure_topics
+
+        migrate_warehouse(settings)
+        ensure_topics(settings)
+        progress("warehouse migrated, topics ready")
+
+    return Stack(settings, progress=progress, lock_wait=lock_wait,
+                 before_enricher=prepare_enricher)
+
+
+def airflow_client(settings: Settings) -> AirflowAPI:
+    """The stack's Airflow REST API (trigger and follow DAG runs)."""
+    from pipeline.stack.airflow_api import AirflowAPI
+
+    return AirflowAPI(settings)
+
+
+def stack_status(settings: Settings) -> tuple[list[tuple[object, ...]], dict[str, Running | None],
+                                              bool]:
+    """`newsflow stack status`'s rows (component, state, pid, port, log), what runs, and
+    whether a started component is dead or degraded.
+
+    Airflow's state comes from its health endpoint: `degraded (scheduler)` names the parts
+    that stopped heartbeating.
+    """
+    rows: list[tuple[object, ...]] = []
+    bad = False
+    status = Stack(settings).status()
+    for name, run in status:
+        if run is None:
+            rows.append((name, "stopped", "-", "-", "-"))
+            continue
+        state = "running" if run.alive else "dead"
+        if run.alive and name == "airflow":
+            parts = airflow.health(settings)
+            if parts is None:
+                state = "starting (API server not answering)"
+            elif airflow.unhealthy(parts):
+                state = f"degraded ({', '.join(airflow.unhealthy(parts))})"
+        bad = bad or state == "dead" or state.startswith("degraded")
+        rows.append((name, state, run.pid, run.port or "-", run.log))
+    return rows, dict(status), bad
+
+
+def foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> list[str]:
+    """Lines on the members of the enricher's consumer group the stack did not start; none
+    when the stack's Kafka is not running."""
+    from pipeline.stack.consumers import foreign_members, group_members
+    from pipeline.stack.process import stack_processes
+
+    kafka_run, enricher = runs.get("kafka"), runs.get("enricher")
+    if kafka_run is None or not kafka_run.alive:
+        return []
+    group = settings.consumer_group
+    members = group_members(settings, group)
+    if members is None:
+        return [f"consumer group {group}: Kafka did not answer; members unknown"]
+    tracked = enricher.pid if enricher is not None and enricher.alive else None
+    started = {pid for pid, _, component in stack_processes(settings.home_dir)
+               if component == "enricher"}
+    lines = foreign_members(members, tracked, started)
+    if not lines:
+        return []
+    return [f"consumer group {group}: {len(members)} members, {len(lines)} not started by "
+            "the stack:", *(f"  {line}" for line in lines)]
+
+
+def log_tails(settings: Settings, names: tuple[str, ...], lines: int) -> Iterator[str]:
+    """The last `lines` of each named log (every log when none is named), each under a
+    `==> name (path)` line; a named log that does not exist yet says so."""
+    from pipeline.stack.process import tail_lines
+
+    home = settings.home_dir / "logs"
+    for name in names or LOGS:
+        path = home / f"{name}.log"
+        if not path.exists():
+            if names:
+                yield f"==> {name}: no log yet ({path})"
+            continue
+        yield f"==> {name} ({path})"
+        yield from tail_lines(path, lines)

@@ -52,6 +52,7 @@ def run_query(settings: Settings, query: str, *, write: bool = False) -> list[St
                              "running (`newsflow stack up postgres`)?") from exc
     try:
         conn = raw.driver_connection
+        assert isinstance(conn, psycopg.Connection)  # the driver of config.py's database URL
         if not write:
             raw.rollback()
             conn.autocommit = True

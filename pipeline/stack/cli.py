@@ -89,7 +89,8 @@ def stack_status(ctx: click.Context) -> None:
     did not start are listed below the table.
     """
     settings = ctx.obj["settings"]
-    rows, bad = [], False
+    rows: list[tuple[object, ...]] = []
+    bad = False
     status = Stack(settings).status()
     for name, run in status:
         if run is None:

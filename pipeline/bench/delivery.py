@@ -90,9 +90,9 @@ def _records(count: int, run: str) -> list[CleanedArticle]:
 def pure_python_crc32c() -> Iterator[None]:
     """kafka-python as it runs without the `crc32c` package: its own Python CRC-32C."""
     # Implementation details the kafka-python stubs do not declare.
+    calc, pure_python = record_util.calc_crc32c, record_util.crc32c_py  # type: ignore[attr-defined]
     original = default_records.calc_crc32c  # type: ignore[attr-defined]
-    default_records.calc_crc32c = partial(  # type: ignore[attr-defined]
-        record_util.calc_crc32c, _crc32c=record_util.crc32c_py)  # type: ignore[attr-defined]
+    default_records.calc_crc32c = partial(calc, _crc32c=pure_python)  # type: ignore[attr-defined]
     try:
         yield
     finally:

@@ -51,7 +51,12 @@ test-tools: ## install what the tests need beyond Python (docker-compose validat
 	  else echo "newsflow: chromium not found: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
 	fi
 
-test: install test-tools ## unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
+lint: $(BIN)/.installed ## ruff (lint rules, then formatting) and mypy (strict on the contract, clean, enrich)
+	$(BIN)/ruff check pipeline dags tests
+	$(BIN)/ruff format --check pipeline dags tests
+	$(BIN)/mypy pipeline
+
+test: install test-tools lint ## lint, then unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 down: ## stop every process of the local stack
@@ -60,4 +65,4 @@ down: ## stop every process of the local stack
 clean: down ## remove the virtualenv and local state
 	rm -rf $(VENV) .newsflow
 
-.PHONY: help prereqs install lock jars demo test-tools test down clean
+.PHONY: help prereqs install lock jars demo test-tools lint test down clean

@@ -52,10 +52,13 @@ test-tools: ## install what the tests need beyond Python (docker-compose validat
 	  else echo "newsflow: chromium not found: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
 	fi
 
-lint-imports: $(BIN)/.installed ## check the layers: what may import what (pyproject's [tool.importlinter])
+lint: $(BIN)/.installed ## ruff (rules, then formatting), mypy (strict on the contract, clean, enrich), the layer contracts
+	$(BIN)/ruff check pipeline dags tests devtools
+	$(BIN)/ruff format --check pipeline dags tests devtools
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install test-tools ## unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
+test: install test-tools lint ## lint, then unit and integration tests (starts its own Kafka, PostgreSQL and Airflow)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 down: ## stop every process of the local stack
@@ -64,4 +67,4 @@ down: ## stop every process of the local stack
 clean: down ## remove the virtualenv and local state
 	rm -rf $(VENV) .newsflow
 
-.PHONY: help prereqs install lock jars demo test-tools lint-imports test down clean
+.PHONY: help prereqs install lock jars demo test-tools lint test down clean

@@ -50,7 +50,8 @@ class GoldenPage:
     def expected(self) -> dict[str, Any] | None:
         if not self.expected_path.exists():
             return None
-        return json.loads(self.expected_path.read_text(encoding="utf-8"))
+        expected: dict[str, Any] = json.loads(self.expected_path.read_text(encoding="utf-8"))
+        return expected
 
     def actual(self) -> dict[str, Any]:
         """What the cleaner makes of the page, in the form of the expected file."""

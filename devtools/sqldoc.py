@@ -51,7 +51,7 @@ def schema_diagram(metadata: MetaData) -> str:
                          f"{' ' + ', '.join(keys) if keys else ''}")
         lines.append("    }")
     for table in tables:
-        for fk in sorted(table.foreign_key_constraints, key=lambda c: c.column_keys):
+        for fk in sorted(table.foreign_key_constraints, key=lambda c: list(c.column_keys)):
             parent = fk.referred_table.name
             # A foreign key that is the whole primary key makes a one-to-one extension table.
             one = set(fk.column_keys) == {c.name for c in table.primary_key.columns}

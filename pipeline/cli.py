@@ -180,13 +180,13 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     if (since is None) != (until is None):
         raise click.UsageError("--since and --until go together")
     settings = _settings(ctx)
-    if since is not None:
+    if since is not None and until is not None:  # both or neither, checked above
         publication_window(since.date(), until.date())  # a reversed period fails before fetching
     picked = enabled_sources(settings, sources_file, list(only) or None)
     sync_sources_file(settings, sources_file)  # sources no longer in the file: removed
     failures = []  # sources that failed as a whole (news_ingest's rule); the others still run
     for source in picked:
-        if since is None:
+        if since is None or until is None:
             summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
                                     progress=click.echo, force=force)
         else:

@@ -89,12 +89,14 @@ def _records(count: int, run: str) -> list[CleanedArticle]:
 @contextmanager
 def pure_python_crc32c() -> Iterator[None]:
     """kafka-python as it runs without the `crc32c` package: its own Python CRC-32C."""
-    original = default_records.calc_crc32c
-    default_records.calc_crc32c = partial(record_util.calc_crc32c, _crc32c=record_util.crc32c_py)
+    # Implementation details the kafka-python stubs do not declare.
+    calc, pure_python = record_util.calc_crc32c, record_util.crc32c_py  # type: ignore[attr-defined]
+    original = default_records.calc_crc32c  # type: ignore[attr-defined]
+    default_records.calc_crc32c = partial(calc, _crc32c=pure_python)  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        default_records.calc_crc32c = original
+        default_records.calc_crc32c = original  # type: ignore[attr-defined]
 
 
 def _publish_rate(settings: Settings, topic: str, records: list[CleanedArticle],
@@ -210,7 +212,8 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
 
 def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
     stub = StubEnricher()
-    variants = {"store_batch": store_batch, "row_by_row": _store_row_by_row}
+    variants: dict[str, Callable[..., Any]] = {"store_batch": store_batch,
+                                               "row_by_row": _store_row_by_row}
     best = dict.fromkeys(variants, 0.0)
     with _scratch_database(settings) as engine:
         for round_ in range(ROUNDS):

@@ -27,7 +27,8 @@ def _require_stack(settings: Settings) -> None:
     from pipeline.jobs import local_stack
 
     state = dict(local_stack(settings).status())
-    missing = [n for n in ("postgres", "kafka", "enricher") if not (state[n] and state[n].alive)]
+    missing = [n for n in ("postgres", "kafka", "enricher")
+               if not ((run := state[n]) and run.alive)]
     if missing:
         raise NewsflowError(f"bench e2e needs the running stack; not running: "
                             f"{', '.join(missing)} (start it with `newsflow stack up`)")

@@ -84,7 +84,7 @@ class _Tolerant:
     def __call__(self, page: Page, html: str) -> str:
         try:
             return self.extract(page, html)
-        except Exception as exc:  # a baseline's own failure must not stop the benchmark
+        except Exception as exc:  # noqa: BLE001 - a baseline's failure must not stop the bench
             self.failures[page.id] = f"{type(exc).__name__}: {exc}"
             return ""
 

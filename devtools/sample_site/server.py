@@ -150,6 +150,7 @@ class SampleSite:
         if self._server is None:
             raise RuntimeError("the sample site is not running: call start() first")
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's address
         return f"http://{host}:{port}"
 
     def start(self) -> SampleSite:
@@ -216,7 +217,7 @@ class SampleSite:
     def write_sources_per_template(self, path: Path, prefix: str = "sample") -> dict[str, str]:
         """Write a sources file with one source per publisher template, each listing its
         article URLs (ids `<prefix>-<template>`); returns template → source id."""
-        ids = {template: f"{prefix}-{template}" for template in TEMPLATES}
+        ids: dict[str, str] = {template: f"{prefix}-{template}" for template in TEMPLATES}
         entries = [{"id": ids[template], "name": BRANDS[template].name,
                     "urls": [self.base_url + s.path for s in stories() if s.template == template],
                     "min_delay_seconds": 0, "allow_private_network": True}

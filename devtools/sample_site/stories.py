@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import yaml
 
@@ -117,7 +117,7 @@ def _paragraph(slug: str, entry: str | dict[str, str]) -> tuple[ParagraphKind, s
     ((kind, text),) = entry.items()
     if kind not in get_args(ParagraphKind) or kind == "body":
         raise ValueError(f"stories.yaml: {slug}: unknown paragraph kind {kind!r}")
-    return kind, text
+    return cast(ParagraphKind, kind), text  # checked just above
 
 
 def _utc(value: str) -> datetime:

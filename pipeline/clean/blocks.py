@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import TYPE_CHECKING
 
-from bs4 import CData, NavigableString, Tag
+from bs4 import CData, NavigableString, PageElement, Tag
 
 from pipeline.clean.furniture import (
     CONTROL_TAGS,
@@ -153,16 +154,22 @@ def page_blocks(root: Tag) -> PageBlocks:
     page = builder.page
     elements, start, end, found, named = page.elements, page.start, page.end, page.found, {}
     links = articles = 0
-    stack: list[tuple[Tag | NavigableString, int]] = [(root, _ENTER)]
+    stack: list[tuple[PageElement, int]] = [(root, _ENTER)]
     while stack:
         node, state = stack.pop()
         kind = type(node)
+        # The checks below compare exact types, faster than isinstance on every node; the
+        # TYPE_CHECKING asserts tell mypy what they prove, at no cost at run time.
         if kind is not Tag:
             if kind is NavigableString or kind is CData:
-                builder.text(node, links > 0)  # type: ignore[arg-type]
+                if TYPE_CHECKING:
+                    assert isinstance(node, NavigableString)
+                builder.text(node, links > 0)
                 continue
             if node is not root:
                 continue  # comments, doctypes, processing instructions
+        if TYPE_CHECKING:
+            assert isinstance(node, Tag)  # a Tag, or the root (a soup is a Tag subclass)
         name = node.name
         if state != _ENTER:
             if state == _EXIT_BLOCK:
@@ -193,6 +200,8 @@ def page_blocks(root: Tag) -> PageBlocks:
         names = attrs.get("class") or "" if attrs else ""
         if attrs and ("id" in attrs or names.__class__ is not str):
             names = class_and_id(node)
+        if TYPE_CHECKING:
+            assert isinstance(names, str)
         caption = False
         if names:
             described = describe(names)

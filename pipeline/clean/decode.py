@@ -60,8 +60,8 @@ def declared_charset(data: bytes, content_type: str | None) -> str | None:
     if content_type and (match := _HEADER_CHARSET.search(content_type)):
         if codec := _codec(match.group(1)):
             return codec
-    if match := _META_CHARSET.search(data[:_META_SNIFF_BYTES]):
-        return _codec(match.group(1).decode("ascii", "replace"))
+    if meta := _META_CHARSET.search(data[:_META_SNIFF_BYTES]):
+        return _codec(meta.group(1).decode("ascii", "replace"))
     return None
 
 

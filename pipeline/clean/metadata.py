@@ -126,8 +126,8 @@ def _first_tag(page: PageBlocks, name: str) -> Tag | None:
 
 def _link_rel(page: PageBlocks, rel: str) -> str | None:
     for link in page.found.get("link", []):
-        rels = link.get("rel")
-        rels = rels.lower().split() if isinstance(rels, str) else rels or []
+        value = link.get("rel")
+        rels = value.lower().split() if isinstance(value, str) else value or []
         if rel in rels and isinstance(href := link.get("href"), str):
             return href
     return None

@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-from bs4.builder import LXMLTreeBuilder
+from bs4.builder._lxml import LXMLTreeBuilder  # bs4.builder re-exports it only by setattr
 
 # BeautifulSoup only asks whether markup looks like a URL or file name when it is this short.
 _LOCATOR_CHECK_CHARS = 256

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -95,7 +95,8 @@ def read_range(consumer: KafkaConsumer, start: dict[TopicPartition, int],
     for tp, offset in start.items():
         consumer.seek(tp, offset)
     deadline = time.monotonic() + READ_TIMEOUT_S
-    while any(consumer.position(tp) < end[tp] for tp in start):
+    # position() without a timeout waits for the position: its None is for a timed call.
+    while any(cast(int, consumer.position(tp)) < end[tp] for tp in start):
         if time.monotonic() > deadline:
             raise TransientError(f"timed out reading {DLT_TOPIC}; is Kafka healthy?")
         polled = consumer.poll(timeout_ms=1000)
@@ -147,7 +148,8 @@ def replay(settings: Settings) -> int:
         if not tps:
             return 0
         end = consumer.end_offsets(tps)
-        start = {tp: consumer.position(tp) for tp in tps}  # committed by the last replay
+        # Committed by the last replay; position() without a timeout waits for it (not None).
+        start = {tp: cast(int, consumer.position(tp)) for tp in tps}
         for batch in read_range(consumer, start, end):
             futures = [
                 producer.send(CLEANED_TOPIC, key=r.key, value=r.value,

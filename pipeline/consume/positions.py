@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Collection
+from typing import cast
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
@@ -77,7 +78,8 @@ class WarehousePositions(ConsumerRebalanceListener):
         record before it is in the warehouse)."""
         owned = [tp for tp in self._consumer.assignment() if not self.is_pending(tp)]
         try:
-            self.commit({tp: self._consumer.position(tp) for tp in owned})
+            # position() without a timeout waits for the position: its None is for a timed call.
+            self.commit({tp: cast(int, self._consumer.position(tp)) for tp in owned})
         except KafkaError as exc:
             log.warning("could not read positions to commit them to Kafka: %s", exc)
 

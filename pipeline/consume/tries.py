@@ -74,8 +74,8 @@ def enrich_with_tries(enricher: Enricher, records: list[CleanedArticle]) -> list
             raise NewsflowError(f"the enricher fails on every record and on a plain sample "
                                 f"article ({type(exc).__name__}: {exc}); it is broken, so "
                                 "nothing is dead-lettered") from exc
-    for index, exc in failures.items():
+    for index, error in failures.items():
         results[index] = PoisonRecord(
-            f"the enricher failed on this record {TRIES} times: {type(exc).__name__}: {exc}",
+            f"the enricher failed on this record {TRIES} times: {type(error).__name__}: {error}",
             stage="enrich")
     return results

@@ -2,7 +2,7 @@
 
 An article is a near-duplicate of another when the estimated Jaccard similarity of their
 word 5-gram sets is at least 0.8. Chinese, Japanese and Korean characters count as one word
-each: those scripts put no spaces between words, so `\w+` would make a clause one "word" and
+each: those scripts put no spaces between words, so `\\w+` would make a clause one "word" and
 a one-character edit would change every shingle it is in.
 
 Signatures come from datasketch's MinHash; the LSH index splits each into 16 bands of 8

@@ -12,7 +12,7 @@ from pipeline.records import CleanedArticle, decode_cleaned
 
 
 def enrich_jsonl(
-    stdin: Iterable[str] | Iterable[bytes],
+    stdin: Iterable[str | bytes],
     stdout: TextIO,
     stderr: TextIO | None = None,
     *,

@@ -47,7 +47,7 @@ def decide(declared: str | None, text: str) -> LanguageDecision:
     declared_primary = declared.split("-")[0].lower() if declared else None
     detected = detect(text)
     if detected is not None and detected[1] >= MIN_CONFIDENCE:
-        language = detected[0]
+        language: str | None = detected[0]
         if language == declared_primary:
             language = declared  # keep the page's own form, e.g. "en-GB"
     else:

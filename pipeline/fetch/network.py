@@ -213,7 +213,7 @@ def resolve_in_time(resolver: Resolver, host: str, port: int,
                 addresses = resolver(host, port)
             finally:
                 _resolver_slots.release()  # before answering: the caller's next lookup needs it
-        except Exception as exc:  # raised in the caller's thread, by result()
+        except Exception as exc:  # noqa: BLE001 - raised in the caller's thread, by result()
             answer.set_exception(exc)
         else:
             answer.set_result(addresses)

@@ -51,7 +51,7 @@ def report_dead_letters(settings: Settings) -> dict[str, Any]:
         new = store_dead_letters(engine, entries)
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
-            open_by_stage = dict(conn.execute(text(
+            open_by_stage: dict[str, int] = dict(conn.execute(text(
                 "SELECT coalesce(stage, '?'), count(*) FROM v_dead_letters "
                 "WHERE NOT stored_since GROUP BY 1 ORDER BY 1")).all())
     report = {"new": new, "total": total, "unresolved": sum(open_by_stage.values()),

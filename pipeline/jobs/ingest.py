@@ -225,8 +225,9 @@ def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str
         if outcome.kind == "not_modified":
             # A 304 may carry fresh validators; if not, the ones that earned it stay valid.
             old = before.get(url)
-            states.append(PageState(url, source_id, etag or (old and old.etag),
-                                    modified or (old and old.last_modified), checked_at=checked))
+            states.append(PageState(url, source_id, etag or (old.etag if old else None),
+                                    modified or (old.last_modified if old else None),
+                                    checked_at=checked))
             continue
         record = outcome.record
         if record is None or page.entry.outcome not in ("new", "changed", "unchanged",

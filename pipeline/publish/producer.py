@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
@@ -48,13 +49,14 @@ def crc32c_in_use() -> bool:
     the default of `calc_crc32c`, which `default_records` imported by name; without it every
     batch is checksummed in pure Python, which caps a producer at a few MB/s.
     """
-    c_impl = record_util.crc32c_c
-    calc = default_records.calc_crc32c
+    # Implementation details the kafka-python stubs do not declare.
+    c_impl = record_util.crc32c_c  # type: ignore[attr-defined]
+    calc = default_records.calc_crc32c  # type: ignore[attr-defined]
     return c_impl is not None and (getattr(calc, "__defaults__", None) or (None,))[0] is c_impl
 
 
 def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
-    config: dict[str, object] = {
+    config: dict[str, Any] = {  # KafkaProducer's keyword arguments
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "client_id": "newsflow-publisher",
         "acks": "all",

@@ -205,7 +205,7 @@ class Stack:
         state = self._load()
         s = self.settings
         # Kafka and PostgreSQL start side by side; Airflow needs the database, the enricher both.
-        runs = {}
+        runs: dict[str, Running] = {}
         for name in ("postgres", "kafka"):
             if name in wanted:
                 runs[name] = self._start(name, state)

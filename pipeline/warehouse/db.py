@@ -158,10 +158,10 @@ def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]
 def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
     if not articles:
         return 0
-    stmt = pg_insert(Article)
-    new = stmt.excluded
+    insert_stmt = pg_insert(Article)
+    new = insert_stmt.excluded
     table = Article.__table__.c
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert_stmt.on_conflict_do_update(
         index_elements=[Article.article_id],
         set_={**{name: new[name] for name in ARTICLE_FIELDS if name != "article_id"},
               "enriched_at": func.now()},
@@ -298,9 +298,9 @@ def sync_sources(engine: Engine, sources: Sequence[SourceLike], *,
     `removed_at` set), so it stops counting as enabled and leaves source health. Listing it
     again brings it back.
     """
-    stmt = pg_insert(Source)
-    new = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    insert_stmt = pg_insert(Source)
+    new = insert_stmt.excluded
+    stmt = insert_stmt.on_conflict_do_update(
         index_elements=[Source.source_id],
         set_={"name": new.name, "config": new.config, "enabled": new.enabled,
               "sources_file": func.coalesce(new.sources_file, Source.sources_file),

@@ -38,19 +38,21 @@ class WarehouseDuplicateIndex:
         latest = {p.article_id: p for p in probes if p.signature is not None}
         if not latest:
             return result
-        keys = {aid: band_keys(p.signature) for aid, p in latest.items()}
+        # The same filter again, for mypy: it does not carry the one above through the dict.
+        signatures = {aid: p.signature for aid, p in latest.items() if p.signature is not None}
+        keys = {aid: band_keys(signature) for aid, signature in signatures.items()}
         with self.engine.begin() as conn:
             conn.execute(select(func.pg_advisory_xact_lock(_LOCK)))
-            upsert = pg_insert(DedupSignature)
-            upsert = upsert.on_conflict_do_update(
+            insert_stmt = pg_insert(DedupSignature)
+            upsert = insert_stmt.on_conflict_do_update(
                 index_elements=[DedupSignature.article_id],
-                set_={"signature": upsert.excluded.signature,
-                      "band_keys": upsert.excluded.band_keys,
-                      "published": upsert.excluded.published},
+                set_={"signature": insert_stmt.excluded.signature,
+                      "band_keys": insert_stmt.excluded.band_keys,
+                      "published": insert_stmt.excluded.published},
             ).returning(DedupSignature.article_id, DedupSignature.seq,
                         sort_by_parameter_order=True)
-            seqs = dict(conn.execute(upsert, [
-                {"article_id": aid, "signature": p.signature.astype(_DTYPE).tobytes(),
+            seqs: dict[str, int] = dict(conn.execute(upsert, [
+                {"article_id": aid, "signature": signatures[aid].astype(_DTYPE).tobytes(),
                  "band_keys": keys[aid], "published": p.published}
                 for aid, p in latest.items()
             ]).all())
@@ -67,7 +69,7 @@ class WarehouseDuplicateIndex:
             answers = []
             for aid, probe in latest.items():
                 candidates = {e.article_id: e for key in keys[aid] for e in by_key.get(key, ())}
-                match = earliest_match(Entry(aid, probe.signature, probe.published, seqs[aid]),
+                match = earliest_match(Entry(aid, signatures[aid], probe.published, seqs[aid]),
                                        list(candidates.values()))
                 result[aid] = match[0] if match else None
                 answers.append({"aid": aid, "match": match[0] if match else None,

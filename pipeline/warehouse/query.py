@@ -50,6 +50,7 @@ def run_query(engine: Engine, query: str, *, write: bool = False) -> list[Statem
                              "running (`newsflow stack up postgres`)?") from exc
     try:
         conn = raw.driver_connection
+        assert isinstance(conn, psycopg.Connection)  # the driver of config.py's database URL
         if not write:
             raw.rollback()
             conn.autocommit = True

@@ -31,6 +31,7 @@ def configure_reader(settings: Settings, engine: Engine) -> bool:
                 f"role {READER} does not exist (the migrating user may not create roles): "
                 f"have an administrator run CREATE ROLE {READER}, then `newsflow db upgrade`")
         dbapi = conn.connection.dbapi_connection
+        assert isinstance(dbapi, psycopg.Connection)  # the driver of config.py's database URL
         verifier = dbapi.pgconn.encrypt_password(password.encode(), READER.encode(),
                                                  b"scram-sha-256").decode()
         try:

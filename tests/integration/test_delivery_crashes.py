@@ -193,8 +193,10 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
     start = start_at_end(stack, engine, group)
     admin = create_engine(make_url(fresh_db.database_url()).set(database="postgres"),
                           pool_pre_ping=True)
-    stored = lambda: count(engine, "SELECT count(*) FROM articles WHERE source_id = :s",  # noqa: E731
-                           s=source)
+
+    def stored() -> int:
+        return count(engine, "SELECT count(*) FROM articles WHERE source_id = :s", s=source)
+
     # A killed consumer's partitions wait for its session to time out: 6 s, the broker's minimum.
     consumers = fresh_db.model_copy(update={"enricher": "stub",
                                             "consumer_session_timeout_seconds": 6})

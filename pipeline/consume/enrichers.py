@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from pipeline.config import Settings
-from pipeline.consume.batch import Enricher
+from pipeline.enrich.port import ArticleEnricher
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
-from pipeline.warehouse.rows import StoreItem
 
 log = logging.getLogger(__name__)
 
@@ -27,31 +27,35 @@ class StubEnricher:
 
     info = EnricherInfo(name="newsflow-stub", model="capitalized-words (tests only)")
 
-    def enrich_each(self, records: list[CleanedArticle]) -> list[StoreItem]:
+    def enrich_each(self, records: Sequence[CleanedArticle]) -> list[EnrichedArticle]:
         return [self._enrich(record) for record in records]
 
-    def _enrich(self, record: CleanedArticle) -> StoreItem:
+    def _enrich(self, record: CleanedArticle) -> EnrichedArticle:
         found = [(m.group(), m.start()) for m in _CAPITALIZED.finditer(record.text)]
         counts = Counter(word for word, _ in found)
         first: dict[str, int] = {}
         for word, offset in found:
             first.setdefault(word, offset)
-        article = EnrichedArticle.model_validate({
+        return EnrichedArticle.model_validate({
             **record.model_dump(),
             "paragraphs": [EnrichedParagraph(text=p.text, kind=p.kind) for p in record.paragraphs],
             "entities": [{"name": word, "label": "MISC", "canonical": word,
-                          "count": counts[word], "first_offset": first[word]}
+                          "count": counts[word], "first_offset": first[word],
+                          "surface_forms": [word]}
                          for word in sorted(first)],
             "enricher": self.info,
         })
-        return article, {word: [word] for word in first}
 
 
-def make_enricher(settings: Settings) -> Enricher:
+def make_enricher(settings: Settings) -> ArticleEnricher:
     if settings.enricher == "stub":
         log.warning("NEWSFLOW_ENRICHER=stub: entities are capitalized words, not NER "
                     "(for delivery tests only)")
         return StubEnricher()
-    from pipeline.enrich import Enricher  # loads spaCy: only when needed
+    # Both load heavy packages (spaCy; datasketch): only when needed.
+    from pipeline.enrich import Enricher
+    from pipeline.warehouse.db import make_engine
+    from pipeline.warehouse.dedup import WarehouseDuplicateIndex
 
-    return Enricher(settings=settings)
+    # The near-duplicate index in the warehouse: shared by every consumer, kept across restarts.
+    return Enricher(duplicates=WarehouseDuplicateIndex(make_engine(settings)))

@@ -25,12 +25,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
-from pipeline.consume.batch import BatchHandler, Enricher
+from pipeline.consume.batch import BatchHandler
 from pipeline.consume.clients import connect_consumer, connect_producer
 from pipeline.consume.dlt_outbox import DeadLetterOutbox
 from pipeline.consume.enrichers import make_enricher
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
+from pipeline.enrich.port import ArticleEnricher
 from pipeline.errors import TransientError
 from pipeline.warehouse.db import make_engine
 
@@ -68,7 +69,7 @@ def run_consumer(
     group: str | None = None,
     max_records: int | None = None,
     idle_exit: float | None = None,
-    enricher: Enricher | None = None,
+    enricher: ArticleEnricher | None = None,
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
 ) -> ConsumeStats:

@@ -27,7 +27,7 @@ from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
 from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
-from pipeline.clean.language import choose_language
+from pipeline.language import choose_language
 from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
 from pipeline.clean.parse import parse_html

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
-from pipeline.warehouse.rows import StoreItem
 
 _CAPITALIZED = re.compile(r"\b[A-Z]\w+")
 
@@ -24,22 +24,22 @@ class StubEnricher:
 
     info = EnricherInfo(name="newsflow-stub", model="capitalized-words (tests only)")
 
-    def enrich_each(self, records: list[CleanedArticle]) -> list[StoreItem]:
+    def enrich_each(self, records: Sequence[CleanedArticle]) -> list[EnrichedArticle]:
         return [self._enrich(record) for record in records]
 
-    def _enrich(self, record: CleanedArticle) -> StoreItem:
+    def _enrich(self, record: CleanedArticle) -> EnrichedArticle:
         found = [(m.group(), m.start()) for m in _CAPITALIZED.finditer(record.text)]
         counts = Counter(word for word, _ in found)
         first: dict[str, int] = {}
         for word, offset in found:
             first.setdefault(word, offset)
-        article = EnrichedArticle.model_validate({
+        return EnrichedArticle.model_validate({
             **record.model_dump(),
             "paragraphs": [EnrichedParagraph(text=p.text, kind=p.kind) for p in record.paragraphs],
             "entities": [{"name": word, "label": "MISC", "canonical": word,
-                          "count": counts[word], "first_offset": first[word]}
+                          "count": counts[word], "first_offset": first[word],
+                          "surface_forms": [word]}
                          for word in sorted(first)],
             "enricher": self.info,
         })
-        return article, {word: [word] for word in first}
 

@@ -93,6 +93,12 @@ class Entity(_Record):
     count: int = Field(ge=1)
     first_offset: int = Field(ge=0)
     wikidata_id: str | None = Field(None, description="Wikidata item, e.g. Q7184, when known")
+    # Added within v1, so it has a default: records enriched before it carry none.
+    surface_forms: list[str] = Field(
+        default_factory=list,
+        description="every way the text writes this entity, in order of first appearance (the "
+        "first is at first_offset); empty in records enriched before the field existed",
+    )
 
 
 class Enricher(_Record):

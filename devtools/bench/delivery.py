@@ -43,13 +43,20 @@ from pipeline.consume.runner import BATCH_SIZE
 from pipeline.errors import ConfigError
 from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records
 from pipeline.publish.topics import ensure_topics
-from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
+from pipeline.records import (
+    CleanedArticle,
+    EnrichedArticle,
+    Extractor,
+    Paragraph,
+    article_id_for,
+    content_hash,
+)
 from pipeline.records import encode as encode_record
 from pipeline.table import format_table
 from pipeline.warehouse.db import make_engine, store_batch
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.models import Article, ArticleVersion, ConsumerOffset, Entity, Mention
-from pipeline.warehouse.rows import StoreItem, article_row, mention_drafts, version_row
+from pipeline.warehouse.rows import article_row, mention_drafts, version_row
 
 Echo = Callable[..., None]
 ROUNDS = 3
@@ -148,11 +155,11 @@ def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]
     return figures
 
 
-def _store_row_by_row(engine: Engine, group: str, items: Sequence[StoreItem],
+def _store_row_by_row(engine: Engine, group: str, items: Sequence[EnrichedArticle],
                       offsets: dict[tuple[str, int], int]) -> None:
     """The plain baseline: what a consumer writing one row per statement does."""
     with engine.begin() as conn:
-        for article, forms in items:
+        for article in items:
             row = article_row(article)
             upsert = pg_insert(Article).values(row)
             conn.execute(upsert.on_conflict_do_update(
@@ -161,7 +168,7 @@ def _store_row_by_row(engine: Engine, group: str, items: Sequence[StoreItem],
             conn.execute(pg_insert(ArticleVersion).values(version_row(article))
                          .on_conflict_do_nothing(index_elements=["article_id", "version"]))
             conn.execute(delete(Mention).where(Mention.article_id == article.article_id))
-            for draft in mention_drafts(article, forms):
+            for draft in mention_drafts(article):
                 conn.execute(pg_insert(Entity).values(canonical=draft.canonical,
                                                       label=draft.label)
                              .on_conflict_do_nothing(index_elements=["canonical", "label"]))
@@ -178,7 +185,8 @@ def _store_row_by_row(engine: Engine, group: str, items: Sequence[StoreItem],
                 set_={"next_offset": stmt.excluded.next_offset}))
 
 
-def _store_rate(engine: Engine, store: Callable[..., Any], items: list[StoreItem]) -> float:
+def _store_rate(engine: Engine, store: Callable[..., Any],
+                items: list[EnrichedArticle]) -> float:
     started = time.perf_counter()
     for start in range(0, len(items), BATCH_SIZE):
         store(engine, "bench", items[start:start + BATCH_SIZE],
@@ -223,7 +231,7 @@ def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
                 echo(f"bench delivery: store {name} round {round_ + 1}: {rate:,.0f} articles/s",
                      err=True)
                 best[name] = max(best[name], rate)
-    mentions = sum(len(article.entities) for article, _ in stub.enrich_each(_records(50, "m")))
+    mentions = sum(len(article.entities) for article in stub.enrich_each(_records(50, "m")))
     return {"articles": count, "batch": BATCH_SIZE, "mentions_per_article": mentions / 50,
             "store_batch_articles_per_s": round(best["store_batch"]),
             "row_by_row_articles_per_s": round(best["row_by_row"]),

@@ -10,7 +10,7 @@ with missing metadata left empty and what was left out of the story listed in `r
 Steps: decode.py (bytes to text), markup.py (cut code and layout space before parsing),
 parse.py (BeautifulSoup over lxml), blocks.py (the one walk over the tree, with furniture.py
 naming the page's furniture), metadata.py and body.py (what the walk found, with lines.py
-naming the lines that are never story text), language.py (the declared language checked
+naming the lines that are never story text), pipeline/language.py (the declared language checked
 against the text). The golden pages (devtools/golden.py) and the scoring on a labelled
 dataset (devtools/scoring.py) are development tools, outside this package.
 """
@@ -27,11 +27,11 @@ from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
 from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
-from pipeline.clean.language import choose_language
 from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
 from pipeline.clean.parse import parse_html
 from pipeline.errors import ExtractionError
+from pipeline.language import choose_language
 from pipeline.records import (
     CleanedArticle,
     Extractor,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
@@ -34,26 +33,11 @@ from pipeline.config import ENRICHED_TOPIC
 from pipeline.consume.dlt_outbox import DeadLetter, DeadLetterOutbox
 from pipeline.consume.offsets import BatchOffsets
 from pipeline.consume.tries import enrich_with_tries
+from pipeline.enrich.port import ArticleEnricher
 from pipeline.errors import NewsflowError, PoisonRecord
 from pipeline.records import CleanedArticle, EnrichedArticle, decode_cleaned, encode, headers_for
 from pipeline.warehouse.db import find_unstorable, store_batch
 from pipeline.warehouse.outbox import OutboxLetter
-from pipeline.warehouse.rows import StoreItem, SurfaceForms
-
-
-class EnrichResult(Protocol):
-    """What `pipeline.enrich.Enricher.enrich_each` returns per record (its `Enriched`)."""
-
-    @property
-    def article(self) -> EnrichedArticle: ...
-    @property
-    def surface_forms(self) -> SurfaceForms: ...
-
-
-class Enricher(Protocol):
-    def enrich_each(
-        self, records: list[CleanedArticle]
-    ) -> Sequence[EnrichResult | StoreItem | PoisonRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -62,17 +46,9 @@ class BatchOutcome:
     dead_lettered: int
 
 
-def _store_item(result: EnrichResult | StoreItem) -> StoreItem:
-    # The enricher returns `Enriched` objects; a plain (article, surface forms) pair is
-    # accepted too, the shape of the contract as first written.
-    if isinstance(result, tuple):
-        return result
-    return result.article, result.surface_forms
-
-
 def enrich_batch(
-    records: Sequence[ConsumerRecord], enricher: Enricher
-) -> tuple[list[tuple[ConsumerRecord, StoreItem]], list[DeadLetter]]:
+    records: Sequence[ConsumerRecord], enricher: ArticleEnricher
+) -> tuple[list[tuple[ConsumerRecord, EnrichedArticle]], list[DeadLetter]]:
     """Split a batch into (record, enriched item) pairs and dead letters, keeping the order.
 
     Errors are data here: a record that does not decode (stage "validate") or that the
@@ -96,12 +72,12 @@ def enrich_batch(
         if isinstance(result, PoisonRecord):
             dead.append((record, str(result), "enrich"))
         else:
-            pairs.append((record, _store_item(result)))
+            pairs.append((record, result))
     return pairs, dead
 
 
 class BatchHandler:
-    def __init__(self, *, engine: Engine, producer: KafkaProducer, enricher: Enricher,
+    def __init__(self, *, engine: Engine, producer: KafkaProducer, enricher: ArticleEnricher,
                  group: str, outbox: DeadLetterOutbox, send_timeout: float = 60.0) -> None:
         self.engine = engine
         self.producer = producer
@@ -129,7 +105,7 @@ class BatchHandler:
             self.outbox.unsent = True
         return BatchOutcome(stored=len(pairs), dead_lettered=len(dead))
 
-    def _store(self, pairs: list[tuple[ConsumerRecord, StoreItem]], offsets: BatchOffsets,
+    def _store(self, pairs: list[tuple[ConsumerRecord, EnrichedArticle]], offsets: BatchOffsets,
                letters: list[OutboxLetter]) -> None:
         # The enriched records go out as stored: with the version the ledger settled on.
         store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store(),

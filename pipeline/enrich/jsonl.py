@@ -43,7 +43,7 @@ def enrich_jsonl(
             if isinstance(result, PoisonRecord):
                 report(number, result)
             else:
-                stdout.write(result.article.model_dump_json() + "\n")
+                stdout.write(result.model_dump_json() + "\n")
         stdout.flush()
         batch.clear()
 

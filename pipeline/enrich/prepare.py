@@ -1,5 +1,6 @@
 """What the enricher needs of a record before the model runs: the story's paragraphs located in
-the record's text, page furniture set apart, and the language decided."""
+the record's text, page furniture set apart, and the language decided (on the record's text,
+as the cleaner decided it, so a cleaned record keeps its language)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Prepared:
     segments: list[Segment]  # what NER reads, furniture cut out
     furniture: frozenset[int]  # paragraphs that are bylines, share prompts, …
     story: list[int]  # paragraphs the off-topic scores compare: not furniture, not captions
-    prose: str  # the story's text, for language detection and duplicate signatures
+    prose: str  # the story's text, for duplicate signatures
     decision: LanguageDecision
 
 
@@ -68,8 +69,7 @@ def prepare(record: CleanedArticle, max_length: int) -> Prepared:
         for start, end in prose_spans(paragraph.text):
             segments.append(Segment(index, offset + start, paragraph.text[start:end]))
             prose.append(paragraph.text[start:end])
-    text = "\n\n".join(prose)
-    decision = decide(record.language, text)
+    decision = decide(record.language, record.text)
     if not segments:
         decision = LanguageDecision(decision.language, "no body text")
-    return Prepared(record, segments, frozenset(furniture), story, text, decision)
+    return Prepared(record, segments, frozenset(furniture), story, "\n\n".join(prose), decision)

@@ -174,8 +174,8 @@ class _Tally:
 def aggregate(
     mentions: Sequence[Mention], gazetteer: Gazetteer | None = None,
     excluded_paragraphs: frozenset[int] = frozenset(), resolved: Resolved | None = None,
-) -> tuple[list[Entity], dict[str, list[str]]]:
-    """One Entity per group, in order of first mention, and canonical → surface forms.
+) -> list[Entity]:
+    """One Entity per group, in order of first mention, with its surface forms.
 
     `name` is the most common surface form, `count` the number of mentions outside
     `excluded_paragraphs` (off-topic ones). Surface forms are listed in order of first
@@ -190,13 +190,11 @@ def aggregate(
         tally = tallies.setdefault(key, _Tally(first_offset=mention.offset))
         tally.surfaces[mention.surface] += 1
     entities: list[Entity] = []
-    surface_forms: dict[str, list[str]] = {}
     for key, tally in tallies.items():
         canonical, label, wikidata_id = resolved.entities[key]
         entities.append(Entity(
             name=tally.surfaces.most_common(1)[0][0], label=label, canonical=canonical,
             count=tally.surfaces.total(), first_offset=tally.first_offset,
-            wikidata_id=wikidata_id,
+            wikidata_id=wikidata_id, surface_forms=list(tally.surfaces),
         ))
-        surface_forms[canonical] = list(tally.surfaces)
-    return entities, surface_forms
+    return entities

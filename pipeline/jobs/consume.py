@@ -15,13 +15,13 @@ from pipeline.jobs.engines import warehouse_engine
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from pipeline.consume.batch import Enricher
     from pipeline.consume.runner import ConsumeStats
+    from pipeline.enrich.port import ArticleEnricher
 
 log = logging.getLogger(__name__)
 
 
-def make_enricher(settings: Settings, engine: Engine | None = None) -> Enricher:
+def make_enricher(settings: Settings, engine: Engine | None = None) -> ArticleEnricher:
     """spaCy NER with the near-duplicate index in the warehouse of `engine` (in memory without
     one), or another enricher named by NEWSFLOW_ENRICHER: the development tools register the
     delivery tests' stand-in, `stub`, under the `newsflow.enrichers` entry point, so an
@@ -52,7 +52,7 @@ def run_consumer(
     group: str | None = None,
     max_records: int | None = None,
     idle_exit: float | None = None,
-    enricher: Enricher | None = None,
+    enricher: ArticleEnricher | None = None,
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
 ) -> ConsumeStats:

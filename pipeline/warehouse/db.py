@@ -39,7 +39,6 @@ from pipeline.warehouse.models import (
 from pipeline.warehouse.outbox import OutboxLetter, add_dead_letters
 from pipeline.warehouse.rows import (
     ARTICLE_FIELDS,
-    StoreItem,
     article_row,
     latest_per_article,
     mention_drafts,
@@ -81,7 +80,7 @@ class StoreResult:
     renumbered: int = 0  # items whose version already named another text (version_ledger)
 
 
-def store_batch(engine: Engine, group: str, items: Sequence[StoreItem],
+def store_batch(engine: Engine, group: str, items: Sequence[EnrichedArticle],
                 offsets: Mapping[tuple[str, int], int], *,
                 dead_letters: Sequence[OutboxLetter] = (),
                 before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
@@ -106,7 +105,7 @@ def store_batch(engine: Engine, group: str, items: Sequence[StoreItem],
         return result
 
 
-def find_unstorable(engine: Engine, items: Sequence[StoreItem]) -> dict[int, str]:
+def find_unstorable(engine: Engine, items: Sequence[EnrichedArticle]) -> dict[int, str]:
     """Items PostgreSQL refuses as data (NUL characters, out-of-range numbers): index → error.
 
     Each item is tried alone in a savepoint and everything is rolled back, so the caller can
@@ -124,24 +123,23 @@ def find_unstorable(engine: Engine, items: Sequence[StoreItem]) -> dict[int, str
     return refused
 
 
-def _write(conn: Connection, items: Sequence[StoreItem]
+def _write(conn: Connection, items: Sequence[EnrichedArticle]
            ) -> tuple[StoreResult, list[EnrichedArticle]]:
     settled, recorded = settle_versions(conn, items)
-    renumbered = sum(a.version != b.version for (a, _), (b, _) in zip(items, settled,
-                                                                       strict=True))
+    renumbered = sum(a.version != b.version for a, b in zip(items, settled, strict=True))
     latest = latest_per_article(settled)
-    stored = _stored_versions(conn, [article.article_id for article, _ in latest])
+    stored = _stored_versions(conn, [article.article_id for article in latest])
     # The ledger outlives deleted article rows: an old record replayed after a loss must not
     # become the article's row while a later version is known.
-    current = [(a, forms) for a, forms in latest
+    current = [a for a in latest
                if a.version >= max(stored.get(a.article_id, 0), recorded.get(a.article_id, 0))]
-    changed = _upsert_articles(conn, [article for article, _ in current])
-    with_row = set(stored) | {article.article_id for article, _ in current}
-    versions = _insert_versions(conn, [item for item in settled if item[0].article_id in with_row])
+    changed = _upsert_articles(conn, current)
+    with_row = set(stored) | {article.article_id for article in current}
+    versions = _insert_versions(conn, [a for a in settled if a.article_id in with_row])
     entities, mentions = _replace_mentions(conn, current)
     result = StoreResult(changed, len(latest) - len(current), versions, entities, mentions,
                          renumbered)
-    return result, [article for article, _ in settled]
+    return result, settled
 
 
 def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]:
@@ -176,8 +174,8 @@ def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
     return len(conn.execute(stmt, [article_row(a) for a in articles]).all())
 
 
-def _insert_versions(conn: Connection, items: Sequence[StoreItem]) -> int:
-    rows = {(a.article_id, a.version): version_row(a) for a, _ in items}
+def _insert_versions(conn: Connection, articles: Sequence[EnrichedArticle]) -> int:
+    rows = {(a.article_id, a.version): version_row(a) for a in articles}
     if not rows:
         return 0
     stmt = (pg_insert(ArticleVersion)
@@ -186,12 +184,12 @@ def _insert_versions(conn: Connection, items: Sequence[StoreItem]) -> int:
     return len(conn.execute(stmt, [rows[key] for key in sorted(rows)]).all())
 
 
-def _replace_mentions(conn: Connection, current: list[StoreItem]) -> tuple[int, int]:
+def _replace_mentions(conn: Connection, current: list[EnrichedArticle]) -> tuple[int, int]:
     if not current:
         return 0, 0
-    drafts = {article.article_id: mention_drafts(article, forms) for article, forms in current}
+    drafts = {article.article_id: mention_drafts(article) for article in current}
     keys = sorted({(d.canonical, d.label) for found in drafts.values() for d in found})
-    wikidata = {(e.canonical, e.label): e.wikidata_id for a, _ in current for e in a.entities}
+    wikidata = {(e.canonical, e.label): e.wikidata_id for a in current for e in a.entities}
     created, ids = _entity_ids(conn, keys, wikidata)
     conn.execute(delete(Mention).where(Mention.article_id.in_(list(drafts))))
     rows = [

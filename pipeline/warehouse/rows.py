@@ -12,9 +12,6 @@ from typing import Any
 
 from pipeline.records import EnrichedArticle
 
-SurfaceForms = dict[str, list[str]]
-StoreItem = tuple[EnrichedArticle, SurfaceForms]
-
 # The columns of `articles` that come from the record; the rest are kept by the warehouse.
 ARTICLE_FIELDS = (
     "article_id", "source_id", "url", "canonical_url", "title", "description", "authors",
@@ -24,17 +21,17 @@ ARTICLE_FIELDS = (
 )
 
 
-def latest_per_article(items: Iterable[StoreItem]) -> list[StoreItem]:
-    """One item per article_id: the highest version, and of equal versions the last one.
+def latest_per_article(articles: Iterable[EnrichedArticle]) -> list[EnrichedArticle]:
+    """One record per article_id: the highest version, and of equal versions the last one.
 
     A batch may carry two versions of one article; PostgreSQL refuses to upsert one row twice
     in a statement. Sorted by article_id so concurrent writers lock rows in the same order.
     """
-    chosen: dict[str, StoreItem] = {}
-    for item in items:
-        previous = chosen.get(item[0].article_id)
-        if previous is None or item[0].version >= previous[0].version:
-            chosen[item[0].article_id] = item
+    chosen: dict[str, EnrichedArticle] = {}
+    for article in articles:
+        previous = chosen.get(article.article_id)
+        if previous is None or article.version >= previous.version:
+            chosen[article.article_id] = article
     return [chosen[key] for key in sorted(chosen)]
 
 
@@ -65,11 +62,12 @@ class MentionDraft:
     surface_forms: list[str] = field(default_factory=list)
 
 
-def mention_drafts(article: EnrichedArticle, forms: SurfaceForms) -> list[MentionDraft]:
+def mention_drafts(article: EnrichedArticle) -> list[MentionDraft]:
     """One draft per (canonical, label), merging entries the enricher listed separately.
 
-    Surface forms come from the enricher per canonical name; an entity without any falls back
-    to the name it was found under, so the column is never empty.
+    Everything comes from the record, so the rows can be rebuilt from the enriched topic. An
+    entity without surface forms (a record enriched before the field existed) falls back to
+    the name it was found under, so the column is never empty.
     """
     merged: dict[tuple[str, str], MentionDraft] = {}
     for entity in article.entities:
@@ -80,7 +78,7 @@ def mention_drafts(article: EnrichedArticle, forms: SurfaceForms) -> list[Mentio
                                                entity.first_offset)
         draft.count += entity.count
         draft.first_offset = min(draft.first_offset, entity.first_offset)
-        for form in forms.get(entity.canonical) or [entity.name]:
+        for form in entity.surface_forms or [entity.name]:
             if form not in draft.surface_forms:
                 draft.surface_forms.append(form)
     return [merged[key] for key in sorted(merged)]

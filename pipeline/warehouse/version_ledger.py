@@ -26,8 +26,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.types import Text
 
+from pipeline.records import EnrichedArticle
 from pipeline.warehouse.models import VersionLedger
-from pipeline.warehouse.rows import StoreItem
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +64,15 @@ def ledger_heads(engine: Engine, article_ids: Sequence[str]) -> dict[str, Head]:
     return found
 
 
-def settle_versions(conn: Connection, items: Sequence[StoreItem]
-                    ) -> tuple[list[StoreItem], dict[str, int]]:
-    """The items with their settled versions (in order), and each article's latest version
-    recorded, these items included; records the new versions.
+def settle_versions(conn: Connection, items: Sequence[EnrichedArticle]
+                    ) -> tuple[list[EnrichedArticle], dict[str, int]]:
+    """The records with their settled versions (in order), and each article's latest version
+    recorded, these records included; records the new versions.
 
     Runs in the caller's transaction, holding a lock per article until it ends, so two
     consumers (a rebalance overlap) never settle one article at once.
     """
-    ids = sorted({article.article_id for article, _ in items})
+    ids = sorted({article.article_id for article in items})
     if not ids:
         return list(items), {}
     conn.execute(_LOCK, {"space": _LOCK_SPACE, "ids": ids})  # sorted: no deadlock
@@ -84,9 +84,9 @@ def settle_versions(conn: Connection, items: Sequence[StoreItem]
         for article_id, version, content_hash in conn.execute(query):
             recorded[article_id][version] = content_hash
 
-    settled: list[StoreItem] = []
+    settled: list[EnrichedArticle] = []
     new_rows: list[dict[str, object]] = []
-    for article, forms in items:
+    for article in items:
         texts = recorded[article.article_id]
         version, content_hash = article.version, article.content_hash
         if texts.get(version, content_hash) != content_hash:
@@ -99,7 +99,7 @@ def settle_versions(conn: Connection, items: Sequence[StoreItem]
             texts[version] = content_hash
             new_rows.append({"article_id": article.article_id, "version": version,
                              "content_hash": content_hash})
-        settled.append((article, forms))
+        settled.append(article)
     if new_rows:
         conn.execute(pg_insert(VersionLedger).on_conflict_do_nothing(), new_rows)
     return settled, {article_id: max(texts) for article_id, texts in recorded.items() if texts}

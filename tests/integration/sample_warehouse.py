@@ -35,8 +35,8 @@ def load_sample_site(settings: Settings, workdir: Path, *, refresh: bool = True)
     results = Enricher().enrich_each(records)
     engine = make_engine(settings)
     try:
-        store_batch(engine, "sql-docs", [(r.article, r.surface_forms) for r in results
-                                         if not isinstance(r, PoisonRecord)], {})
+        store_batch(engine, "sql-docs", [r for r in results if not isinstance(r, PoisonRecord)],
+                    {})
     finally:
         engine.dispose()
     if refresh:

@@ -64,7 +64,7 @@ def test_example_service_validates_what_the_enricher_published(stack, fresh_db, 
     publish(stack, [message_of(a) for a in articles])
     run_consumer(fresh_db, group=group, max_records=3, idle_exit=30, enricher=StubEnricher())
     # Then one record that breaks the schema, and a copy of a valid one (at-least-once).
-    [(article, _)] = StubEnricher().enrich_each([articles[0]])
+    [article] = StubEnricher().enrich_each([articles[0]])
     broken = {k: v for k, v in json.loads(encode(article)).items() if k != "entities"}
     producer = make_producer(stack, client_id="test-example")
     try:

@@ -28,7 +28,7 @@ from pipeline.consume.dlt import list_dead_letters, replay
 from pipeline.errors import PoisonRecord
 from pipeline.jobs import run_consumer
 from pipeline.publish.producer import make_producer
-from pipeline.records import CleanedArticle, encode, headers_for
+from pipeline.records import CleanedArticle, EnrichedArticle, encode, headers_for
 from pipeline.warehouse.db import load_offsets, store_batch
 from pipeline.warehouse.models import ConsumerOffset
 
@@ -268,3 +268,55 @@ def test_the_real_enricher_stores_entities(stack, fresh_db, engine, names):
     rows = stored_articles(engine, source)
     assert len(rows) == 3
     assert all({"Ada Lovelace", "Paris"} <= set(r.entities) for r in rows)
+
+
+NATO_BODY = (
+    "Jens Stoltenberg arrived in Brussels on Tuesday for talks with NATO ministers.\n\n"
+    "Stoltenberg said the alliance would expand its training mission in Iraq.\n\n"
+    "The North Atlantic Treaty Organization (NATO) was founded in 1949 in Washington.\n\n"
+    "NATO's members agreed, and Stoltenberg thanked the Iraqi government for its consent."
+)
+
+
+def mentions_from_record(article: EnrichedArticle) -> set[tuple]:
+    """The mentions rows of an article, made from its enriched record alone, the way
+    schemas/README.md tells a consumer: entries of one canonical and label merged, counts
+    summed, the first offset kept, surface forms in order (an entry without any: its name)."""
+    merged: dict[tuple[str, str], tuple[int, int, list[str]]] = {}
+    for e in article.entities:
+        count, first, forms = merged.get((e.canonical, e.label), (0, e.first_offset, []))
+        forms += [f for f in e.surface_forms or [e.name] if f not in forms]
+        merged[e.canonical, e.label] = (count + e.count, min(first, e.first_offset), forms)
+    return {(canonical, label, count, first, tuple(forms))
+            for (canonical, label), (count, first, forms) in merged.items()}
+
+
+def test_mentions_can_be_rebuilt_from_the_enriched_topic(stack, fresh_db, engine, names):
+    from pipeline.enrich import Enricher
+
+    source, group = names
+    start_at_end(stack, engine, group)
+    articles = [make_cleaned(n, run=source, source_id=source, body=body)
+                for n, body in enumerate([NATO_BODY, None])]
+    publish(stack, [message_of(a) for a in articles])
+
+    run_consumer(fresh_db, group=group, max_records=2, idle_exit=30, enricher=Enricher())
+
+    _, published = read_topic(stack, ENRICHED_TOPIC)
+    from_topic = {}
+    for message in published:
+        if message.key.decode() in {a.article_id for a in articles}:
+            record = EnrichedArticle.model_validate_json(message.value)
+            from_topic[record.article_id] = record  # a copy (at least once) is the same record
+    assert set(from_topic) == {a.article_id for a in articles}
+    nato = from_topic[articles[0].article_id]
+    assert any(len(e.surface_forms) > 1 for e in nato.entities)  # "NATO", "The North ..."
+    with engine.connect() as conn:
+        for article_id, record in from_topic.items():
+            stored = conn.execute(text(
+                "SELECT e.canonical, e.label, m.count, m.first_offset, m.surface_forms "
+                "FROM mentions m JOIN entities e USING (entity_id) WHERE m.article_id = :a"),
+                {"a": article_id}).all()
+            assert stored
+            assert {(c, lb, n, o, tuple(f)) for c, lb, n, o, f in stored} == \
+                mentions_from_record(record)

@@ -16,8 +16,9 @@ from test_warehouse_db import (  # noqa: F401 - fixtures
     fresh_db_fixture,
 )
 
-from pipeline.enrich import Enriched, Enricher
+from pipeline.enrich import Enricher
 from pipeline.enrich.duplicates import Probe, signature
+from pipeline.records import EnrichedArticle
 from pipeline.warehouse.db import store_batch
 from pipeline.warehouse.dedup import WarehouseDuplicateIndex
 
@@ -69,16 +70,16 @@ def test_index_survives_a_restart_and_never_matches_itself(fresh_db) -> None:
 
 
 def test_copies_in_one_batch_and_across_sources_are_linked(fresh_db, engine) -> None:
-    enricher = Enricher(settings=fresh_db)
+    enricher = Enricher(duplicates=WarehouseDuplicateIndex(engine))
     original = make_record("NATO to expand Iraq mission", STORY, slug="wire/nato",
                            published=T0)
     copy = make_record("Allies agree to train Iraqi troops", [*STORY, "Reporting by staff."],
                        slug="regional/nato", published=T0 + timedelta(hours=1))
     copy = copy.model_copy(update={"source_id": "regional"})
     results = enricher.enrich_each([original, copy])
-    assert all(isinstance(r, Enriched) for r in results)
-    assert [r.article.near_duplicate_of for r in results] == [None, original.article_id]
-    store_batch(engine, "g", [(r.article, r.surface_forms) for r in results], {})
+    assert all(isinstance(r, EnrichedArticle) for r in results)
+    assert [r.near_duplicate_of for r in results] == [None, original.article_id]
+    store_batch(engine, "g", results, {})
 
     with engine.connect() as conn:
         near = conn.execute(text("SELECT article_id, duplicate_of, source_id, original_source_id "

@@ -272,7 +272,7 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
     assert ids == {a.article_id for a in articles}
     assert sorted(versions) == sorted((a.article_id, 1) for a in articles)
     expected = {(item.article_id, e.canonical)
-                for item, _ in StubEnricher().enrich_each(articles) for e in item.entities}
+                for item in StubEnricher().enrich_each(articles) for e in item.entities}
     assert len(mentions) == len(expected) == 5 * N and set(mentions) == expected
     # The stored offsets are the topic's end offsets.
     assert load_offsets(engine, group, CLEANED_TOPIC) == ends

@@ -56,9 +56,7 @@ def test_duplicate_clusters_follow_near_duplicate_chains_to_the_original(engine)
     original, copy, copy_of_copy, alone = (make_cleaned(n, run="dup") for n in range(4))
     items = [enriched(original), enriched(alone)]
     for article, of in ((copy, original), (copy_of_copy, copy)):
-        article_item, forms = enriched(article)
-        items.append((article_item.model_copy(update={"near_duplicate_of": of.article_id}),
-                      forms))
+        items.append(enriched(article).model_copy(update={"near_duplicate_of": of.article_id}))
     store_batch(engine, "g", items, {})
     rows = _rows(engine, "SELECT cluster_id, cluster_size, article_id, is_original "
                          "FROM v_duplicate_clusters ORDER BY is_original DESC, article_id")

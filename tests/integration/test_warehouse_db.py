@@ -49,7 +49,6 @@ from pipeline.warehouse.db import (
 from pipeline.warehouse.migrate import alembic_config
 from pipeline.warehouse.models import Base
 from pipeline.warehouse.outbox import OutboxLetter
-from pipeline.warehouse.rows import StoreItem
 
 pytestmark = pytest.mark.integration
 
@@ -78,15 +77,16 @@ def make_cleaned(n: int, *, run: str = "run", version: int = 1, body: str | None
     )
 
 
-def enriched(article: CleanedArticle, *entities: tuple[str, str]) -> StoreItem:
+def enriched(article: CleanedArticle, *entities: tuple[str, str]) -> EnrichedArticle:
     """The article with one mention per (canonical, label) given, Paris the GPE by default."""
     entities = entities or (("Paris", "GPE"),)
     data = article.model_dump()
     data["entities"] = [{"name": canonical, "label": label, "canonical": canonical, "count": 1,
-                         "first_offset": max(0, article.text.find(canonical))}
+                         "first_offset": max(0, article.text.find(canonical)),
+                         "surface_forms": [canonical]}
                         for canonical, label in entities]
     data["enricher"] = {"name": "test-enricher", "model": "none"}
-    return EnrichedArticle.model_validate(data), {c: [c] for c, _ in entities}
+    return EnrichedArticle.model_validate(data)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.clean import clean
 from pipeline.clean.dates import parse_date, read_date
-from pipeline.clean.language import choose_language
 from pipeline.clean.metadata import strip_site_name
+from pipeline.language import choose_language
 from pipeline.records import CleanedArticle
 
 FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)

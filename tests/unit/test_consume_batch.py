@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 from kafka.errors import CommitFailedError, KafkaTimeoutError
@@ -14,33 +13,21 @@ from test_warehouse_rows import cleaned, enriched
 from pipeline.consume.batch import enrich_batch
 from pipeline.consume.runner import is_transient
 from pipeline.errors import NewsflowError, PoisonRecord, TransientError
-from pipeline.records import EnrichedArticle, encode
+from pipeline.records import encode
 
-
-@dataclass(frozen=True)
-class Enriched:  # the shape pipeline.enrich returns
-    article: EnrichedArticle
-    surface_forms: dict[str, list[str]]
+PARIS = {"name": "Paris", "label": "GPE", "canonical": "Paris", "count": 1, "first_offset": 22,
+         "surface_forms": ["Paris"]}
 
 
 class FakeEnricher:
-    def __init__(self, reject: str = "", as_pairs: bool = False) -> None:
+    def __init__(self, reject: str = "") -> None:
         self.reject = reject
-        self.as_pairs = as_pairs
         self.calls = []
 
     def enrich_each(self, records):
         self.calls.append(records)
-        out = []
-        for r in records:
-            article = enriched(r)
-            if r.title == self.reject:
-                out.append(PoisonRecord("model choked", stage="enrich"))
-            elif self.as_pairs:
-                out.append((article, {}))
-            else:
-                out.append(Enriched(article, {"Paris": ["Paris"]}))
-        return out
+        return [PoisonRecord("model choked", stage="enrich") if r.title == self.reject
+                else enriched(r, [PARIS]) for r in records]
 
 
 def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call():
@@ -58,16 +45,11 @@ def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call
     pairs, dead = enrich_batch(batch, enricher)
 
     assert len(enricher.calls) == 1 and len(enricher.calls[0]) == 2
-    assert [(r.offset, item[0].article_id, item[1]) for r, item in pairs] == [
-        (0, good.article_id, {"Paris": ["Paris"]})]
+    assert [(r.offset, item.article_id, {e.canonical: e.surface_forms for e in item.entities})
+            for r, item in pairs] == [(0, good.article_id, {"Paris": ["Paris"]})]
     assert [(r.offset, stage) for r, _, stage in dead] == [
         (1, "validate"), (2, "validate"), (4, "validate"), (3, "enrich")]
     assert "title" in dead[2][1] and dead[3][1] == "model choked"
-
-
-def test_plain_pairs_from_an_enricher_are_accepted():
-    pairs, dead = enrich_batch([record(0, 0, encode(cleaned()))], FakeEnricher(as_pairs=True))
-    assert not dead and pairs[0][1][1] == {}
 
 
 def test_a_batch_of_poison_never_calls_the_enricher():

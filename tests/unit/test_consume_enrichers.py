@@ -12,7 +12,8 @@ from pipeline.records import EnrichedArticle
 
 def test_stub_tags_each_capitalized_word_once_with_count_and_first_offset():
     record = cleaned(1, body="Ada met Bob. Then Ada left for Paris-Nord.")
-    [(article, forms)] = StubEnricher().enrich_each([record])
+    [article] = StubEnricher().enrich_each([record])
+    forms = {entity.canonical: entity.surface_forms for entity in article.entities}
 
     assert isinstance(article, EnrichedArticle)
     assert [(e.canonical, e.label, e.count, e.first_offset) for e in article.entities] == [

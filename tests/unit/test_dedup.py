@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from enrich_cases import dataset_articles, duplicate_pairs, make_record, sample_site_articles
 
-from pipeline.enrich import Enriched, Enricher
+from pipeline.enrich import Enricher
 from pipeline.enrich.duplicates import (
     BANDS,
     NUM_PERM,
@@ -22,6 +22,7 @@ from pipeline.enrich.duplicates import (
     signature,
     similarity,
 )
+from pipeline.records import EnrichedArticle
 
 T0 = datetime(2020, 2, 16, 8, 0, tzinfo=UTC)
 STORY = " ".join(f"Sentence {n} of the story says something about the harbour and its ferries."
@@ -112,9 +113,9 @@ def test_near_duplicate_pairs_precision_and_recall(enricher: Enricher) -> None:
     for pair in pairs:
         enricher.duplicates = MemoryDuplicateIndex()  # each pair on its own
         first, second = enricher.enrich_each([pair.first, pair.second])
-        assert isinstance(first, Enriched) and isinstance(second, Enriched)
-        assert first.article.near_duplicate_of is None
-        matched = second.article.near_duplicate_of == pair.first.article_id
+        assert isinstance(first, EnrichedArticle) and isinstance(second, EnrichedArticle)
+        assert first.near_duplicate_of is None
+        matched = second.near_duplicate_of == pair.first.article_id
         found += matched
         hits += matched and pair.duplicate
     duplicates = sum(p.duplicate for p in pairs)
@@ -134,4 +135,4 @@ def test_furniture_does_not_make_unrelated_articles_duplicates(enricher: Enriche
     enricher.duplicates = MemoryDuplicateIndex()
     records = [make_record(a.title, [*furniture, a.paragraphs[0]], slug="a"),
                make_record(b.title, [*furniture, b.paragraphs[0]], slug="b")]
-    assert [r.article.near_duplicate_of for r in enricher.enrich_each(records)] == [None, None]
+    assert [r.near_duplicate_of for r in enricher.enrich_each(records)] == [None, None]

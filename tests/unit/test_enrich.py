@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 import pipeline
-from pipeline.enrich import Enriched, Enricher, enrich_jsonl
+from pipeline.enrich import Enricher, enrich_jsonl
 from pipeline.errors import PoisonRecord, PrerequisiteError
 from pipeline.records import (
     CleanedArticle,
@@ -61,13 +61,18 @@ def enricher() -> Enricher:
     return Enricher()
 
 
-def by_canonical(result: Enriched) -> dict[str, Entity]:
-    return {entity.canonical: entity for entity in result.article.entities}
+def by_canonical(result: EnrichedArticle) -> dict[str, Entity]:
+    return {entity.canonical: entity for entity in result.entities}
 
 
-def enrich_one(enricher: Enricher, record: CleanedArticle) -> Enriched:
+def surface_forms(result: EnrichedArticle) -> dict[str, list[str]]:
+    """canonical → surface forms, as the record's entities list them."""
+    return {entity.canonical: entity.surface_forms for entity in result.entities}
+
+
+def enrich_one(enricher: Enricher, record: CleanedArticle) -> EnrichedArticle:
     [result] = enricher.enrich_each([record])
-    assert isinstance(result, Enriched)
+    assert isinstance(result, EnrichedArticle)
     return result
 
 
@@ -93,25 +98,25 @@ def test_surname_resolves_to_full_name_and_nato_aliases_merge(enricher: Enricher
     assert (nato.label, nato.wikidata_id) == ("ORG", "Q7184")
     assert nato.count >= 3
     assert "North Atlantic Treaty Organization" not in entities
-    assert {"NATO", "The North Atlantic Treaty Organization"} <= set(result.surface_forms["NATO"])
-    assert all(entity.label not in {"DATE", "CARDINAL"} for entity in result.article.entities)
+    assert {"NATO", "The North Atlantic Treaty Organization"} <= set(surface_forms(result)["NATO"])
+    assert all(entity.label not in {"DATE", "CARDINAL"} for entity in result.entities)
 
 
 def test_entity_offsets_point_at_the_surface_text(enricher: Enricher) -> None:
     record = make_record(["A caption to skip.", *NATO_STORY])
     result = enrich_one(enricher, record)
-    assert result.article.entities
-    for entity in result.article.entities:
-        first_surface = result.surface_forms[entity.canonical][0]
+    assert result.entities
+    for entity in result.entities:
+        first_surface = surface_forms(result)[entity.canonical][0]
         assert record.text.startswith(first_surface, entity.first_offset)
-    offsets = [entity.first_offset for entity in result.article.entities]
+    offsets = [entity.first_offset for entity in result.entities]
     assert offsets == sorted(offsets)
 
 
 def test_captions_are_not_tagged_but_kept_as_paragraphs(enricher: Enricher) -> None:
     caption = Paragraph(text="Photo: Getty Images / Reuters", kind="caption")
     record = make_record([NATO_STORY[0], caption, NATO_STORY[1]])
-    article = enrich_one(enricher, record).article
+    article = enrich_one(enricher, record)
     assert not {"Getty Images", "Reuters"} & {e.canonical for e in article.entities}
     assert [(p.text, p.kind) for p in article.paragraphs] == [
         (p.text, p.kind) for p in record.paragraphs
@@ -125,45 +130,45 @@ def test_captions_left_out_of_text_by_the_cleaner_are_accepted(enricher: Enriche
     record = body.model_copy(update={"paragraphs": [body.paragraphs[0], caption,
                                                     *body.paragraphs[1:]]})
     assert caption.text not in record.text
-    article = enrich_one(enricher, record).article
+    article = enrich_one(enricher, record)
     assert "Jens Stoltenberg" in {e.canonical for e in article.entities}
     assert [p.kind for p in article.paragraphs][1] == "caption"
 
 
 def test_declared_non_english_record_is_skipped_with_reason(enricher: Enricher) -> None:
-    article = enrich_one(enricher, make_record(GERMAN_STORY, language="de")).article
+    article = enrich_one(enricher, make_record(GERMAN_STORY, language="de"))
     assert article.entities == []
     assert article.entities_skipped == "language de not supported"
 
 
 def test_untagged_language_is_detected_and_stored(enricher: Enricher) -> None:
-    german = enrich_one(enricher, make_record(GERMAN_STORY, language=None)).article
+    german = enrich_one(enricher, make_record(GERMAN_STORY, language=None))
     assert german.entities == []
     assert german.language == "de"
     assert german.entities_skipped == "language de not supported"
 
-    english = enrich_one(enricher, make_record(NATO_STORY, language=None)).article
+    english = enrich_one(enricher, make_record(NATO_STORY, language=None))
     assert english.language == "en"
     assert english.entities_skipped is None
     assert "Jens Stoltenberg" in {entity.canonical for entity in english.entities}
 
 
 def test_detected_language_overrules_a_wrong_declaration(enricher: Enricher) -> None:
-    article = enrich_one(enricher, make_record(GERMAN_STORY, language="en")).article
+    article = enrich_one(enricher, make_record(GERMAN_STORY, language="en"))
     assert article.language == "de"
     assert article.entities == []
     assert article.entities_skipped == "language de not supported (page declares en)"
 
 
 def test_empty_text_yields_no_entities(enricher: Enricher) -> None:
-    article = enrich_one(enricher, make_record([])).article
+    article = enrich_one(enricher, make_record([]))
     assert article.entities == []
     assert article.entities_skipped == "no body text"
 
 
 def test_enriched_record_carries_the_cleaned_fields_and_provenance(enricher: Enricher) -> None:
     record = make_record(NATO_STORY)
-    article = enrich_one(enricher, record).article
+    article = enrich_one(enricher, record)
     assert article.model_dump(exclude={"paragraphs", "entities", "enricher"}) == {
         **record.model_dump(exclude={"paragraphs"}),
         "near_duplicate_of": None,
@@ -192,7 +197,7 @@ def test_poison_record_fails_alone(enricher: Enricher) -> None:
     assert isinstance(results[1], PoisonRecord)
     assert results[1].stage == "enrich"
     assert "paragraph 1" in str(results[1])
-    assert [type(result) for result in results] == [Enriched, PoisonRecord, Enriched]
+    assert [type(result) for result in results] == [EnrichedArticle, PoisonRecord, EnrichedArticle]
     no_paragraphs = good.model_copy(update={"paragraphs": []})
     [result] = enricher.enrich_each([no_paragraphs])
     assert isinstance(result, PoisonRecord)

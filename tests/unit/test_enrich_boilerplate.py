@@ -6,7 +6,8 @@ import pytest
 from enrich_cases import dataset_articles, sample_site_articles
 
 from pipeline.enrich.boilerplate import is_furniture, prose_spans
-from pipeline.enrich.language import decide, detect
+from pipeline.enrich.language import decide
+from pipeline.language import detect
 
 
 @pytest.mark.parametrize("text", [

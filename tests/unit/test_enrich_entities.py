@@ -11,6 +11,7 @@ import yaml
 from pipeline.enrich.entities import Mention, canonical_form, is_junk, mention_from_span
 from pipeline.enrich.gazetteer import default_gazetteer
 from pipeline.enrich.resolution import aggregate
+from pipeline.records import Entity
 
 
 def mentions(*spans: tuple[str, str]) -> list[Mention]:
@@ -18,8 +19,12 @@ def mentions(*spans: tuple[str, str]) -> list[Mention]:
     return [Mention(surface, label, offset=10 * i) for i, (surface, label) in enumerate(spans)]
 
 
+def forms_by_canonical(entities: list[Entity]) -> dict[str, list[str]]:
+    return {entity.canonical: entity.surface_forms for entity in entities}
+
+
 def canonicals(*spans: tuple[str, str]) -> list[tuple[str, str, int]]:
-    entities, _ = aggregate(mentions(*spans))
+    entities = aggregate(mentions(*spans))
     return [(e.canonical, e.label, e.count) for e in entities]
 
 
@@ -90,13 +95,14 @@ def test_numeric_types_and_junk_spans_are_dropped() -> None:
 
 
 def test_bare_surname_joins_the_full_name_and_takes_its_label() -> None:
-    entities, forms = aggregate(mentions(("Stoltenberg", "ORG"), ("Jens Stoltenberg", "PERSON"),
+    entities = aggregate(mentions(("Stoltenberg", "ORG"), ("Jens Stoltenberg", "PERSON"),
                                          ("Stoltenberg", "GPE"), ("Stoltenberg's", "ORG")))
     [entity] = entities
     assert (entity.canonical, entity.label, entity.count) == ("Jens Stoltenberg", "PERSON", 4)
     assert entity.name == "Stoltenberg"  # the most common surface form
     assert entity.first_offset == 0
-    assert forms == {"Jens Stoltenberg": ["Stoltenberg", "Jens Stoltenberg", "Stoltenberg's"]}
+    assert forms_by_canonical(entities) == {
+        "Jens Stoltenberg": ["Stoltenberg", "Jens Stoltenberg", "Stoltenberg's"]}
 
 
 def test_surname_shared_by_two_people_stays_unresolved() -> None:
@@ -116,7 +122,8 @@ def test_acronym_defined_in_parentheses_merges_with_its_long_form() -> None:
     long_form = mention_from_span(paragraph, 0, 35, "ORG", paragraph_offset=0)
     acronym = mention_from_span(paragraph, 48, 52, "ORG", paragraph_offset=0)
     assert long_form is not None and acronym is not None
-    entities, forms = aggregate([long_form, acronym])
+    entities = aggregate([long_form, acronym])
+    forms = forms_by_canonical(entities)
     [entity] = entities
     assert (entity.canonical, entity.count) == ("Aire Valley Transport Authority", 2)
     assert forms[entity.canonical] == ["The Aire Valley Transport Authority", "AVTA"]
@@ -126,7 +133,7 @@ def test_untagged_long_form_before_parentheses_names_the_acronym() -> None:
     paragraph = "NATO Mission Iraq (NMI), made up of trainers"
     mention = mention_from_span(paragraph, 19, 22, "ORG", paragraph_offset=0)
     assert mention is not None and mention.long_form == "NATO Mission Iraq"
-    entities, _ = aggregate([mention])
+    entities = aggregate([mention])
     assert [e.canonical for e in entities] == ["NATO Mission Iraq"]
 
 
@@ -135,7 +142,7 @@ def test_parenthesis_that_does_not_match_the_initials_is_no_alias() -> None:
     iraq = mention_from_span(paragraph, 10, 14, "GPE", paragraph_offset=0)
     nmi = mention_from_span(paragraph, 25, 28, "ORG", paragraph_offset=0)
     assert iraq is not None and nmi is not None
-    entities, _ = aggregate([iraq, nmi])
+    entities = aggregate([iraq, nmi])
     assert [e.canonical for e in entities] == ["Iraq", "NMI"]
 
 
@@ -153,7 +160,7 @@ def test_case_variants_are_one_entity() -> None:
 
 def test_gazetteer_gives_one_entity_and_its_id_everywhere() -> None:
     for forms in [("USA", "US", "United States"), ("U.S.", "America"), ("United States",)]:
-        entities, _ = aggregate(mentions(*((form, "GPE") for form in forms)))
+        entities = aggregate(mentions(*((form, "GPE") for form in forms)))
         assert [(e.canonical, e.label, e.wikidata_id) for e in entities] == [
             ("United States", "GPE", "Q30")]
 
@@ -164,7 +171,7 @@ def test_gazetteer_matches_short_aliases_exactly() -> None:
 
 
 def test_demonym_is_norp_with_the_id_of_its_country() -> None:
-    entities, _ = aggregate(mentions(("Iraqis", "NORP"), ("Iraqi", "GPE"), ("Iraq", "GPE")))
+    entities = aggregate(mentions(("Iraqis", "NORP"), ("Iraqi", "GPE"), ("Iraq", "GPE")))
     assert [(e.canonical, e.label, e.count, e.wikidata_id) for e in entities] == [
         ("Iraqi", "NORP", 2, "Q796"), ("Iraq", "GPE", 1, "Q796")]
 
@@ -195,7 +202,7 @@ def test_gazetteer_pattern_finds_what_the_model_misses() -> None:
 def test_mentions_of_excluded_paragraphs_are_not_counted() -> None:
     spans = [Mention("Iraq", "GPE", 0, paragraph=0), Mention("SARS", "ORG", 10, paragraph=1),
              Mention("Iraq", "GPE", 20, paragraph=1)]
-    entities, _ = aggregate(spans, excluded_paragraphs=frozenset({1}))
+    entities = aggregate(spans, excluded_paragraphs=frozenset({1}))
     assert [(e.canonical, e.count) for e in entities] == [("Iraq", 1)]
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 from enrich_cases import dataset_articles, make_record, splice_cases, split
 
-from pipeline.enrich import Enriched, Enricher
+from pipeline.enrich import Enricher
 from pipeline.enrich.offtopic import FLAG_AT, ParagraphTerms, features, scores
+from pipeline.records import EnrichedArticle
 
 CASES = 240
 
@@ -36,8 +37,8 @@ def test_spliced_paragraphs_are_flagged_with_precision_and_recall(
     hits = flags = spliced = 0
     by_k: dict[int, list[int]] = {}
     for case, result in zip(cases, results, strict=True):
-        assert isinstance(result, Enriched)
-        flagged = {i for i, p in enumerate(result.article.paragraphs) if p.offtopic}
+        assert isinstance(result, EnrichedArticle)
+        flagged = {i for i, p in enumerate(result.paragraphs) if p.offtopic}
         hits += len(flagged & case.spliced)
         flags += len(flagged)
         spliced += len(case.spliced)
@@ -56,9 +57,9 @@ def test_spliced_paragraphs_are_flagged_with_precision_and_recall(
 def test_unmodified_articles_are_rarely_flagged(enricher: Enricher, held_out) -> None:
     records = [make_record(a.title, a.paragraphs, slug=a.slug) for a in held_out]
     results = enricher.enrich_each(records)
-    paragraphs = [p for r in results if isinstance(r, Enriched) for p in r.article.paragraphs]
+    paragraphs = [p for r in results if isinstance(r, EnrichedArticle) for p in r.paragraphs]
     flagged = [p.text for p in paragraphs if p.offtopic]
-    articles_flagged = sum(any(p.offtopic for p in r.article.paragraphs) for r in results)
+    articles_flagged = sum(any(p.offtopic for p in r.paragraphs) for r in results)
     rate = len(flagged) / len(paragraphs)
     print(f"\nunmodified: {len(records)} articles, {len(paragraphs)} paragraphs, "
           f"{len(flagged)} flagged ({rate:.2%}), articles with a flag: {articles_flagged}")

@@ -46,8 +46,8 @@ def test_latest_per_article_keeps_the_highest_version_and_the_last_of_equals():
     v1, v2 = enriched(cleaned(1)), enriched(cleaned(1, version=2))
     v2_again = enriched(cleaned(1, version=2, body="Re-enriched."))
     other = enriched(cleaned(2))
-    chosen = latest_per_article([(v2, {}), (other, {}), (v1, {}), (v2_again, {})])
-    assert [a for a, _ in chosen] == sorted([v2_again, other], key=lambda a: a.article_id)
+    chosen = latest_per_article([v2, other, v1, v2_again])
+    assert chosen == sorted([v2_again, other], key=lambda a: a.article_id)
 
 
 def test_article_row_has_exactly_the_record_columns_of_articles():
@@ -66,13 +66,14 @@ def test_version_row_keeps_the_whole_record_as_json():
 
 def test_mention_drafts_merge_entries_of_one_entity_and_fall_back_to_the_name():
     article = enriched(cleaned(), [
-        {"name": "Paris", "label": "GPE", "canonical": "Paris", "count": 2, "first_offset": 22},
+        {"name": "Paris", "label": "GPE", "canonical": "Paris", "count": 2, "first_offset": 22,
+         "surface_forms": ["Paris", "the French capital"]},
         {"name": "Lovelace", "label": "PERSON", "canonical": "Ada Lovelace", "count": 1,
          "first_offset": 40},
         {"name": "Ada Lovelace", "label": "PERSON", "canonical": "Ada Lovelace", "count": 1,
          "first_offset": 0},
     ])
-    drafts = mention_drafts(article, {"Paris": ["Paris", "the French capital"]})
+    drafts = mention_drafts(article)
     by_key = {(d.canonical, d.label): d for d in drafts}
     assert list(by_key) == [("Ada Lovelace", "PERSON"), ("Paris", "GPE")]
     ada = by_key[("Ada Lovelace", "PERSON")]

@@ -60,9 +60,12 @@ def news_backfill():
         return [s.id for s in picked]
 
     # A mapped task takes its doc from doc_md only, never from the docstring.
-    @task(map_index_template="{{ source_id }}", pool="newsflow_backfill",
-          show_return_value_in_logs=False,
-          doc_md="Discover, fetch, clean and publish one source's articles of the period.")
+    @task(
+        map_index_template="{{ source_id }}",
+        pool="newsflow_backfill",
+        show_return_value_in_logs=False,
+        doc_md="Discover, fetch, clean and publish one source's articles of the period.",
+    )
     def backfill(source_id: str) -> dict:
         from pipeline.config import Settings
         from pipeline.jobs import backfill_source, enabled_sources
@@ -75,8 +78,14 @@ def news_backfill():
         params = context["params"]
         settings = Settings()
         (source,) = enabled_sources(settings, params["sources_file"], [source_id])
-        summary = backfill_source(settings, source, params["since"], params["until"],
-                                  url_limit=params["url_limit"], dry_run=params["dry_run"])
+        summary = backfill_source(
+            settings,
+            source,
+            params["since"],
+            params["until"],
+            url_limit=params["url_limit"],
+            dry_run=params["dry_run"],
+        )
         summary.raise_if_every_fetch_failed()
         return summary.summary()
 

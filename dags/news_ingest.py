@@ -63,9 +63,12 @@ def news_ingest():
         return [s.id for s in picked]
 
     # A mapped task takes its doc from doc_md only, never from the docstring.
-    @task(map_index_template="{{ source_id }}", pool="newsflow_fetch",
-          show_return_value_in_logs=False,
-          doc_md="Discover, fetch, clean and publish one source; returns its summary.")
+    @task(
+        map_index_template="{{ source_id }}",
+        pool="newsflow_fetch",
+        show_return_value_in_logs=False,
+        doc_md="Discover, fetch, clean and publish one source; returns its summary.",
+    )
     def ingest(source_id: str) -> dict:
         from pipeline.config import Settings
         from pipeline.jobs import enabled_sources, ingest_source

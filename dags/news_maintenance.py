@@ -34,8 +34,14 @@ from newsflow_common import START, retrying
     tags=["newsflow", "maintenance"],
     doc_md=__doc__,
     default_args=retrying(timedelta(minutes=1), timedelta(minutes=10)),
-    params={"retention_days": Param(None, type=["null", "integer"], minimum=1,
-                                    description="default: NEWSFLOW_FETCH_LOG_RETENTION_DAYS")},
+    params={
+        "retention_days": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            description="default: NEWSFLOW_FETCH_LOG_RETENTION_DAYS",
+        )
+    },
 )
 def news_maintenance():
     @task

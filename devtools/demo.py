@@ -80,19 +80,35 @@ def show_warehouse(settings: Settings, echo: Callable[[str], None], command: str
         echo(line)
 
 
-def _why_short(settings: Settings, expected: int, stored: int, summaries: list[dict],
-               since: datetime, sources_file: Path) -> str:
+def _why_short(
+    settings: Settings,
+    expected: int,
+    stored: int,
+    summaries: list[dict],
+    since: datetime,
+    sources_file: Path,
+) -> str:
     """The time-out message: what ingest published, and what the enricher did with it."""
     from pipeline.jobs import explain_shortfall, gather_shortfall, local_stack, run_totals
 
     enricher = dict(local_stack(settings).status()).get("enricher")
     # The demo's site stops with it: the command to send everything again serves it first.
-    resend = (f"`python -m devtools.sample_site --port {settings.sample_site_port}` in one "
-              f"terminal and `newsflow ingest --force --sources {sources_file}` in another")
-    return explain_shortfall(gather_shortfall(
-        settings, expected=expected, stored=stored, waited=STORE_WAIT,
-        ingest=run_totals(summaries), since=since,
-        enricher_running=bool(enricher and enricher.alive), resend=resend))
+    resend = (
+        f"`python -m devtools.sample_site --port {settings.sample_site_port}` in one "
+        f"terminal and `newsflow ingest --force --sources {sources_file}` in another"
+    )
+    return explain_shortfall(
+        gather_shortfall(
+            settings,
+            expected=expected,
+            stored=stored,
+            waited=STORE_WAIT,
+            ingest=run_totals(summaries),
+            since=since,
+            enricher_running=bool(enricher and enricher.alive),
+            resend=resend,
+        )
+    )
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -125,32 +141,47 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
         state = api.wait_for_run(DAG_ID, run_id)
         summaries = [r for r in api.task_results(DAG_ID, run_id, "ingest") if r]
         if state != "success":
-            failed = [f"{t}[{i}]={s}" for t, i, s in api.task_states(DAG_ID, run_id)
-                      if s != "success"]
-            raise NewsflowError(f"DAG run {run_id} {state}: {', '.join(failed)}; see the task "
-                                f"logs in the Airflow UI ({base_url(settings)})")
+            failed = [
+                f"{t}[{i}]={s}" for t, i, s in api.task_states(DAG_ID, run_id) if s != "success"
+            ]
+            raise NewsflowError(
+                f"DAG run {run_id} {state}: {', '.join(failed)}; see the task "
+                f"logs in the Airflow UI ({base_url(settings)})"
+            )
         echo(f"== DAG run {state}; waiting for the enricher to store every article")
         waiting_since = datetime.now(UTC)
         deadline = time.monotonic() + STORE_WAIT
         while (stored := _stored(settings, "sample")) < expected:
             if time.monotonic() > deadline:
-                raise NewsflowError(_why_short(settings, expected, stored, summaries,
-                                               waiting_since, sources_file))
+                raise NewsflowError(
+                    _why_short(settings, expected, stored, summaries, waiting_since, sources_file)
+                )
             time.sleep(1)
     finally:
         site.stop()
 
     counts = topic_offsets(settings, [CLEANED_TOPIC, ENRICHED_TOPIC])
     messages = {t: sum(e - b for _, b, e in parts) for t, parts in counts.items()}
-    totals = {k: sum(int(s.get(k, 0)) for s in summaries)
-              for k in ("discovered", "fetched", "new", "changed", "unchanged", "republished",
-                        "published")}
+    totals = {
+        k: sum(int(s.get(k, 0)) for s in summaries)
+        for k in (
+            "discovered",
+            "fetched",
+            "new",
+            "changed",
+            "unchanged",
+            "republished",
+            "published",
+        )
+    }
     echo("")
     echo(f"== newsflow demo finished in {time.monotonic() - started:.0f}s")
     echo(f"  articles on the sample site:   {expected}")
-    echo(f"  fetched in this run:           {totals['fetched']} "
-         f"(new {totals['new']}, changed {totals['changed']}, unchanged {totals['unchanged']}, "
-         f"republished {totals['republished']})")
+    echo(
+        f"  fetched in this run:           {totals['fetched']} "
+        f"(new {totals['new']}, changed {totals['changed']}, unchanged {totals['unchanged']}, "
+        f"republished {totals['republished']})"
+    )
     echo(f"  published in this run:         {totals['published']}")
     echo(f"  messages on {CLEANED_TOPIC}:  {messages[CLEANED_TOPIC]}")
     echo(f"  enriched ({ENRICHED_TOPIC}): {messages[ENRICHED_TOPIC]}")

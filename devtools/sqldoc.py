@@ -20,7 +20,9 @@ from pipeline.table import format_table
 DOC = Path(__file__).resolve().parents[1] / "docs" / "sql.md"
 _EXAMPLE = re.compile(
     r"<!-- example: (?P<name>[a-z0-9-]+) -->\s*```sql\n(?P<sql>.*?)```\s*"
-    r"(?P<between>.*?)```text\n(?P<output>.*?)```", re.DOTALL)
+    r"(?P<between>.*?)```text\n(?P<output>.*?)```",
+    re.DOTALL,
+)
 _TYPES = {"timestamp with time zone": "timestamptz", "character varying": "varchar"}
 
 
@@ -45,18 +47,21 @@ def schema_diagram(metadata: MetaData) -> str:
     for table in tables:
         lines.append(f"    {table.name} {{")
         for column in table.columns:
-            keys = [k for k, on in (("PK", column.primary_key), ("FK", column.foreign_keys))
-                    if on]
-            lines.append(f"        {_type(table, column.name)} {column.name}"
-                         f"{' ' + ', '.join(keys) if keys else ''}")
+            keys = [k for k, on in (("PK", column.primary_key), ("FK", column.foreign_keys)) if on]
+            lines.append(
+                f"        {_type(table, column.name)} {column.name}"
+                f"{' ' + ', '.join(keys) if keys else ''}"
+            )
         lines.append("    }")
     for table in tables:
         for fk in sorted(table.foreign_key_constraints, key=lambda c: list(c.column_keys)):
             parent = fk.referred_table.name
             # A foreign key that is the whole primary key makes a one-to-one extension table.
             one = set(fk.column_keys) == {c.name for c in table.primary_key.columns}
-            lines.append(f"    {parent} ||--{'o|' if one else 'o{'} {table.name} : "
-                         f"\"{', '.join(fk.column_keys)}\"")
+            lines.append(
+                f"    {parent} ||--{'o|' if one else 'o{'} {table.name} : "
+                f'"{", ".join(fk.column_keys)}"'
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -84,9 +89,10 @@ def render_output(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
 def with_outputs(document: str, outputs: dict[str, str]) -> str:
     """The document with each named example's output block replaced."""
+
     def swap(match: re.Match[str]) -> str:
         output = outputs.get(match["name"], match["output"])
-        return match.group(0)[:match.start("output") - match.start(0)] + output + "```"
+        return match.group(0)[: match.start("output") - match.start(0)] + output + "```"
 
     return _EXAMPLE.sub(swap, document)
 
@@ -94,8 +100,10 @@ def with_outputs(document: str, outputs: dict[str, str]) -> str:
 def main() -> None:
     from pipeline.warehouse.models import Base
 
-    DOC.write_text(replace_block(DOC.read_text(encoding="utf-8"), "schema",
-                                 diagram_block(Base.metadata)), encoding="utf-8")
+    DOC.write_text(
+        replace_block(DOC.read_text(encoding="utf-8"), "schema", diagram_block(Base.metadata)),
+        encoding="utf-8",
+    )
     print(f"redrew the schema diagram in {DOC}")
 
 

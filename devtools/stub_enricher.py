@@ -33,13 +33,23 @@ class StubEnricher:
         first: dict[str, int] = {}
         for word, offset in found:
             first.setdefault(word, offset)
-        return EnrichedArticle.model_validate({
-            **record.model_dump(),
-            "paragraphs": [EnrichedParagraph(text=p.text, kind=p.kind) for p in record.paragraphs],
-            "entities": [{"name": word, "label": "MISC", "canonical": word,
-                          "count": counts[word], "first_offset": first[word],
-                          "surface_forms": [word]}
-                         for word in sorted(first)],
-            "enricher": self.info,
-        })
-
+        return EnrichedArticle.model_validate(
+            {
+                **record.model_dump(),
+                "paragraphs": [
+                    EnrichedParagraph(text=p.text, kind=p.kind) for p in record.paragraphs
+                ],
+                "entities": [
+                    {
+                        "name": word,
+                        "label": "MISC",
+                        "canonical": word,
+                        "count": counts[word],
+                        "first_offset": first[word],
+                        "surface_forms": [word],
+                    }
+                    for word in sorted(first)
+                ],
+                "enricher": self.info,
+            }
+        )

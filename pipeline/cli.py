@@ -26,12 +26,16 @@ def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
 
     if isinstance(exc, OperationalError | psycopg.OperationalError):
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return (f"cannot reach the warehouse ({cause}): is PostgreSQL running "
-                "(`newsflow stack up postgres`), or is NEWSFLOW_WAREHOUSE_URL right?")
+        return (
+            f"cannot reach the warehouse ({cause}): is PostgreSQL running "
+            "(`newsflow stack up postgres`), or is NEWSFLOW_WAREHOUSE_URL right?"
+        )
     if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
         servers = settings.kafka_bootstrap_servers if settings else "the bootstrap servers"
-        return (f"cannot reach Kafka at {servers} ({exc}): is the broker running "
-                "(`newsflow stack up kafka`), or is NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS right?")
+        return (
+            f"cannot reach Kafka at {servers} ({exc}): is the broker running "
+            "(`newsflow stack up kafka`), or is NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS right?"
+        )
     return None
 
 
@@ -68,8 +72,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     )
     # kafka-python logs every failed connection attempt as an ERROR; the command says it once.
     logging.getLogger("kafka").setLevel(logging.DEBUG if debug else logging.CRITICAL)
-    for noisy in ("httpx", "httpcore", "alembic.runtime.migration",
-                  "alembic.runtime.plugins"):
+    for noisy in ("httpx", "httpcore", "alembic.runtime.migration", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = {"debug": debug, "settings": Settings()}
 
@@ -82,11 +85,15 @@ def _settings(ctx: click.Context) -> Settings:
 @main.command()
 @click.argument("file_or_url")
 @click.option("--url", help="the page's address, when reading a file")
-@click.option("--allow-private-network", is_flag=True,
-              help="allow fetching from loopback or private addresses")
+@click.option(
+    "--allow-private-network",
+    is_flag=True,
+    help="allow fetching from loopback or private addresses",
+)
 @click.pass_context
-def extract(ctx: click.Context, file_or_url: str, url: str | None,
-            allow_private_network: bool) -> None:
+def extract(
+    ctx: click.Context, file_or_url: str, url: str | None, allow_private_network: bool
+) -> None:
     """Print the cleaned record of one page as JSON (no Kafka)."""
     from datetime import UTC, datetime
 
@@ -104,8 +111,9 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None,
         if not path.exists():
             raise NewsflowError(f"{path}: no such file")
         if path.is_dir():
-            raise NewsflowError(f"{path}: is a directory; give one HTML page (a file, "
-                                ".html.gz included, or a URL)")
+            raise NewsflowError(
+                f"{path}: is a directory; give one HTML page (a file, .html.gz included, or a URL)"
+            )
         try:
             body = path.read_bytes()
         except OSError as exc:
@@ -115,8 +123,9 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None,
 
             body = gzip.decompress(body)
         url = url or path.resolve().as_uri()
-    record = clean(body, url, source_id="cli", fetched_at=datetime.now(UTC),
-                   content_type=content_type)
+    record = clean(
+        body, url, source_id="cli", fetched_at=datetime.now(UTC), content_type=content_type
+    )
     click.echo(record.model_dump_json(indent=2))
 
 
@@ -147,23 +156,43 @@ def _interruptible(command: Callable) -> Callable:
 
 
 @main.command()
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="sources file (default: NEWSFLOW_SOURCES)")
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="sources file (default: NEWSFLOW_SOURCES)",
+)
 @click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
 @click.option("--url-limit", type=int, help="at most N article URLs per source")
 @click.option("--dry-run", is_flag=True, help="fetch and clean, publish nothing")
-@click.option("--force", is_flag=True,
-              help="fetch every page unconditionally and republish the unchanged ones too "
-                   "(under the versions they have)")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
-              help="only articles published from this day (UTC), as news_backfill does")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
-              help="only articles published up to this day (UTC, included)")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="fetch every page unconditionally and republish the unchanged ones too "
+    "(under the versions they have)",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="only articles published from this day (UTC), as news_backfill does",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="only articles published up to this day (UTC, included)",
+)
 @click.pass_context
 @_interruptible
-def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
-           url_limit: int | None, dry_run: bool, force: bool, since: datetime | None,
-           until: datetime | None) -> None:
+def ingest(
+    ctx: click.Context,
+    sources_file: str | None,
+    only: tuple[str, ...],
+    url_limit: int | None,
+    dry_run: bool,
+    force: bool,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
     """One ingestion pass without Airflow (the functions the DAG calls).
 
     With --since and --until, a backfill of that publication period: feed and sitemap items
@@ -187,12 +216,25 @@ def ingest(ctx: click.Context, sources_file: str | None, only: tuple[str, ...],
     failures = []  # sources that failed as a whole (news_ingest's rule); the others still run
     for source in picked:
         if since is None or until is None:
-            summary = ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                                    progress=click.echo, force=force)
+            summary = ingest_source(
+                settings,
+                source,
+                url_limit=url_limit,
+                dry_run=dry_run,
+                progress=click.echo,
+                force=force,
+            )
         else:
-            summary = backfill_source(settings, source, since.date(), until.date(),
-                                      url_limit=url_limit, dry_run=dry_run, progress=click.echo,
-                                      force=force)
+            summary = backfill_source(
+                settings,
+                source,
+                since.date(),
+                until.date(),
+                url_limit=url_limit,
+                dry_run=dry_run,
+                progress=click.echo,
+                force=force,
+            )
         click.echo(json.dumps(summary.summary()))
         ctx.obj.setdefault("ingested", []).append(summary)
         if failure := summary.failure():
@@ -208,8 +250,12 @@ def sources() -> None:
     """The sources file: list the sources, check what one of them offers."""
 
 
-_sources_file = click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-                             help="sources file (default: NEWSFLOW_SOURCES)")
+_sources_file = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="sources file (default: NEWSFLOW_SOURCES)",
+)
 
 
 @sources.command("list")
@@ -230,27 +276,33 @@ def sources_check(ctx: click.Context, source_id: str, sources_file: str | None) 
     """Fetch one source's feeds and sitemaps once and report what they hold."""
     from pipeline.jobs import run_check
 
-    if not run_check(_settings(ctx), source_id, sources_file, click.echo,
-                     lambda line: click.echo(line, err=True)):
+    if not run_check(
+        _settings(ctx), source_id, sources_file, click.echo, lambda line: click.echo(line, err=True)
+    ):
         sys.exit(1)
 
 
 @sources.command("health")
-@click.option("--days", type=click.IntRange(min=1),
-              help="every day of the last N days (default: each source's latest day)")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="every day of the last N days (default: each source's latest day)",
+)
 @click.option("--source", "only", multiple=True, help="only this source id (repeatable)")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of row objects")
 @click.pass_context
-def sources_health(ctx: click.Context, days: int | None, only: tuple[str, ...],
-                   as_json: bool) -> None:
+def sources_health(
+    ctx: click.Context, days: int | None, only: tuple[str, ...], as_json: bool
+) -> None:
     """Per source and day: fetches, new and changed articles, extraction quality, status.
 
     Exits with status 1 when a source is red on its latest day, as news_maintenance fails.
     """
     from pipeline.jobs import show_health
 
-    if not show_health(_settings(ctx), days=days, sources=list(only), as_json=as_json,
-                       echo=click.echo):
+    if not show_health(
+        _settings(ctx), days=days, sources=list(only), as_json=as_json, echo=click.echo
+    ):
         sys.exit(1)
 
 
@@ -259,16 +311,22 @@ def sources_health(ctx: click.Context, days: int | None, only: tuple[str, ...],
 @click.option("--max-records", type=int, help="stop after N records")
 @click.option("--idle-exit", type=float, help="stop after this many seconds without records")
 @click.pass_context
-def consume(ctx: click.Context, group: str | None, max_records: int | None,
-            idle_exit: float | None) -> None:
+def consume(
+    ctx: click.Context, group: str | None, max_records: int | None, idle_exit: float | None
+) -> None:
     """Run one enricher: cleaned topic → entities → warehouse + enriched topic."""
     from pipeline.jobs import run_consumer
 
     if not ctx.obj["debug"]:
         # A long-running service: its log keeps the client's warnings (rebalances, retries).
         logging.getLogger("kafka").setLevel(logging.WARNING)
-    stats = run_consumer(_settings(ctx), group=group, max_records=max_records,
-                         idle_exit=idle_exit, install_signal_handlers=True)
+    stats = run_consumer(
+        _settings(ctx),
+        group=group,
+        max_records=max_records,
+        idle_exit=idle_exit,
+        install_signal_handlers=True,
+    )
     click.echo(json.dumps(vars(stats)))
 
 
@@ -303,8 +361,10 @@ def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> No
     settings = _settings(ctx)
     if query is None:
         if not write:
-            click.echo("read-only session: `newsflow sql --write` for one that can change "
-                       "the warehouse", err=True)
+            click.echo(
+                "read-only session: `newsflow sql --write` for one that can change the warehouse",
+                err=True,
+            )
         sys.exit(warehouse_shell(settings, write=write))
     results = query_warehouse(settings, query, write=write)
     if as_json:
@@ -313,9 +373,15 @@ def sql(ctx: click.Context, query: str | None, as_json: bool, write: bool) -> No
                 click.echo(result.tag, err=True)
         rows = [r for r in results if r.columns is not None]
         last = rows[-1] if rows else None
-        click.echo(json.dumps([] if last is None else [
-            dict(zip(last.columns or [], row, strict=True)) for row in last.rows],
-            default=str, indent=2))
+        click.echo(
+            json.dumps(
+                []
+                if last is None
+                else [dict(zip(last.columns or [], row, strict=True)) for row in last.rows],
+                default=str,
+                indent=2,
+            )
+        )
         return
     printed = format_results(results)
     if printed:
@@ -332,10 +398,13 @@ def topics(ctx: click.Context, ensure: bool) -> None:
     if ensure:
         for name in ensure_topics(_settings(ctx)):
             click.echo(f"created {name}")
-    rows = [(t.name, t.partitions, t.replication_factor, t.min_insync_replicas, t.retention,
-             t.messages) for t in describe_topics(_settings(ctx))]
-    click.echo(format_table(("topic", "partitions", "replicas", "min isr", "retention",
-                             "messages"), rows))
+    rows = [
+        (t.name, t.partitions, t.replication_factor, t.min_insync_replicas, t.retention, t.messages)
+        for t in describe_topics(_settings(ctx))
+    ]
+    click.echo(
+        format_table(("topic", "partitions", "replicas", "min isr", "retention", "messages"), rows)
+    )
 
 
 @main.command()
@@ -351,8 +420,12 @@ def tail(ctx: click.Context, topic: str, count: int) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
-              show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+)
 def schemas(out: Path) -> None:
     """Regenerate the JSON Schema files of the topic records from the models."""
     from pipeline.schemas import write_schemas
@@ -397,9 +470,12 @@ DEV_COMMANDS = {
 def _needs_dev_install(name: str, help_line: str) -> click.Command:
     """A stand-in for a development command: one line instead of "No such command"."""
 
-    @click.command(name, help=f"{help_line} (needs the development install)",
-                   add_help_option=False,
-                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @click.command(
+        name,
+        help=f"{help_line} (needs the development install)",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
     def missing() -> None:
         click.echo(f"newsflow: `newsflow {name}` needs {DEV_INSTALL}", err=True)
         sys.exit(1)
@@ -414,8 +490,9 @@ def _register_subgroups() -> None:
     points = registered(COMMANDS)
     for name in sorted(DEV_COMMANDS.keys() | points.keys()):
         point = points.get(name)
-        main.add_command(point.load() if point else _needs_dev_install(name, DEV_COMMANDS[name]),
-                         name)
+        main.add_command(
+            point.load() if point else _needs_dev_install(name, DEV_COMMANDS[name]), name
+        )
 
 
 _register_subgroups()

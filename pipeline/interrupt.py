@@ -18,8 +18,10 @@ def deferred_interrupt() -> Iterator[threading.Event]:
     thread, a host with handlers of its own such as an Airflow task) the event stays unset.
     """
     interrupted = threading.Event()
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         yield interrupted
         return
 

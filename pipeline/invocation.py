@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 
-def newsflow_command(argv0: str | None = None, search_path: str | None = None,
-                     cwd: Path | None = None) -> str:
+def newsflow_command(
+    argv0: str | None = None, search_path: str | None = None, cwd: Path | None = None
+) -> str:
     """`newsflow` when that name on PATH is the running console script; otherwise the
     script's path, relative to `cwd` when it lies under it (`.venv/bin/newsflow`)."""
     script = Path(argv0 if argv0 is not None else sys.argv[0])
@@ -21,8 +22,9 @@ def newsflow_command(argv0: str | None = None, search_path: str | None = None,
     if script.name != "newsflow":  # `python -m pipeline`, or an embedding program
         return f"{_shown(Path(sys.executable), cwd)} -m pipeline"
     script = script if script.is_absolute() else cwd / script
-    on_path = shutil.which("newsflow", path=search_path if search_path is not None
-                           else os.environ.get("PATH", ""))
+    on_path = shutil.which(
+        "newsflow", path=search_path if search_path is not None else os.environ.get("PATH", "")
+    )
     if on_path and script.exists() and os.path.samefile(on_path, script):
         return "newsflow"
     return _shown(script, cwd)

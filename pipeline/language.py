@@ -61,7 +61,7 @@ def detect(text: str) -> tuple[str, float] | None:
 
 
 def primary_subtag(language: str) -> str:
-    """"en-GB" → "en"."""
+    """ "en-GB" → "en"."""
     return language.split("-")[0].lower()
 
 
@@ -81,6 +81,5 @@ def choose_language(declared: str | None, text: str) -> str | None:
     primary = primary_subtag(declared)
     if detected == primary or _close(detected, primary) or confidence < OVERRIDE_CONFIDENCE:
         return declared
-    needed = (TEMPLATE_OVERRIDE_MIN_CHARS if primary == TEMPLATE_LANGUAGE
-              else OVERRIDE_MIN_CHARS)
+    needed = TEMPLATE_OVERRIDE_MIN_CHARS if primary == TEMPLATE_LANGUAGE else OVERRIDE_MIN_CHARS
     return detected if len(text) >= needed else declared

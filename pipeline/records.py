@@ -70,8 +70,11 @@ class CleanedArticle(_Record):
     tags: list[str] = Field(default_factory=list)
     text: str = Field(description="the body, paragraphs separated by a blank line")
     paragraphs: list[Paragraph]
-    word_count: int = Field(ge=0, description="words separated by white space; each Chinese, "
-                            "Japanese or Korean character counts as one word")
+    word_count: int = Field(
+        ge=0,
+        description="words separated by white space; each Chinese, "
+        "Japanese or Korean character counts as one word",
+    )
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     version: int = Field(1, ge=1)
     top_image: str | None = None

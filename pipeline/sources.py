@@ -25,13 +25,17 @@ _OWN_ERRORS = {"http_url", "host_name", "source_id"}
 def _http_url(value: str) -> str:
     parts = urlsplit(value.strip())
     try:
-        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and (
-            parts.port is None or parts.port > 0)
+        valid = (
+            parts.scheme.lower() in ("http", "https")
+            and bool(parts.hostname)
+            and (parts.port is None or parts.port > 0)
+        )
     except ValueError:  # a port that is not a number from 0 to 65535
         valid = False
     if not valid:
-        raise PydanticCustomError("http_url", "must be an http(s) URL, got {value}",
-                                  {"value": repr(value)})
+        raise PydanticCustomError(
+            "http_url", "must be an http(s) URL, got {value}", {"value": repr(value)}
+        )
     return value.strip()
 
 
@@ -43,8 +47,11 @@ _HOST_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*
 def _host_name(value: str) -> str:
     host = value.strip().lower().rstrip(".")
     if not _HOST_PATTERN.fullmatch(host):
-        raise PydanticCustomError("host_name", "must be a host name such as cdn.example.org, "
-                                  "got {value}", {"value": repr(value)})
+        raise PydanticCustomError(
+            "host_name",
+            "must be a host name such as cdn.example.org, got {value}",
+            {"value": repr(value)},
+        )
     return host
 
 

@@ -23,11 +23,15 @@ _component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS
 
 def _locking(command: Callable) -> Callable:
     """The options of the commands that take the stack lock (one stack command at a time)."""
-    command = click.option("--no-wait", is_flag=True,
-                           help="fail at once if another stack command holds the lock")(command)
-    return click.option("--lock-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
-                        help="wait at most this long for another stack command "
-                             "(default: until it finishes)")(command)
+    command = click.option(
+        "--no-wait", is_flag=True, help="fail at once if another stack command holds the lock"
+    )(command)
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="wait at most this long for another stack command (default: until it finishes)",
+    )(command)
 
 
 @contextmanager
@@ -35,8 +39,9 @@ def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Ite
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
     try:
-        yield jobs_stack.local_stack(ctx.obj["settings"], progress=click.echo,
-                                     lock_wait=0 if no_wait else lock_timeout)
+        yield jobs_stack.local_stack(
+            ctx.obj["settings"], progress=click.echo, lock_wait=0 if no_wait else lock_timeout
+        )
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
         sys.exit(130)
@@ -46,8 +51,9 @@ def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Ite
 @_component
 @_locking
 @click.pass_context
-def stack_up(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
-             lock_timeout: float | None) -> None:
+def stack_up(
+    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+) -> None:
     """Start the stack (or the named components); idempotent. Ctrl-C stops what it started."""
     with _stack(ctx, no_wait, lock_timeout) as manager:
         manager.up(list(components) or None)
@@ -57,8 +63,9 @@ def stack_up(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
 @_component
 @_locking
 @click.pass_context
-def stack_down(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
-               lock_timeout: float | None) -> None:
+def stack_down(
+    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+) -> None:
     """Stop every process the stack started (or the named components)."""
     with _stack(ctx, no_wait, lock_timeout) as manager:
         manager.down(list(components) or None)
@@ -68,8 +75,9 @@ def stack_down(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
 @_component
 @_locking
 @click.pass_context
-def stack_restart(ctx: click.Context, components: tuple[str, ...], no_wait: bool,
-                  lock_timeout: float | None) -> None:
+def stack_restart(
+    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+) -> None:
     """Restart the stack or the named components."""
     with _stack(ctx, no_wait, lock_timeout) as manager:
         manager.restart(list(components) or None)
@@ -96,8 +104,14 @@ def stack_status(ctx: click.Context) -> None:
 
 @stack.command("logs")
 @click.argument("names", nargs=-1, type=click.Choice(jobs_stack.LOGS))
-@click.option("-n", "--lines", default=40, show_default=True, type=click.IntRange(min=1),
-              help="lines from the end of each log")
+@click.option(
+    "-n",
+    "--lines",
+    default=40,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="lines from the end of each log",
+)
 @click.pass_context
 def stack_logs(ctx: click.Context, names: tuple[str, ...], lines: int) -> None:
     """The last lines of each component's log (airflow: supervisord's starts, exits and

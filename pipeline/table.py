@@ -15,8 +15,9 @@ _WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE"}
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [list(columns)] + [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -30,8 +31,10 @@ def format_results(results: Sequence[StatementResult]) -> str:
     for result in results:
         if result.columns is not None:
             count = len(result.rows)
-            blocks.append(f"{format_table(result.columns, result.rows)}\n"
-                          f"({count} row{'s' if count != 1 else ''})\n")
+            blocks.append(
+                f"{format_table(result.columns, result.rows)}\n"
+                f"({count} row{'s' if count != 1 else ''})\n"
+            )
             if result.tag and result.tag.split()[0] in _WRITES:
                 blocks.append(result.tag)
         elif result.tag:

@@ -14,16 +14,26 @@ def bench() -> None:
 
 
 @bench.command("extract")
-@click.option("--dataset", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              required=True, help="a directory in the layout of article-extraction-dev")
-@click.option("--baseline", type=click.Choice(["trafilatura", "trafilatura-fast", "readability",
-                                              "newspaper", "get_text"]),
-              help="run this extractor on the same pages in the same process")
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="a directory in the layout of article-extraction-dev",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["trafilatura", "trafilatura-fast", "readability", "newspaper", "get_text"]),
+    help="run this extractor on the same pages in the same process",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
-              help="write our predictions to this file")
-def bench_extract(dataset: Path, baseline: str | None, as_json: bool,
-                  predictions: Path | None) -> None:
+@click.option(
+    "--predictions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write our predictions to this file",
+)
+def bench_extract(
+    dataset: Path, baseline: str | None, as_json: bool, predictions: Path | None
+) -> None:
     """Extraction quality (P/R/F1) and speed on a labelled dataset."""
     from devtools.bench.extract import run
 
@@ -52,8 +62,12 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
 
 
 @bench.command("e2e")
-@click.option("--copies", default=4, show_default=True,
-              help="copies of the sample site (27 articles each) to ingest")
+@click.option(
+    "--copies",
+    default=4,
+    show_default=True,
+    help="copies of the sample site (27 articles each) to ingest",
+)
 @click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.pass_context

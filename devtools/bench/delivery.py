@@ -84,12 +84,23 @@ def _records(count: int, run: str) -> list[CleanedArticle]:
         paragraphs = [" ".join(rng.choices(_WORDS, k=42)) + "." for _ in range(4)]
         text = "\n\n".join(paragraphs)
         url = f"https://bench.example/{run}/{n}"
-        records.append(CleanedArticle(
-            article_id=article_id_for(url), url=url, canonical_url=url, source_id="bench",
-            title=f"Bench story {n}", authors=["Bench Writer"],
-            fetched_at=datetime(2026, 11, 28, tzinfo=UTC), language="en", text=text,
-            paragraphs=[Paragraph(text=p) for p in paragraphs], word_count=len(text.split()),
-            content_hash=content_hash(text), extractor=Extractor(name="bench", version="1")))
+        records.append(
+            CleanedArticle(
+                article_id=article_id_for(url),
+                url=url,
+                canonical_url=url,
+                source_id="bench",
+                title=f"Bench story {n}",
+                authors=["Bench Writer"],
+                fetched_at=datetime(2026, 11, 28, tzinfo=UTC),
+                language="en",
+                text=text,
+                paragraphs=[Paragraph(text=p) for p in paragraphs],
+                word_count=len(text.split()),
+                content_hash=content_hash(text),
+                extractor=Extractor(name="bench", version="1"),
+            )
+        )
     return records
 
 
@@ -106,8 +117,9 @@ def pure_python_crc32c() -> Iterator[None]:
         default_records.calc_crc32c = original  # type: ignore[attr-defined]
 
 
-def _publish_rate(settings: Settings, topic: str, records: list[CleanedArticle],
-                  compression: str | None) -> float:
+def _publish_rate(
+    settings: Settings, topic: str, records: list[CleanedArticle], compression: str | None
+) -> float:
     producer = make_producer(settings, client_id="newsflow-bench", compression_type=compression)
     try:
         publish_records(producer, records[:100], topic=topic)  # connections and metadata
@@ -120,24 +132,32 @@ def _publish_rate(settings: Settings, topic: str, records: list[CleanedArticle],
 
 def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
     if not crc32c_in_use():
-        raise ConfigError("kafka-python is not using the crc32c extension, so there is nothing "
-                          "to compare: install the pinned dependencies (make install)")
+        raise ConfigError(
+            "kafka-python is not using the crc32c extension, so there is nothing "
+            "to compare: install the pinned dependencies (make install)"
+        )
     topic = f"newsflow-bench-delivery-{uuid.uuid4().hex[:8]}"
     ensure_topics(settings, [topic])
-    variants = [(compression, crc) for compression in ("gzip", None)
-                for crc in ("crc32c", "pure_python_crc")]
+    variants = [
+        (compression, crc)
+        for compression in ("gzip", None)
+        for crc in ("crc32c", "pure_python_crc")
+    ]
     best = dict.fromkeys(variants, 0.0)
     try:
         for round_ in range(ROUNDS):
-            for compression, crc in (variants if round_ % 2 == 0 else reversed(variants)):
+            for compression, crc in variants if round_ % 2 == 0 else reversed(variants):
                 records = _records(count, f"{compression}-{crc}-{round_}")
                 if crc == "crc32c":
                     rate = _publish_rate(settings, topic, records, compression)
                 else:
                     with pure_python_crc32c():
                         rate = _publish_rate(settings, topic, records, compression)
-                echo(f"bench delivery: producer {compression or 'uncompressed'} {crc} round "
-                     f"{round_ + 1}: {rate:,.0f} records/s", err=True)
+                echo(
+                    f"bench delivery: producer {compression or 'uncompressed'} {crc} round "
+                    f"{round_ + 1}: {rate:,.0f} records/s",
+                    err=True,
+                )
                 best[compression, crc] = max(best[compression, crc], rate)
     finally:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -150,47 +170,74 @@ def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]
     for compression in ("gzip", None):
         fast, plain = best[compression, "crc32c"], best[compression, "pure_python_crc"]
         figures[compression or "uncompressed"] = {
-            "crc32c_records_per_s": round(fast), "pure_python_crc_records_per_s": round(plain),
-            "ratio": round(fast / plain, 2)}
+            "crc32c_records_per_s": round(fast),
+            "pure_python_crc_records_per_s": round(plain),
+            "ratio": round(fast / plain, 2),
+        }
     return figures
 
 
-def _store_row_by_row(engine: Engine, group: str, items: Sequence[EnrichedArticle],
-                      offsets: dict[tuple[str, int], int]) -> None:
+def _store_row_by_row(
+    engine: Engine,
+    group: str,
+    items: Sequence[EnrichedArticle],
+    offsets: dict[tuple[str, int], int],
+) -> None:
     """The plain baseline: what a consumer writing one row per statement does."""
     with engine.begin() as conn:
         for article in items:
             row = article_row(article)
             upsert = pg_insert(Article).values(row)
-            conn.execute(upsert.on_conflict_do_update(
-                index_elements=[Article.article_id],
-                set_={k: upsert.excluded[k] for k in row if k != "article_id"}))
-            conn.execute(pg_insert(ArticleVersion).values(version_row(article))
-                         .on_conflict_do_nothing(index_elements=["article_id", "version"]))
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[Article.article_id],
+                    set_={k: upsert.excluded[k] for k in row if k != "article_id"},
+                )
+            )
+            conn.execute(
+                pg_insert(ArticleVersion)
+                .values(version_row(article))
+                .on_conflict_do_nothing(index_elements=["article_id", "version"])
+            )
             conn.execute(delete(Mention).where(Mention.article_id == article.article_id))
             for draft in mention_drafts(article):
-                conn.execute(pg_insert(Entity).values(canonical=draft.canonical,
-                                                      label=draft.label)
-                             .on_conflict_do_nothing(index_elements=["canonical", "label"]))
-                entity_id = conn.execute(select(Entity.entity_id).where(
-                    Entity.canonical == draft.canonical, Entity.label == draft.label)).scalar_one()
-                conn.execute(pg_insert(Mention).values(
-                    article_id=article.article_id, entity_id=entity_id, count=draft.count,
-                    surface_forms=draft.surface_forms, first_offset=draft.first_offset))
+                conn.execute(
+                    pg_insert(Entity)
+                    .values(canonical=draft.canonical, label=draft.label)
+                    .on_conflict_do_nothing(index_elements=["canonical", "label"])
+                )
+                entity_id = conn.execute(
+                    select(Entity.entity_id).where(
+                        Entity.canonical == draft.canonical, Entity.label == draft.label
+                    )
+                ).scalar_one()
+                conn.execute(
+                    pg_insert(Mention).values(
+                        article_id=article.article_id,
+                        entity_id=entity_id,
+                        count=draft.count,
+                        surface_forms=draft.surface_forms,
+                        first_offset=draft.first_offset,
+                    )
+                )
         for (topic, partition), offset in offsets.items():
-            stmt = pg_insert(ConsumerOffset).values(group_id=group, topic=topic,
-                                                    partition=partition, next_offset=offset)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["group_id", "topic", "partition"],
-                set_={"next_offset": stmt.excluded.next_offset}))
+            stmt = pg_insert(ConsumerOffset).values(
+                group_id=group, topic=topic, partition=partition, next_offset=offset
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["group_id", "topic", "partition"],
+                    set_={"next_offset": stmt.excluded.next_offset},
+                )
+            )
 
 
-def _store_rate(engine: Engine, store: Callable[..., Any],
-                items: list[EnrichedArticle]) -> float:
+def _store_rate(engine: Engine, store: Callable[..., Any], items: list[EnrichedArticle]) -> float:
     started = time.perf_counter()
     for start in range(0, len(items), BATCH_SIZE):
-        store(engine, "bench", items[start:start + BATCH_SIZE],
-              {("bench", 0): start + BATCH_SIZE})
+        store(
+            engine, "bench", items[start : start + BATCH_SIZE], {("bench", 0): start + BATCH_SIZE}
+        )
     return len(items) / (time.perf_counter() - started)
 
 
@@ -203,10 +250,17 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except (OperationalError, ProgrammingError) as exc:
-        raise ConfigError(f"bench delivery needs to create a scratch database on "
-                          f"{base.render_as_string(hide_password=True)}: {exc.orig}") from exc
-    scratch = settings.model_copy(update={"warehouse_url": SecretStr(
-        base.set(database=name).render_as_string(hide_password=False))})
+        raise ConfigError(
+            f"bench delivery needs to create a scratch database on "
+            f"{base.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from exc
+    scratch = settings.model_copy(
+        update={
+            "warehouse_url": SecretStr(
+                base.set(database=name).render_as_string(hide_password=False)
+            )
+        }
+    )
     engine = make_engine(scratch, "newsflow-bench")
     try:
         upgrade(engine)
@@ -220,38 +274,59 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
 
 def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
     stub = StubEnricher()
-    variants: dict[str, Callable[..., Any]] = {"store_batch": store_batch,
-                                               "row_by_row": _store_row_by_row}
+    variants: dict[str, Callable[..., Any]] = {
+        "store_batch": store_batch,
+        "row_by_row": _store_row_by_row,
+    }
     best = dict.fromkeys(variants, 0.0)
     with _scratch_database(settings) as engine:
         for round_ in range(ROUNDS):
-            for name in (variants if round_ % 2 == 0 else reversed(list(variants))):
+            for name in variants if round_ % 2 == 0 else reversed(list(variants)):
                 items = stub.enrich_each(_records(count, f"store-{name}-{round_}"))
                 rate = _store_rate(engine, variants[name], items)
-                echo(f"bench delivery: store {name} round {round_ + 1}: {rate:,.0f} articles/s",
-                     err=True)
+                echo(
+                    f"bench delivery: store {name} round {round_ + 1}: {rate:,.0f} articles/s",
+                    err=True,
+                )
                 best[name] = max(best[name], rate)
     mentions = sum(len(article.entities) for article in stub.enrich_each(_records(50, "m")))
-    return {"articles": count, "batch": BATCH_SIZE, "mentions_per_article": mentions / 50,
-            "store_batch_articles_per_s": round(best["store_batch"]),
-            "row_by_row_articles_per_s": round(best["row_by_row"]),
-            "ratio": round(best["store_batch"] / best["row_by_row"], 2)}
+    return {
+        "articles": count,
+        "batch": BATCH_SIZE,
+        "mentions_per_article": mentions / 50,
+        "store_batch_articles_per_s": round(best["store_batch"]),
+        "row_by_row_articles_per_s": round(best["row_by_row"]),
+        "ratio": round(best["store_batch"] / best["row_by_row"], 2),
+    }
 
 
 def run(settings: Settings, *, records: int, as_json: bool = False, echo: Echo = print) -> None:
     if records < BATCH_SIZE:
         raise ConfigError(f"--records must be at least {BATCH_SIZE} (one consumer batch)")
-    figures = {"producer": bench_producer(settings, records, echo),
-               "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo)}
+    figures = {
+        "producer": bench_producer(settings, records, echo),
+        "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo),
+    }
     if as_json:
         echo(json.dumps(figures))
         return
     p, s = figures["producer"], figures["store"]
-    rows = [(f"producer records/s, {name} ({p['records']} × {p['record_bytes']} B; crc32c vs "
-             "pure-Python CRC)", p[name]["crc32c_records_per_s"],
-             p[name]["pure_python_crc_records_per_s"], p[name]["ratio"])
-            for name in ("gzip", "uncompressed")]
-    rows.append((f"consumer article rows/s ({s['articles']} articles; store_batch vs "
-                 "row-by-row)", s["store_batch_articles_per_s"], s["row_by_row_articles_per_s"],
-                 s["ratio"]))
+    rows = [
+        (
+            f"producer records/s, {name} ({p['records']} × {p['record_bytes']} B; crc32c vs "
+            "pure-Python CRC)",
+            p[name]["crc32c_records_per_s"],
+            p[name]["pure_python_crc_records_per_s"],
+            p[name]["ratio"],
+        )
+        for name in ("gzip", "uncompressed")
+    ]
+    rows.append(
+        (
+            f"consumer article rows/s ({s['articles']} articles; store_batch vs row-by-row)",
+            s["store_batch_articles_per_s"],
+            s["row_by_row_articles_per_s"],
+            s["ratio"],
+        )
+    )
     echo(format_table(("measure", "newsflow", "baseline", "ratio"), rows))

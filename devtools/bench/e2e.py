@@ -27,30 +27,55 @@ def _require_stack(settings: Settings) -> None:
     from pipeline.jobs import local_stack
 
     state = dict(local_stack(settings).status())
-    missing = [n for n in ("postgres", "kafka", "enricher")
-               if not ((run := state[n]) and run.alive)]
+    missing = [
+        n for n in ("postgres", "kafka", "enricher") if not ((run := state[n]) and run.alive)
+    ]
     if missing:
-        raise NewsflowError(f"bench e2e needs the running stack; not running: "
-                            f"{', '.join(missing)} (start it with `newsflow stack up`)")
+        raise NewsflowError(
+            f"bench e2e needs the running stack; not running: "
+            f"{', '.join(missing)} (start it with `newsflow stack up`)"
+        )
 
 
 def _cleanup(engine, source_ids: list[str]) -> None:
     with engine.begin() as conn:
         ids = {"ids": source_ids}
-        conn.execute(text("DELETE FROM mentions WHERE article_id IN "
-                          "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
-        conn.execute(text("DELETE FROM article_versions WHERE article_id IN "
-                          "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
+        conn.execute(
+            text(
+                "DELETE FROM mentions WHERE article_id IN "
+                "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"
+            ),
+            ids,
+        )
+        conn.execute(
+            text(
+                "DELETE FROM article_versions WHERE article_id IN "
+                "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"
+            ),
+            ids,
+        )
         # The bench's own articles go for good, their version ledger with them (nothing else
         # deletes from it).
-        conn.execute(text("DELETE FROM version_ledger WHERE article_id IN "
-                          "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"), ids)
+        conn.execute(
+            text(
+                "DELETE FROM version_ledger WHERE article_id IN "
+                "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"
+            ),
+            ids,
+        )
         for table in ("articles", "fetch_log", "sources"):
             conn.execute(text(f"DELETE FROM {table} WHERE source_id = ANY(:ids)"), ids)  # noqa: S608
 
 
-def run(settings: Settings, *, copies: int = 4, keep: bool = False, as_json: bool = False,
-        timeout: float = 300, echo: Callable[[str], None] = print) -> dict:
+def run(
+    settings: Settings,
+    *,
+    copies: int = 4,
+    keep: bool = False,
+    as_json: bool = False,
+    timeout: float = 300,
+    echo: Callable[[str], None] = print,
+) -> dict:
     from devtools.sample_site import SampleSite
     from pipeline.jobs import enabled_sources, ingest_source
     from pipeline.warehouse.db import make_engine
@@ -69,15 +94,21 @@ def run(settings: Settings, *, copies: int = 4, keep: bool = False, as_json: boo
                 ingest_source(settings, source)
         published = time.monotonic()
         if not as_json:
-            echo(f"published {expected} articles in {published - started:.1f}s; waiting for "
-                 "the enricher")
-        query = text("SELECT extract(epoch FROM stored_at - fetched_at) FROM articles "
-                     "WHERE source_id = ANY(:ids)")
+            echo(
+                f"published {expected} articles in {published - started:.1f}s; waiting for "
+                "the enricher"
+            )
+        query = text(
+            "SELECT extract(epoch FROM stored_at - fetched_at) FROM articles "
+            "WHERE source_id = ANY(:ids)"
+        )
         latencies: list[float] = []
         while len(latencies) < expected:
             if time.monotonic() - started > timeout:
-                raise NewsflowError(f"only {len(latencies)} of {expected} articles stored after "
-                                    f"{timeout:.0f}s; see the enricher's log")
+                raise NewsflowError(
+                    f"only {len(latencies)} of {expected} articles stored after "
+                    f"{timeout:.0f}s; see the enricher's log"
+                )
             time.sleep(0.5)
             with engine.connect() as conn:
                 latencies = [float(v) for (v,) in conn.execute(query, {"ids": source_ids})]

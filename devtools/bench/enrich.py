@@ -46,8 +46,9 @@ def _bodies() -> tuple[str, list[tuple[str, list[str]]]]:
         return "dataset articles (tests/fixtures/enrich)", bodies
     from devtools.sample_site import stories
 
-    return "sample site stories", [(s.title, [t for k, t in s.paragraphs if k != "caption"])
-                                   for s in stories()]
+    return "sample site stories", [
+        (s.title, [t for k, t in s.paragraphs if k != "caption"]) for s in stories()
+    ]
 
 
 def _records(count: int) -> tuple[str, list[CleanedArticle]]:
@@ -57,12 +58,22 @@ def _records(count: int) -> tuple[str, list[CleanedArticle]]:
         title, paragraphs = bodies[n % len(bodies)]
         text = "\n\n".join(paragraphs)
         url = f"https://bench.example.org/{n}"
-        records.append(CleanedArticle(
-            article_id=article_id_for(url), url=url, canonical_url=url, source_id="bench",
-            title=title, fetched_at=datetime.now(UTC), language="en", text=text,
-            paragraphs=[Paragraph(text=p) for p in paragraphs], word_count=len(text.split()),
-            content_hash=content_hash(text), extractor=Extractor(name="bench", version="0"),
-        ))
+        records.append(
+            CleanedArticle(
+                article_id=article_id_for(url),
+                url=url,
+                canonical_url=url,
+                source_id="bench",
+                title=title,
+                fetched_at=datetime.now(UTC),
+                language="en",
+                text=text,
+                paragraphs=[Paragraph(text=p) for p in paragraphs],
+                word_count=len(text.split()),
+                content_hash=content_hash(text),
+                extractor=Extractor(name="bench", version="0"),
+            )
+        )
     return corpus, records
 
 
@@ -76,7 +87,7 @@ def measure(articles: int, echo: Echo) -> dict[str, Any]:
     enricher.stats = EnrichStats()  # the warm-up does not count
     ner_only = 0.0
     for number, start in enumerate(range(0, len(records), CHUNK)):
-        chunk = records[start:start + CHUNK]
+        chunk = records[start : start + CHUNK]
         # Which run goes first alternates: the second reads texts whose words the tokenizer
         # has just cached.
         if number % 2:
@@ -114,13 +125,23 @@ def run(*, articles: int = 200, as_json: bool = False, echo: Echo = print) -> di
         return figures
     columns = ("run", "articles/s", "words/s", "NER share")
     rows = [
-        ("enrich (all of it)", figures["articles_per_s"], figures["words_per_s"],
-         f"{figures['ner_share']:.0%}"),
-        ("NER only, same run", figures["ner_only"]["articles_per_s"],
-         figures["ner_only"]["words_per_s"], "100%"),
+        (
+            "enrich (all of it)",
+            figures["articles_per_s"],
+            figures["words_per_s"],
+            f"{figures['ner_share']:.0%}",
+        ),
+        (
+            "NER only, same run",
+            figures["ner_only"]["articles_per_s"],
+            figures["ner_only"]["words_per_s"],
+            "100%",
+        ),
     ]
-    echo(f"{figures['articles']} articles of {figures['words_per_article']} words on average "
-         f"({figures['corpus']}), one process")
+    echo(
+        f"{figures['articles']} articles of {figures['words_per_article']} words on average "
+        f"({figures['corpus']}), one process"
+    )
     echo(format_table(columns, rows))
     echo(f"enrich runs at {figures['speed_ratio']:.2f}x the speed of NER alone")
     return figures

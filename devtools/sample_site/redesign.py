@@ -19,8 +19,14 @@ from devtools.sample_site.stories import Story
 def render(story: Story, base: str) -> str:
     brand = BRANDS[story.template]
     first, *rest = story.body
-    state = {"story": {"slug": story.slug, "authors": list(story.authors),
-                       "published": story.published_at.isoformat(), "paragraphs": rest}}
+    state = {
+        "story": {
+            "slug": story.slug,
+            "authors": list(story.authors),
+            "published": story.published_at.isoformat(),
+            "paragraphs": rest,
+        }
+    }
     # "</" would end the script element early; JSON allows the escaped form.
     blob = json.dumps(state).replace("</", "<\\/")
     return f"""<!doctype html>

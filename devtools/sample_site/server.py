@@ -218,10 +218,16 @@ class SampleSite:
         """Write a sources file with one source per publisher template, each listing its
         article URLs (ids `<prefix>-<template>`); returns template → source id."""
         ids: dict[str, str] = {template: f"{prefix}-{template}" for template in TEMPLATES}
-        entries = [{"id": ids[template], "name": BRANDS[template].name,
-                    "urls": [self.base_url + s.path for s in stories() if s.template == template],
-                    "min_delay_seconds": 0, "allow_private_network": True}
-                   for template in TEMPLATES]
+        entries = [
+            {
+                "id": ids[template],
+                "name": BRANDS[template].name,
+                "urls": [self.base_url + s.path for s in stories() if s.template == template],
+                "min_delay_seconds": 0,
+                "allow_private_network": True,
+            }
+            for template in TEMPLATES
+        ]
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump({"sources": entries}, sort_keys=False), encoding="utf-8")
@@ -232,8 +238,11 @@ class SampleSite:
         rendered) layout at the same URLs: a simulated layout change."""
         if self._server is None:
             raise RuntimeError("the sample site is not running: call start() first")
-        pages = {story.path: _resource(HTML, redesign.render(story, self.base_url))
-                 for story in stories() if story.template == template}
+        pages = {
+            story.path: _resource(HTML, redesign.render(story, self.base_url))
+            for story in stories()
+            if story.template == template
+        }
         if not pages:
             raise ValueError(f"no stories in template {template!r}")
         self._server.resources = {**self._server.resources, **pages}

@@ -91,7 +91,8 @@ def clean(
         removed = sorted([*removed, cut], key=lambda removal: -removal.chars)
     canonical = canonical_url or meta.canonical_url or url
     published_at = meta.published_at or date_from_urls(
-        [canonical, *meta.declared_urls, url], fetched_at)
+        [canonical, *meta.declared_urls, url], fetched_at
+    )
     return CleanedArticle(
         article_id=article_id_for(canonical),
         url=url,

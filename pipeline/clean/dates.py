@@ -125,8 +125,13 @@ def date_from_urls(urls: Iterable[str | None], fetched_at: datetime) -> datetime
     from htmldate.extractors import extract_url_date  # imports dateparser: few pages need it
     from htmldate.utils import Extractor
 
-    options = Extractor(False, (fetched_at + FUTURE_SLACK).replace(tzinfo=None),
-                        EARLIEST.replace(tzinfo=None), True, "%Y-%m-%d")
+    options = Extractor(
+        False,
+        (fetched_at + FUTURE_SLACK).replace(tzinfo=None),
+        EARLIEST.replace(tzinfo=None),
+        True,
+        "%Y-%m-%d",
+    )
     for url in urls:
         if url and (found := extract_url_date(url, options)):
             return plausible(datetime.fromisoformat(found).replace(tzinfo=UTC), fetched_at)

@@ -135,15 +135,19 @@ def _link_rel(page: PageBlocks, rel: str) -> str | None:
 
 def canonical_url(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -> str | None:
     """`<link rel=canonical>` or og:url, if it stays on the page's site."""
-    return next((url for url in declared_urls(page, meta, page_url) if _same_site(url, page_url)),
-                None)
+    return next(
+        (url for url in declared_urls(page, meta, page_url) if _same_site(url, page_url)), None
+    )
 
 
 def declared_urls(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -> list[str]:
     """`<link rel=canonical>` and og:url, absolute, on any site."""
     candidates = (_link_rel(page, "canonical"), _first(meta, ["og:url"]))
-    return [url for candidate in candidates
-            if isinstance(candidate, str) and (url := _absolute(candidate, page_url))]
+    return [
+        url
+        for candidate in candidates
+        if isinstance(candidate, str) and (url := _absolute(candidate, page_url))
+    ]
 
 
 def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True) -> str:

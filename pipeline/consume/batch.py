@@ -65,8 +65,10 @@ def enrich_batch(
         return [], dead
     results = enrich_with_tries(enricher, [cleaned for _, cleaned in decoded])
     if len(results) != len(decoded):
-        raise NewsflowError(f"the enricher returned {len(results)} results for "
-                            f"{len(decoded)} records; it must return one per record")
+        raise NewsflowError(
+            f"the enricher returned {len(results)} results for "
+            f"{len(decoded)} records; it must return one per record"
+        )
     pairs = []
     for (record, _), result in zip(decoded, results, strict=True):
         if isinstance(result, PoisonRecord):
@@ -77,8 +79,16 @@ def enrich_batch(
 
 
 class BatchHandler:
-    def __init__(self, *, engine: Engine, producer: KafkaProducer, enricher: ArticleEnricher,
-                 group: str, outbox: DeadLetterOutbox, send_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        producer: KafkaProducer,
+        enricher: ArticleEnricher,
+        group: str,
+        outbox: DeadLetterOutbox,
+        send_timeout: float = 60.0,
+    ) -> None:
         self.engine = engine
         self.producer = producer
         self.enricher = enricher
@@ -105,18 +115,34 @@ class BatchHandler:
             self.outbox.unsent = True
         return BatchOutcome(stored=len(pairs), dead_lettered=len(dead))
 
-    def _store(self, pairs: list[tuple[ConsumerRecord, EnrichedArticle]], offsets: BatchOffsets,
-               letters: list[OutboxLetter]) -> None:
+    def _store(
+        self,
+        pairs: list[tuple[ConsumerRecord, EnrichedArticle]],
+        offsets: BatchOffsets,
+        letters: list[OutboxLetter],
+    ) -> None:
         # The enriched records go out as stored: with the version the ledger settled on.
-        store_batch(self.engine, self.group, [item for _, item in pairs], offsets.to_store(),
-                    dead_letters=letters, before_commit=self._publish)
+        store_batch(
+            self.engine,
+            self.group,
+            [item for _, item in pairs],
+            offsets.to_store(),
+            dead_letters=letters,
+            before_commit=self._publish,
+        )
 
     def _publish(self, articles: list[EnrichedArticle]) -> None:
-        self._resolve([
-            self.producer.send(ENRICHED_TOPIC, key=a.article_id.encode(), value=encode(a),
-                               headers=headers_for(a))
-            for a in articles
-        ])
+        self._resolve(
+            [
+                self.producer.send(
+                    ENRICHED_TOPIC,
+                    key=a.article_id.encode(),
+                    value=encode(a),
+                    headers=headers_for(a),
+                )
+                for a in articles
+            ]
+        )
 
     def _resolve(self, futures: list[FutureRecordMetadata]) -> None:
         """A send counts only once the broker acknowledged it; raises the first failure."""

@@ -13,15 +13,21 @@ from pipeline.publish.producer import make_producer
 
 
 def _unreachable(settings: Settings, exc: KafkaError) -> TransientError:
-    return TransientError(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
-                          "is it running (`newsflow stack up kafka`)?")
+    return TransientError(
+        f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
+        "is it running (`newsflow stack up kafka`)?"
+    )
 
 
 def connect_consumer(settings: Settings, client_id: str, **config: Any) -> KafkaConsumer:
     """A consumer that never commits on its own: callers commit what they finished."""
     try:
-        return KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             client_id=client_id, enable_auto_commit=False, **config)
+        return KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id=client_id,
+            enable_auto_commit=False,
+            **config,
+        )
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 

@@ -43,8 +43,9 @@ class SourceRecord(RecordLike, Protocol):
     def headers(self) -> Sequence[tuple[str, bytes]] | None: ...
 
 
-def dead_letter_headers(record: SourceRecord, error: str, stage: str,
-                        group: str) -> list[tuple[str, bytes]]:
+def dead_letter_headers(
+    record: SourceRecord, error: str, stage: str, group: str
+) -> list[tuple[str, bytes]]:
     headers = [
         ("error", error[:MAX_ERROR_CHARS].encode("utf-8")),
         ("stage", stage.encode()),
@@ -57,12 +58,23 @@ def dead_letter_headers(record: SourceRecord, error: str, stage: str,
     return headers
 
 
-def send_dead_letter(producer: KafkaProducer, record: SourceRecord, error: str, stage: str,
-                     group: str, partition: int | None = None) -> FutureRecordMetadata:
+def send_dead_letter(
+    producer: KafkaProducer,
+    record: SourceRecord,
+    error: str,
+    stage: str,
+    group: str,
+    partition: int | None = None,
+) -> FutureRecordMetadata:
     # Kafka refuses a message with neither key nor value; such a record keeps an empty value.
     value = record.value if record.value is not None or record.key is not None else b""
-    return producer.send(DLT_TOPIC, key=record.key, value=value, partition=partition,
-                         headers=dead_letter_headers(record, error, stage, group))
+    return producer.send(
+        DLT_TOPIC,
+        key=record.key,
+        value=value,
+        partition=partition,
+        headers=dead_letter_headers(record, error, stage, group),
+    )
 
 
 def _text(data: bytes | None, limit: int | None = None) -> str | None:
@@ -89,8 +101,9 @@ def describe(record: ConsumerRecord) -> dict[str, Any]:
     }
 
 
-def read_range(consumer: KafkaConsumer, start: dict[TopicPartition, int],
-               end: dict[TopicPartition, int]) -> Iterator[list[ConsumerRecord]]:
+def read_range(
+    consumer: KafkaConsumer, start: dict[TopicPartition, int], end: dict[TopicPartition, int]
+) -> Iterator[list[ConsumerRecord]]:
     """Batches of the records in [start, end) of each assigned partition, in offset order."""
     for tp, offset in start.items():
         consumer.seek(tp, offset)
@@ -100,8 +113,7 @@ def read_range(consumer: KafkaConsumer, start: dict[TopicPartition, int],
         if time.monotonic() > deadline:
             raise TransientError(f"timed out reading {DLT_TOPIC}; is Kafka healthy?")
         polled = consumer.poll(timeout_ms=1000)
-        batch = [r for tp, records in sorted(polled.items()) for r in records
-                 if r.offset < end[tp]]
+        batch = [r for tp, records in sorted(polled.items()) for r in records if r.offset < end[tp]]
         if batch:
             deadline = time.monotonic() + READ_TIMEOUT_S
             yield batch
@@ -139,8 +151,9 @@ def replay(settings: Settings) -> int:
     """
     replayed = 0
     with ExitStack() as cleanup:
-        consumer = connect_consumer(settings, REPLAY_GROUP, group_id=REPLAY_GROUP,
-                                    auto_offset_reset="earliest")
+        consumer = connect_consumer(
+            settings, REPLAY_GROUP, group_id=REPLAY_GROUP, auto_offset_reset="earliest"
+        )
         cleanup.callback(consumer.close, autocommit=False)
         producer = connect_producer(settings, REPLAY_GROUP)
         cleanup.callback(producer.close, timeout=10)
@@ -152,9 +165,12 @@ def replay(settings: Settings) -> int:
         start = {tp: cast(int, consumer.position(tp)) for tp in tps}
         for batch in read_range(consumer, start, end):
             futures = [
-                producer.send(CLEANED_TOPIC, key=r.key, value=r.value,
-                              headers=[(k, v) for k, v in r.headers or ()
-                                       if k in COPIED_HEADERS])
+                producer.send(
+                    CLEANED_TOPIC,
+                    key=r.key,
+                    value=r.value,
+                    headers=[(k, v) for k, v in r.headers or () if k in COPIED_HEADERS],
+                )
                 for r in batch
             ]
             producer.flush(timeout=READ_TIMEOUT_S)

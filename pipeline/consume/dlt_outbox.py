@@ -45,15 +45,25 @@ def dlt_partition_for(key: bytes | None, source_partition: int, partitions: int)
 def _letter_id(record: ConsumerRecord) -> LetterId | None:
     headers = {name: value for name, value in record.headers or ()}
     try:
-        return (headers["source.topic"].decode(), int(headers["source.partition"]),
-                int(headers["source.offset"]))
+        return (
+            headers["source.topic"].decode(),
+            int(headers["source.partition"]),
+            int(headers["source.offset"]),
+        )
     except (KeyError, ValueError, UnicodeDecodeError):
         return None  # not written by a newsflow consumer
 
 
 class DeadLetterOutbox:
-    def __init__(self, settings: Settings, *, engine: Engine, producer: KafkaProducer,
-                 group: str, send_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine,
+        producer: KafkaProducer,
+        group: str,
+        send_timeout: float = 60.0,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.producer = producer
@@ -80,19 +90,30 @@ class DeadLetterOutbox:
         reader = self._dlt_reader()
         partitions = len(reader.partitions_for_topic(DLT_TOPIC) or ())
         if not partitions:
-            raise TransientError(f"{DLT_TOPIC} has no partitions (or Kafka is not answering); "
-                                 "create the topics with `newsflow topics --ensure`")
-        targets = [dlt_partition_for(record.key, record.partition, partitions)
-                   for record, _, _ in dead]
+            raise TransientError(
+                f"{DLT_TOPIC} has no partitions (or Kafka is not answering); "
+                "create the topics with `newsflow topics --ensure`"
+            )
+        targets = [
+            dlt_partition_for(record.key, record.partition, partitions) for record, _, _ in dead
+        ]
         ends = reader.end_offsets([TopicPartition(DLT_TOPIC, p) for p in set(targets)])
         letters = []
         for (record, error, stage), target in zip(dead, targets, strict=True):
-            letters.append(OutboxLetter(
-                topic=record.topic, partition=record.partition, offset=record.offset,
-                key=record.key, value=record.value,
-                headers=[(k, v) for k, v in record.headers or () if k in COPIED_HEADERS],
-                stage=stage, error=error, dlt_partition=target,
-                dlt_from_offset=ends[TopicPartition(DLT_TOPIC, target)]))
+            letters.append(
+                OutboxLetter(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers=[(k, v) for k, v in record.headers or () if k in COPIED_HEADERS],
+                    stage=stage,
+                    error=error,
+                    dlt_partition=target,
+                    dlt_from_offset=ends[TopicPartition(DLT_TOPIC, target)],
+                )
+            )
         return letters
 
     def drain(self) -> int:
@@ -114,17 +135,36 @@ class DeadLetterOutbox:
     def _send(self, letters: list[OutboxLetter]) -> dict[LetterId, int]:
         sent = self._already_on_topic(letters)
         if sent:
-            log.info("%d dead letters were on %s already (sent before a crash); not resending",
-                     len(sent), DLT_TOPIC)
+            log.info(
+                "%d dead letters were on %s already (sent before a crash); not resending",
+                len(sent),
+                DLT_TOPIC,
+            )
         futures = []
         for letter in letters:
             if letter.id in sent:
                 continue
-            log.warning("dead-lettering %s[%d]@%d at stage %s: %s", letter.topic,
-                        letter.partition, letter.offset, letter.stage, letter.error)
-            futures.append((letter.id, send_dead_letter(
-                self.producer, letter, letter.error, letter.stage, self.group,
-                partition=letter.dlt_partition)))
+            log.warning(
+                "dead-lettering %s[%d]@%d at stage %s: %s",
+                letter.topic,
+                letter.partition,
+                letter.offset,
+                letter.stage,
+                letter.error,
+            )
+            futures.append(
+                (
+                    letter.id,
+                    send_dead_letter(
+                        self.producer,
+                        letter,
+                        letter.error,
+                        letter.stage,
+                        self.group,
+                        partition=letter.dlt_partition,
+                    ),
+                )
+            )
         if futures:
             self.producer.flush(timeout=self.send_timeout)
             for letter_id, future in futures:
@@ -151,7 +191,10 @@ class DeadLetterOutbox:
         for batch in read_range(reader, start, end):
             for record in batch:
                 letter_id = _letter_id(record)
-                if (letter_id in wanted and letter_id not in found
-                        and dict(record.headers or ()).get("consumer.group") == group):
+                if (
+                    letter_id in wanted
+                    and letter_id not in found
+                    and dict(record.headers or ()).get("consumer.group") == group
+                ):
                     found[letter_id] = record.offset
         return found

@@ -28,8 +28,10 @@ R = TypeVar("R", bound=RecordLike)
 
 def in_order(polled: Mapping[TopicPartition, Iterable[R]]) -> list[R]:
     """The records of one poll as one list, by partition then offset (a reproducible order)."""
-    return sorted((r for records in polled.values() for r in records),
-                  key=lambda r: (r.topic, r.partition, r.offset))
+    return sorted(
+        (r for records in polled.values() for r in records),
+        key=lambda r: (r.topic, r.partition, r.offset),
+    )
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,11 @@ class WarehousePositions(ConsumerRebalanceListener):
         self.commit({tp: stored[tp.partition] for tp in ready if tp.partition in stored})
         with self._lock:
             self._pending.difference_update(pending)
-        log.info("assigned %s; resuming at stored offsets %s",
-                 [tp.partition for tp in ready],
-                 {tp.partition: stored[tp.partition] for tp in ready if tp.partition in stored})
+        log.info(
+            "assigned %s; resuming at stored offsets %s",
+            [tp.partition for tp in ready],
+            {tp.partition: stored[tp.partition] for tp in ready if tp.partition in stored},
+        )
         return True
 
     def commit_positions(self) -> None:
@@ -88,8 +90,9 @@ class WarehousePositions(ConsumerRebalanceListener):
         if not offsets:
             return
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1)
-                                   for tp, offset in offsets.items()})
+            self._consumer.commit(
+                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()}
+            )
         except KafkaError as exc:
             # Only lag tools read these; reading resumes from the offsets in the warehouse.
             log.warning("could not commit offsets to Kafka (%s); the warehouse has them", exc)

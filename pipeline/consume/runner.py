@@ -90,26 +90,36 @@ def consume_cleaned(
     stop = stop_event or threading.Event()
     with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, consumer
         consumer = connect_consumer(
-            settings, client_id, group_id=group, auto_offset_reset="earliest",
+            settings,
+            client_id,
+            group_id=group,
+            auto_offset_reset="earliest",
             max_poll_records=BATCH_SIZE,
             session_timeout_ms=int(settings.consumer_session_timeout_seconds * 1000),
-            heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5))
+            heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5),
+        )
         cleanup.callback(consumer.close, autocommit=False)
         positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
         consumer.subscribe([CLEANED_TOPIC], listener=positions)
         outbox = DeadLetterOutbox(settings, engine=engine, producer=producer, group=group)
         cleanup.callback(outbox.close)
-        handler = BatchHandler(engine=engine, producer=producer, enricher=enricher, group=group,
-                               outbox=outbox)
+        handler = BatchHandler(
+            engine=engine, producer=producer, enricher=enricher, group=group, outbox=outbox
+        )
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))
         log.info("consuming %s as group %s", CLEANED_TOPIC, group)
         return _loop(consumer, positions, handler, stop, max_records, idle_exit)
 
 
-def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: BatchHandler,
-          stop: threading.Event, max_records: int | None,
-          idle_exit: float | None) -> ConsumeStats:
+def _loop(
+    consumer: KafkaConsumer,
+    positions: WarehousePositions,
+    handler: BatchHandler,
+    stop: threading.Event,
+    max_records: int | None,
+    idle_exit: float | None,
+) -> ConsumeStats:
     stats = ConsumeStats()
     backoff = Backoff()
     idle_since = time.monotonic()
@@ -120,8 +130,9 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
                 # A rebalance: a member that left may have left dead letters unsent.
                 handler.outbox.unsent = True
             handler.outbox.drain()  # a no-op unless a batch (or an earlier process) left some
-            wanted = BATCH_SIZE if max_records is None else min(BATCH_SIZE,
-                                                               max_records - stats.consumed)
+            wanted = (
+                BATCH_SIZE if max_records is None else min(BATCH_SIZE, max_records - stats.consumed)
+            )
             records = in_order(consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=wanted))
             if not records:
                 if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
@@ -137,8 +148,13 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
             delay = backoff.next_delay()
             # A DBAPIError's own text repeats the SQL statement; the driver's message is enough.
             reason = exc.orig if isinstance(exc, DBAPIError) else exc
-            log.warning("%s: %s; retrying%s in %.1fs", type(exc).__name__,
-                        str(reason).strip(), " the batch" if records else "", delay)
+            log.warning(
+                "%s: %s; retrying%s in %.1fs",
+                type(exc).__name__,
+                str(reason).strip(),
+                " the batch" if records else "",
+                delay,
+            )
             _rewind(consumer, positions, records)
             stop.wait(delay)
             continue
@@ -149,9 +165,14 @@ def _loop(consumer: KafkaConsumer, positions: WarehousePositions, handler: Batch
         stats.stored += outcome.stored
         stats.dead_lettered += outcome.dead_lettered
         stats.batches += 1
-        log.info("batch %d: %d records, %d stored, %d dead-lettered, lag %s", stats.batches,
-                 len(records), outcome.stored, outcome.dead_lettered,
-                 offsets.lag(consumer.highwater))
+        log.info(
+            "batch %d: %d records, %d stored, %d dead-lettered, lag %s",
+            stats.batches,
+            len(records),
+            outcome.stored,
+            outcome.dead_lettered,
+            offsets.lag(consumer.highwater),
+        )
     if stop.is_set():
         log.info("stop requested: exiting after %d batches", stats.batches)
     _finish(positions, handler.outbox)
@@ -163,13 +184,15 @@ def _finish(positions: WarehousePositions, outbox: DeadLetterOutbox) -> None:
     try:
         outbox.drain()
     except (DBAPIError, KafkaError, TransientError) as exc:
-        log.warning("dead letters stay in the warehouse for the group's next consumer to "
-                    "send: %s", exc)
+        log.warning(
+            "dead letters stay in the warehouse for the group's next consumer to send: %s", exc
+        )
     positions.commit_positions()
 
 
-def _rewind(consumer: KafkaConsumer, positions: WarehousePositions,
-            records: list[ConsumerRecord]) -> None:
+def _rewind(
+    consumer: KafkaConsumer, positions: WarehousePositions, records: list[ConsumerRecord]
+) -> None:
     """Seek back to the failed batch's first offsets, so the retry skips nothing. Partitions
     lost meanwhile are their new owner's; newly assigned ones get the warehouse's offsets."""
     owned = consumer.assignment()

@@ -37,16 +37,25 @@ _NOT_THE_RECORD = (TransientError, KafkaError, DBAPIError)
 def _sample() -> CleanedArticle:
     text = "Ada Lovelace wrote about the Analytical Engine in London."
     return CleanedArticle(
-        article_id="0" * 64, url="https://newsflow.invalid/sample",
-        canonical_url="https://newsflow.invalid/sample", source_id="newsflow-sample",
-        title="Sample", fetched_at=datetime(2026, 1, 1, tzinfo=UTC), language="en", text=text,
-        paragraphs=[Paragraph(text=text)], word_count=count_words(text),
-        content_hash=content_hash(text), extractor=Extractor(name="newsflow-sample", version="1"),
+        article_id="0" * 64,
+        url="https://newsflow.invalid/sample",
+        canonical_url="https://newsflow.invalid/sample",
+        source_id="newsflow-sample",
+        title="Sample",
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+        language="en",
+        text=text,
+        paragraphs=[Paragraph(text=text)],
+        word_count=count_words(text),
+        content_hash=content_hash(text),
+        extractor=Extractor(name="newsflow-sample", version="1"),
     )
 
 
-def enrich_with_tries(enricher: ArticleEnricher, records: Sequence[CleanedArticle],
-                      ) -> list[EnrichedArticle | PoisonRecord]:
+def enrich_with_tries(
+    enricher: ArticleEnricher,
+    records: Sequence[CleanedArticle],
+) -> list[EnrichedArticle | PoisonRecord]:
     """One result per record: what `enrich_each` returned for it, or a PoisonRecord (stage
     "enrich") for a record that made the enricher raise `TRIES` times on its own."""
     try:
@@ -54,8 +63,12 @@ def enrich_with_tries(enricher: ArticleEnricher, records: Sequence[CleanedArticl
     except _NOT_THE_RECORD:
         raise
     except Exception as exc:  # noqa: BLE001 - a model fails in ways of its own; isolated below
-        log.warning("the enricher failed on a batch of %d records (%s: %s); trying each alone",
-                    len(records), type(exc).__name__, exc)
+        log.warning(
+            "the enricher failed on a batch of %d records (%s: %s); trying each alone",
+            len(records),
+            type(exc).__name__,
+            exc,
+        )
     results: list[EnrichedArticle | PoisonRecord] = []
     failures = 0
     for record in records:
@@ -69,15 +82,21 @@ def enrich_with_tries(enricher: ArticleEnricher, records: Sequence[CleanedArticl
             except Exception as exc:  # noqa: BLE001 - see above
                 if attempt == TRIES:
                     failures += 1
-                    results.append(PoisonRecord(
-                        f"the enricher failed on this record {TRIES} times: "
-                        f"{type(exc).__name__}: {exc}", stage="enrich"))
+                    results.append(
+                        PoisonRecord(
+                            f"the enricher failed on this record {TRIES} times: "
+                            f"{type(exc).__name__}: {exc}",
+                            stage="enrich",
+                        )
+                    )
     if failures and failures == len(records):
         # No record went through: make sure the enricher works at all before blaming them.
         try:
             enricher.enrich_each([_sample()])
         except Exception as exc:
-            raise NewsflowError(f"the enricher fails on every record and on a plain sample "
-                                f"article ({type(exc).__name__}: {exc}); it is broken, so "
-                                "nothing is dead-lettered") from exc
+            raise NewsflowError(
+                f"the enricher fails on every record and on a plain sample "
+                f"article ({type(exc).__name__}: {exc}); it is broken, so "
+                "nothing is dead-lettered"
+            ) from exc
     return results

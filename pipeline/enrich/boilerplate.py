@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 _SHORT = 16  # words: furniture lines are short; a long paragraph is prose whatever its start
 _SOCIAL = r"(?:twitter|facebook|instagram|linkedin|telegram|youtube|tiktok|threads|x|google news)"
-_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 # Whole paragraphs that are furniture (matched case-insensitively against the whole text).
 _FURNITURE = re.compile(
@@ -44,8 +44,28 @@ _DATELINE = re.compile(
 # stop word, no sentence punctuation.
 _NAME_LINE = re.compile(r"[A-Z][a-z'’.-]+(?: [A-Z][a-z'’.-]*){1,3}")
 _NAME_LINE_WITHIN = 3  # paragraphs from the top
-_NOT_NAMES = frozenset({"The", "A", "An", "This", "That", "In", "On", "How", "Why", "What",
-                        "Read", "More", "Our", "Your", "Top", "Latest", "Related", "News"})
+_NOT_NAMES = frozenset(
+    {
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "In",
+        "On",
+        "How",
+        "Why",
+        "What",
+        "Read",
+        "More",
+        "Our",
+        "Your",
+        "Top",
+        "Latest",
+        "Related",
+        "News",
+    }
+)
 
 # Furniture inside a paragraph of prose: removed from the text NER sees, the rest is kept.
 _INLINE = re.compile(

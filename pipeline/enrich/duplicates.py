@@ -57,7 +57,7 @@ def signature(text: str) -> np.ndarray | None:
     word_hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
     shingles = np.zeros(len(words) - SHINGLE_WORDS + 1, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
-        shingles = shingles * _MULTIPLIER + word_hashes[offset:len(shingles) + offset]
+        shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]
     folded = (shingles ^ (shingles >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32", hashfunc=int)
     minhash.update_batch(np.unique(folded).tolist())
@@ -69,7 +69,7 @@ def band_keys(sig: np.ndarray) -> list[int]:
     same values in two different bands are different keys."""
     keys = []
     for band in range(BANDS):
-        chunk = sig[band * ROWS:(band + 1) * ROWS].tobytes()
+        chunk = sig[band * ROWS : (band + 1) * ROWS].tobytes()
         digest = hashlib.blake2b(chunk, digest_size=8, salt=band.to_bytes(16, "little")).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
@@ -109,8 +109,10 @@ def earliest_match(probe: Entry, candidates: Sequence[Entry]) -> tuple[str, floa
     """(article_id, estimated Jaccard) of the article `probe` is a near-duplicate of: among
     the candidates seen before it at THRESHOLD or more, the earliest published."""
     matches = [
-        (c, similar) for c in candidates
-        if c.seq < probe.seq and c.article_id != probe.article_id
+        (c, similar)
+        for c in candidates
+        if c.seq < probe.seq
+        and c.article_id != probe.article_id
         and (similar := similarity(c.signature, probe.signature)) >= THRESHOLD
     ]
     if not matches:

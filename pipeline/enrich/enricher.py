@@ -67,9 +67,14 @@ class Enricher:
     names the earliest article this one nearly duplicates.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *,
-                 duplicates: DuplicateIndex | None = None,
-                 gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 32,
+        *,
+        duplicates: DuplicateIndex | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
         self.nlp = _load(model)
         # Paragraphs per model batch; throughput measured flat from 32 to 128 paragraphs.
         self.batch_size = batch_size
@@ -91,8 +96,10 @@ class Enricher:
             articles.append(result)
         return articles
 
-    def enrich_each(self, records: Sequence[CleanedArticle],
-                    ) -> list[EnrichedArticle | PoisonRecord]:
+    def enrich_each(
+        self,
+        records: Sequence[CleanedArticle],
+    ) -> list[EnrichedArticle | PoisonRecord]:
         """One result per record, in order: the enriched record, or its `PoisonRecord`."""
         started = time.perf_counter()
         work: list[_Work | PoisonRecord] = []
@@ -107,13 +114,19 @@ class Enricher:
         for item, mentions in self._tag(tagged):
             item.mentions.extend(mentions)
         self.stats.ner_seconds += time.perf_counter() - ner_started
-        near = self.duplicates.assign([
-            Probe(w.prepared.record.article_id, signature(w.prepared.prose),
-                  w.prepared.record.published_at or w.prepared.record.fetched_at)
-            for w in ready
-        ])
+        near = self.duplicates.assign(
+            [
+                Probe(
+                    w.prepared.record.article_id,
+                    signature(w.prepared.prose),
+                    w.prepared.record.published_at or w.prepared.record.fetched_at,
+                )
+                for w in ready
+            ]
+        )
         results: list[EnrichedArticle | PoisonRecord] = [
-            w if isinstance(w, PoisonRecord)
+            w
+            if isinstance(w, PoisonRecord)
             else self._enriched(w, near[w.prepared.record.article_id])
             for w in work
         ]
@@ -127,24 +140,33 @@ class Enricher:
         resolved = resolve(work.mentions, self.gazetteer)
         offtopic = self._offtopic(work, resolved)
         entities = aggregate(
-            work.mentions, self.gazetteer,
+            work.mentions,
+            self.gazetteer,
             excluded_paragraphs=frozenset(i for i, s in offtopic.items() if s >= FLAG_AT),
-            resolved=resolved)
+            resolved=resolved,
+        )
         paragraphs = []
         for index, paragraph in enumerate(record.paragraphs):
             score = 1.0 if index in prepared.furniture else offtopic.get(index, 0.0)
-            paragraphs.append(EnrichedParagraph(
-                text=paragraph.text, kind=paragraph.kind, offtopic=score >= FLAG_AT,
-                offtopic_score=round(score, 3)))
-        return EnrichedArticle.model_validate({
-            **record.model_dump(),
-            "language": prepared.decision.language,
-            "paragraphs": paragraphs,
-            "entities": entities,
-            "entities_skipped": prepared.decision.skipped,
-            "near_duplicate_of": near_duplicate_of,
-            "enricher": self.info,
-        })
+            paragraphs.append(
+                EnrichedParagraph(
+                    text=paragraph.text,
+                    kind=paragraph.kind,
+                    offtopic=score >= FLAG_AT,
+                    offtopic_score=round(score, 3),
+                )
+            )
+        return EnrichedArticle.model_validate(
+            {
+                **record.model_dump(),
+                "language": prepared.decision.language,
+                "paragraphs": paragraphs,
+                "entities": entities,
+                "entities_skipped": prepared.decision.skipped,
+                "near_duplicate_of": near_duplicate_of,
+                "enricher": self.info,
+            }
+        )
 
     def _offtopic(self, work: _Work, resolved: Resolved) -> dict[int, float]:
         """paragraph index → off-topic score, for the paragraphs of the story (English only)."""
@@ -153,8 +175,11 @@ class Enricher:
         indexes, terms = self.story_terms(work, resolved)
         return dict(zip(indexes, scores(work.prepared.record.title, terms), strict=True))
 
-    def story_terms(self, work: _Work, resolved: Resolved | None = None,
-                    ) -> tuple[list[int], list[ParagraphTerms]]:
+    def story_terms(
+        self,
+        work: _Work,
+        resolved: Resolved | None = None,
+    ) -> tuple[list[int], list[ParagraphTerms]]:
         """The story's paragraph indexes and the terms the off-topic scores compare."""
         resolved = resolved or resolve(work.mentions, self.gazetteer)
         named: dict[int, set[str]] = {}
@@ -164,21 +189,31 @@ class Enricher:
             named.setdefault(mention.paragraph, set()).add(wikidata_id or canonical.casefold())
         paragraphs = work.prepared.record.paragraphs
         indexes = work.prepared.story
-        return indexes, [ParagraphTerms(content_words(paragraphs[i].text),
-                                        frozenset(named.get(i, ()))) for i in indexes]
+        return indexes, [
+            ParagraphTerms(content_words(paragraphs[i].text), frozenset(named.get(i, ())))
+            for i in indexes
+        ]
 
     def _tag(self, items: list[_Work]) -> Iterator[tuple[_Work, list[Mention]]]:
-        texts = ((segment.text, (item, segment)) for item in items
-                 for segment in item.prepared.segments)
-        for doc, (item, segment) in self.nlp.pipe(texts, as_tuples=True,
-                                                  batch_size=self.batch_size):
+        texts = (
+            (segment.text, (item, segment)) for item in items for segment in item.prepared.segments
+        )
+        for doc, (item, segment) in self.nlp.pipe(
+            texts, as_tuples=True, batch_size=self.batch_size
+        ):
             spans = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
             # Mentions the model is known to miss ("the anti-IS coalition"), where it found none.
-            spans += [(start, end, entry.label) for start, end, entry
-                      in self.gazetteer.pattern_mentions(segment.text)
-                      if not any(a < end and start < b for a, b, _ in spans)]
-            found = (mention_from_span(segment.text, start, end, label, segment.offset,
-                                       segment.paragraph) for start, end, label in spans)
+            spans += [
+                (start, end, entry.label)
+                for start, end, entry in self.gazetteer.pattern_mentions(segment.text)
+                if not any(a < end and start < b for a, b, _ in spans)
+            ]
+            found = (
+                mention_from_span(
+                    segment.text, start, end, label, segment.offset, segment.paragraph
+                )
+                for start, end, label in spans
+            )
             yield item, [mention for mention in found if mention is not None]
 
 

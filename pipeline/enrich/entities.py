@@ -30,9 +30,31 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s$|(?<=s)['’]$")
 _WORD_SPLIT = re.compile(r"[\s\-]+")
 # Imperatives of page furniture the model tags as names ("Follow Sputnik's", "Click Here").
 _IMPERATIVES = frozenset(
-    {"follow", "click", "subscribe", "share", "read", "watch", "sign", "download", "listen",
-     "join", "tap", "like", "comment", "discuss", "visit", "contact", "register", "log", "email",
-     "see", "get", "find", "check"}
+    {
+        "follow",
+        "click",
+        "subscribe",
+        "share",
+        "read",
+        "watch",
+        "sign",
+        "download",
+        "listen",
+        "join",
+        "tap",
+        "like",
+        "comment",
+        "discuss",
+        "visit",
+        "contact",
+        "register",
+        "log",
+        "email",
+        "see",
+        "get",
+        "find",
+        "check",
+    }
 )
 
 
@@ -87,7 +109,7 @@ def _long_form_before(paragraph: str, start: int, acronym: str) -> str | None:
     if len(letters) < 2:
         return None
     # Connectives do not give a letter ("Bank of England (BE)"), so look a little further back.
-    window = words[-(2 * len(letters) + 1):]
+    window = words[-(2 * len(letters) + 1) :]
     for first in range(len(window)):
         candidate = " ".join(window[first:])
         if candidate[:1].isupper() and initials(candidate) == "".join(letters):
@@ -96,7 +118,11 @@ def _long_form_before(paragraph: str, start: int, acronym: str) -> str | None:
 
 
 def mention_from_span(
-    paragraph: str, start: int, end: int, label: str, paragraph_offset: int,
+    paragraph: str,
+    start: int,
+    end: int,
+    label: str,
+    paragraph_offset: int,
     paragraph_index: int = 0,
 ) -> Mention | None:
     """A Mention for the model's span [start, end) of `paragraph`, which starts at

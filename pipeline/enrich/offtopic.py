@@ -44,7 +44,8 @@ MIN_TERMS = 6
 WEIGHTS = (1.79, -20.75, 6.06, -4.66)
 
 # Words every news story uses, whatever it is about: sharing them says nothing.
-_GENERIC = frozenset("""
+_GENERIC = frozenset(
+    """
 said says say saying told tell according also would could should might year years time times
 people new one two three four five first second last next week weeks day days month months
 today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january
@@ -53,7 +54,8 @@ just like made make makes way well many much even still going get got come came 
 around percent million billion per cent however another part good great former added asked
 called set use used work report reported reports statement news mr ms mrs dr thing things
 know known want wanted need needs take took year's lot number told think believe look
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 
 
@@ -78,8 +80,9 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _salience(own: frozenset[str], counts: Counter[str], minus: int,
-              title: frozenset[str]) -> float:
+def _salience(
+    own: frozenset[str], counts: Counter[str], minus: int, title: frozenset[str]
+) -> float:
     # `counts` includes the paragraph itself when `minus` is 1: its own terms do not count.
     return sum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
 
@@ -90,7 +93,7 @@ def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[floa
     sets = [p.terms for p in paragraphs]
     everywhere = Counter(t for terms in sets for t in terms)
     first = [_salience(terms, everywhere, 1, title_terms) if terms else 0.0 for terms in sets]
-    weakest = sorted(range(len(sets)), key=first.__getitem__)[:max(1, len(sets) // 3)]
+    weakest = sorted(range(len(sets)), key=first.__getitem__)[: max(1, len(sets) // 3)]
     peeled = {i for i in weakest if first[i] < 0.35 and len(sets[i]) >= MIN_TERMS}
     core = Counter(t for i, terms in enumerate(sets) if i not in peeled for t in terms)
 
@@ -99,11 +102,13 @@ def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[floa
         if len(terms) < MIN_TERMS:
             result.append(None)
             continue
-        result.append([
-            _salience(terms, core, 0 if i in peeled else 1, title_terms),
-            first[i],
-            min(len(terms & title_terms), 3) / 3,
-        ])
+        result.append(
+            [
+                _salience(terms, core, 0 if i in peeled else 1, title_terms),
+                first[i],
+                min(len(terms & title_terms), 3) / 3,
+            ]
+        )
     return result
 
 

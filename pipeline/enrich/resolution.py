@@ -115,12 +115,16 @@ def _surnames(kept: list[tuple[Mention, str]]) -> dict[str, str]:
     for mention, canonical in kept:
         words = canonical.split()
         if mention.label == "PERSON" and len(words) >= 2:
-            full_names.setdefault(words[-1].casefold(), {}).setdefault(canonical.casefold(),
-                                                                     canonical)
+            full_names.setdefault(words[-1].casefold(), {}).setdefault(
+                canonical.casefold(), canonical
+            )
     # Two people sharing a surname ("Donald Trump", "Melania Trump"): a bare "Trump" could be
     # either, so it stays its own entity rather than being guessed into one of them.
-    return {surname: next(iter(names.values())) for surname, names in full_names.items()
-            if len(names) == 1}
+    return {
+        surname: next(iter(names.values()))
+        for surname, names in full_names.items()
+        if len(names) == 1
+    }
 
 
 def _link_acronyms(groups: _Groups, kept: list[tuple[Mention, str]]) -> None:
@@ -129,11 +133,16 @@ def _link_acronyms(groups: _Groups, kept: list[tuple[Mention, str]]) -> None:
         if mention.acronym and defines_acronym(canonical, mention.acronym):
             groups.union(canonical.casefold(), mention.acronym.casefold(), preferred=canonical)
         if mention.long_form and defines_acronym(mention.long_form, canonical):
-            groups.union(mention.long_form.casefold(), canonical.casefold(),
-                         preferred=mention.long_form)
+            groups.union(
+                mention.long_form.casefold(), canonical.casefold(), preferred=mention.long_form
+            )
         spelled = initials(canonical)
-        if (len(spelled) >= _MIN_INITIALS and " " in canonical and spelled in acronyms
-                and spelled != canonical):
+        if (
+            len(spelled) >= _MIN_INITIALS
+            and " " in canonical
+            and spelled in acronyms
+            and spelled != canonical
+        ):
             groups.union(canonical.casefold(), spelled.casefold(), preferred=canonical)
 
 
@@ -172,8 +181,10 @@ class _Tally:
 
 
 def aggregate(
-    mentions: Sequence[Mention], gazetteer: Gazetteer | None = None,
-    excluded_paragraphs: frozenset[int] = frozenset(), resolved: Resolved | None = None,
+    mentions: Sequence[Mention],
+    gazetteer: Gazetteer | None = None,
+    excluded_paragraphs: frozenset[int] = frozenset(),
+    resolved: Resolved | None = None,
 ) -> list[Entity]:
     """One Entity per group, in order of first mention, with its surface forms.
 
@@ -192,9 +203,15 @@ def aggregate(
     entities: list[Entity] = []
     for key, tally in tallies.items():
         canonical, label, wikidata_id = resolved.entities[key]
-        entities.append(Entity(
-            name=tally.surfaces.most_common(1)[0][0], label=label, canonical=canonical,
-            count=tally.surfaces.total(), first_offset=tally.first_offset,
-            wikidata_id=wikidata_id, surface_forms=list(tally.surfaces),
-        ))
+        entities.append(
+            Entity(
+                name=tally.surfaces.most_common(1)[0][0],
+                label=label,
+                canonical=canonical,
+                count=tally.surfaces.total(),
+                first_offset=tally.first_offset,
+                wikidata_id=wikidata_id,
+                surface_forms=list(tally.surfaces),
+            )
+        )
     return entities

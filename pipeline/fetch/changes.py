@@ -30,9 +30,14 @@ def latest(*sources: Mapping[str, Known]) -> dict[str, Known]:
     return merged
 
 
-def missing_from_warehouse(version: int, stored: int, recorded: int,
-                           recorded_at: datetime | None, sent_at: datetime | None,
-                           resend_before: datetime) -> bool:
+def missing_from_warehouse(
+    version: int,
+    stored: int,
+    recorded: int,
+    recorded_at: datetime | None,
+    sent_at: datetime | None,
+    resend_before: datetime,
+) -> bool:
     """Whether the warehouse lacks `version` of an article for good, so it must be sent again.
 
     `stored`: the version in the warehouse's articles row (0: none); `recorded`/`recorded_at`:
@@ -45,13 +50,15 @@ def missing_from_warehouse(version: int, stored: int, recorded: int,
     if stored >= version:
         return False
     stored_since_sent = recorded >= version and (
-        sent_at is None or (recorded_at is not None and recorded_at > sent_at))
+        sent_at is None or (recorded_at is not None and recorded_at > sent_at)
+    )
     on_its_way = sent_at is not None and sent_at > resend_before and not stored_since_sent
     return not on_its_way
 
 
-def assign_versions(records: Sequence[CleanedArticle], known: Mapping[str, Known],
-                    resend: Collection[str] = ()) -> tuple[list[CleanedArticle], list[str]]:
+def assign_versions(
+    records: Sequence[CleanedArticle], known: Mapping[str, Known], resend: Collection[str] = ()
+) -> tuple[list[CleanedArticle], list[str]]:
     """Records to publish, and a verdict per input record: new, changed, unchanged,
     republished, duplicate.
 

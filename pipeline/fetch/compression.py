@@ -76,8 +76,9 @@ class BoundedDecoder:
                 self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._encoding = "raw deflate"
                 return self._inflate(data, room)
-            raise FetchError(f"{self._what}: corrupt {self._encoding} data: {exc}",
-                             "decode_error") from exc
+            raise FetchError(
+                f"{self._what}: corrupt {self._encoding} data: {exc}", "decode_error"
+            ) from exc
 
     def _unbrotli(self, data: bytes, room: int) -> bytes:
         assert self._brotli is not None
@@ -100,8 +101,11 @@ class BoundedDecoder:
         """Raise FetchError("decode_error") if the compressed stream was cut short."""
         if not self._started:
             return
-        if self._inflater is not None and not self._inflater.eof or (
-                self._brotli is not None and not self._brotli.is_finished()):
+        if (
+            self._inflater is not None
+            and not self._inflater.eof
+            or (self._brotli is not None and not self._brotli.is_finished())
+        ):
             raise FetchError(f"{self._what}: truncated {self._encoding} data", "decode_error")
 
 

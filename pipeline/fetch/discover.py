@@ -64,8 +64,10 @@ class PublishedWindow:
             if value is not None and value.utcoffset() is None:
                 raise ConfigError(f"published_{name} must be timezone-aware, got {value!r}")
         if self.since and self.until and self.since >= self.until:
-            raise ConfigError(f"published_since ({self.since.isoformat()}) must be before "
-                              f"published_until ({self.until.isoformat()})")
+            raise ConfigError(
+                f"published_since ({self.since.isoformat()}) must be before "
+                f"published_until ({self.until.isoformat()})"
+            )
 
     @property
     def bounded(self) -> bool:
@@ -78,7 +80,8 @@ class PublishedWindow:
         if when is None:
             return self.include_undated
         return (self.since is None or when >= self.since) and (
-            self.until is None or when < self.until)
+            self.until is None or when < self.until
+        )
 
 
 def discover(source: Source, client: HttpClient) -> tuple[list[Discovered], Errors]:
@@ -100,8 +103,12 @@ def discover(source: Source, client: HttpClient) -> tuple[list[Discovered], Erro
 
     kept, dropped = _unique_on_site(found, source.hosts)
     if dropped:
-        log.info("%s: dropped %d discovered URLs outside %s", source.id, dropped,
-                 ", ".join(sorted(source.hosts)))
+        log.info(
+            "%s: dropped %d discovered URLs outside %s",
+            source.id,
+            dropped,
+            ", ".join(sorted(source.hosts)),
+        )
     return kept, errors
 
 
@@ -122,18 +129,23 @@ def parse_feed(body: bytes, base_url: str) -> list[Discovered]:
         link = (entry.get("link") or "").strip()
         if not link:
             continue
-        items.append(Discovered(
-            url=urljoin(base_url, link),
-            via=via,
-            title=(entry.get("title") or "").strip() or None,
-            # Atom requires <updated> but not <published>; it is the best date such feeds give.
-            published_at=_from_struct(entry.get("published_parsed") or entry.get("updated_parsed")),
-        ))
+        items.append(
+            Discovered(
+                url=urljoin(base_url, link),
+                via=via,
+                title=(entry.get("title") or "").strip() or None,
+                # Atom requires <updated> but not <published>; it is the best date such feeds give.
+                published_at=_from_struct(
+                    entry.get("published_parsed") or entry.get("updated_parsed")
+                ),
+            )
+        )
     return items
 
 
-def parse_sitemap(body: bytes, base_url: str, *, max_bytes: int = DEFAULT_MAX_SITEMAP_BYTES
-                  ) -> tuple[list[Discovered], list[str]]:
+def parse_sitemap(
+    body: bytes, base_url: str, *, max_bytes: int = DEFAULT_MAX_SITEMAP_BYTES
+) -> tuple[list[Discovered], list[str]]:
     """Pages of a sitemap (with Google news titles and dates), or the children of an index.
 
     Accepts gzip files. Raises ValueError when the body is not a sitemap, and
@@ -143,8 +155,13 @@ def parse_sitemap(body: bytes, base_url: str, *, max_bytes: int = DEFAULT_MAX_SI
         body = gunzip(body, max_bytes, what=f"{base_url}: gzip sitemap")
     # No entity expansion, no DTD or network access, lxml's default size limits: a sitemap is
     # untrusted input from the open web.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
         root = etree.fromstring(body.lstrip(), parser)
     except etree.XMLSyntaxError as exc:
@@ -162,12 +179,14 @@ def parse_sitemap(body: bytes, base_url: str, *, max_bytes: int = DEFAULT_MAX_SI
         if not loc:
             continue
         news = next(_children(entry, "news"), None)
-        items.append(Discovered(
-            url=urljoin(base_url, loc),
-            via=via,
-            title=_child_text(news, "title"),
-            published_at=_from_w3c(_child_text(news, "publication_date")),
-        ))
+        items.append(
+            Discovered(
+                url=urljoin(base_url, loc),
+                via=via,
+                title=_child_text(news, "title"),
+                published_at=_from_w3c(_child_text(news, "publication_date")),
+            )
+        )
     return items, []
 
 
@@ -182,8 +201,13 @@ def _walk_sitemaps(source: Source, client: HttpClient, errors: Errors) -> list[D
         if url in seen:
             continue
         if len(seen) == MAX_SITEMAPS_PER_SOURCE:
-            errors.append((url, f"too_many_sitemaps: this and {len(queue)} more not read; "
-                                f"the limit is {MAX_SITEMAPS_PER_SOURCE} per source"))
+            errors.append(
+                (
+                    url,
+                    f"too_many_sitemaps: this and {len(queue)} more not read; "
+                    f"the limit is {MAX_SITEMAPS_PER_SOURCE} per source",
+                )
+            )
             break
         seen.add(url)
         result = None
@@ -195,8 +219,13 @@ def _walk_sitemaps(source: Source, client: HttpClient, errors: Errors) -> list[D
             continue
         found.extend(items)
         if children and depth == MAX_SITEMAP_DEPTH:
-            errors.append((url, f"too_deep: {len(children)} child sitemaps not read; indexes "
-                                f"are followed {MAX_SITEMAP_DEPTH} levels deep"))
+            errors.append(
+                (
+                    url,
+                    f"too_deep: {len(children)} child sitemaps not read; indexes "
+                    f"are followed {MAX_SITEMAP_DEPTH} levels deep",
+                )
+            )
             continue
         for child in children:
             if same_site(child, source.hosts):
@@ -204,13 +233,18 @@ def _walk_sitemaps(source: Source, client: HttpClient, errors: Errors) -> list[D
             else:
                 # The index is on the source's site but points elsewhere: likely a CDN host
                 # the user should list, so say so instead of dropping it quietly.
-                errors.append((child, "refused: child sitemap is not on the source's hosts; "
-                                      "list it under sitemaps to read it"))
+                errors.append(
+                    (
+                        child,
+                        "refused: child sitemap is not on the source's hosts; "
+                        "list it under sitemaps to read it",
+                    )
+                )
     return found
 
 
 def _failed(result: FetchResult | None, exc: FetchError | ValueError) -> str:
-    """"outcome: message" for the error list; a document that was fetched but could not be
+    """ "outcome: message" for the error list; a document that was fetched but could not be
     read gets the reason into its fetch log entry too, which otherwise says "ok"."""
     outcome = exc.outcome if isinstance(exc, FetchError) else "parse_error"
     if result is not None and result.entry is not None:
@@ -218,8 +252,9 @@ def _failed(result: FetchResult | None, exc: FetchError | ValueError) -> str:
     return f"{outcome}: {exc}"
 
 
-def _unique_on_site(items: Iterable[Discovered], hosts: frozenset[str]
-                    ) -> tuple[list[Discovered], int]:
+def _unique_on_site(
+    items: Iterable[Discovered], hosts: frozenset[str]
+) -> tuple[list[Discovered], int]:
     kept: list[Discovered] = []
     seen: set[str] = set()
     dropped = 0

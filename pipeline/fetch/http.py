@@ -102,8 +102,11 @@ class HttpClient:
         total = settings.fetch_timeout_seconds
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            timeout=httpx.Timeout(total, connect=min(total, settings.fetch_connect_timeout_seconds),
-                                  read=min(total, settings.fetch_read_timeout_seconds)),
+            timeout=httpx.Timeout(
+                total,
+                connect=min(total, settings.fetch_connect_timeout_seconds),
+                read=min(total, settings.fetch_read_timeout_seconds),
+            ),
             follow_redirects=False,  # each hop must pass the destination check
             # Proxy variables from the environment would make fetches depend on the shell they
             # ran from and send requests to a host the destination check never saw.
@@ -112,16 +115,29 @@ class HttpClient:
             transport=guarded_transport(self.network, ssl_context),
         )
 
-    def get(self, url: str, *, max_bytes: int | None = None, accept: str | None = None,
-            headers: dict[str, str] | None = None, html_only: bool = False) -> FetchResult:
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        accept: str | None = None,
+        headers: dict[str, str] | None = None,
+        html_only: bool = False,
+    ) -> FetchResult:
         """GET `url`; a 2xx or 304 result, or FetchError with the outcome.
 
         `headers` are sent on every hop (conditional-request validators, for instance);
         `html_only` refuses a 2xx whose Content-Type is not HTML ("not_html") before reading
         its body.
         """
-        return self._get(url, max_bytes=max_bytes, accept=accept, headers=headers,
-                         html_only=html_only, robots_exempt=False)
+        return self._get(
+            url,
+            max_bytes=max_bytes,
+            accept=accept,
+            headers=headers,
+            html_only=html_only,
+            robots_exempt=False,
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -132,9 +148,16 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _get(self, url: str, *, max_bytes: int | None, accept: str | None,
-             headers: dict[str, str] | None, html_only: bool, robots_exempt: bool
-             ) -> FetchResult:
+    def _get(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None,
+        accept: str | None,
+        headers: dict[str, str] | None,
+        html_only: bool,
+        robots_exempt: bool,
+    ) -> FetchResult:
         started = time.monotonic()
         limit = self.settings.max_page_bytes if max_bytes is None else max_bytes
         sent = {**({"Accept": accept} if accept else {}), **(headers or {})}
@@ -150,11 +173,11 @@ class HttpClient:
                 first = first or result.entry
                 current = _redirect_target(current, result.headers.get("location"))
                 if current in visited:
-                    raise FetchError(f"GET {url}: redirect loop back to {current}",
-                                     "redirect_loop")
+                    raise FetchError(f"GET {url}: redirect loop back to {current}", "redirect_loop")
                 visited.add(current)
-            raise FetchError(f"GET {url}: more than {MAX_REDIRECTS} redirects",
-                             "too_many_redirects")
+            raise FetchError(
+                f"GET {url}: more than {MAX_REDIRECTS} redirects", "too_many_redirects"
+            )
         except FetchError as exc:
             if first is not None:
                 # The URL asked for gets the reason too, not only the hop that failed, so the
@@ -162,8 +185,9 @@ class HttpClient:
                 first.outcome, first.error = exc.outcome, str(exc)
             raise
 
-    def _get_with_retries(self, url: str, limit: int, headers: dict[str, str], html_only: bool,
-                          robots_exempt: bool) -> FetchResult:
+    def _get_with_retries(
+        self, url: str, limit: int, headers: dict[str, str], html_only: bool, robots_exempt: bool
+    ) -> FetchResult:
         error: FetchError | None = None
         for attempt in range(1, self._max_attempts + 1):
             entry = FetchLogEntry(url)
@@ -186,8 +210,9 @@ class HttpClient:
                 self._log_result(entry, result)
                 if result.status < 300 or result.status in _PASSED_ON:
                     return replace(result, entry=entry)
-                error = ResponseError(f"GET {url}: HTTP {result.status}",
-                                      f"http_{result.status}", result.status)
+                error = ResponseError(
+                    f"GET {url}: HTTP {result.status}", f"http_{result.status}", result.status
+                )
                 entry.outcome, entry.error = error.outcome, str(error)
                 if result.status not in RETRY_STATUSES:
                     raise error
@@ -195,11 +220,13 @@ class HttpClient:
                 if wait is not None and wait > RETRY_AFTER_CAP_SECONDS:
                     # Asked to come back later than we are willing to wait: give up now rather
                     # than knock again before the server said we may.
-                    raise ResponseError(f"{error}, retry after {wait:.0f}s", error.outcome,
-                                        result.status)
+                    raise ResponseError(
+                        f"{error}, retry after {wait:.0f}s", error.outcome, result.status
+                    )
             if attempt < self._max_attempts:
-                self.cancelled.wait(wait if wait is not None
-                                    else backoff_delay(self._backoff, attempt))
+                self.cancelled.wait(
+                    wait if wait is not None else backoff_delay(self._backoff, attempt)
+                )
         assert error is not None
         message = f"{error} (gave up after {self._max_attempts} attempts)"
         if isinstance(error, ResponseError):
@@ -223,8 +250,14 @@ class HttpClient:
         return host
 
     def _fetch_robots_txt(self, url: str) -> FetchResult:
-        return self._get(url, max_bytes=MAX_ROBOTS_BYTES, accept="text/plain", headers=None,
-                         html_only=False, robots_exempt=True)
+        return self._get(
+            url,
+            max_bytes=MAX_ROBOTS_BYTES,
+            accept="text/plain",
+            headers=None,
+            html_only=False,
+            robots_exempt=True,
+        )
 
     def _log_error(self, entry: FetchLogEntry, error: FetchError, sent: float | None) -> None:
         entry.outcome, entry.error = error.outcome, str(error)
@@ -244,8 +277,9 @@ class HttpClient:
             entry.outcome = "not_modified"
         self.journal.add(entry)
 
-    def _send(self, url: str, limit: int, headers: dict[str, str], html_only: bool,
-              host: str) -> FetchResult:
+    def _send(
+        self, url: str, limit: int, headers: dict[str, str], html_only: bool, host: str
+    ) -> FetchResult:
         started = time.monotonic()
         total = self.settings.fetch_timeout_seconds
         try:
@@ -264,18 +298,19 @@ class HttpClient:
         except httpx.InvalidURL as exc:
             raise FetchError(f"{url}: {exc}", "invalid_url") from exc
         except httpx.TimeoutException as exc:
-            raise RetryableFetchError(f"GET {url}: timed out ({type(exc).__name__})",
-                                      "timeout") from exc
+            raise RetryableFetchError(
+                f"GET {url}: timed out ({type(exc).__name__})", "timeout"
+            ) from exc
         except httpx.ConnectError as exc:
             if reason := tls_failure(exc):
                 # A certificate that does not verify will not verify on the next attempt.
                 raise FetchError(f"GET {url}: {reason}", "tls_error") from exc
-            raise RetryableFetchError(f"GET {url}: cannot connect: {exc}",
-                                      "connect_error") from exc
+            raise RetryableFetchError(f"GET {url}: cannot connect: {exc}", "connect_error") from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The connection dropped mid-exchange; usually a restart or a stale keep-alive.
-            raise RetryableFetchError(f"GET {url}: connection lost: {exc}",
-                                      "network_error") from exc
+            raise RetryableFetchError(
+                f"GET {url}: connection lost: {exc}", "network_error"
+            ) from exc
         except httpx.TransportError as exc:
             raise FetchError(f"GET {url}: {exc}", "protocol_error") from exc
         finally:
@@ -296,8 +331,11 @@ class HttpClient:
         encoding = response.headers.get("content-encoding")
         declared = response.headers.get("content-length", "")
         if not encoding and declared.isdigit() and int(declared) > limit:
-            raise ResponseError(f"{url}: Content-Length {declared} exceeds the {limit} byte "
-                                f"limit", "too_large", status)
+            raise ResponseError(
+                f"{url}: Content-Length {declared} exceeds the {limit} byte limit",
+                "too_large",
+                status,
+            )
         decoder = BoundedDecoder(encoding, limit, what=f"{url}: body")
         chunks = []
         try:
@@ -305,8 +343,12 @@ class HttpClient:
                 chunks.append(decoder.feed(raw))
             decoder.finish()
         except DeadlineExceeded as exc:
-            raise ResponseError(f"GET {url}: {exc} (body incomplete after {decoder.produced} "
-                                f"bytes)", "timeout", status, decoder.produced) from exc
+            raise ResponseError(
+                f"GET {url}: {exc} (body incomplete after {decoder.produced} bytes)",
+                "timeout",
+                status,
+                decoder.produced,
+            ) from exc
         except FetchError as exc:
             raise ResponseError(str(exc), exc.outcome, status, decoder.produced) from exc
         return b"".join(chunks)
@@ -317,8 +359,9 @@ def _require_html(url: str, response: httpx.Response) -> None:
     media_type = (declared or "").split(";")[0].strip().lower()
     # No Content-Type at all is common on small sites: the cleaner sniffs those bytes instead.
     if media_type and media_type not in HTML_TYPES:
-        raise ResponseError(f"{url}: served as {media_type}, not HTML; skipped", "not_html",
-                            response.status_code)
+        raise ResponseError(
+            f"{url}: served as {media_type}, not HTML; skipped", "not_html", response.status_code
+        )
 
 
 def _redirect_target(current: str, location: str | None) -> str:

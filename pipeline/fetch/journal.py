@@ -44,6 +44,16 @@ class Journal:
 
     def rows(self, source_id: str) -> list[dict]:
         """fetch_log rows (pipeline.warehouse.db.FETCH_COLUMNS) for `record_fetches`."""
-        return [{"source_id": source_id, "url": e.url, "status": e.status, "bytes": e.bytes,
-                 "duration_ms": e.duration_ms, "outcome": e.outcome, "error": e.error,
-                 "fetched_at": e.fetched_at} for e in self.entries]
+        return [
+            {
+                "source_id": source_id,
+                "url": e.url,
+                "status": e.status,
+                "bytes": e.bytes,
+                "duration_ms": e.duration_ms,
+                "outcome": e.outcome,
+                "error": e.error,
+                "fetched_at": e.fetched_at,
+            }
+            for e in self.entries
+        ]

@@ -133,8 +133,9 @@ class NetworkPolicy:
                 hint = "never fetched" if _never_allowed(address) else self.private_hint
                 raise FetchError(f"{what} is not a public address; {hint}", "refused")
             if not self.allow_private and port not in PUBLIC_PORTS:
-                raise FetchError(f"{host}: port {port} refused (only 80 and 443 for public "
-                                 f"sites)", "refused")
+                raise FetchError(
+                    f"{host}: port {port} refused (only 80 and 443 for public sites)", "refused"
+                )
         return addresses
 
 
@@ -149,8 +150,9 @@ CANCEL_CHECK_SECONDS = 0.25
 
 
 @contextmanager
-def deadline(seconds: float, cancelled: threading.Event | None = None,
-             url: str = "") -> Iterator[None]:
+def deadline(
+    seconds: float, cancelled: threading.Event | None = None, url: str = ""
+) -> Iterator[None]:
     """Bound every network operation of this thread's request to `seconds` from now; with
     `cancelled`, a read also ends (FetchCancelled) soon after that event is set."""
     _current.deadline, _current.total = time.monotonic() + seconds, seconds
@@ -191,8 +193,9 @@ RESOLVE_TIMEOUT_SECONDS = 10.0
 _resolver_slots = threading.BoundedSemaphore(RESOLVER_THREADS)
 
 
-def resolve_in_time(resolver: Resolver, host: str, port: int,
-                    timeout: float | None = None) -> list[Address]:
+def resolve_in_time(
+    resolver: Resolver, host: str, port: int, timeout: float | None = None
+) -> list[Address]:
     """`resolver(host, port)`, given `timeout` (shortened to the deadline) to answer.
 
     No answer in time, or no thread free to ask, is RetryableFetchError dns_error; the lookup
@@ -204,7 +207,9 @@ def resolve_in_time(resolver: Resolver, host: str, port: int,
     if not _resolver_slots.acquire(blocking=False):
         raise RetryableFetchError(
             f"cannot resolve {host}: not tried, all {RESOLVER_THREADS} resolver threads are "
-            f"still waiting for earlier answers (is the name server down?)", "dns_error")
+            f"still waiting for earlier answers (is the name server down?)",
+            "dns_error",
+        )
     answer: Future[list[Address]] = Future()
 
     def lookup() -> None:
@@ -228,8 +233,9 @@ def resolve_in_time(resolver: Resolver, host: str, port: int,
     try:
         return answer.result(timeout=limit)
     except FutureTimeout:
-        raise RetryableFetchError(f"cannot resolve {host}: no answer within "
-                                  f"{round(limit, 2):g}s", "dns_error") from None
+        raise RetryableFetchError(
+            f"cannot resolve {host}: no answer within {round(limit, 2):g}s", "dns_error"
+        ) from None
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -244,12 +250,12 @@ class _DeadlineStream(httpcore.NetworkStream):
             return self._read_unless_cancelled(max_bytes, _time_left(timeout), cancelled)
         except httpcore.ReadTimeout:
             if _past_deadline():
-                raise DeadlineExceeded(
-                    f"no complete response within {_current.total:g}s") from None
+                raise DeadlineExceeded(f"no complete response within {_current.total:g}s") from None
             raise
 
-    def _read_unless_cancelled(self, max_bytes: int, timeout: float | None,
-                               cancelled: threading.Event) -> bytes:
+    def _read_unless_cancelled(
+        self, max_bytes: int, timeout: float | None, cancelled: threading.Event
+    ) -> bytes:
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             if cancelled.is_set():
@@ -270,10 +276,15 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context, server_hostname: str | None = None,  # noqa: ANN001
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self,
+        ssl_context,
+        server_hostname: str | None = None,  # noqa: ANN001
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
         return _DeadlineStream(
-            self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout)))
+            self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout))
+        )
 
     def get_extra_info(self, info: str) -> object:
         return self._stream.get_extra_info(info)
@@ -286,16 +297,24 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._policy = policy
         self._sockets = httpcore.SyncBackend()
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                    ) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
         error: Exception | None = None
         for address in self._policy.vet_endpoint(host, port, timeout):
             try:
                 stream = self._sockets.connect_tcp(
-                    str(address), port, timeout=_time_left(timeout),
-                    local_address=local_address, socket_options=socket_options)
+                    str(address),
+                    port,
+                    timeout=_time_left(timeout),
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc  # like socket.create_connection: try the next address
                 continue
@@ -303,17 +322,21 @@ class GuardedBackend(httpcore.NetworkBackend):
         assert error is not None  # vet_endpoint never returns an empty list
         raise error
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                            ) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
         raise FetchError(f"unix socket {path}: never fetched", "refused")
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
 
-def guarded_transport(policy: NetworkPolicy, ssl_context: ssl.SSLContext | None = None
-                      ) -> httpx.HTTPTransport:
+def guarded_transport(
+    policy: NetworkPolicy, ssl_context: ssl.SSLContext | None = None
+) -> httpx.HTTPTransport:
     """An httpx transport whose every connection goes through `GuardedBackend(policy)`.
 
     TLS trusts certifi's certificate authorities. `ssl_context` replaces that context: the seam
@@ -322,15 +345,17 @@ def guarded_transport(policy: NetworkPolicy, ssl_context: ssl.SSLContext | None 
     """
     transport = httpx.HTTPTransport(trust_env=False)
     if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
-        raise RuntimeError("this httpx version keeps its connection pool elsewhere; "
-                           "pipeline/fetch/network.py needs updating")
+        raise RuntimeError(
+            "this httpx version keeps its connection pool elsewhere; "
+            "pipeline/fetch/network.py needs updating"
+        )
     # httpx 0.28 has no parameter for httpcore's network backend, so the pool it built is
     # replaced by one with the same settings (httpx's defaults) that connects through the guard.
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
-                          keepalive_expiry=5.0)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=(httpx.create_ssl_context(trust_env=False) if ssl_context is None
-                     else ssl_context),
+        ssl_context=(
+            httpx.create_ssl_context(trust_env=False) if ssl_context is None else ssl_context
+        ),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

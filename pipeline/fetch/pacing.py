@@ -28,8 +28,9 @@ class HostPacer:
     `done`, whichever worker asks, so two requests never reach one host at once.
     """
 
-    def __init__(self, min_delay_seconds: float = 0.0, *,
-                 max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
+    def __init__(
+        self, min_delay_seconds: float = 0.0, *, max_wait_seconds: float = MAX_WAIT_SECONDS
+    ) -> None:
         self._min_delay = min_delay_seconds
         self._max_wait = max_wait_seconds
         self._delays: dict[str, float] = {}
@@ -61,9 +62,11 @@ class HostPacer:
         wait = 0.0 if last is None else last + delay - time.monotonic()
         if wait > self._max_wait:
             turn.release()
-            raise FetchError(f"GET {url}: {host} asks for {delay:g}s between requests; deferred "
-                             f"to a later run (a task waits at most {self._max_wait:g}s)",
-                             "deferred")
+            raise FetchError(
+                f"GET {url}: {host} asks for {delay:g}s between requests; deferred "
+                f"to a later run (a task waits at most {self._max_wait:g}s)",
+                "deferred",
+            )
         if wait > 0 and cancelled is not None and cancelled.wait(wait):
             turn.release()
             raise FetchError(f"GET {url}: cancelled, the run was interrupted", "cancelled")

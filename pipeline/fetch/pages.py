@@ -82,9 +82,13 @@ class PageOutcome:
 Cleaner = Callable[[FetchResult], CleanedArticle]
 
 
-def fetch_pages(run: FetchRun, items: Sequence[Discovered], validators: Mapping[str, Validators],
-                clean_page: Cleaner, progress: Callable[[str], None] | None = None
-                ) -> list[PageOutcome]:
+def fetch_pages(
+    run: FetchRun,
+    items: Sequence[Discovered],
+    validators: Mapping[str, Validators],
+    clean_page: Cleaner,
+    progress: Callable[[str], None] | None = None,
+) -> list[PageOutcome]:
     """One outcome per item, in the order of `items`."""
     by_host: dict[str, list[int]] = {}
     for index, item in enumerate(items):
@@ -116,8 +120,9 @@ def fetch_pages(run: FetchRun, items: Sequence[Discovered], validators: Mapping[
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def fetch_page(client: HttpClient, item: Discovered, validators: Validators | None,
-               clean_page: Cleaner) -> PageOutcome:
+def fetch_page(
+    client: HttpClient, item: Discovered, validators: Validators | None, clean_page: Cleaner
+) -> PageOutcome:
     conditional = validators.headers() if validators else {}
     try:
         page = client.get(item.url, headers=conditional, html_only=True)
@@ -127,15 +132,19 @@ def fetch_page(client: HttpClient, item: Discovered, validators: Validators | No
         return PageOutcome(item, kind_of_outcome(exc.outcome), error=error)
     if page.status == 304:
         if not conditional:
-            return PageOutcome(item, "failed", page, error=(
-                f"{item.url}: 304 Not Modified to a request that was not conditional")
+            return PageOutcome(
+                item,
+                "failed",
+                page,
+                error=(f"{item.url}: 304 Not Modified to a request that was not conditional"),
             ).note("bad_response")
         return PageOutcome(item, "not_modified", page).note("unchanged")
     try:
         record = clean_page(page)
     except PoisonRecord as exc:
-        return PageOutcome(item, "extract_failed", page, error=f"{item.url}: {exc}"
-                           ).note("extract_failed")
+        return PageOutcome(item, "extract_failed", page, error=f"{item.url}: {exc}").note(
+            "extract_failed"
+        )
     return PageOutcome(item, "cleaned", page, record)
 
 

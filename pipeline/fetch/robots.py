@@ -78,8 +78,7 @@ class _Rules:
         if self._unavailable:
             return Verdict(False, "robots_unavailable", self._unavailable)
         if self._parser is not None and not self._parser.can_fetch(url, ROBOTS_AGENT):
-            return Verdict(False, "robots_disallowed", "disallowed by robots.txt",
-                           self.crawl_delay)
+            return Verdict(False, "robots_disallowed", "disallowed by robots.txt", self.crawl_delay)
         return Verdict(True, "ok", "", self.crawl_delay)
 
 
@@ -127,8 +126,11 @@ class Robots:
         except FetchError as exc:
             status = _status_of(exc.outcome)
             if status is None or status == 429 or status >= 500:
-                return _Rules(None, f"robots.txt unavailable ({exc.outcome}): host treated as "
-                                    f"disallowed until the next run")
+                return _Rules(
+                    None,
+                    f"robots.txt unavailable ({exc.outcome}): host treated as "
+                    f"disallowed until the next run",
+                )
             body = ""
         else:
             status, body = result.status, result.body.decode("utf-8", errors="replace")

@@ -30,10 +30,15 @@ class FetchRun:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def for_source(cls, settings: Settings, source: Source, *,
-                   robots_store: RobotsStore | None = None,
-                   network: NetworkPolicy | None = None,
-                   backoff_seconds: float = 0.5) -> FetchRun:
+    def for_source(
+        cls,
+        settings: Settings,
+        source: Source,
+        *,
+        robots_store: RobotsStore | None = None,
+        network: NetworkPolicy | None = None,
+        backoff_seconds: float = 0.5,
+    ) -> FetchRun:
         """The run of `source`; `network` overrides the policy its allow_private_network gives."""
         return cls(
             settings=settings,
@@ -44,6 +49,12 @@ class FetchRun:
         )
 
     def client(self) -> HttpClient:
-        return HttpClient(self.settings, network=self.network, pacer=self.pacer,
-                          robots=self.robots, journal=self.journal,
-                          backoff_seconds=self.backoff_seconds, cancelled=self.cancelled)
+        return HttpClient(
+            self.settings,
+            network=self.network,
+            pacer=self.pacer,
+            robots=self.robots,
+            journal=self.journal,
+            backoff_seconds=self.backoff_seconds,
+            cancelled=self.cancelled,
+        )

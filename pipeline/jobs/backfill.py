@@ -24,24 +24,39 @@ def publication_window(since: str | date, until: str | date) -> tuple[datetime, 
         first = since if isinstance(since, date) else date.fromisoformat(since)
         last = until if isinstance(until, date) else date.fromisoformat(until)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"backfill dates must be YYYY-MM-DD, got since={since!r} "
-                          f"until={until!r}") from exc
+        raise ConfigError(
+            f"backfill dates must be YYYY-MM-DD, got since={since!r} until={until!r}"
+        ) from exc
     if first > last:
         raise ConfigError(f"backfill since ({first}) is after until ({last}): swap them")
     start = datetime.combine(first, time(), UTC)
     return start, datetime.combine(last + timedelta(days=1), time(), UTC)
 
 
-def backfill_source(settings: Settings, source: Source, since: str | date, until: str | date,
-                    *, url_limit: int | None = None, dry_run: bool = False,
-                    progress: Callable[[str], None] | None = None,
-                    force: bool = False) -> IngestSummary:
+def backfill_source(
+    settings: Settings,
+    source: Source,
+    since: str | date,
+    until: str | date,
+    *,
+    url_limit: int | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+    force: bool = False,
+) -> IngestSummary:
     """Ingest the articles of `source` published from `since` to `until` (inclusive).
 
     Items with no date in the feed or sitemap are left out: nothing says they belong to the
     period, and the live runs pick them up.
     """
     start, end = publication_window(since, until)
-    return ingest_source(settings, source, url_limit=url_limit, dry_run=dry_run,
-                         progress=progress, published_since=start, published_until=end,
-                         force=force)
+    return ingest_source(
+        settings,
+        source,
+        url_limit=url_limit,
+        dry_run=dry_run,
+        progress=progress,
+        published_since=start,
+        published_until=end,
+        force=force,
+    )

@@ -32,10 +32,14 @@ def make_enricher(settings: Settings, engine: Engine | None = None) -> ArticleEn
 
         point = registered(ENRICHERS).get(settings.enricher)
         if point is None:
-            raise ConfigError(f"NEWSFLOW_ENRICHER={settings.enricher} needs {DEV_INSTALL}; "
-                              "unset it for spaCy")
-        log.warning("NEWSFLOW_ENRICHER=%s: entities are capitalized words, not NER "
-                    "(for delivery tests only)", settings.enricher)
+            raise ConfigError(
+                f"NEWSFLOW_ENRICHER={settings.enricher} needs {DEV_INSTALL}; unset it for spaCy"
+            )
+        log.warning(
+            "NEWSFLOW_ENRICHER=%s: entities are capitalized words, not NER "
+            "(for delivery tests only)",
+            settings.enricher,
+        )
         return point.load()()
     from pipeline.enrich import Enricher  # loads spaCy: only when needed
 
@@ -68,10 +72,17 @@ def run_consumer(
         enricher = enricher or make_enricher(settings, engine)
         producer = connect_producer(settings, client_id)
         try:
-            return consume_cleaned(settings, engine=engine, producer=producer,
-                                   enricher=enricher, group=group, client_id=client_id,
-                                   max_records=max_records, idle_exit=idle_exit,
-                                   stop_event=stop_event,
-                                   install_signal_handlers=install_signal_handlers)
+            return consume_cleaned(
+                settings,
+                engine=engine,
+                producer=producer,
+                enricher=enricher,
+                group=group,
+                client_id=client_id,
+                max_records=max_records,
+                idle_exit=idle_exit,
+                stop_event=stop_event,
+                install_signal_handlers=install_signal_handlers,
+            )
         finally:
             producer.close(timeout=10)

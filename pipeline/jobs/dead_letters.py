@@ -28,16 +28,26 @@ def store_dead_letters(engine: Engine, entries: Sequence[dict[str, Any]]) -> int
     """Upsert entries as `newsflow dlt list` describes them; returns how many were new."""
     if not entries:
         return 0
-    rows = [{
-        "dlt_partition": e["partition"], "dlt_offset": e["offset"],
-        "dead_lettered_at": datetime.fromisoformat(e["dead_lettered_at"]),
-        "record_key": e["key"], "stage": e["stage"], "error": e["error"],
-        "source_topic": e["source_topic"], "source_partition": e["source_partition"],
-        "source_offset": e["source_offset"], "value_preview": e["value_preview"],
-    } for e in entries]
-    stmt = (pg_insert(DeadLetter)
-            .on_conflict_do_nothing(index_elements=["dlt_partition", "dlt_offset"])
-            .returning(DeadLetter.dlt_offset))
+    rows = [
+        {
+            "dlt_partition": e["partition"],
+            "dlt_offset": e["offset"],
+            "dead_lettered_at": datetime.fromisoformat(e["dead_lettered_at"]),
+            "record_key": e["key"],
+            "stage": e["stage"],
+            "error": e["error"],
+            "source_topic": e["source_topic"],
+            "source_partition": e["source_partition"],
+            "source_offset": e["source_offset"],
+            "value_preview": e["value_preview"],
+        }
+        for e in entries
+    ]
+    stmt = (
+        pg_insert(DeadLetter)
+        .on_conflict_do_nothing(index_elements=["dlt_partition", "dlt_offset"])
+        .returning(DeadLetter.dlt_offset)
+    )
     with engine.begin() as conn:
         return len(conn.execute(stmt, rows).all())
 
@@ -51,10 +61,19 @@ def report_dead_letters(settings: Settings) -> dict[str, Any]:
         new = store_dead_letters(engine, entries)
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
-            open_by_stage: dict[str, int] = dict(conn.execute(text(
-                "SELECT coalesce(stage, '?'), count(*) FROM v_dead_letters "
-                "WHERE NOT stored_since GROUP BY 1 ORDER BY 1")).all())
-    report = {"new": new, "total": total, "unresolved": sum(open_by_stage.values()),
-              "unresolved_by_stage": open_by_stage}
+            open_by_stage: dict[str, int] = dict(
+                conn.execute(
+                    text(
+                        "SELECT coalesce(stage, '?'), count(*) FROM v_dead_letters "
+                        "WHERE NOT stored_since GROUP BY 1 ORDER BY 1"
+                    )
+                ).all()
+            )
+    report = {
+        "new": new,
+        "total": total,
+        "unresolved": sum(open_by_stage.values()),
+        "unresolved_by_stage": open_by_stage,
+    }
     log.info("dead letters: %s", report)
     return report

@@ -15,7 +15,9 @@ def fetch_page(settings: Settings, url: str, *, allow_private_network: bool) -> 
     from pipeline.fetch.http import HttpClient
     from pipeline.fetch.network import NetworkPolicy
 
-    network = NetworkPolicy(allow_private=allow_private_network,
-                            private_hint="add --allow-private-network if the site is yours")
+    network = NetworkPolicy(
+        allow_private=allow_private_network,
+        private_hint="add --allow-private-network if the site is yours",
+    )
     with HttpClient(settings, network=network) as client:
         return client.get(url)

@@ -19,11 +19,31 @@ from pipeline.errors import NewsflowError
 from pipeline.jobs.engines import warehouse_engine
 from pipeline.table import format_table
 
-COLUMNS = ("source_id", "day", "fetched", "new", "changed", "failed", "refused",
-           "share_no_date", "share_no_author", "share_short", "median_words",
-           "trailing_median_words", "median_ratio", "status", "reasons")
-FRACTIONS = ("share_no_date", "share_no_author", "share_short", "median_words",
-             "trailing_median_words", "median_ratio")
+COLUMNS = (
+    "source_id",
+    "day",
+    "fetched",
+    "new",
+    "changed",
+    "failed",
+    "refused",
+    "share_no_date",
+    "share_no_author",
+    "share_short",
+    "median_words",
+    "trailing_median_words",
+    "median_ratio",
+    "status",
+    "reasons",
+)
+FRACTIONS = (
+    "share_no_date",
+    "share_no_author",
+    "share_short",
+    "median_words",
+    "trailing_median_words",
+    "median_ratio",
+)
 # Today and yesterday (UTC): a daily check right after midnight still sees yesterday's runs.
 CHECK_WINDOW_DAYS = 2
 
@@ -32,8 +52,10 @@ class UnhealthySources(NewsflowError):
     """One or more sources are red; the message names each with its reasons."""
 
     def __init__(self, red: list[SourceHealth]) -> None:
-        super().__init__("unhealthy sources: " + "; ".join(
-            f"{h.source_id} on {h.day}: {', '.join(h.reasons)}" for h in red))
+        super().__init__(
+            "unhealthy sources: "
+            + "; ".join(f"{h.source_id} on {h.day}: {', '.join(h.reasons)}" for h in red)
+        )
         self.red = red
 
 
@@ -65,8 +87,10 @@ def _today() -> date:
 
 def _rows(engine: Engine, where: str, params: dict, latest_only: bool) -> list[SourceHealth]:
     distinct = "DISTINCT ON (source_id) " if latest_only else ""
-    query = (f"SELECT {distinct}{', '.join(COLUMNS)} FROM v_source_health_daily "  # noqa: S608
-             f"WHERE {where} ORDER BY source_id, day DESC")
+    query = (
+        f"SELECT {distinct}{', '.join(COLUMNS)} FROM v_source_health_daily "  # noqa: S608
+        f"WHERE {where} ORDER BY source_id, day DESC"
+    )
     with engine.connect() as conn:
         rows = conn.execute(text(query), params).all()
     return [_health(dict(zip(COLUMNS, row, strict=True))) for row in rows]
@@ -79,8 +103,9 @@ def _health(values: dict) -> SourceHealth:
     return SourceHealth(**values)
 
 
-def source_health(engine: Engine, *, day: date | None = None, days: int = 1,
-                  sources: list[str] | None = None) -> list[SourceHealth]:
+def source_health(
+    engine: Engine, *, day: date | None = None, days: int = 1, sources: list[str] | None = None
+) -> list[SourceHealth]:
     """Health of every source (or of `sources`) on the `days` days up to `day` (today)."""
     until = day or _today()
     where = "day > :start AND day <= :until"
@@ -94,13 +119,17 @@ def source_health(engine: Engine, *, day: date | None = None, days: int = 1,
 def latest_health(engine: Engine, *, today: date | None = None) -> list[SourceHealth]:
     """Each source's most recent day within the check window: what news_maintenance judges."""
     until = today or _today()
-    return _rows(engine, "day > :start AND day <= :until",
-                 {"start": until - timedelta(days=CHECK_WINDOW_DAYS), "until": until},
-                 latest_only=True)
+    return _rows(
+        engine,
+        "day > :start AND day <= :until",
+        {"start": until - timedelta(days=CHECK_WINDOW_DAYS), "until": until},
+        latest_only=True,
+    )
 
 
-def check_health(settings: Settings, *, today: date | None = None,
-                 echo: Callable[[str], None] | None = None) -> list[SourceHealth]:
+def check_health(
+    settings: Settings, *, today: date | None = None, echo: Callable[[str], None] | None = None
+) -> list[SourceHealth]:
     """Each source's latest health (shown with `echo` as a table); raises UnhealthySources
     when any is red."""
     with warehouse_engine(settings) as engine:
@@ -121,16 +150,52 @@ def health_table(rows: list[SourceHealth]) -> str:
         return "-" if value is None else f"{value:.0f}"
 
     return format_table(
-        ("source", "day", "fetched", "new", "changed", "failed", "refused", "no date",
-         "no author", "<150 words", "median words", "14-day median", "status", "reasons"),
-        [(h.source_id, h.day, h.fetched, h.new, h.changed, h.failed, h.refused,
-          pct(h.share_no_date), pct(h.share_no_author), pct(h.share_short),
-          num(h.median_words), num(h.trailing_median_words), h.status, "; ".join(h.reasons))
-         for h in rows])
+        (
+            "source",
+            "day",
+            "fetched",
+            "new",
+            "changed",
+            "failed",
+            "refused",
+            "no date",
+            "no author",
+            "<150 words",
+            "median words",
+            "14-day median",
+            "status",
+            "reasons",
+        ),
+        [
+            (
+                h.source_id,
+                h.day,
+                h.fetched,
+                h.new,
+                h.changed,
+                h.failed,
+                h.refused,
+                pct(h.share_no_date),
+                pct(h.share_no_author),
+                pct(h.share_short),
+                num(h.median_words),
+                num(h.trailing_median_words),
+                h.status,
+                "; ".join(h.reasons),
+            )
+            for h in rows
+        ],
+    )
 
 
-def show_health(settings: Settings, *, days: int | None, sources: list[str], as_json: bool,
-                echo: Callable[[str], None]) -> bool:
+def show_health(
+    settings: Settings,
+    *,
+    days: int | None,
+    sources: list[str],
+    as_json: bool,
+    echo: Callable[[str], None],
+) -> bool:
     """`newsflow sources health`; False when a shown source is red on its latest day."""
     import json
 

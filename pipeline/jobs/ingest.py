@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 RESEND_AFTER = timedelta(minutes=15)
 
 
-def enabled_sources(settings: Settings, sources_file: str | None = None,
-                    only: list[str] | None = None) -> list[Source]:
+def enabled_sources(
+    settings: Settings, sources_file: str | None = None, only: list[str] | None = None
+) -> list[Source]:
     sources = load_sources(Path(sources_file) if sources_file else settings.sources)
     picked = [s for s in sources if s.enabled and (not only or s.id in only)]
     unknown = set(only or []) - {s.id for s in sources}
@@ -95,8 +96,9 @@ def ingest_source(
     say = progress or log.info
     summary = IngestSummary(source.id)
     with warehouse_engine(settings) as engine:
-        run = FetchRun.for_source(settings, source, robots_store=WarehouseRobotsStore(engine),
-                                  network=network)
+        run = FetchRun.for_source(
+            settings, source, robots_store=WarehouseRobotsStore(engine), network=network
+        )
         try:
             sync_sources(engine, [source])
             with run.client() as client:
@@ -108,8 +110,18 @@ def ingest_source(
             picked = picked[:url_limit] if url_limit is not None else picked
             summary.discovered = len(picked)
             say(f"{source.id}: {len(picked)} article URLs to fetch ({len(found)} discovered)")
-            _fetch_and_publish(settings, engine, WarehouseFetchState(engine), run, source,
-                               picked, summary, dry_run, force, say)
+            _fetch_and_publish(
+                settings,
+                engine,
+                WarehouseFetchState(engine),
+                run,
+                source,
+                picked,
+                summary,
+                dry_run,
+                force,
+                say,
+            )
         except KeyboardInterrupt as exc:
             run.cancelled.set()  # discovery's or a worker's request in flight ends now
             raise IngestInterrupted(summary) from exc
@@ -119,16 +131,26 @@ def ingest_source(
     for line in summary.report_lines():
         say(line)
     if not dry_run and summary.unchanged and summary.unchanged == summary.fetched:
-        say(f"{source.id}: published nothing: all {summary.unchanged} pages unchanged since the "
+        say(
+            f"{source.id}: published nothing: all {summary.unchanged} pages unchanged since the "
             "last run, and their articles are in the warehouse; to send them again anyway: "
-            "`newsflow ingest --force`")
+            "`newsflow ingest --force`"
+        )
     return summary
 
 
-def _fetch_and_publish(settings: Settings, engine: Engine, store: FetchStateStore,
-                       run: FetchRun, source: Source, items: Sequence[Discovered],
-                       summary: IngestSummary, dry_run: bool, force: bool,
-                       say: Callable[[str], None]) -> None:
+def _fetch_and_publish(
+    settings: Settings,
+    engine: Engine,
+    store: FetchStateStore,
+    run: FetchRun,
+    source: Source,
+    items: Sequence[Discovered],
+    summary: IngestSummary,
+    dry_run: bool,
+    force: bool,
+    say: Callable[[str], None],
+) -> None:
     from pipeline.clean import clean
     from pipeline.fetch.changes import assign_versions
     from pipeline.fetch.pages import Validators, fetch_pages
@@ -139,16 +161,25 @@ def _fetch_and_publish(settings: Settings, engine: Engine, store: FetchStateStor
     # body to publish again.
     resend_before = datetime.now(UTC) - RESEND_AFTER
     lost = set() if force else KnownVersions.load(engine, state, [], resend_before).to_resend()
-    validators = {url: Validators(s.etag, s.last_modified) for url, s in state.items()
-                  if not force and s.article_id not in lost}
+    validators = {
+        url: Validators(s.etag, s.last_modified)
+        for url, s in state.items()
+        if not force and s.article_id not in lost
+    }
 
     def clean_page(page: FetchResult) -> CleanedArticle:
         fetched_at = page.entry.fetched_at if page.entry else datetime.now(UTC)
-        return clean(page.body, page.final_url, source_id=source.id, fetched_at=fetched_at,
-                     content_type=page.content_type)
+        return clean(
+            page.body,
+            page.final_url,
+            source_id=source.id,
+            fetched_at=fetched_at,
+            content_type=page.content_type,
+        )
 
-    outcomes = fetch_pages(run, items, validators, clean_page,
-                           progress=lambda line: say(f"{source.id}: {line}"))
+    outcomes = fetch_pages(
+        run, items, validators, clean_page, progress=lambda line: say(f"{source.id}: {line}")
+    )
     _count_fetches(outcomes, summary)
 
     cleaned = [o for o in outcomes if o.record is not None]
@@ -175,9 +206,15 @@ def _fetch_and_publish(settings: Settings, engine: Engine, store: FetchStateStor
 
 
 def _count_fetches(outcomes: Sequence[PageOutcome], summary: IngestSummary) -> None:
-    buckets = {"skipped_robots": "skipped_robots", "not_html": "skipped_not_html",
-               "refused": "refused", "deferred": "deferred", "failed": "failed",
-               "extract_failed": "failed", "not_modified": "not_modified"}
+    buckets = {
+        "skipped_robots": "skipped_robots",
+        "not_html": "skipped_not_html",
+        "refused": "refused",
+        "deferred": "deferred",
+        "failed": "failed",
+        "extract_failed": "failed",
+        "not_modified": "not_modified",
+    }
     for outcome in outcomes:
         summary.fetched += outcome.fetched
         if outcome.kind == "not_modified":
@@ -188,8 +225,9 @@ def _count_fetches(outcomes: Sequence[PageOutcome], summary: IngestSummary) -> N
             summary.errors.append(outcome.error)
 
 
-def _publish(settings: Settings, records: list[CleanedArticle], summary: IngestSummary
-             ) -> tuple[set[str], PublishError | PublishInterrupted | None]:
+def _publish(
+    settings: Settings, records: list[CleanedArticle], summary: IngestSummary
+) -> tuple[set[str], PublishError | PublishInterrupted | None]:
     """Publish `records`: the article ids whose send failed, and the error to raise once the
     acknowledged records are remembered (so the task fails with the cause, and its retry
     sends only the rest; or Ctrl-C stops the pass)."""
@@ -207,9 +245,13 @@ def _publish(settings: Settings, records: list[CleanedArticle], summary: IngestS
     return {article_id for article_id, _ in result.failed}, error
 
 
-def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str, PageState],
-               published: dict[str, CleanedArticle], versions: dict[str, int]
-               ) -> list[PageState]:
+def _new_state(
+    source_id: str,
+    outcomes: Sequence[PageOutcome],
+    before: dict[str, PageState],
+    published: dict[str, CleanedArticle],
+    versions: dict[str, int],
+) -> list[PageState]:
     """fetch_state rows for the pages whose content is now accounted for downstream.
 
     `published`: the records sent in this run by article id; `versions`: the latest version
@@ -225,18 +267,38 @@ def _new_state(source_id: str, outcomes: Sequence[PageOutcome], before: dict[str
         if outcome.kind == "not_modified":
             # A 304 may carry fresh validators; if not, the ones that earned it stay valid.
             old = before.get(url)
-            states.append(PageState(url, source_id, etag or (old.etag if old else None),
-                                    modified or (old.last_modified if old else None),
-                                    checked_at=checked))
+            states.append(
+                PageState(
+                    url,
+                    source_id,
+                    etag or (old.etag if old else None),
+                    modified or (old.last_modified if old else None),
+                    checked_at=checked,
+                )
+            )
             continue
         record = outcome.record
-        if record is None or page.entry.outcome not in ("new", "changed", "unchanged",
-                                                        "republished"):
+        if record is None or page.entry.outcome not in (
+            "new",
+            "changed",
+            "unchanged",
+            "republished",
+        ):
             continue
         sent = published.get(record.article_id)
         if page.entry.outcome != "unchanged" and sent is None:
             continue  # not published: the next run must fetch and send it again
-        states.append(PageState(url, source_id, etag, modified, record.article_id,
-                                record.content_hash, versions.get(record.article_id), checked,
-                                checked if sent else None))
+        states.append(
+            PageState(
+                url,
+                source_id,
+                etag,
+                modified,
+                record.article_id,
+                record.content_hash,
+                versions.get(record.article_id),
+                checked,
+                checked if sent else None,
+            )
+        )
     return states

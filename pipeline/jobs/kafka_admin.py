@@ -25,8 +25,9 @@ def describe_topics(settings: Settings) -> list[TopicInfo]:
     return describe(settings)
 
 
-def topic_offsets(settings: Settings, topics: list[str] | None = None
-                  ) -> dict[str, list[tuple[int, int, int]]]:
+def topic_offsets(
+    settings: Settings, topics: list[str] | None = None
+) -> dict[str, list[tuple[int, int, int]]]:
     """Per topic, (partition, beginning offset, end offset) for every partition."""
     from pipeline.publish.topics import topic_offsets as offsets
 

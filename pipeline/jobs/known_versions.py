@@ -30,8 +30,13 @@ class KnownVersions:
     resend_before: datetime  # a record sent earlier that is not stored was lost on the way
 
     @classmethod
-    def load(cls, engine: Engine, state: Mapping[str, PageState], article_ids: Iterable[str],
-             resend_before: datetime) -> KnownVersions:
+    def load(
+        cls,
+        engine: Engine,
+        state: Mapping[str, PageState],
+        article_ids: Iterable[str],
+        resend_before: datetime,
+    ) -> KnownVersions:
         """What is known of `article_ids` and of the articles of the pages in `state`."""
         ids = sorted(set(article_ids) | {s.article_id for s in state.values() if s.article_id})
         stored = {aid: Known(h, v) for aid, (h, v) in known_articles(engine, ids).items()}
@@ -41,8 +46,11 @@ class KnownVersions:
     def latest(self) -> dict[str, Known]:
         """article_id → the highest version any of the three knows, with its content hash."""
         recorded = {aid: Known(h.content_hash, h.version) for aid, h in self.recorded.items()}
-        published = {s.article_id: Known(s.content_hash, s.version) for s in self.state.values()
-                     if s.article_id and s.content_hash and s.version}
+        published = {
+            s.article_id: Known(s.content_hash, s.version)
+            for s in self.state.values()
+            if s.article_id and s.content_hash and s.version
+        }
         return latest(self.stored, recorded, published)
 
     def to_resend(self) -> set[str]:
@@ -56,9 +64,13 @@ class KnownVersions:
         for article_id, known in self.latest.items():
             stored = self.stored.get(article_id)
             head = self.recorded.get(article_id)
-            if missing_from_warehouse(known.version, stored.version if stored else 0,
-                                      head.version if head else 0,
-                                      head.recorded_at if head else None,
-                                      sent.get(article_id), self.resend_before):
+            if missing_from_warehouse(
+                known.version,
+                stored.version if stored else 0,
+                head.version if head else 0,
+                head.recorded_at if head else None,
+                sent.get(article_id),
+                self.resend_before,
+            ):
                 lost.add(article_id)
         return lost

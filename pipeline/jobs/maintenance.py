@@ -40,10 +40,13 @@ def apply_retention(settings: Settings, days: int | None = None) -> int:
     with warehouse_engine(settings) as engine:
         while True:
             with engine.begin() as conn:
-                batch = conn.execute(text(
-                    "DELETE FROM fetch_log WHERE id IN (SELECT id FROM fetch_log "
-                    "WHERE fetched_at < now() - make_interval(days => :days) LIMIT :batch)"),
-                    {"days": days, "batch": RETENTION_BATCH}).rowcount
+                batch = conn.execute(
+                    text(
+                        "DELETE FROM fetch_log WHERE id IN (SELECT id FROM fetch_log "
+                        "WHERE fetched_at < now() - make_interval(days => :days) LIMIT :batch)"
+                    ),
+                    {"days": days, "batch": RETENTION_BATCH},
+                ).rowcount
             deleted += batch
             if batch < RETENTION_BATCH:
                 break

@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from pipeline.warehouse.query import StatementResult
 
 
-def query_warehouse(settings: Settings, query: str, *, write: bool = False
-                    ) -> list[StatementResult]:
+def query_warehouse(
+    settings: Settings, query: str, *, write: bool = False
+) -> list[StatementResult]:
     """One result per statement of `query`, run in one transaction, read-only unless `write`
     (pipeline/warehouse/query.py)."""
     from pipeline.warehouse.query import run_query

@@ -40,17 +40,23 @@ def explain(s: Shortfall) -> str:
         causes.append(
             f"ingest published 0 of {fetched}: all unchanged since the last run (the fetch "
             "state remembers them); were rows deleted from the warehouse? send them again "
-            f"with {s.resend}")
+            f"with {s.resend}"
+        )
     elif published < s.expected - s.stored:
-        detail = ", ".join(f"{k} {s.ingest.get(k, 0)}" for k in ("new", "changed", "unchanged")
-                           ) + (f", failed {failed}" if failed else "")
+        detail = ", ".join(f"{k} {s.ingest.get(k, 0)}" for k in ("new", "changed", "unchanged")) + (
+            f", failed {failed}" if failed else ""
+        )
         causes.append(f"ingest published only {published} ({detail})")
     if not s.enricher_running:
-        causes.append("the enricher is not running: start it with `newsflow stack restart "
-                      f"enricher`, and see why it stopped in {s.enricher_log}")
+        causes.append(
+            "the enricher is not running: start it with `newsflow stack restart "
+            f"enricher`, and see why it stopped in {s.enricher_log}"
+        )
     elif s.lag:
-        causes.append(f"the enricher has {_records(s.lag)} of {CLEANED_TOPIC} left to store "
-                      f"(slow or stuck? see {s.enricher_log})")
+        causes.append(
+            f"the enricher has {_records(s.lag)} of {CLEANED_TOPIC} left to store "
+            f"(slow or stuck? see {s.enricher_log})"
+        )
     if s.dead_letters:
         causes.append(f"{_records(s.dead_letters)} dead-lettered: `newsflow dlt list`")
     if not causes:
@@ -62,9 +68,17 @@ def _records(count: int) -> str:
     return f"{count} record{'' if count == 1 else 's'}"
 
 
-def gather(settings: Settings, *, expected: int, stored: int, waited: float,
-           ingest: Mapping[str, int], since: datetime, enricher_running: bool,
-           resend: str = Shortfall.resend) -> Shortfall:
+def gather(
+    settings: Settings,
+    *,
+    expected: int,
+    stored: int,
+    waited: float,
+    ingest: Mapping[str, int],
+    since: datetime,
+    enricher_running: bool,
+    resend: str = Shortfall.resend,
+) -> Shortfall:
     """The facts `explain` needs, from Kafka (the cleaned topic's end) and the warehouse (the
     offsets the enricher group stored, its dead letters since `since`)."""
     from sqlalchemy import func, select
@@ -79,11 +93,23 @@ def gather(settings: Settings, *, expected: int, stored: int, waited: float,
     with warehouse_engine(settings) as engine:
         done = load_offsets(engine, group, CLEANED_TOPIC)
         with engine.connect() as conn:
-            dead = conn.execute(select(func.count()).select_from(ConsumerDeadLetter).where(
-                ConsumerDeadLetter.group_id == group,
-                ConsumerDeadLetter.created_at >= since)).scalar_one()
+            dead = conn.execute(
+                select(func.count())
+                .select_from(ConsumerDeadLetter)
+                .where(ConsumerDeadLetter.group_id == group, ConsumerDeadLetter.created_at >= since)
+            ).scalar_one()
     # A group with no stored offset for a partition starts at its earliest record.
-    lag = sum(max(0, end - max(begin, done.get(partition, begin)))
-              for partition, begin, end in parts)
-    return Shortfall(expected, stored, waited, ingest, enricher_running, lag, dead,
-                     settings.home_dir / "logs" / "enricher.log", resend)
+    lag = sum(
+        max(0, end - max(begin, done.get(partition, begin))) for partition, begin, end in parts
+    )
+    return Shortfall(
+        expected,
+        stored,
+        waited,
+        ingest,
+        enricher_running,
+        lag,
+        dead,
+        settings.home_dir / "logs" / "enricher.log",
+        resend,
+    )

@@ -18,13 +18,25 @@ if TYPE_CHECKING:
 
 LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))
 
-__all__ = ["COMPONENTS", "LOGS", "Running", "Stack", "airflow_client", "base_url",
-           "foreign_consumers", "local_stack", "log_tails", "password_file", "resolve_jars",
-           "stack_status"]
+__all__ = [
+    "COMPONENTS",
+    "LOGS",
+    "Running",
+    "Stack",
+    "airflow_client",
+    "base_url",
+    "foreign_consumers",
+    "local_stack",
+    "log_tails",
+    "password_file",
+    "resolve_jars",
+    "stack_status",
+]
 
 
-def local_stack(settings: Settings, progress: Progress = print,
-                lock_wait: float | None = None) -> Stack:
+def local_stack(
+    settings: Settings, progress: Progress = print, lock_wait: float | None = None
+) -> Stack:
     """The stack manager; starting the enricher migrates the warehouse and creates the topics
     first."""
 
@@ -36,8 +48,7 @@ def local_stack(settings: Settings, progress: Progress = print,
         ensure_topics(settings)
         progress("warehouse migrated, topics ready")
 
-    return Stack(settings, progress=progress, lock_wait=lock_wait,
-                 before_enricher=prepare_enricher)
+    return Stack(settings, progress=progress, lock_wait=lock_wait, before_enricher=prepare_enricher)
 
 
 def airflow_client(settings: Settings) -> AirflowAPI:
@@ -47,8 +58,9 @@ def airflow_client(settings: Settings) -> AirflowAPI:
     return AirflowAPI(settings)
 
 
-def stack_status(settings: Settings) -> tuple[list[tuple[object, ...]], dict[str, Running | None],
-                                              bool]:
+def stack_status(
+    settings: Settings,
+) -> tuple[list[tuple[object, ...]], dict[str, Running | None], bool]:
     """`newsflow stack status`'s rows (component, state, pid, port, log), what runs, and
     whether a started component is dead or degraded.
 
@@ -88,13 +100,16 @@ def foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> li
     if members is None:
         return [f"consumer group {group}: Kafka did not answer; members unknown"]
     tracked = enricher.pid if enricher is not None and enricher.alive else None
-    started = {pid for pid, _, component in stack_processes(settings.home_dir)
-               if component == "enricher"}
+    started = {
+        pid for pid, _, component in stack_processes(settings.home_dir) if component == "enricher"
+    }
     lines = foreign_members(members, tracked, started)
     if not lines:
         return []
-    return [f"consumer group {group}: {len(members)} members, {len(lines)} not started by "
-            "the stack:", *(f"  {line}" for line in lines)]
+    return [
+        f"consumer group {group}: {len(members)} members, {len(lines)} not started by the stack:",
+        *(f"  {line}" for line in lines),
+    ]
 
 
 def log_tails(settings: Settings, names: tuple[str, ...], lines: int) -> Iterator[str]:

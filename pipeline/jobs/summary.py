@@ -48,8 +48,9 @@ class IngestSummary:
         failed: dict[str, str] = {}
         for url, message in errors:
             outcome = message.split(":", 1)[0]
-            if url in asked and (kind_of_outcome(outcome) == "failed"
-                                 or outcome == "robots_unavailable"):
+            if url in asked and (
+                kind_of_outcome(outcome) == "failed" or outcome == "robots_unavailable"
+            ):
                 failed.setdefault(url, outcome)
         self.discovery_urls = len(asked)
         self.discovery_failed = [f"{url} {outcome}" for url, outcome in failed.items()]
@@ -65,8 +66,9 @@ class IngestSummary:
         if self.discovery_urls and len(self.discovery_failed) >= self.discovery_urls:
             shown = ", ".join(self.discovery_failed[:3])
             more = len(self.discovery_failed) - 3
-            return (f"source {self.source_id}: every discovery URL failed: {shown}"
-                    + (f" and {more} more" if more > 0 else ""))
+            return f"source {self.source_id}: every discovery URL failed: {shown}" + (
+                f" and {more} more" if more > 0 else ""
+            )
         if self.fetched == 0 and self.failed > 0:
             return f"source {self.source_id}: every fetch failed: {self.errors[:3]}"
         return None
@@ -85,15 +87,27 @@ class IngestSummary:
     def line(self) -> str:
         """One short line, read at a glance in a task log: the main counts, then the others
         that are not zero (`source meridian: 27 discovered, 27 fetched, 27 new, ...`)."""
-        main = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
-                f"{self.changed} changed", f"{self.unchanged} unchanged",
-                f"{self.published} published", f"{self.failed} failed"]
-        others = [f"{count} {what}" for count, what in (
-            (self.republished, "republished"), (self.refused, "refused"),
-            (self.deferred, "deferred"),
-            (self.skipped_robots, "disallowed by robots.txt"),
-            (self.skipped_not_html, "not HTML"),
-            (self.skipped_out_of_range, "outside the period")) if count]
+        main = [
+            f"{self.discovered} discovered",
+            f"{self.fetched} fetched",
+            f"{self.new} new",
+            f"{self.changed} changed",
+            f"{self.unchanged} unchanged",
+            f"{self.published} published",
+            f"{self.failed} failed",
+        ]
+        others = [
+            f"{count} {what}"
+            for count, what in (
+                (self.republished, "republished"),
+                (self.refused, "refused"),
+                (self.deferred, "deferred"),
+                (self.skipped_robots, "disallowed by robots.txt"),
+                (self.skipped_not_html, "not HTML"),
+                (self.skipped_out_of_range, "outside the period"),
+            )
+            if count
+        ]
         return f"source {self.source_id}: {', '.join(main + others)}"
 
     def report_lines(self, most: int = 10) -> list[str]:
@@ -121,14 +135,14 @@ def interrupted_report(finished: Sequence[IngestSummary], stopped: IngestSummary
     acknowledged = sum(s.published for s in summaries)
     per_source = ", ".join(f"{s.source_id} {s.published}" for s in summaries)
     unsent = sum(1 for s in summaries for e in s.errors if e.startswith("publish "))
-    line = (f"interrupted: Kafka acknowledged {acknowledged} records in this run"
-            + (f" ({per_source})" if per_source else ""))
+    line = f"interrupted: Kafka acknowledged {acknowledged} records in this run" + (
+        f" ({per_source})" if per_source else ""
+    )
     if stopped is not None:
         line += f"; {stopped.source_id} was stopped before it finished"
     if unsent:
         line += f"; {unsent} records were not acknowledged, the next run sends them again"
     return line
-
 
 
 # The summary's own order (discovered … published); XCom hands the dicts back key-sorted.

@@ -73,8 +73,10 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
     }
     config.update(overrides)
     if not crc32c_in_use():
-        log.warning("kafka-python computes CRC-32C in pure Python; install the crc32c package "
-                    "(kafka-python[crc32c]) for full throughput")
+        log.warning(
+            "kafka-python computes CRC-32C in pure Python; install the crc32c package "
+            "(kafka-python[crc32c]) for full throughput"
+        )
     return KafkaProducer(**config)
 
 
@@ -95,7 +97,8 @@ class PublishError(TransientError):
             f"{len(result.failed)} of {total} records were not acknowledged by Kafka at "
             f"{servers} (topic {result.topic}) within {timeout:g}s: {cause}. Is the broker up "
             "(`newsflow stack status`)? Retrying is safe: the warehouse stores each article "
-            "version once")
+            "version once"
+        )
         self.result = result
 
 
@@ -104,8 +107,9 @@ class PublishInterrupted(KeyboardInterrupt):
     says which Kafka acknowledged; the others (and those never sent) are in `result.failed`."""
 
     def __init__(self, result: PublishResult) -> None:
-        super().__init__(f"interrupted: {result.published} records acknowledged, "
-                         f"{len(result.failed)} not")
+        super().__init__(
+            f"interrupted: {result.published} records acknowledged, {len(result.failed)} not"
+        )
         self.result = result
 
 
@@ -114,8 +118,12 @@ def _cause(exc: KafkaError) -> str:
     return text if name in text else f"{name}: {text}".rstrip(": ")
 
 
-def publish_records(producer: KafkaProducer, records: Iterable[CleanedArticle],
-                    topic: str = CLEANED_TOPIC, timeout: float = 60.0) -> PublishResult:
+def publish_records(
+    producer: KafkaProducer,
+    records: Iterable[CleanedArticle],
+    topic: str = CLEANED_TOPIC,
+    timeout: float = 60.0,
+) -> PublishResult:
     """Send every record keyed by article_id and wait for each acknowledgement; raises
     PublishError when any record is not acknowledged within `timeout` seconds.
 
@@ -133,9 +141,17 @@ def publish_records(producer: KafkaProducer, records: Iterable[CleanedArticle],
                 result.failed.extend((r.article_id, NOT_SENT) for r in (record, *pending))
                 break
             try:
-                futures.append((record.article_id, producer.send(
-                    topic, key=record.article_id.encode(), value=encode(record),
-                    headers=headers_for(record))))
+                futures.append(
+                    (
+                        record.article_id,
+                        producer.send(
+                            topic,
+                            key=record.article_id.encode(),
+                            value=encode(record),
+                            headers=headers_for(record),
+                        ),
+                    )
+                )
             except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
                 result.failed.append((record.article_id, _cause(exc)))
                 result.failed.extend((rest.article_id, _cause(exc)) for rest in pending)
@@ -153,8 +169,12 @@ def publish_records(producer: KafkaProducer, records: Iterable[CleanedArticle],
     if interrupted.is_set():
         raise PublishInterrupted(result)
     if result.failed:
-        log.error("publishing to %s: %d records failed, first %s: %s", topic,
-                  len(result.failed), *result.failed[0])
+        log.error(
+            "publishing to %s: %d records failed, first %s: %s",
+            topic,
+            len(result.failed),
+            *result.failed[0],
+        )
         raise PublishError(result, producer.config["bootstrap_servers"], timeout)
     return result
 
@@ -174,8 +194,13 @@ def _flush(producer: KafkaProducer, deadline: float, interrupted: threading.Even
     return False
 
 
-def publish_cleaned(settings: Settings, records: Iterable[CleanedArticle], *,
-                    topic: str = CLEANED_TOPIC, timeout: float = 60.0) -> PublishResult:
+def publish_cleaned(
+    settings: Settings,
+    records: Iterable[CleanedArticle],
+    *,
+    topic: str = CLEANED_TOPIC,
+    timeout: float = 60.0,
+) -> PublishResult:
     """Publish with a producer of its own; every Kafka wait is bounded by `timeout` seconds,
     so a missing broker fails the call (PublishError) instead of hanging the task."""
     records = list(records)
@@ -185,11 +210,14 @@ def publish_cleaned(settings: Settings, records: Iterable[CleanedArticle], *,
     request_ms = min(REQUEST_TIMEOUT_MS, max(1000, timeout_ms // 2))
     try:
         producer = make_producer(
-            settings, bootstrap_timeout_ms=timeout_ms, max_block_ms=timeout_ms,
+            settings,
+            bootstrap_timeout_ms=timeout_ms,
+            max_block_ms=timeout_ms,
             request_timeout_ms=request_ms,
             # Unacknowledged batches expire inside our wait, so every future has resolved
             # (one way or the other) when we report, and close() has nothing left to send.
-            delivery_timeout_ms=max(LINGER_MS + request_ms + 1, timeout_ms - 1000))
+            delivery_timeout_ms=max(LINGER_MS + request_ms + 1, timeout_ms - 1000),
+        )
     except KafkaError as exc:
         result = PublishResult(topic, failed=[(r.article_id, _cause(exc)) for r in records])
         raise PublishError(result, settings.kafka_bootstrap_servers, timeout) from exc
@@ -203,5 +231,6 @@ def publish_cleaned(settings: Settings, records: Iterable[CleanedArticle], *,
         try:
             producer.close(timeout=close_within)
         except KafkaTimeoutError:
-            log.warning("the producer closed with records still unresolved; they were "
-                        "reported as failed")
+            log.warning(
+                "the producer closed with records still unresolved; they were reported as failed"
+            )

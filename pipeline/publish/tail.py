@@ -22,8 +22,10 @@ def _value(raw: bytes | None) -> object:
 
 def tail_topic(settings: Settings, topic: str, count: int) -> Iterator[str]:
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-        consumer_timeout_ms=3000, bootstrap_timeout_ms=10000,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=3000,
+        bootstrap_timeout_ms=10000,
     )
     try:
         parts = consumer.partitions_for_topic(topic)
@@ -45,12 +47,17 @@ def tail_topic(settings: Settings, topic: str, count: int) -> Iterator[str]:
                 remaining[tp] = max(0, remaining[tp] - len(records))
         messages.sort(key=lambda m: (m.timestamp, m.partition, m.offset))
         for m in messages[-count:]:
-            yield json.dumps({
-                "topic": m.topic, "partition": m.partition, "offset": m.offset,
-                "timestamp": m.timestamp,
-                "key": m.key.decode("utf-8", errors="replace") if m.key else None,
-                "headers": {k: v.decode("utf-8", errors="replace") for k, v in m.headers or []},
-                "value": _value(m.value),
-            }, ensure_ascii=False)
+            yield json.dumps(
+                {
+                    "topic": m.topic,
+                    "partition": m.partition,
+                    "offset": m.offset,
+                    "timestamp": m.timestamp,
+                    "key": m.key.decode("utf-8", errors="replace") if m.key else None,
+                    "headers": {k: v.decode("utf-8", errors="replace") for k, v in m.headers or []},
+                    "value": _value(m.value),
+                },
+                ensure_ascii=False,
+            )
     finally:
         consumer.close()

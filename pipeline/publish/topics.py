@@ -26,11 +26,14 @@ SHOWN_CONFIGS = ("retention.ms", "min.insync.replicas", "unclean.leader.election
 
 def _admin(settings: Settings) -> KafkaAdminClient:
     try:
-        return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                client_id="newsflow-admin")
+        return KafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-admin"
+        )
     except KafkaError as exc:
-        raise TransientError(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
-                             "is it running (`newsflow stack up kafka`)?") from exc
+        raise TransientError(
+            f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
+            "is it running (`newsflow stack up kafka`)?"
+        ) from exc
 
 
 def topic_configs(settings: Settings) -> dict[str, str]:
@@ -41,7 +44,8 @@ def topic_configs(settings: Settings) -> dict[str, str]:
         raise ConfigError(
             f"NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS={min_isr} is more than "
             f"NEWSFLOW_TOPIC_REPLICATION_FACTOR={rf}: no write could ever be acknowledged; "
-            "lower it or raise the replication factor")
+            "lower it or raise the replication factor"
+        )
     return {
         "retention.ms": str(round(settings.topic_retention_days * DAY_MS)),
         # A replica that missed acknowledged records must never become leader: that would
@@ -67,8 +71,9 @@ def ensure_topics(settings: Settings, names: Sequence[str] = TOPICS) -> list[str
             if name in existing:
                 continue
             try:
-                admin.create_topics([NewTopic(name, settings.topic_partitions, rf,
-                                              topic_configs=configs)])
+                admin.create_topics(
+                    [NewTopic(name, settings.topic_partitions, rf, topic_configs=configs)]
+                )
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass  # another process created it between list and create
@@ -78,7 +83,8 @@ def ensure_topics(settings: Settings, names: Sequence[str] = TOPICS) -> list[str
                     f"cannot create {name} with replication factor {rf} and "
                     f"min.insync.replicas {configs['min.insync.replicas']} on a cluster of "
                     f"{brokers} broker(s): {exc}; set NEWSFLOW_TOPIC_REPLICATION_FACTOR (and "
-                    "NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS) to what the cluster has") from exc
+                    "NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS) to what the cluster has"
+                ) from exc
         return created
     finally:
         admin.close()
@@ -115,8 +121,8 @@ def describe_topics(settings: Settings, names: Sequence[str] | None = None) -> l
         if not found:
             return []
         configs = admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in found],
-            config_filter="all")["topic"]
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in found], config_filter="all"
+        )["topic"]
     finally:
         admin.close()
     counts = _message_counts(settings, {name: len(meta[name]["partitions"]) for name in found})
@@ -125,22 +131,26 @@ def describe_topics(settings: Settings, names: Sequence[str] | None = None) -> l
         partitions = meta[name]["partitions"]
         config = {key: configs[name][key]["value"] for key in SHOWN_CONFIGS}
         retention = int(config["retention.ms"])
-        infos.append(TopicInfo(
-            name=name, partitions=len(partitions),
-            replication_factor=max(len(p["replica_nodes"]) for p in partitions),
-            messages=counts[name],
-            retention_ms=None if retention < 0 else retention,
-            min_insync_replicas=int(config["min.insync.replicas"]),
-            unclean_leader_election=config["unclean.leader.election.enable"] == "true",
-        ))
+        infos.append(
+            TopicInfo(
+                name=name,
+                partitions=len(partitions),
+                replication_factor=max(len(p["replica_nodes"]) for p in partitions),
+                messages=counts[name],
+                retention_ms=None if retention < 0 else retention,
+                min_insync_replicas=int(config["min.insync.replicas"]),
+                unclean_leader_election=config["unclean.leader.election.enable"] == "true",
+            )
+        )
     return infos
 
 
 def _message_counts(settings: Settings, partitions: dict[str, int]) -> dict[str, int]:
     # Offsets count records, not bytes: exact for these topics, which are neither compacted nor
     # written in transactions (a transaction marker would take an offset too).
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
     try:
         counts = {}
         for name, count in partitions.items():

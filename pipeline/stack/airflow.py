@@ -56,9 +56,7 @@ def base_url(settings: Settings) -> str:
 def environment(settings: Settings) -> dict[str, str]:
     """Airflow configuration as environment variables, so no airflow.cfg edits are needed."""
     venv_bin = str(Path(sys.executable).parent)
-    metadata = (
-        f"postgresql+psycopg2://{settings.pg_user}@127.0.0.1:{settings.pg_port}/{settings.airflow_db}"
-    )
+    metadata = f"postgresql+psycopg2://{settings.pg_user}@127.0.0.1:{settings.pg_port}/{settings.airflow_db}"
     return {
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder.resolve()),
@@ -96,8 +94,10 @@ def prepare(settings: Settings) -> None:
     """
     dags = settings.dags_folder.resolve()
     if not dags.is_dir():
-        raise PrerequisiteError(f"no DAG files at {dags}: start the stack from the newsflow "
-                                "checkout, or set NEWSFLOW_DAGS_FOLDER to its dags/ folder")
+        raise PrerequisiteError(
+            f"no DAG files at {dags}: start the stack from the newsflow "
+            "checkout, or set NEWSFLOW_DAGS_FOLDER to its dags/ folder"
+        )
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     ensure_admin_password(password_file(settings))

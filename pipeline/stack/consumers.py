@@ -34,8 +34,11 @@ def group_members(settings: Settings, group: str) -> list[Member] | None:
     from kafka.errors import KafkaError
 
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                 request_timeout_ms=3000, bootstrap_timeout_ms=3000)
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            request_timeout_ms=3000,
+            bootstrap_timeout_ms=3000,
+        )
     except (KafkaError, OSError, ValueError):
         return None
     try:
@@ -44,22 +47,27 @@ def group_members(settings: Settings, group: str) -> list[Member] | None:
         return None
     finally:
         admin.close()
-    return [Member(str(m.get("client_id", "")), str(m.get("client_host", "")).lstrip("/"))
-            for m in described.get("members", [])]
+    return [
+        Member(str(m.get("client_id", "")), str(m.get("client_host", "")).lstrip("/"))
+        for m in described.get("members", [])
+    ]
 
 
-def foreign_members(members: list[Member], tracked_pid: int | None,
-                    started_untracked: set[int]) -> list[str]:
+def foreign_members(
+    members: list[Member], tracked_pid: int | None, started_untracked: set[int]
+) -> list[str]:
     """One line per member the stack did not start (or started and lost track of)."""
     lines = []
     for member in members:
         if member.pid is not None and member.pid == tracked_pid:
             continue
-        who = (f"pid {member.pid}" if member.pid is not None else member.client_id)
+        who = f"pid {member.pid}" if member.pid is not None else member.client_id
         where = f"{member.client_id} on {member.host or '?'}"
         if member.pid in started_untracked:
-            lines.append(f"{who} ({where}): started by a stack command but not tracked; "
-                         "`newsflow stack down` stops it")
+            lines.append(
+                f"{who} ({where}): started by a stack command but not tracked; "
+                "`newsflow stack down` stops it"
+            )
         else:
             lines.append(f"{who} ({where}): not started by the stack")
     return lines

@@ -48,9 +48,18 @@ def resolve_jars(settings: Settings) -> Path:
         )
     target.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [mvn, "-q", "-B", "-f", str(_pom_path()), "dependency:copy-dependencies",
-         f"-DoutputDirectory={target}", "-DincludeScope=runtime"],
-        capture_output=True, text=True,
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(_pom_path()),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={target}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
@@ -66,27 +75,29 @@ def _properties(settings: Settings) -> str:
     host = "127.0.0.1"
     data = settings.home_dir / "kafka" / "data"
     port, ctl = settings.kafka_port, settings.kafka_controller_port
-    return "\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{host}:{ctl}",
-        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
-        f"advertised.listeners=PLAINTEXT://{host}:{port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={data}",
-        f"num.partitions={settings.topic_partitions}",
-        "offsets.topic.replication.factor=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        "auto.create.topics.enable=false",
-        "unclean.leader.election.enable=false",
-        "",
-    ])
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@{host}:{ctl}",
+            f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
+            f"advertised.listeners=PLAINTEXT://{host}:{port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={data}",
+            f"num.partitions={settings.topic_partitions}",
+            "offsets.topic.replication.factor=1",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=false",
+            "unclean.leader.election.enable=false",
+            "",
+        ]
+    )
 
 
 def prepare(settings: Settings) -> Path:
@@ -101,12 +112,25 @@ def prepare(settings: Settings) -> Path:
         cp = f"{jars}/*"
         cluster_id = subprocess.run(
             ["java", "-cp", cp, "kafka.tools.StorageTool", "random-uuid"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         result = subprocess.run(
-            ["java", "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(conf), "--ignore-formatted"],
-            capture_output=True, text=True,
+            [
+                "java",
+                "-cp",
+                cp,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(conf),
+                "--ignore-formatted",
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise PrerequisiteError(f"formatting Kafka storage failed: {result.stderr.strip()}")
@@ -116,9 +140,15 @@ def prepare(settings: Settings) -> Path:
 def command(settings: Settings) -> list[str]:
     log4j = resources.files("pipeline.stack") / "log4j2.properties"
     return [
-        "java", "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "java",
+        "-Xms256m",
+        "-Xmx1g",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",
-        "-cp", f"{jars_dir(settings)}/*", "kafka.Kafka",
+        "-cp",
+        f"{jars_dir(settings)}/*",
+        "kafka.Kafka",
         str(settings.home_dir / "kafka" / "server.properties"),
     ]
 
@@ -133,7 +163,8 @@ def ready(settings: Settings) -> bool:
         return False  # not listening yet: skip the client's noisy connection errors
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=3000,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,
         )
     except (KafkaError, OSError, ValueError):

@@ -27,8 +27,13 @@ class StackLock:
     """`with StackLock(home, "newsflow stack up"):` waits for the lock (at most `wait`
     seconds; None: as long as it takes, 0: not at all) and says so once through `say`."""
 
-    def __init__(self, home: Path, command: str, wait: float | None = None,
-                 say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        home: Path,
+        command: str,
+        wait: float | None = None,
+        say: Callable[[str], None] = print,
+    ) -> None:
         self.path = home / "stack.lock"
         self.command = command
         self.wait = wait
@@ -70,7 +75,8 @@ class StackLock:
                 waited = f" after {self.wait:g}s" if self.wait else ""
                 raise StackLocked(
                     f"the stack lock ({self.path}) is held by {holder}{waited}: one stack "
-                    "command at a time; wait for it to finish, or run again without --no-wait")
+                    "command at a time; wait for it to finish, or run again without --no-wait"
+                )
             if not announced:
                 self.say(f"waiting for the stack lock held by {holder}")
                 announced = True

@@ -76,9 +76,13 @@ class Stack:
     (None: as long as it takes; 0: not at all). `before_enricher` runs once Kafka and
     PostgreSQL are up, before the enricher starts."""
 
-    def __init__(self, settings: Settings, progress: Progress = print,
-                 lock_wait: float | None = None,
-                 before_enricher: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        progress: Progress = print,
+        lock_wait: float | None = None,
+        before_enricher: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.before_enricher = before_enricher
         self.progress = progress
@@ -151,8 +155,10 @@ class Stack:
             cmd, env = kafka.command(self.settings), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
-            cmd, env = (airflow.command(self.settings),
-                        self._env(name, airflow.environment(self.settings)))
+            cmd, env = (
+                airflow.command(self.settings),
+                self._env(name, airflow.environment(self.settings)),
+            )
         else:
             newsflow = str(Path(sys.executable).parent / "newsflow")
             cmd, env = [newsflow, "consume"], self._env(name)
@@ -160,8 +166,9 @@ class Stack:
         # Ctrl-C between the start and the state file would leave a process nobody tracks.
         with deferred_interrupt() as interrupted:
             pid = spawn(cmd, log, env, cwd=cwd, user=user)
-            run = Running(name, pid, port, str(log),
-                          datetime.now(UTC).isoformat(timespec="seconds"))
+            run = Running(
+                name, pid, port, str(log), datetime.now(UTC).isoformat(timespec="seconds")
+            )
             state[name] = run
             self._save(state)
             self._started.append(name)
@@ -195,8 +202,10 @@ class Stack:
         except KeyboardInterrupt:
             state = self._load()
             left = [name for name in started if name in state]
-            self.progress(f"interrupted again: {', '.join(left)} may still be starting; stop "
-                          "them with `newsflow stack down`")
+            self.progress(
+                f"interrupted again: {', '.join(left)} may still be starting; stop "
+                "them with `newsflow stack down`"
+            )
             raise
 
     def _up(self, only: list[str] | None) -> None:
@@ -257,11 +266,17 @@ class Stack:
         state file overwritten by a concurrent command before the lock existed, an `up`
         killed before it wrote it)."""
         ours = {os.getpid(), os.getpgrp()}
-        groups = sorted({group for pid, group, component in stack_processes(self.home)
-                         if component == name and not {pid, group} & ours})
+        groups = sorted(
+            {
+                group
+                for pid, group, component in stack_processes(self.home)
+                if component == name and not {pid, group} & ours
+            }
+        )
         for group in groups:
-            self.progress(f"{name}: stopping pid {group}, started by a stack command but not "
-                          "tracked")
+            self.progress(
+                f"{name}: stopping pid {group}, started by a stack command but not tracked"
+            )
             stop_group(group, sig, timeout=30)
 
     def restart(self, only: list[str] | None = None) -> None:

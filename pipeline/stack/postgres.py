@@ -47,9 +47,16 @@ def _run_as() -> str | None:
         pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             PG_SYSTEM_USER],
-            check=True, capture_output=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                PG_SYSTEM_USER,
+            ],
+            check=True,
+            capture_output=True,
         )
     return PG_SYSTEM_USER
 
@@ -78,9 +85,21 @@ def prepare(settings: Settings) -> str | None:
         _make_traversable(bin_dir())
     if not (data / "PG_VERSION").exists():
         result = subprocess.run(
-            [bin_path("initdb"), "-D", str(data), "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "-U", settings.pg_user, "--no-instructions"],
-            capture_output=True, text=True, cwd=data, **as_user(user),
+            [
+                bin_path("initdb"),
+                "-D",
+                str(data),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-U",
+                settings.pg_user,
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=data,
+            **as_user(user),
         )
         if result.returncode != 0:
             raise PrerequisiteError(f"initdb failed for {data}: {result.stderr.strip()}")
@@ -89,18 +108,32 @@ def prepare(settings: Settings) -> str | None:
 
 def command(settings: Settings) -> list[str]:
     return [
-        bin_path("postgres"), "-D", str(data_dir(settings)),
-        "-c", "listen_addresses=127.0.0.1", "-p", str(settings.pg_port),
-        "-k", str(socket_dir(settings)),
-        "-c", "max_connections=200", "-c", "fsync=on",
-        "-c", "log_min_messages=warning",
+        bin_path("postgres"),
+        "-D",
+        str(data_dir(settings)),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-p",
+        str(settings.pg_port),
+        "-k",
+        str(socket_dir(settings)),
+        "-c",
+        "max_connections=200",
+        "-c",
+        "fsync=on",
+        "-c",
+        "log_min_messages=warning",
     ]
 
 
 def _connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection:
     return psycopg.connect(
-        host="127.0.0.1", port=settings.pg_port, user=settings.pg_user, dbname=dbname,
-        connect_timeout=3, autocommit=True,
+        host="127.0.0.1",
+        port=settings.pg_port,
+        user=settings.pg_user,
+        dbname=dbname,
+        connect_timeout=3,
+        autocommit=True,
     )
 
 

@@ -197,4 +197,3 @@ def tail_lines(path: Path, lines: int) -> list[str]:
             log.seek(position)
             chunk = log.read(end - position)
     return chunk.decode("utf-8", errors="replace").splitlines()[-lines:]
-

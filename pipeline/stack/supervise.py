@@ -23,12 +23,16 @@ def main(argv: list[str]) -> int:
     bin_dir = Path(sys.executable).parent
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        print(f"newsflow: prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}",
-              flush=True)
+        print(
+            f"newsflow: prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}",
+            flush=True,
+        )
     migrated = subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], check=False)
     if migrated.returncode != 0:
-        print(f"newsflow: `airflow db migrate` failed with exit code {migrated.returncode}",
-              flush=True)
+        print(
+            f"newsflow: `airflow db migrate` failed with exit code {migrated.returncode}",
+            flush=True,
+        )
         return migrated.returncode
     supervisord = str(bin_dir / "supervisord")
     os.execv(supervisord, [supervisord, "-c", config])  # noqa: S606 (fixed argv, no shell)

@@ -50,8 +50,16 @@ log = logging.getLogger(__name__)
 
 # Well below PostgreSQL's 65535 bind parameters per statement, whatever the row width.
 CHUNK = 2000
-FETCH_COLUMNS = ("source_id", "url", "status", "bytes", "duration_ms", "outcome", "error",
-                 "fetched_at")
+FETCH_COLUMNS = (
+    "source_id",
+    "url",
+    "status",
+    "bytes",
+    "duration_ms",
+    "outcome",
+    "error",
+    "fetched_at",
+)
 
 T = TypeVar("T")
 
@@ -67,7 +75,7 @@ def make_engine(settings: Settings, application_name: str = "newsflow") -> Engin
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,15 @@ class StoreResult:
     renumbered: int = 0  # items whose version already named another text (version_ledger)
 
 
-def store_batch(engine: Engine, group: str, items: Sequence[EnrichedArticle],
-                offsets: Mapping[tuple[str, int], int], *,
-                dead_letters: Sequence[OutboxLetter] = (),
-                before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
-                ) -> StoreResult:
+def store_batch(
+    engine: Engine,
+    group: str,
+    items: Sequence[EnrichedArticle],
+    offsets: Mapping[tuple[str, int], int],
+    *,
+    dead_letters: Sequence[OutboxLetter] = (),
+    before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
+) -> StoreResult:
     """Store enriched articles, the consumer offsets past them and the batch's dead letters
     (the outbox, see `outbox.py`), in one transaction.
 
@@ -123,22 +135,27 @@ def find_unstorable(engine: Engine, items: Sequence[EnrichedArticle]) -> dict[in
     return refused
 
 
-def _write(conn: Connection, items: Sequence[EnrichedArticle]
-           ) -> tuple[StoreResult, list[EnrichedArticle]]:
+def _write(
+    conn: Connection, items: Sequence[EnrichedArticle]
+) -> tuple[StoreResult, list[EnrichedArticle]]:
     settled, recorded = settle_versions(conn, items)
     renumbered = sum(a.version != b.version for a, b in zip(items, settled, strict=True))
     latest = latest_per_article(settled)
     stored = _stored_versions(conn, [article.article_id for article in latest])
     # The ledger outlives deleted article rows: an old record replayed after a loss must not
     # become the article's row while a later version is known.
-    current = [a for a in latest
-               if a.version >= max(stored.get(a.article_id, 0), recorded.get(a.article_id, 0))]
+    current = [
+        a
+        for a in latest
+        if a.version >= max(stored.get(a.article_id, 0), recorded.get(a.article_id, 0))
+    ]
     changed = _upsert_articles(conn, current)
     with_row = set(stored) | {article.article_id for article in current}
     versions = _insert_versions(conn, [a for a in settled if a.article_id in with_row])
     entities, mentions = _replace_mentions(conn, current)
-    result = StoreResult(changed, len(latest) - len(current), versions, entities, mentions,
-                         renumbered)
+    result = StoreResult(
+        changed, len(latest) - len(current), versions, entities, mentions, renumbered
+    )
     return result, settled
 
 
@@ -147,9 +164,12 @@ def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]
     # up instead of deciding on the same stale version, and never deadlock.
     if not article_ids:
         return {}
-    query = (select(Article.article_id, Article.version)
-             .where(Article.article_id.in_(article_ids))
-             .order_by(Article.article_id).with_for_update())
+    query = (
+        select(Article.article_id, Article.version)
+        .where(Article.article_id.in_(article_ids))
+        .order_by(Article.article_id)
+        .with_for_update()
+    )
     return {article_id: version for article_id, version in conn.execute(query)}
 
 
@@ -161,14 +181,17 @@ def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
     table = Article.__table__.c
     stmt = insert_stmt.on_conflict_do_update(
         index_elements=[Article.article_id],
-        set_={**{name: new[name] for name in ARTICLE_FIELDS if name != "article_id"},
-              "enriched_at": func.now()},
+        set_={
+            **{name: new[name] for name in ARTICLE_FIELDS if name != "article_id"},
+            "enriched_at": func.now(),
+        },
         # Same version and same content is a replay: leave the row (and enriched_at) alone.
         where=or_(
             Article.version < new.version,
             (Article.version == new.version)
             & tuple_(*(table[n] for n in ARTICLE_FIELDS)).is_distinct_from(
-                tuple_(*(new[n] for n in ARTICLE_FIELDS))),
+                tuple_(*(new[n] for n in ARTICLE_FIELDS))
+            ),
         ),
     ).returning(Article.article_id)
     return len(conn.execute(stmt, [article_row(a) for a in articles]).all())
@@ -178,9 +201,11 @@ def _insert_versions(conn: Connection, articles: Sequence[EnrichedArticle]) -> i
     rows = {(a.article_id, a.version): version_row(a) for a in articles}
     if not rows:
         return 0
-    stmt = (pg_insert(ArticleVersion)
-            .on_conflict_do_nothing(index_elements=["article_id", "version"])
-            .returning(ArticleVersion.version))
+    stmt = (
+        pg_insert(ArticleVersion)
+        .on_conflict_do_nothing(index_elements=["article_id", "version"])
+        .returning(ArticleVersion.version)
+    )
     return len(conn.execute(stmt, [rows[key] for key in sorted(rows)]).all())
 
 
@@ -193,37 +218,54 @@ def _replace_mentions(conn: Connection, current: list[EnrichedArticle]) -> tuple
     created, ids = _entity_ids(conn, keys, wikidata)
     conn.execute(delete(Mention).where(Mention.article_id.in_(list(drafts))))
     rows = [
-        {"article_id": article_id, "entity_id": ids[(d.canonical, d.label)], "count": d.count,
-         "surface_forms": d.surface_forms, "first_offset": d.first_offset}
-        for article_id, found in drafts.items() for d in found
+        {
+            "article_id": article_id,
+            "entity_id": ids[(d.canonical, d.label)],
+            "count": d.count,
+            "surface_forms": d.surface_forms,
+            "first_offset": d.first_offset,
+        }
+        for article_id, found in drafts.items()
+        for d in found
     ]
     if rows:
         conn.execute(pg_insert(Mention), rows)
     return created, len(rows)
 
 
-def _entity_ids(conn: Connection, keys: list[tuple[str, str]],
-                wikidata: Mapping[tuple[str, str], str | None] | None = None,
-                ) -> tuple[int, dict[tuple[str, str], int]]:
+def _entity_ids(
+    conn: Connection,
+    keys: list[tuple[str, str]],
+    wikidata: Mapping[tuple[str, str], str | None] | None = None,
+) -> tuple[int, dict[tuple[str, str], int]]:
     """Create missing entities (sorted, so concurrent writers lock in one order); all ids."""
     created = 0
     ids: dict[tuple[str, str], int] = {}
-    insert = (pg_insert(Entity).on_conflict_do_nothing(index_elements=["canonical", "label"])
-              .returning(Entity.entity_id))
+    insert = (
+        pg_insert(Entity)
+        .on_conflict_do_nothing(index_elements=["canonical", "label"])
+        .returning(Entity.entity_id)
+    )
     for chunk in _chunks(keys):
-        rows = [{"canonical": canonical, "label": label,
-                 "wikidata_id": (wikidata or {}).get((canonical, label))}
-                for canonical, label in chunk]
+        rows = [
+            {
+                "canonical": canonical,
+                "label": label,
+                "wikidata_id": (wikidata or {}).get((canonical, label)),
+            }
+            for canonical, label in chunk
+        ]
         created += len(conn.execute(insert, rows).all())
         query = select(Entity.canonical, Entity.label, Entity.entity_id).where(
-            tuple_(Entity.canonical, Entity.label).in_(list(chunk)))
-        ids.update(((canonical, label), entity_id)
-                   for canonical, label, entity_id in conn.execute(query))
+            tuple_(Entity.canonical, Entity.label).in_(list(chunk))
+        )
+        ids.update(
+            ((canonical, label), entity_id) for canonical, label, entity_id in conn.execute(query)
+        )
     return created, ids
 
 
-def _save_offsets(conn: Connection, group: str,
-                  offsets: Mapping[tuple[str, int], int]) -> None:
+def _save_offsets(conn: Connection, group: str, offsets: Mapping[tuple[str, int], int]) -> None:
     if not offsets:
         return
     stmt = pg_insert(ConsumerOffset)
@@ -234,16 +276,20 @@ def _save_offsets(conn: Connection, group: str,
         # finish its batch after the new owner moved on, and must not drag the offset back.
         where=ConsumerOffset.next_offset < stmt.excluded.next_offset,
     )
-    conn.execute(stmt, [
-        {"group_id": group, "topic": topic, "partition": partition, "next_offset": offset}
-        for (topic, partition), offset in sorted(offsets.items())
-    ])
+    conn.execute(
+        stmt,
+        [
+            {"group_id": group, "topic": topic, "partition": partition, "next_offset": offset}
+            for (topic, partition), offset in sorted(offsets.items())
+        ],
+    )
 
 
 def load_offsets(engine: Engine, group: str, topic: str) -> dict[int, int]:
     """partition → next offset to read, for the partitions this group has stored anything."""
     query = select(ConsumerOffset.partition, ConsumerOffset.next_offset).where(
-        ConsumerOffset.group_id == group, ConsumerOffset.topic == topic)
+        ConsumerOffset.group_id == group, ConsumerOffset.topic == topic
+    )
     with engine.connect() as conn:
         return {partition: offset for partition, offset in conn.execute(query)}
 
@@ -255,7 +301,8 @@ def known_articles(engine: Engine, article_ids: Sequence[str]) -> dict[str, tupl
     with engine.connect() as conn:
         for chunk in _chunks(unique):
             query = select(Article.article_id, Article.content_hash, Article.version).where(
-                Article.article_id.in_(list(chunk)))
+                Article.article_id.in_(list(chunk))
+            )
             found.update((aid, (chash, version)) for aid, chash, version in conn.execute(query))
     return found
 
@@ -267,12 +314,15 @@ def record_fetches(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> int:
     unknown = set().union(*rows) - set(FETCH_COLUMNS)
     if unknown:
         raise ValueError(f"fetch_log has no column(s) {', '.join(sorted(unknown))}")
-    stmt = (pg_insert(FetchLog)
-            .on_conflict_do_nothing(index_elements=["source_id", "url", "fetched_at"])
-            .returning(FetchLog.id))
+    stmt = (
+        pg_insert(FetchLog)
+        .on_conflict_do_nothing(index_elements=["source_id", "url", "fetched_at"])
+        .returning(FetchLog.id)
+    )
     with engine.begin() as conn:
-        return len(conn.execute(stmt, [{c: row.get(c) for c in FETCH_COLUMNS}
-                                       for row in rows]).all())
+        return len(
+            conn.execute(stmt, [{c: row.get(c) for c in FETCH_COLUMNS} for row in rows]).all()
+        )
 
 
 class SourceLike(Protocol):
@@ -287,8 +337,9 @@ class SourceLike(Protocol):
     def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
 
 
-def sync_sources(engine: Engine, sources: Sequence[SourceLike], *,
-                 sources_file: str | None = None) -> int:
+def sync_sources(
+    engine: Engine, sources: Sequence[SourceLike], *, sources_file: str | None = None
+) -> int:
     """Upsert the given sources (others are left alone); returns how many rows changed.
 
     With `sources_file`, the absolute path of the whole file `sources` were read from: a source
@@ -300,38 +351,63 @@ def sync_sources(engine: Engine, sources: Sequence[SourceLike], *,
     new = insert_stmt.excluded
     stmt = insert_stmt.on_conflict_do_update(
         index_elements=[Source.source_id],
-        set_={"name": new.name, "config": new.config, "enabled": new.enabled,
-              "sources_file": func.coalesce(new.sources_file, Source.sources_file),
-              "removed_at": None, "updated_at": func.now()},
+        set_={
+            "name": new.name,
+            "config": new.config,
+            "enabled": new.enabled,
+            "sources_file": func.coalesce(new.sources_file, Source.sources_file),
+            "removed_at": None,
+            "updated_at": func.now(),
+        },
         # updated_at says when the configuration last changed, not when it was last read.
         where=or_(
             tuple_(Source.name, Source.config, Source.enabled).is_distinct_from(
-                tuple_(new.name, new.config, new.enabled)),
+                tuple_(new.name, new.config, new.enabled)
+            ),
             Source.removed_at.is_not(None),
             new.sources_file.is_not(None) & Source.sources_file.is_distinct_from(new.sources_file),
         ),
     ).returning(Source.source_id)
-    rows = [{"source_id": s.id, "name": s.name, "config": s.model_dump(mode="json"),
-             "enabled": s.enabled, "sources_file": sources_file}
-            for s in sorted(sources, key=lambda s: s.id)]
+    rows = [
+        {
+            "source_id": s.id,
+            "name": s.name,
+            "config": s.model_dump(mode="json"),
+            "enabled": s.enabled,
+            "sources_file": sources_file,
+        }
+        for s in sorted(sources, key=lambda s: s.id)
+    ]
     changed = 0
     with engine.begin() as conn:
         if rows:
             changed += len(conn.execute(stmt, rows).all())
         if sources_file is not None:
-            removed = (update(Source)
-                       .where(Source.sources_file == sources_file, Source.removed_at.is_(None),
-                              Source.source_id.not_in([s.id for s in sources]))
-                       .values(enabled=False, removed_at=func.now(), updated_at=func.now())
-                       .returning(Source.source_id))
+            removed = (
+                update(Source)
+                .where(
+                    Source.sources_file == sources_file,
+                    Source.removed_at.is_(None),
+                    Source.source_id.not_in([s.id for s in sources]),
+                )
+                .values(enabled=False, removed_at=func.now(), updated_at=func.now())
+                .returning(Source.source_id)
+            )
             changed += len(conn.execute(removed).all())
     return changed
 
 
 def counts(engine: Engine) -> dict[str, int]:
     """Row counts of the main tables, for progress reports and tests."""
-    models = {"articles": Article, "article_versions": ArticleVersion, "entities": Entity,
-              "mentions": Mention, "fetch_log": FetchLog}
+    models = {
+        "articles": Article,
+        "article_versions": ArticleVersion,
+        "entities": Entity,
+        "mentions": Mention,
+        "fetch_log": FetchLog,
+    }
     with engine.connect() as conn:
-        return {name: conn.execute(select(func.count()).select_from(model)).scalar_one()
-                for name, model in models.items()}
+        return {
+            name: conn.execute(select(func.count()).select_from(model)).scalar_one()
+            for name, model in models.items()
+        }

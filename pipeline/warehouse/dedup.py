@@ -46,21 +46,34 @@ class WarehouseDuplicateIndex:
             insert_stmt = pg_insert(DedupSignature)
             upsert = insert_stmt.on_conflict_do_update(
                 index_elements=[DedupSignature.article_id],
-                set_={"signature": insert_stmt.excluded.signature,
-                      "band_keys": insert_stmt.excluded.band_keys,
-                      "published": insert_stmt.excluded.published},
-            ).returning(DedupSignature.article_id, DedupSignature.seq,
-                        sort_by_parameter_order=True)
-            seqs: dict[str, int] = dict(conn.execute(upsert, [
-                {"article_id": aid, "signature": signatures[aid].astype(_DTYPE).tobytes(),
-                 "band_keys": keys[aid], "published": p.published}
-                for aid, p in latest.items()
-            ]).all())
+                set_={
+                    "signature": insert_stmt.excluded.signature,
+                    "band_keys": insert_stmt.excluded.band_keys,
+                    "published": insert_stmt.excluded.published,
+                },
+            ).returning(DedupSignature.article_id, DedupSignature.seq, sort_by_parameter_order=True)
+            seqs: dict[str, int] = dict(
+                conn.execute(
+                    upsert,
+                    [
+                        {
+                            "article_id": aid,
+                            "signature": signatures[aid].astype(_DTYPE).tobytes(),
+                            "band_keys": keys[aid],
+                            "published": p.published,
+                        }
+                        for aid, p in latest.items()
+                    ],
+                ).all()
+            )
             wanted = sorted({key for found in keys.values() for key in found})
-            query = select(DedupSignature.article_id, DedupSignature.seq,
-                           DedupSignature.signature, DedupSignature.published,
-                           DedupSignature.band_keys).where(
-                DedupSignature.band_keys.overlap(wanted))
+            query = select(
+                DedupSignature.article_id,
+                DedupSignature.seq,
+                DedupSignature.signature,
+                DedupSignature.published,
+                DedupSignature.band_keys,
+            ).where(DedupSignature.band_keys.overlap(wanted))
             by_key: dict[int, list[Entry]] = {}
             for aid, seq, sig, published, stored_keys in conn.execute(query):
                 entry = Entry(aid, np.frombuffer(sig, dtype=_DTYPE), published, seq)
@@ -69,13 +82,21 @@ class WarehouseDuplicateIndex:
             answers = []
             for aid, probe in latest.items():
                 candidates = {e.article_id: e for key in keys[aid] for e in by_key.get(key, ())}
-                match = earliest_match(Entry(aid, signatures[aid], probe.published, seqs[aid]),
-                                       list(candidates.values()))
+                match = earliest_match(
+                    Entry(aid, signatures[aid], probe.published, seqs[aid]),
+                    list(candidates.values()),
+                )
                 result[aid] = match[0] if match else None
-                answers.append({"aid": aid, "match": match[0] if match else None,
-                                "similar": match[1] if match else None})
+                answers.append(
+                    {
+                        "aid": aid,
+                        "match": match[0] if match else None,
+                        "similar": match[1] if match else None,
+                    }
+                )
             conn.execute(
-                update(DedupSignature).where(DedupSignature.article_id == bindparam("aid"))
+                update(DedupSignature)
+                .where(DedupSignature.article_id == bindparam("aid"))
                 .values(duplicate_of=bindparam("match"), similarity=bindparam("similar")),
                 answers,
             )

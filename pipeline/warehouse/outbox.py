@@ -45,24 +45,36 @@ def add_dead_letters(conn: Connection, group: str, letters: Sequence[OutboxLette
     group (a batch read again) keeps its first row. Returns how many rows are new."""
     if not letters:
         return 0
-    stmt = (pg_insert(ConsumerDeadLetter)
-            .on_conflict_do_nothing(index_elements=["group_id", "topic", "partition", "offset"])
-            .returning(ConsumerDeadLetter.offset))
-    rows = [{
-        "group_id": group, "topic": letter.topic, "partition": letter.partition,
-        "offset": letter.offset, "key": letter.key, "value": letter.value,
-        "header_names": [name for name, _ in letter.headers],
-        "header_values": [value for _, value in letter.headers],
-        # PostgreSQL text cannot hold NUL; an error quoting one must not fail the batch.
-        "stage": letter.stage, "error": letter.error.replace("\x00", "\\x00"),
-        "dlt_partition": letter.dlt_partition, "dlt_from_offset": letter.dlt_from_offset,
-    } for letter in sorted(letters, key=lambda letter: letter.id)]
+    stmt = (
+        pg_insert(ConsumerDeadLetter)
+        .on_conflict_do_nothing(index_elements=["group_id", "topic", "partition", "offset"])
+        .returning(ConsumerDeadLetter.offset)
+    )
+    rows = [
+        {
+            "group_id": group,
+            "topic": letter.topic,
+            "partition": letter.partition,
+            "offset": letter.offset,
+            "key": letter.key,
+            "value": letter.value,
+            "header_names": [name for name, _ in letter.headers],
+            "header_values": [value for _, value in letter.headers],
+            # PostgreSQL text cannot hold NUL; an error quoting one must not fail the batch.
+            "stage": letter.stage,
+            "error": letter.error.replace("\x00", "\\x00"),
+            "dlt_partition": letter.dlt_partition,
+            "dlt_from_offset": letter.dlt_from_offset,
+        }
+        for letter in sorted(letters, key=lambda letter: letter.id)
+    ]
     return len(conn.execute(stmt, rows).all())
 
 
 def has_unsent(engine: Engine, group: str) -> bool:
-    query = select(exists().where(ConsumerDeadLetter.group_id == group,
-                                  ConsumerDeadLetter.sent_at.is_(None)))
+    query = select(
+        exists().where(ConsumerDeadLetter.group_id == group, ConsumerDeadLetter.sent_at.is_(None))
+    )
     with engine.connect() as conn:
         return bool(conn.execute(query).scalar_one())
 
@@ -75,25 +87,46 @@ def drain(engine: Engine, group: str, send: Sender, limit: int = DRAIN_LIMIT) ->
     them to `send`, which returns each letter's offset on the DLT, and mark those sent, all in
     one transaction. Returns how many were marked; `send` raising leaves every row unsent."""
     c = ConsumerDeadLetter
-    query = (select(c).where(c.group_id == group, c.sent_at.is_(None))
-             .order_by(c.topic, c.partition, c.offset).limit(limit)
-             .with_for_update(skip_locked=True))
+    query = (
+        select(c)
+        .where(c.group_id == group, c.sent_at.is_(None))
+        .order_by(c.topic, c.partition, c.offset)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     with engine.begin() as conn:
-        letters = [OutboxLetter(
-            topic=row.topic, partition=row.partition, offset=row.offset, key=row.key,
-            value=row.value, headers=list(zip(row.header_names, row.header_values, strict=True)),
-            stage=row.stage, error=row.error, dlt_partition=row.dlt_partition,
-            dlt_from_offset=row.dlt_from_offset,
-        ) for row in conn.execute(query)]
+        letters = [
+            OutboxLetter(
+                topic=row.topic,
+                partition=row.partition,
+                offset=row.offset,
+                key=row.key,
+                value=row.value,
+                headers=list(zip(row.header_names, row.header_values, strict=True)),
+                stage=row.stage,
+                error=row.error,
+                dlt_partition=row.dlt_partition,
+                dlt_from_offset=row.dlt_from_offset,
+            )
+            for row in conn.execute(query)
+        ]
         if not letters:
             return 0
         sent = send(letters)
-        marks = [{"g": group, "t": topic, "p": partition, "o": offset, "dlt": dlt_offset}
-                 for (topic, partition, offset), dlt_offset in sorted(sent.items())]
+        marks = [
+            {"g": group, "t": topic, "p": partition, "o": offset, "dlt": dlt_offset}
+            for (topic, partition, offset), dlt_offset in sorted(sent.items())
+        ]
         if marks:
             conn.execute(
-                update(c).where(c.group_id == bindparam("g"), c.topic == bindparam("t"),
-                                c.partition == bindparam("p"), c.offset == bindparam("o"))
+                update(c)
+                .where(
+                    c.group_id == bindparam("g"),
+                    c.topic == bindparam("t"),
+                    c.partition == bindparam("p"),
+                    c.offset == bindparam("o"),
+                )
                 .values(dlt_offset=bindparam("dlt"), sent_at=func.now()),
-                marks)
+                marks,
+            )
         return len(marks)

@@ -46,8 +46,10 @@ def run_query(engine: Engine, query: str, *, write: bool = False) -> list[Statem
     try:
         raw = engine.raw_connection()
     except OperationalError as exc:
-        raise TransientError(f"cannot reach the warehouse: {exc.orig}; is PostgreSQL "
-                             "running (`newsflow stack up postgres`)?") from exc
+        raise TransientError(
+            f"cannot reach the warehouse: {exc.orig}; is PostgreSQL "
+            "running (`newsflow stack up postgres`)?"
+        ) from exc
     try:
         conn = raw.driver_connection
         assert isinstance(conn, psycopg.Connection)  # the driver of config.py's database URL
@@ -66,8 +68,7 @@ def run_query(engine: Engine, query: str, *, write: bool = False) -> list[Statem
             results.append(_result(cursor))
         if not write and cursor.execute("SHOW transaction_read_only").fetchone()[0] != "on":
             raw.rollback()
-            raise NewsflowError(f"the query switched its transaction to read-write; "
-                                f"{_WRITE_HINT}")
+            raise NewsflowError(f"the query switched its transaction to read-write; {_WRITE_HINT}")
         raw.commit()
         return results
     except ReadOnlySqlTransaction as exc:
@@ -81,8 +82,11 @@ def run_query(engine: Engine, query: str, *, write: bool = False) -> list[Statem
 def _result(cursor: Any) -> StatementResult:
     if cursor.description is None:
         return StatementResult(None, [], cursor.statusmessage)
-    return StatementResult([column.name for column in cursor.description],
-                           [tuple(row) for row in cursor.fetchall()], cursor.statusmessage)
+    return StatementResult(
+        [column.name for column in cursor.description],
+        [tuple(row) for row in cursor.fetchall()],
+        cursor.statusmessage,
+    )
 
 
 def _first_line(exc: Exception) -> str:
@@ -109,6 +113,15 @@ def interactive_psql(settings: Settings, *, write: bool = False) -> int:
         env["PGPASSWORD"] = str(url.password)  # not on the command line, where ps shows it
     if not write:
         env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {READ_ONLY_OPTION}".strip()
-    args = [_psql(), "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-            "-U", url.username or "postgres", "-d", url.database or "postgres"]
+    args = [
+        _psql(),
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        "-d",
+        url.database or "postgres",
+    ]
     return subprocess.call(args, env=env)

@@ -25,20 +25,31 @@ def configure_reader(settings: Settings, engine: Engine) -> bool:
     if not password:
         raise ConfigError("NEWSFLOW_READER_PASSWORD is empty: set a password or unset it")
     with engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"),
-                        {"role": READER}).first() is None:
+        if (
+            conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": READER}
+            ).first()
+            is None
+        ):
             raise ConfigError(
                 f"role {READER} does not exist (the migrating user may not create roles): "
-                f"have an administrator run CREATE ROLE {READER}, then `newsflow db upgrade`")
+                f"have an administrator run CREATE ROLE {READER}, then `newsflow db upgrade`"
+            )
         dbapi = conn.connection.dbapi_connection
         assert isinstance(dbapi, psycopg.Connection)  # the driver of config.py's database URL
-        verifier = dbapi.pgconn.encrypt_password(password.encode(), READER.encode(),
-                                                 b"scram-sha-256").decode()
+        verifier = dbapi.pgconn.encrypt_password(
+            password.encode(), READER.encode(), b"scram-sha-256"
+        ).decode()
         try:
             with dbapi.cursor() as cursor:
-                cursor.execute(sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
-                    sql.Identifier(READER), sql.Literal(verifier)))
+                cursor.execute(
+                    sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
+                        sql.Identifier(READER), sql.Literal(verifier)
+                    )
+                )
         except psycopg.Error as exc:
-            raise ConfigError(f"cannot set the password of {READER}: {exc}; the migrating "
-                              "user needs CREATEROLE (with ADMIN on the role)") from exc
+            raise ConfigError(
+                f"cannot set the password of {READER}: {exc}; the migrating "
+                "user needs CREATEROLE (with ADMIN on the role)"
+            ) from exc
     return True

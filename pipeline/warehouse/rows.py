@@ -14,10 +14,28 @@ from pipeline.records import EnrichedArticle
 
 # The columns of `articles` that come from the record; the rest are kept by the warehouse.
 ARTICLE_FIELDS = (
-    "article_id", "source_id", "url", "canonical_url", "title", "description", "authors",
-    "published_at", "updated_at", "fetched_at", "language", "section", "tags", "text",
-    "word_count", "content_hash", "version", "top_image", "extractor", "enricher",
-    "near_duplicate_of", "entities_skipped",
+    "article_id",
+    "source_id",
+    "url",
+    "canonical_url",
+    "title",
+    "description",
+    "authors",
+    "published_at",
+    "updated_at",
+    "fetched_at",
+    "language",
+    "section",
+    "tags",
+    "text",
+    "word_count",
+    "content_hash",
+    "version",
+    "top_image",
+    "extractor",
+    "enricher",
+    "near_duplicate_of",
+    "entities_skipped",
 )
 
 
@@ -74,8 +92,9 @@ def mention_drafts(article: EnrichedArticle) -> list[MentionDraft]:
         key = (entity.canonical, entity.label)
         draft = merged.get(key)
         if draft is None:
-            merged[key] = draft = MentionDraft(entity.canonical, entity.label, 0,
-                                               entity.first_offset)
+            merged[key] = draft = MentionDraft(
+                entity.canonical, entity.label, 0, entity.first_offset
+            )
         draft.count += entity.count
         draft.first_offset = min(draft.first_offset, entity.first_offset)
         for form in entity.surface_forms or [entity.name]:

@@ -35,8 +35,9 @@ CHUNK = 2000  # article ids per IN (...) query, well below PostgreSQL's bind par
 # First key of the two-key advisory locks taken per article: a space of the ledger's own.
 _LOCK_SPACE = 0x7665  # "ve"
 
-_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(id)) "
-             "FROM unnest(:ids) AS id").bindparams(bindparam("ids", type_=ARRAY(Text)))
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(id)) FROM unnest(:ids) AS id"
+).bindparams(bindparam("ids", type_=ARRAY(Text)))
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,27 @@ def ledger_heads(engine: Engine, article_ids: Sequence[str]) -> dict[str, Head]:
     unique = sorted(set(article_ids))
     with engine.connect() as conn:
         for start in range(0, len(unique), CHUNK):
-            query = (select(VersionLedger.article_id, VersionLedger.version,
-                            VersionLedger.content_hash, VersionLedger.recorded_at)
-                     .where(VersionLedger.article_id.in_(unique[start:start + CHUNK]))
-                     .order_by(VersionLedger.article_id, VersionLedger.version.desc())
-                     .distinct(VersionLedger.article_id))
-            found.update((row.article_id, Head(row.version, row.content_hash, row.recorded_at))
-                         for row in conn.execute(query))
+            query = (
+                select(
+                    VersionLedger.article_id,
+                    VersionLedger.version,
+                    VersionLedger.content_hash,
+                    VersionLedger.recorded_at,
+                )
+                .where(VersionLedger.article_id.in_(unique[start : start + CHUNK]))
+                .order_by(VersionLedger.article_id, VersionLedger.version.desc())
+                .distinct(VersionLedger.article_id)
+            )
+            found.update(
+                (row.article_id, Head(row.version, row.content_hash, row.recorded_at))
+                for row in conn.execute(query)
+            )
     return found
 
 
-def settle_versions(conn: Connection, items: Sequence[EnrichedArticle]
-                    ) -> tuple[list[EnrichedArticle], dict[str, int]]:
+def settle_versions(
+    conn: Connection, items: Sequence[EnrichedArticle]
+) -> tuple[list[EnrichedArticle], dict[str, int]]:
     """The records with their settled versions (in order), and each article's latest version
     recorded, these records included; records the new versions.
 
@@ -78,9 +88,9 @@ def settle_versions(conn: Connection, items: Sequence[EnrichedArticle]
     conn.execute(_LOCK, {"space": _LOCK_SPACE, "ids": ids})  # sorted: no deadlock
     recorded: dict[str, dict[int, str]] = {article_id: {} for article_id in ids}
     for start in range(0, len(ids), CHUNK):
-        query = select(VersionLedger.article_id, VersionLedger.version,
-                       VersionLedger.content_hash).where(
-            VersionLedger.article_id.in_(ids[start:start + CHUNK]))
+        query = select(
+            VersionLedger.article_id, VersionLedger.version, VersionLedger.content_hash
+        ).where(VersionLedger.article_id.in_(ids[start : start + CHUNK]))
         for article_id, version, content_hash in conn.execute(query):
             recorded[article_id][version] = content_hash
 
@@ -92,13 +102,18 @@ def settle_versions(conn: Connection, items: Sequence[EnrichedArticle]
         if texts.get(version, content_hash) != content_hash:
             top = max(texts)
             version = top if texts[top] == content_hash else top + 1
-            log.warning("article %s: version %d already names another text; stored as "
-                        "version %d", article.article_id, article.version, version)
+            log.warning(
+                "article %s: version %d already names another text; stored as version %d",
+                article.article_id,
+                article.version,
+                version,
+            )
             article = article.model_copy(update={"version": version})
         if version not in texts:
             texts[version] = content_hash
-            new_rows.append({"article_id": article.article_id, "version": version,
-                             "content_hash": content_hash})
+            new_rows.append(
+                {"article_id": article.article_id, "version": version, "content_hash": content_hash}
+            )
         settled.append(article)
     if new_rows:
         conn.execute(pg_insert(VersionLedger).on_conflict_do_nothing(), new_rows)

@@ -22,15 +22,31 @@ from local_http import (  # noqa: E402
     stream_then_close,
 )
 
-__all__ = ["LocalServer", "Reply", "article_html", "conditional_page", "stream_then_close",
-           "end_offsets", "records_since", "fetch_log", "query", "execute", "forget_site"]
+__all__ = [
+    "LocalServer",
+    "Reply",
+    "article_html",
+    "conditional_page",
+    "stream_then_close",
+    "end_offsets",
+    "records_since",
+    "fetch_log",
+    "query",
+    "execute",
+    "forget_site",
+]
 
 
 def _consumer(settings: Settings) -> tuple[KafkaConsumer, list[TopicPartition]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             enable_auto_commit=False, consumer_timeout_ms=5000)
-    parts = [TopicPartition(CLEANED_TOPIC, p)
-             for p in sorted(consumer.partitions_for_topic(CLEANED_TOPIC) or [])]
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
+    parts = [
+        TopicPartition(CLEANED_TOPIC, p)
+        for p in sorted(consumer.partitions_for_topic(CLEANED_TOPIC) or [])
+    ]
     return consumer, parts
 
 
@@ -54,8 +70,11 @@ def records_since(settings: Settings, start: dict[TopicPartition, int]) -> list[
         records = []
         while any(consumer.position(p) < end[p] for p in parts):
             for batch in consumer.poll(timeout_ms=3000).values():
-                records.extend(json.loads(m.value) for m in batch
-                               if m.offset < end[TopicPartition(m.topic, m.partition)])
+                records.extend(
+                    json.loads(m.value)
+                    for m in batch
+                    if m.offset < end[TopicPartition(m.topic, m.partition)]
+                )
         return records
     finally:
         consumer.close()
@@ -81,9 +100,12 @@ def execute(settings: Settings, sql: str, **params: object) -> None:
 
 def fetch_log(settings: Settings, source_id: str) -> list:
     """The fetch_log rows of a source, in the order they were made."""
-    return query(settings, "SELECT url, status, bytes, duration_ms, outcome, error, fetched_at "
-                           "FROM fetch_log WHERE source_id = :source ORDER BY fetched_at, id",
-                 source=source_id)
+    return query(
+        settings,
+        "SELECT url, status, bytes, duration_ms, outcome, error, fetched_at "
+        "FROM fetch_log WHERE source_id = :source ORDER BY fetched_at, id",
+        source=source_id,
+    )
 
 
 def forget_site(settings: Settings, server: LocalServer) -> LocalServer:

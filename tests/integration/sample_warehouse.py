@@ -29,17 +29,25 @@ def load_sample_site(settings: Settings, workdir: Path, *, refresh: bool = True)
             assert summary.failed == 0, summary.errors
             for url in source.urls:
                 page = httpx.get(url, timeout=10)
-                records.append(clean(page.content, url, source_id=source.id,
-                                     fetched_at=datetime.now(UTC),
-                                     content_type=page.headers["content-type"]))
+                records.append(
+                    clean(
+                        page.content,
+                        url,
+                        source_id=source.id,
+                        fetched_at=datetime.now(UTC),
+                        content_type=page.headers["content-type"],
+                    )
+                )
     results = Enricher().enrich_each(records)
     engine = make_engine(settings)
     try:
-        store_batch(engine, "sql-docs", [r for r in results if not isinstance(r, PoisonRecord)],
-                    {})
+        store_batch(engine, "sql-docs", [r for r in results if not isinstance(r, PoisonRecord)], {})
     finally:
         engine.dispose()
     if refresh:
         refresh_rollups(settings)
-    return [f"{record.url}: {result}" for record, result in zip(records, results, strict=True)
-            if isinstance(result, PoisonRecord)]
+    return [
+        f"{record.url}: {result}"
+        for record, result in zip(records, results, strict=True)
+        if isinstance(result, PoisonRecord)
+    ]

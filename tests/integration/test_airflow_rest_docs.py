@@ -38,12 +38,14 @@ def test_the_docs_get_a_token_before_triggering(airflow_stack: Settings):
     script = script.replace("AIRFLOW=http://127.0.0.1:8080", f"AIRFLOW={base_url(airflow_stack)}")
     script = script.replace(
         "PASSWORDS=.newsflow/airflow/simple_auth_manager_passwords.json.generated",
-        f"PASSWORDS={password_file(airflow_stack)}")
+        f"PASSWORDS={password_file(airflow_stack)}",
+    )
     api = AirflowAPI(airflow_stack)
     api.wait_for_dag(DAG_ID)
     clear_active_runs(api, DAG_ID)
-    ran = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True,
-                         text=True, timeout=60)
+    ran = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert ran.returncode == 0, ran.stderr
     run = json.loads(ran.stdout)
     try:
@@ -55,6 +57,9 @@ def test_the_docs_get_a_token_before_triggering(airflow_stack: Settings):
 
 
 def test_without_the_token_the_api_answers_401(airflow_stack: Settings):
-    resp = httpx.post(f"{base_url(airflow_stack)}/api/v2/dags/{DAG_ID}/dagRuns",
-                      json={"logical_date": None, "conf": {}}, timeout=30)
+    resp = httpx.post(
+        f"{base_url(airflow_stack)}/api/v2/dags/{DAG_ID}/dagRuns",
+        json={"logical_date": None, "conf": {}},
+        timeout=30,
+    )
     assert resp.status_code == 401

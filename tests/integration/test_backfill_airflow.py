@@ -31,19 +31,26 @@ LIVE_URL_LIMIT = 9
 
 def published_ids(settings: Settings, source_id: str) -> list[str]:
     """article_id of every message of `source_id` on the cleaned topic, repeats included."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
     try:
-        parts = [TopicPartition(CLEANED_TOPIC, p)
-                 for p in consumer.partitions_for_topic(CLEANED_TOPIC)]
+        parts = [
+            TopicPartition(CLEANED_TOPIC, p) for p in consumer.partitions_for_topic(CLEANED_TOPIC)
+        ]
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
         end = consumer.end_offsets(parts)
         ids = []
         while any(consumer.position(tp) < end[tp] for tp in parts):
             for records in consumer.poll(timeout_ms=3000).values():
-                ids.extend(r.key.decode() for r in records
-                           if json.loads(r.value).get("source_id") == source_id)
+                ids.extend(
+                    r.key.decode()
+                    for r in records
+                    if json.loads(r.value).get("source_id") == source_id
+                )
         return ids
     finally:
         consumer.close()
@@ -68,17 +75,32 @@ def backfill(airflow_stack: Settings, tmp_path_factory) -> Iterator[dict]:
         for dag_id in ("news_ingest", "news_backfill"):
             api.wait_for_dag(dag_id)
             api.unpause(dag_id)
-        live = _run(api, "news_ingest", {"sources_file": sources, "url_limit": LIVE_URL_LIMIT},
-                    "ingest")
+        live = _run(
+            api, "news_ingest", {"sources_file": sources, "url_limit": LIVE_URL_LIMIT}, "ingest"
+        )
         live_ids = published_ids(settings, source_id)
-        filled = _run(api, "news_backfill", {"sources_file": sources, "since": SINCE.isoformat(),
-                                             "until": UNTIL.isoformat()}, "backfill")
+        filled = _run(
+            api,
+            "news_backfill",
+            {"sources_file": sources, "since": SINCE.isoformat(), "until": UNTIL.isoformat()},
+            "backfill",
+        )
         all_ids = published_ids(settings, source_id)
-        in_period = {article_id_for(canonicalize(site.base_url + s.path)) for s in stories()
-                     if SINCE <= s.published_at.astimezone(UTC).date() <= UNTIL}
-        yield {"settings": settings, "sources": sources, "source_id": source_id, "live": live,
-               "live_ids": live_ids, "backfill": filled, "all_ids": all_ids,
-               "in_period": in_period}
+        in_period = {
+            article_id_for(canonicalize(site.base_url + s.path))
+            for s in stories()
+            if SINCE <= s.published_at.astimezone(UTC).date() <= UNTIL
+        }
+        yield {
+            "settings": settings,
+            "sources": sources,
+            "source_id": source_id,
+            "live": live,
+            "live_ids": live_ids,
+            "backfill": filled,
+            "all_ids": all_ids,
+            "in_period": in_period,
+        }
     finally:
         site.stop()
 
@@ -107,16 +129,20 @@ def test_a_second_backfill_publishes_nothing(backfill):
     again = backfill_source(settings, source, SINCE, UNTIL)
     assert again.published == 0 and again.new == 0
     assert again.unchanged == len(backfill["in_period"])
-    assert Counter(published_ids(settings, backfill["source_id"])) == \
-        Counter(backfill["all_ids"])
+    assert Counter(published_ids(settings, backfill["source_id"])) == Counter(backfill["all_ids"])
 
 
 def test_bad_dates_fail_the_run_before_fetching_anything(backfill):
     api = AirflowAPI(backfill["settings"])
-    run_id = api.trigger("news_backfill", {"sources_file": backfill["sources"],
-                                           "since": UNTIL.isoformat(), "until": SINCE.isoformat()})
+    run_id = api.trigger(
+        "news_backfill",
+        {
+            "sources_file": backfill["sources"],
+            "since": UNTIL.isoformat(),
+            "until": SINCE.isoformat(),
+        },
+    )
     assert api.wait_for_run("news_backfill", run_id, timeout=300) == "failed"
     states = {task: state for task, _, state in api.task_states("news_backfill", run_id)}
     assert states["plan"] == "failed"
     assert states.get("backfill") in (None, "upstream_failed")
-

@@ -34,23 +34,39 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "enriched_consumer.
 def group_offsets(settings: Settings, group: str, commit_end: bool = False) -> dict[int, int]:
     """The group's committed offsets on the enriched topic; with commit_end, first make it
     start at the current end (the topic is shared with other tests)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             group_id=group, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
     try:
-        tps = [TopicPartition(ENRICHED_TOPIC, p)
-               for p in sorted(consumer.partitions_for_topic(ENRICHED_TOPIC))]
+        tps = [
+            TopicPartition(ENRICHED_TOPIC, p)
+            for p in sorted(consumer.partitions_for_topic(ENRICHED_TOPIC))
+        ]
         if commit_end:
-            consumer.commit({tp: OffsetAndMetadata(o, "", -1)
-                             for tp, o in consumer.end_offsets(tps).items()})
+            consumer.commit(
+                {tp: OffsetAndMetadata(o, "", -1) for tp, o in consumer.end_offsets(tps).items()}
+            )
         return {tp.partition: consumer.committed(tp) for tp in tps}
     finally:
         consumer.close(autocommit=False)
 
 
 def run_example(settings: Settings, group: str) -> list[dict]:
-    out = subprocess.run([sys.executable, str(EXAMPLE), "--bootstrap-servers",
-                          settings.kafka_bootstrap_servers, "--group", group,
-                          "--idle-exit", "5"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLE),
+            "--bootstrap-servers",
+            settings.kafka_bootstrap_servers,
+            "--group",
+            group,
+            "--idle-exit",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return [json.loads(line) for line in out.stdout.splitlines()]
 
@@ -69,8 +85,12 @@ def test_example_service_validates_what_the_enricher_published(stack, fresh_db, 
     producer = make_producer(stack, client_id="test-example")
     try:
         for value in (json.dumps(broken).encode(), encode(article)):
-            producer.send(ENRICHED_TOPIC, key=article.article_id.encode(), value=value,
-                          headers=[("schema", b"article.enriched/1")]).get(timeout=30)
+            producer.send(
+                ENRICHED_TOPIC,
+                key=article.article_id.encode(),
+                value=value,
+                headers=[("schema", b"article.enriched/1")],
+            ).get(timeout=30)
     finally:
         producer.close(timeout=10)
 

@@ -27,8 +27,21 @@ pytestmark = pytest.mark.integration
 def poison(offset: int, key: bytes | None) -> ConsumerRecord:
     """A consumed record that cannot be decoded; the offsets are far beyond the real ones, as
     the outbox never reads the source topic."""
-    return ConsumerRecord(CLEANED_TOPIC, 1, -1, offset, 0, 0, key, b"{not json", [
-        ("content-type", b"application/json"), ("traceparent", b"dropped")], None, -1, -1, -1)
+    return ConsumerRecord(
+        CLEANED_TOPIC,
+        1,
+        -1,
+        offset,
+        0,
+        0,
+        key,
+        b"{not json",
+        [("content-type", b"application/json"), ("traceparent", b"dropped")],
+        None,
+        -1,
+        -1,
+        -1,
+    )
 
 
 @pytest.fixture
@@ -40,24 +53,37 @@ def producer(stack):
 
 def outbox_rows(engine, group):
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT \"offset\", dlt_partition, dlt_offset, sent_at IS NOT NULL AS sent, stage, "
-            "error, header_names FROM consumer_dead_letters WHERE group_id = :g "
-            "ORDER BY \"offset\""), {"g": group}).all()
+        return conn.execute(
+            text(
+                'SELECT "offset", dlt_partition, dlt_offset, sent_at IS NOT NULL AS sent, stage, '
+                "error, header_names FROM consumer_dead_letters WHERE group_id = :g "
+                'ORDER BY "offset"'
+            ),
+            {"g": group},
+        ).all()
 
 
-def test_a_dead_letter_sent_just_before_a_crash_is_not_sent_again(stack, fresh_db, engine,
-                                                                   producer):
+def test_a_dead_letter_sent_just_before_a_crash_is_not_sent_again(
+    stack, fresh_db, engine, producer
+):
     group = f"test-outbox-{uuid.uuid4().hex[:10]}"
     base = 10**12
-    dead = [(poison(base + n, key), "value is not UTF-8 JSON", "validate")
-            for n, key in enumerate([b"k-0", None, b"k-2"])]
+    dead = [
+        (poison(base + n, key), "value is not UTF-8 JSON", "validate")
+        for n, key in enumerate([b"k-0", None, b"k-2"])
+    ]
     first = DeadLetterOutbox(fresh_db, engine=engine, producer=producer, group=group)
     letters = first.letters(dead)
     store_batch(engine, group, [], {(CLEANED_TOPIC, 1): base + 3}, dead_letters=letters)
     # The first consumer sent one letter, then died before marking it sent.
-    crashed = send_dead_letter(producer, letters[1], letters[1].error, letters[1].stage, group,
-                               partition=letters[1].dlt_partition).get(timeout=30)
+    crashed = send_dead_letter(
+        producer,
+        letters[1],
+        letters[1].error,
+        letters[1].stage,
+        group,
+        partition=letters[1].dlt_partition,
+    ).get(timeout=30)
     first.close()
 
     successor = DeadLetterOutbox(fresh_db, engine=engine, producer=producer, group=group)
@@ -71,12 +97,16 @@ def test_a_dead_letter_sent_just_before_a_crash_is_not_sent_again(stack, fresh_d
 
     on_topic = dead_letters_of(stack, group)
     assert sorted(int(dict(r.headers)["source.offset"]) for r in on_topic) == [
-        base, base + 1, base + 2]
+        base,
+        base + 1,
+        base + 2,
+    ]
     rows = outbox_rows(engine, group)
     assert all(row.sent for row in rows)
     assert rows[1].dlt_offset == crashed.offset and rows[1].dlt_partition == crashed.partition
     assert {(r.partition, r.offset) for r in on_topic} == {
-        (row.dlt_partition, row.dlt_offset) for row in rows}
+        (row.dlt_partition, row.dlt_offset) for row in rows
+    }
     assert [row.header_names for row in rows] == [["content-type"]] * 3
     for record in on_topic:
         headers = dict(record.headers)

@@ -47,8 +47,10 @@ class OutageEnricher(FakeEnricher):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {allowed}')
             if not allowed:
-                conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     f"WHERE datname = '{name}'")  # noqa: S608 - our own name
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}'"
+                )  # noqa: S608 - our own name
         admin.dispose()
 
     def enrich_each(self, records):
@@ -59,8 +61,7 @@ class OutageEnricher(FakeEnricher):
         return super().enrich_each(records)
 
 
-def test_database_outage_mid_batch_is_retried_without_skipping_a_record(stack, fresh_db,
-                                                                        engine):
+def test_database_outage_mid_batch_is_retried_without_skipping_a_record(stack, fresh_db, engine):
     run = uuid.uuid4().hex[:10]
     source, group = f"consume-{run}", f"test-consume-{run}"
     start_at_end(stack, engine, group)
@@ -68,12 +69,13 @@ def test_database_outage_mid_batch_is_retried_without_skipping_a_record(stack, f
     publish(stack, [message_of(a) for a in articles])
     enricher = OutageEnricher(fresh_db, seconds=3)
 
-    stats = run_consumer(fresh_db, group=group, max_records=10, idle_exit=60,
-                         enricher=enricher)
+    stats = run_consumer(fresh_db, group=group, max_records=10, idle_exit=60, enricher=enricher)
 
     assert stats.retries >= 1 and enricher.calls >= 2  # the batch was read and enriched again
     assert (stats.consumed, stats.stored) == (10, 10)
-    assert {r.article_id for r in stored_articles(engine, source)} == {a.article_id for a in articles}
+    assert {r.article_id for r in stored_articles(engine, source)} == {
+        a.article_id for a in articles
+    }
     assert load_offsets(engine, group, CLEANED_TOPIC) == read_topic(stack, CLEANED_TOPIC)[0]
 
 
@@ -84,8 +86,11 @@ def test_stop_event_ends_a_run_without_limits(stack, fresh_db, engine):
     publish(stack, [message_of(make_cleaned(n, run=run, source_id=source)) for n in range(3)])
     stop = threading.Event()
     result = {}
-    worker = threading.Thread(target=lambda: result.update(stats=run_consumer(
-        fresh_db, group=group, enricher=FakeEnricher(), stop_event=stop)))
+    worker = threading.Thread(
+        target=lambda: result.update(
+            stats=run_consumer(fresh_db, group=group, enricher=FakeEnricher(), stop_event=stop)
+        )
+    )
     worker.start()
     deadline = time.monotonic() + 60
     while len(stored_articles(engine, source)) < 3 and time.monotonic() < deadline:
@@ -110,8 +115,9 @@ def test_sigterm_finishes_the_current_batch_then_exits(stack, fresh_db, engine):
             return super().enrich_each(records)
 
     before = signal.getsignal(signal.SIGTERM)
-    stats = run_consumer(fresh_db, group=group, enricher=TerminatedMidBatch(),
-                         install_signal_handlers=True)
+    stats = run_consumer(
+        fresh_db, group=group, enricher=TerminatedMidBatch(), install_signal_handlers=True
+    )
 
     assert stats.batches == 1
     assert stats.stored + stats.dead_lettered == stats.consumed

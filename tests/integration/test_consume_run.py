@@ -45,8 +45,12 @@ class FakeEnricher:
         self.reject = set(reject)
 
     def enrich_each(self, records: list[CleanedArticle]):
-        return [PoisonRecord(f"cannot enrich {r.title!r}", stage="enrich")
-                if r.title in self.reject else enriched(r) for r in records]
+        return [
+            PoisonRecord(f"cannot enrich {r.title!r}", stage="enrich")
+            if r.title in self.reject
+            else enriched(r)
+            for r in records
+        ]
 
 
 def message_of(article: CleanedArticle) -> Message:
@@ -57,8 +61,7 @@ def publish(settings: Settings, messages: list[Message]) -> list[tuple[int, int]
     """Publish and wait for every acknowledgement; returns (partition, offset) per message."""
     producer = make_producer(settings, client_id="test-consume")
     try:
-        futures = [producer.send(CLEANED_TOPIC, key=k, value=v, headers=h)
-                   for k, v, h in messages]
+        futures = [producer.send(CLEANED_TOPIC, key=k, value=v, headers=h) for k, v, h in messages]
         producer.flush(timeout=30)
         return [(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)]
     finally:
@@ -67,8 +70,9 @@ def publish(settings: Settings, messages: list[Message]) -> list[tuple[int, int]
 
 def read_topic(settings: Settings, topic: str) -> tuple[dict[int, int], list]:
     """End offsets of every partition, and every record of `topic`."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
         consumer.assign(tps)
@@ -101,11 +105,15 @@ def forget_kafka_offsets(settings: Settings, group: str) -> None:
 
 def stored_articles(engine: Engine, source_id: str) -> list:
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT a.article_id, array_agg(e.canonical ORDER BY e.canonical) AS entities "
-            "FROM articles a LEFT JOIN mentions m USING (article_id) "
-            "LEFT JOIN entities e USING (entity_id) WHERE a.source_id = :s "
-            "GROUP BY a.article_id"), {"s": source_id}).all()
+        return conn.execute(
+            text(
+                "SELECT a.article_id, array_agg(e.canonical ORDER BY e.canonical) AS entities "
+                "FROM articles a LEFT JOIN mentions m USING (article_id) "
+                "LEFT JOIN entities e USING (entity_id) WHERE a.source_id = :s "
+                "GROUP BY a.article_id"
+            ),
+            {"s": source_id},
+        ).all()
 
 
 def dead_letters_of(settings: Settings, group: str) -> list:
@@ -121,23 +129,33 @@ def names() -> tuple[str, str]:
 
 
 def test_consumer_stores_valid_records_dead_letters_poison_and_stores_end_offsets(
-        stack, fresh_db, engine, names):
+    stack, fresh_db, engine, names
+):
     source, group = names
     start_at_end(stack, engine, group)
     articles = [make_cleaned(n, run=source, source_id=source) for n in range(30)]
     record = json.loads(encode(make_cleaned(99, run=source, source_id=source)))
     poison: list[Message] = [
         (f"{source}-json".encode(), b'{"article_id": "trunc', []),
-        (f"{source}-version".encode(), json.dumps({**record, "schema_version": 2}).encode(),
-         [("schema", b"article.cleaned/2"), ("content-type", b"application/json")]),
-        (f"{source}-title".encode(),
-         json.dumps({k: v for k, v in record.items() if k != "title"}).encode(), []),
+        (
+            f"{source}-version".encode(),
+            json.dumps({**record, "schema_version": 2}).encode(),
+            [("schema", b"article.cleaned/2"), ("content-type", b"application/json")],
+        ),
+        (
+            f"{source}-title".encode(),
+            json.dumps({k: v for k, v in record.items() if k != "title"}).encode(),
+            [],
+        ),
     ]
-    published = publish(stack, [message_of(a) for a in articles[:15]] + poison
-                        + [message_of(a) for a in articles[15:]])
+    published = publish(
+        stack,
+        [message_of(a) for a in articles[:15]] + poison + [message_of(a) for a in articles[15:]],
+    )
 
-    stats = run_consumer(fresh_db, group=group, max_records=33, idle_exit=30,
-                         enricher=FakeEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=33, idle_exit=30, enricher=FakeEnricher()
+    )
 
     assert (stats.consumed, stats.stored, stats.dead_lettered) == (33, 30, 3)
     rows = stored_articles(engine, source)
@@ -153,7 +171,9 @@ def test_consumer_stores_valid_records_dead_letters_poison_and_stores_end_offset
         assert got["stage"] == b"validate" and got["error"]
         assert got["source.topic"] == CLEANED_TOPIC.encode()
         assert (got["source.partition"], got["source.offset"]) == (
-            str(partition).encode(), str(offset).encode())
+            str(partition).encode(),
+            str(offset).encode(),
+        )
         assert all(got[k] == v for k, v in headers)
     assert b"schema_version" in dict(dead[poison[1][0]].headers)["error"]
     assert b"title" in dict(dead[poison[2][0]].headers)["error"]
@@ -166,7 +186,8 @@ def test_consumer_stores_valid_records_dead_letters_poison_and_stores_end_offset
 
 
 def test_rerun_without_kafka_offsets_resumes_at_the_warehouse_offsets(
-        stack, fresh_db, engine, names):
+    stack, fresh_db, engine, names
+):
     source, group = names
     start = start_at_end(stack, engine, group)
     first = [make_cleaned(n, run=source, source_id=source) for n in range(5)]
@@ -179,8 +200,9 @@ def test_rerun_without_kafka_offsets_resumes_at_the_warehouse_offsets(
     forget_kafka_offsets(stack, group)
     later = [make_cleaned(n, run=source, source_id=source) for n in range(5, 7)]
     publish(stack, [message_of(a) for a in later])
-    stats = run_consumer(fresh_db, group=group, max_records=2, idle_exit=30,
-                         enricher=FakeEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=2, idle_exit=30, enricher=FakeEnricher()
+    )
 
     after = snapshot(engine)
     new_ids = {a.article_id for a in later}
@@ -188,7 +210,8 @@ def test_rerun_without_kafka_offsets_resumes_at_the_warehouse_offsets(
     for table in ("articles", "article_versions", "mentions", "entities"):
         assert [r for r in after[table] if r[0] not in new_ids] == before[table], table
     assert {r.article_id for r in stored_articles(engine, source)} == {
-        a.article_id for a in first + later}
+        a.article_id for a in first + later
+    }
     assert load_offsets(engine, group, CLEANED_TOPIC) == read_topic(stack, CLEANED_TOPIC)[0]
 
     # An operator rewinds the group to before these records: reading them all again changes
@@ -197,28 +220,29 @@ def test_rerun_without_kafka_offsets_resumes_at_the_warehouse_offsets(
         conn.execute(delete(ConsumerOffset).where(ConsumerOffset.group_id == group))
     store_batch(engine, group, [], start)
     forget_kafka_offsets(stack, group)
-    stats = run_consumer(fresh_db, group=group, max_records=7, idle_exit=30,
-                         enricher=FakeEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=7, idle_exit=30, enricher=FakeEnricher()
+    )
     assert stats.consumed == 7
     replayed = snapshot(engine)
     assert {t: rows for t, rows in replayed.items() if t != "consumer_offsets"} == {
-        t: rows for t, rows in after.items() if t != "consumer_offsets"}
+        t: rows for t, rows in after.items() if t != "consumer_offsets"
+    }
 
 
-def test_record_postgres_refuses_is_dead_lettered_at_stage_store(stack, fresh_db, engine,
-                                                                 names):
+def test_record_postgres_refuses_is_dead_lettered_at_stage_store(stack, fresh_db, engine, names):
     source, group = names
     start_at_end(stack, engine, group)
     good = [make_cleaned(n, run=source, source_id=source) for n in range(2)]
     bad = make_cleaned(2, run=source, source_id=source, body="A NUL \x00 in the text.")
     publish(stack, [message_of(a) for a in [*good, bad]])
 
-    stats = run_consumer(fresh_db, group=group, max_records=3, idle_exit=30,
-                         enricher=FakeEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=3, idle_exit=30, enricher=FakeEnricher()
+    )
 
     assert (stats.stored, stats.dead_lettered) == (2, 1)
-    assert {r.article_id for r in stored_articles(engine, source)} == {
-        a.article_id for a in good}
+    assert {r.article_id for r in stored_articles(engine, source)} == {a.article_id for a in good}
     [letter] = dead_letters_of(stack, group)
     assert letter.key == bad.article_id.encode() and letter.value == encode(bad)
     assert dict(letter.headers)["stage"] == b"store"
@@ -236,7 +260,8 @@ def test_dead_letters_are_listed_and_replayed_once(stack, fresh_db, engine, name
 
     listed = [e for e in list_dead_letters(stack, limit=10_000) if e["key"] == hard.article_id]
     assert [(e["stage"], e["error"], e["source_topic"]) for e in listed] == [
-        ("enrich", f"cannot enrich {hard.title!r}", CLEANED_TOPIC)]
+        ("enrich", f"cannot enrich {hard.title!r}", CLEANED_TOPIC)
+    ]
     assert listed[0]["value_preview"] == encode(hard).decode()[:200]
 
     assert replay(stack) >= 1
@@ -252,7 +277,9 @@ def test_dead_letters_are_listed_and_replayed_once(stack, fresh_db, engine, name
     unread = sum(end - stored[p] for p, end in ends.items())
     run_consumer(fresh_db, group=group, max_records=unread, idle_exit=30, enricher=enricher)
     assert {r.article_id for r in stored_articles(engine, source)} == {
-        fine.article_id, hard.article_id}
+        fine.article_id,
+        hard.article_id,
+    }
 
 
 def test_the_real_enricher_stores_entities(stack, fresh_db, engine, names):
@@ -287,8 +314,10 @@ def mentions_from_record(article: EnrichedArticle) -> set[tuple]:
         count, first, forms = merged.get((e.canonical, e.label), (0, e.first_offset, []))
         forms += [f for f in e.surface_forms or [e.name] if f not in forms]
         merged[e.canonical, e.label] = (count + e.count, min(first, e.first_offset), forms)
-    return {(canonical, label, count, first, tuple(forms))
-            for (canonical, label), (count, first, forms) in merged.items()}
+    return {
+        (canonical, label, count, first, tuple(forms))
+        for (canonical, label), (count, first, forms) in merged.items()
+    }
 
 
 def test_mentions_can_be_rebuilt_from_the_enriched_topic(stack, fresh_db, engine, names):
@@ -296,8 +325,10 @@ def test_mentions_can_be_rebuilt_from_the_enriched_topic(stack, fresh_db, engine
 
     source, group = names
     start_at_end(stack, engine, group)
-    articles = [make_cleaned(n, run=source, source_id=source, body=body)
-                for n, body in enumerate([NATO_BODY, None])]
+    articles = [
+        make_cleaned(n, run=source, source_id=source, body=body)
+        for n, body in enumerate([NATO_BODY, None])
+    ]
     publish(stack, [message_of(a) for a in articles])
 
     run_consumer(fresh_db, group=group, max_records=2, idle_exit=30, enricher=Enricher())
@@ -313,10 +344,14 @@ def test_mentions_can_be_rebuilt_from_the_enriched_topic(stack, fresh_db, engine
     assert any(len(e.surface_forms) > 1 for e in nato.entities)  # "NATO", "The North ..."
     with engine.connect() as conn:
         for article_id, record in from_topic.items():
-            stored = conn.execute(text(
-                "SELECT e.canonical, e.label, m.count, m.first_offset, m.surface_forms "
-                "FROM mentions m JOIN entities e USING (entity_id) WHERE m.article_id = :a"),
-                {"a": article_id}).all()
+            stored = conn.execute(
+                text(
+                    "SELECT e.canonical, e.label, m.count, m.first_offset, m.surface_forms "
+                    "FROM mentions m JOIN entities e USING (entity_id) WHERE m.article_id = :a"
+                ),
+                {"a": article_id},
+            ).all()
             assert stored
-            assert {(c, lb, n, o, tuple(f)) for c, lb, n, o, f in stored} == \
-                mentions_from_record(record)
+            assert {(c, lb, n, o, tuple(f)) for c, lb, n, o, f in stored} == mentions_from_record(
+                record
+            )

@@ -51,7 +51,9 @@ def probe(article_id: str, paragraphs: list[str], hours: float = 0) -> Probe:
 def test_index_survives_a_restart_and_never_matches_itself(fresh_db) -> None:
     first = WarehouseDuplicateIndex.from_settings(fresh_db)
     assert first.assign([probe("a" * 64, STORY), probe("b" * 64, OTHER)]) == {
-        "a" * 64: None, "b" * 64: None}
+        "a" * 64: None,
+        "b" * 64: None,
+    }
     first.engine.dispose()
 
     restarted = WarehouseDuplicateIndex.from_settings(fresh_db)
@@ -59,22 +61,31 @@ def test_index_survives_a_restart_and_never_matches_itself(fresh_db) -> None:
     assert restarted.assign([probe("c" * 64, copy, hours=1)]) == {"c" * 64: "a" * 64}
     # Enriched again (a replay, a new version): the same answers, no self-match.
     assert restarted.assign([probe("a" * 64, STORY), probe("c" * 64, copy, hours=1)]) == {
-        "a" * 64: None, "c" * 64: "a" * 64}
+        "a" * 64: None,
+        "c" * 64: "a" * 64,
+    }
     with restarted.engine.connect() as conn:
-        rows = conn.execute(text("SELECT article_id, duplicate_of, similarity "
-                                 "FROM dedup_signatures ORDER BY seq")).all()
+        rows = conn.execute(
+            text("SELECT article_id, duplicate_of, similarity FROM dedup_signatures ORDER BY seq")
+        ).all()
     restarted.engine.dispose()
     assert [(r.article_id[0], (r.duplicate_of or "-")[0]) for r in rows] == [
-        ("a", "-"), ("b", "-"), ("c", "a")]
+        ("a", "-"),
+        ("b", "-"),
+        ("c", "a"),
+    ]
     assert rows[2].similarity >= 0.8
 
 
 def test_copies_in_one_batch_and_across_sources_are_linked(fresh_db, engine) -> None:
     enricher = Enricher(duplicates=WarehouseDuplicateIndex(engine))
-    original = make_record("NATO to expand Iraq mission", STORY, slug="wire/nato",
-                           published=T0)
-    copy = make_record("Allies agree to train Iraqi troops", [*STORY, "Reporting by staff."],
-                       slug="regional/nato", published=T0 + timedelta(hours=1))
+    original = make_record("NATO to expand Iraq mission", STORY, slug="wire/nato", published=T0)
+    copy = make_record(
+        "Allies agree to train Iraqi troops",
+        [*STORY, "Reporting by staff."],
+        slug="regional/nato",
+        published=T0 + timedelta(hours=1),
+    )
     copy = copy.model_copy(update={"source_id": "regional"})
     results = enricher.enrich_each([original, copy])
     assert all(isinstance(r, EnrichedArticle) for r in results)
@@ -82,17 +93,24 @@ def test_copies_in_one_batch_and_across_sources_are_linked(fresh_db, engine) -> 
     store_batch(engine, "g", results, {})
 
     with engine.connect() as conn:
-        near = conn.execute(text("SELECT article_id, duplicate_of, source_id, original_source_id "
-                                 "FROM v_near_duplicates")).all()
-        ids = dict(conn.execute(text("SELECT canonical, wikidata_id FROM entities "
-                                     "WHERE wikidata_id IS NOT NULL")).all())
-    assert [tuple(r) for r in near] == [(copy.article_id, original.article_id, "regional",
-                                         "example")]
+        near = conn.execute(
+            text(
+                "SELECT article_id, duplicate_of, source_id, original_source_id "
+                "FROM v_near_duplicates"
+            )
+        ).all()
+        ids = dict(
+            conn.execute(
+                text("SELECT canonical, wikidata_id FROM entities WHERE wikidata_id IS NOT NULL")
+            ).all()
+        )
+    assert [tuple(r) for r in near] == [
+        (copy.article_id, original.article_id, "regional", "example")
+    ]
     assert ids == {"United States": "Q30", "NATO": "Q7184", "Iraq": "Q796", "Iraqi": "Q796"}
 
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM articles WHERE article_id = :id"),
-                     {"id": copy.article_id})
+        conn.execute(text("DELETE FROM articles WHERE article_id = :id"), {"id": copy.article_id})
         left = conn.execute(text("SELECT article_id FROM dedup_signatures")).scalars().all()
     assert left == [original.article_id]
     enricher.duplicates.engine.dispose()

@@ -72,8 +72,10 @@ def poison_messages(run: str) -> list[tuple[bytes | None, bytes, list]]:
         elif kind == 1:
             value = json.dumps({**valid, "schema_version": 2, "title": f"v2 {n}"}).encode()
         else:
-            value = json.dumps({k: v for k, v in valid.items()
-                                if k not in ("text", "fetched_at")} | {"title": f"t{n}"}).encode()
+            value = json.dumps(
+                {k: v for k, v in valid.items() if k not in ("text", "fetched_at")}
+                | {"title": f"t{n}"}
+            ).encode()
         key = None if n % 10 == 9 else f"{run}-poison-{n}".encode()
         messages.append((key, value, [("content-type", b"application/json")]))
     return messages
@@ -90,8 +92,12 @@ class Consumer:
     def start(self) -> None:
         self.starts += 1
         log = open(self.logs / f"{self.name}-{self.starts}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([NEWSFLOW, "consume", "--group", self.group], env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [NEWSFLOW, "consume", "--group", self.group],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
 
     @property
@@ -103,9 +109,11 @@ class Consumer:
         stop it, look at its database session, kill it if it is in a batch transaction, else
         let it go on and look again. Returns the statement the transaction was at."""
         deadline = time.monotonic() + timeout
-        query = text("SELECT query FROM pg_stat_activity WHERE application_name = :name "
-                     "AND backend_xid IS NOT NULL AND query NOT LIKE '%SKIP LOCKED%' "
-                     "AND query NOT LIKE 'UPDATE consumer_dead_letters%'")
+        query = text(
+            "SELECT query FROM pg_stat_activity WHERE application_name = :name "
+            "AND backend_xid IS NOT NULL AND query NOT LIKE '%SKIP LOCKED%' "
+            "AND query NOT LIKE 'UPDATE consumer_dead_letters%'"
+        )
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"{self.name} exited: {self.tail()}"
             os.kill(self.proc.pid, signal.SIGSTOP)
@@ -164,8 +172,7 @@ def leave_healthy(stack_manager: Stack) -> None:
     PostgreSQL up, and Airflow, if an earlier test started it, healthy on the new database."""
     stack_manager.up(["postgres", "kafka"])
     running = {name for name, run in stack_manager.status() if run is not None and run.alive}
-    if "airflow" in running and not eventually(lambda: airflow.ready(stack_manager.settings),
-                                               120):
+    if "airflow" in running and not eventually(lambda: airflow.ready(stack_manager.settings), 120):
         stack_manager.restart(["airflow"])
 
 
@@ -179,8 +186,9 @@ def count(engine: Engine, sql: str, **params) -> int:
         return conn.execute(text(sql), params).scalar_one()
 
 
-def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager, fresh_db,
-                                                            engine, tmp_path):
+def test_kills_and_restarts_lose_nothing_and_double_nothing(
+    stack, stack_manager, fresh_db, engine, tmp_path
+):
     run = uuid.uuid4().hex[:8]
     source, group = f"delivery-{run}", f"delivery-{run}"
     articles = [make_cleaned(n, run=run, source_id=source, body=body(n)) for n in range(N)]
@@ -191,15 +199,17 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
         messages.insert((i * len(messages)) // len(poison) + i, message)
     waves = [messages[i::WAVES] for i in range(WAVES)]
     start = start_at_end(stack, engine, group)
-    admin = create_engine(make_url(fresh_db.database_url()).set(database="postgres"),
-                          pool_pre_ping=True)
+    admin = create_engine(
+        make_url(fresh_db.database_url()).set(database="postgres"), pool_pre_ping=True
+    )
 
     def stored() -> int:
         return count(engine, "SELECT count(*) FROM articles WHERE source_id = :s", s=source)
 
     # A killed consumer's partitions wait for its session to time out: 6 s, the broker's minimum.
-    consumers = fresh_db.model_copy(update={"enricher": "stub",
-                                            "consumer_session_timeout_seconds": 6})
+    consumers = fresh_db.model_copy(
+        update={"enricher": "stub", "consumer_session_timeout_seconds": 6}
+    )
     env = {**os.environ, **settings_env(consumers)}
     a, b = (Consumer(name, env, group, tmp_path) for name in ("a", "b"))
     events: list[str] = []
@@ -213,8 +223,11 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
 
     def both_working() -> None:
         """Both processes own partitions, so the next wave gives each of them batches."""
-        wait_for(lambda: a.assigned() and b.assigned() and group_is_stable(stack, group, 2),
-                 "both consumers to own partitions", 90)
+        wait_for(
+            lambda: a.assigned() and b.assigned() and group_is_stable(stack, group, 2),
+            "both consumers to own partitions",
+            90,
+        )
 
     def kill(consumer: Consumer) -> None:
         at = consumer.kill_mid_batch(admin)
@@ -244,10 +257,17 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
         publish_wave(4)
         kill(a)
         ends = end_offsets(stack)
-        wait_for(lambda: load_offsets(engine, group, CLEANED_TOPIC) == ends
-                 and count(engine, "SELECT count(*) FROM consumer_dead_letters "
-                                   "WHERE sent_at IS NULL") == 0,
-                 "the consumers to reach the end of the topic", 240)
+        wait_for(
+            lambda: (
+                load_offsets(engine, group, CLEANED_TOPIC) == ends
+                and count(
+                    engine, "SELECT count(*) FROM consumer_dead_letters WHERE sent_at IS NULL"
+                )
+                == 0
+            ),
+            "the consumers to reach the end of the topic",
+            240,
+        )
         note("all stored")
         exits = [a.terminate(), b.terminate()]
         note("both consumers stopped")
@@ -266,13 +286,18 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
     with engine.connect() as conn:
         ids = set(conn.execute(text("SELECT article_id FROM articles")).scalars())
         versions = conn.execute(text("SELECT article_id, version FROM article_versions")).all()
-        mentions = conn.execute(text(
-            "SELECT m.article_id, e.canonical FROM mentions m JOIN entities e USING (entity_id)"
-        )).all()
+        mentions = conn.execute(
+            text(
+                "SELECT m.article_id, e.canonical FROM mentions m JOIN entities e USING (entity_id)"
+            )
+        ).all()
     assert ids == {a.article_id for a in articles}
     assert sorted(versions) == sorted((a.article_id, 1) for a in articles)
-    expected = {(item.article_id, e.canonical)
-                for item in StubEnricher().enrich_each(articles) for e in item.entities}
+    expected = {
+        (item.article_id, e.canonical)
+        for item in StubEnricher().enrich_each(articles)
+        for e in item.entities
+    }
     assert len(mentions) == len(expected) == 5 * N and set(mentions) == expected
     # The stored offsets are the topic's end offsets.
     assert load_offsets(engine, group, CLEANED_TOPIC) == ends
@@ -280,39 +305,47 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(stack, stack_manager
     _, dlt = read_topic(stack, DLT_TOPIC)
     letters = [r for r in dlt if dict(r.headers).get("consumer.group") == group.encode()]
     assert len(letters) == len(poison) == 50
-    assert {(int(dict(r.headers)["source.partition"]), int(dict(r.headers)["source.offset"]))
-            for r in letters} == {published[v] for _, v, _ in poison}
-    assert all(dict(r.headers)["error"] and dict(r.headers)["stage"] == b"validate"
-               for r in letters)
+    assert {
+        (int(dict(r.headers)["source.partition"]), int(dict(r.headers)["source.offset"]))
+        for r in letters
+    } == {published[v] for _, v, _ in poison}
+    assert all(
+        dict(r.headers)["error"] and dict(r.headers)["stage"] == b"validate" for r in letters
+    )
     assert sorted(r.value for r in letters) == sorted(v for _, v, _ in poison)
     # Every stored article is on the enriched topic (at least once: a kill between publishing
     # and committing repeats a batch).
     _, enriched = read_topic(stack, ENRICHED_TOPIC)
     ours = [r.key.decode() for r in enriched if r.key and r.key.decode() in ids]
     assert set(ours) == ids
-    print(f"observed: {len(ids)} articles, {len(versions)} versions, {len(mentions)} mentions, "
-          f"{len(letters)} dead letters, stored offsets = end offsets {ends}, "
-          f"{len(ours)} enriched messages for {N} articles")
+    print(
+        f"observed: {len(ids)} articles, {len(versions)} versions, {len(mentions)} mentions, "
+        f"{len(letters)} dead letters, stored offsets = end offsets {ends}, "
+        f"{len(ours)} enriched messages for {N} articles"
+    )
     # Kafka's commits (for lag tools) caught up with the warehouse.
     kafka_admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap_servers)
     try:
         committed = kafka_admin.list_group_offsets({group: None})[group]
     finally:
         kafka_admin.close()
-    assert {tp.partition: o.offset for tp, o in committed.items()
-            if tp.topic == CLEANED_TOPIC} == ends
+    assert {
+        tp.partition: o.offset for tp, o in committed.items() if tp.topic == CLEANED_TOPIC
+    } == ends
 
     # Replaying the whole range into the same warehouse changes no row.
     before = snapshot(engine)
     with engine.begin() as conn:
         conn.execute(delete(ConsumerOffset).where(ConsumerOffset.group_id == group))
     store_batch(engine, group, [], start)
-    stats = run_consumer(fresh_db, group=group, max_records=len(messages), idle_exit=30,
-                         enricher=StubEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=len(messages), idle_exit=30, enricher=StubEnricher()
+    )
     assert stats.consumed == len(messages)
     after = snapshot(engine)
     assert {t: rows for t, rows in after.items() if t != "consumer_offsets"} == {
-        t: rows for t, rows in before.items() if t != "consumer_offsets"}
+        t: rows for t, rows in before.items() if t != "consumer_offsets"
+    }
     assert load_offsets(engine, group, CLEANED_TOPIC) == ends
     _, dlt = read_topic(stack, DLT_TOPIC)
     assert sum(dict(r.headers).get("consumer.group") == group.encode() for r in dlt) == 50

@@ -29,16 +29,27 @@ def test_the_enricher_lag_and_its_dead_letters_are_counted_and_named(fresh_db, e
     publish(settings, [message_of(a) for a in articles])
 
     def facts():
-        return gather(settings, expected=3, stored=0, waited=180, ingest={"published": 3},
-                      since=since, enricher_running=True)
+        return gather(
+            settings,
+            expected=3,
+            stored=0,
+            waited=180,
+            ingest={"published": 3},
+            since=since,
+            enricher_running=True,
+        )
 
     behind = facts()
-    run_consumer(settings, group=settings.consumer_group, max_records=3, idle_exit=20,
-                 enricher=FakeEnricher(reject=[articles[0].title]))
+    run_consumer(
+        settings,
+        group=settings.consumer_group,
+        max_records=3,
+        idle_exit=20,
+        enricher=FakeEnricher(reject=[articles[0].title]),
+    )
     caught_up = facts()
 
     assert (behind.lag, behind.dead_letters) == (3, 0)
-    assert "the enricher has 3 records of news.articles.cleaned.v1 left to store" in explain(
-        behind)
+    assert "the enricher has 3 records of news.articles.cleaned.v1 left to store" in explain(behind)
     assert (caught_up.lag, caught_up.dead_letters) == (0, 1)
     assert "1 record dead-lettered: `newsflow dlt list`" in explain(caught_up)

@@ -32,8 +32,9 @@ def demo_warehouse(stack: Settings, tmp_path_factory) -> Iterator[tuple[Settings
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name)
-    settings = stack.model_copy(update={
-        "warehouse_url": SecretStr(url.render_as_string(hide_password=False))})
+    settings = stack.model_copy(
+        update={"warehouse_url": SecretStr(url.render_as_string(hide_password=False))}
+    )
     engine = create_engine(url)
     try:
         from pipeline.jobs import migrate_warehouse
@@ -56,12 +57,16 @@ def _rows(engine, sql: str) -> int:
 def test_the_demo_refreshes_the_rollups_the_docs_examples_read(demo_warehouse):
     settings, engine = demo_warehouse
     assert [e.name for e in ROLLUP_EXAMPLES] == [
-        "top-entities-per-day", "top-entities-per-source", "entity-timeline",
-        "entity-cooccurrence"]
+        "top-entities-per-day",
+        "top-entities-per-source",
+        "entity-timeline",
+        "entity-cooccurrence",
+    ]
     # As a DAG run leaves them: the articles are stored, the rollups are still empty.
     assert _rows(engine, "SELECT * FROM articles") > 0
     assert {e.name: _rows(engine, e.sql) for e in ROLLUP_EXAMPLES} == {
-        e.name: 0 for e in ROLLUP_EXAMPLES}
+        e.name: 0 for e in ROLLUP_EXAMPLES
+    }
 
     printed: list[str] = []
     show_warehouse(settings, printed.append, ".venv/bin/newsflow")

@@ -20,8 +20,11 @@ DAG_ID = "news_ingest"
 
 
 def _topic_messages(settings: Settings, topic: str) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
@@ -40,7 +43,8 @@ def _wait_for_articles(engine, expected: int, timeout: float = 240) -> int:
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             count = conn.execute(
-                text("SELECT count(*) FROM articles WHERE source_id = 'sample'")).scalar_one()
+                text("SELECT count(*) FROM articles WHERE source_id = 'sample'")
+            ).scalar_one()
         if count >= expected:
             return count
         time.sleep(1)
@@ -68,8 +72,15 @@ def pipeline_run(airflow_stack: Settings, tmp_path_factory):
     try:
         run_id, summaries = _run_dag(api, str(sources))
         stored = _wait_for_articles(engine, len(site.article_urls()))
-        yield {"site": site, "api": api, "engine": engine, "sources": str(sources),
-               "run_id": run_id, "summaries": summaries, "stored": stored}
+        yield {
+            "site": site,
+            "api": api,
+            "engine": engine,
+            "sources": str(sources),
+            "run_id": run_id,
+            "summaries": summaries,
+            "stored": stored,
+        }
     finally:
         site.stop()
         manager.down(["enricher"])
@@ -88,8 +99,9 @@ def test_dag_run_fetches_and_publishes_every_article(pipeline_run):
 def test_cleaned_topic_has_one_keyed_message_per_article(pipeline_run, stack):
     urls = pipeline_run["site"].article_urls()
     expected_ids = {article_id_for(canonicalize(u)) for u in urls}
-    messages = [m for m in _topic_messages(stack, CLEANED_TOPIC)
-                if m.key and m.key.decode() in expected_ids]
+    messages = [
+        m for m in _topic_messages(stack, CLEANED_TOPIC) if m.key and m.key.decode() in expected_ids
+    ]
     assert {m.key.decode() for m in messages} == expected_ids
     for m in messages:
         headers = dict(m.headers)
@@ -104,13 +116,19 @@ def test_warehouse_holds_every_story_with_entities(pipeline_run):
     assert pipeline_run["stored"] == len(pipeline_run["site"].article_urls())
     by_title = {s.title: s for s in stories()}
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT a.article_id, a.title, a.authors, a.published_at, a.word_count, "
-            "(SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS mentions "
-            "FROM articles a WHERE a.source_id = 'sample'")).all()
-        fetched = conn.execute(text(
-            "SELECT count(DISTINCT url) FROM fetch_log "
-            "WHERE source_id = 'sample' AND status = 200")).scalar_one()
+        rows = conn.execute(
+            text(
+                "SELECT a.article_id, a.title, a.authors, a.published_at, a.word_count, "
+                "(SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS mentions "
+                "FROM articles a WHERE a.source_id = 'sample'"
+            )
+        ).all()
+        fetched = conn.execute(
+            text(
+                "SELECT count(DISTINCT url) FROM fetch_log "
+                "WHERE source_id = 'sample' AND status = 200"
+            )
+        ).scalar_one()
     assert len(rows) == len(by_title)
     for row in rows:
         story = by_title[row.title]
@@ -127,8 +145,10 @@ def test_second_run_changes_nothing(pipeline_run):
 
     def counts():
         with engine.connect() as conn:
-            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
-                    for t in tables}
+            return {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+                for t in tables
+            }
 
     before = counts()
     _, summaries = _run_dag(pipeline_run["api"], pipeline_run["sources"])
@@ -144,19 +164,26 @@ def test_ingest_log_leads_with_the_summary_line_without_client_chatter(pipeline_
     line of the whole summary dict, logged twice; now one short line, no chatter."""
     api, run_id = pipeline_run["api"], pipeline_run["run_id"]
     (summary,) = pipeline_run["summaries"]
-    resp = api.http.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/ingest/logs/1",
-                        params={"map_index": 0}, headers={"Accept": "application/json"})
+    resp = api.http.get(
+        f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/ingest/logs/1",
+        params={"map_index": 0},
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 200, resp.text
     events = [e for e in resp.json()["content"] if isinstance(e, dict)]
-    chatter = [e["event"] for e in events
-               if str(e.get("logger", "")).startswith("kafka")
-               and e.get("level") in ("debug", "info")]
+    chatter = [
+        e["event"]
+        for e in events
+        if str(e.get("logger", "")).startswith("kafka") and e.get("level") in ("debug", "info")
+    ]
     assert chatter == []
     lines = [str(e.get("event", "")) for e in events]
-    expected = (f"source sample: {summary['discovered']} discovered, {summary['fetched']} "
-                f"fetched, {summary['new']} new, {summary['changed']} changed, "
-                f"{summary['unchanged']} unchanged, {summary['published']} published, "
-                f"{summary['failed']} failed")
+    expected = (
+        f"source sample: {summary['discovered']} discovered, {summary['fetched']} "
+        f"fetched, {summary['new']} new, {summary['changed']} changed, "
+        f"{summary['unchanged']} unchanged, {summary['published']} published, "
+        f"{summary['failed']} failed"
+    )
     assert expected in lines
     assert not any(line.startswith("Done. Returned value was") for line in lines)
-    assert max(len(line) for line in lines[lines.index(expected):]) <= 120
+    assert max(len(line) for line in lines[lines.index(expected) :]) <= 120

@@ -52,9 +52,13 @@ HOSTILE = {
     "/drip": ("one byte a second", "timeout"),
     "/report.pdf": ("PDF served as an article", "not_html"),
 }
-CASES = {"/flaky": "503 then 200", "/busy": "429 with Retry-After: 1",
-         "/wrong-charset": "UTF-8 page labelled ISO-8859-1",
-         "/sitemaps/bomb.xml.gz": "1 GiB gzip sitemap", **{p: c for p, (c, _) in HOSTILE.items()}}
+CASES = {
+    "/flaky": "503 then 200",
+    "/busy": "429 with Retry-After: 1",
+    "/wrong-charset": "UTF-8 page labelled ISO-8859-1",
+    "/sitemaps/bomb.xml.gz": "1 GiB gzip sitemap",
+    **{p: c for p, (c, _) in HOSTILE.items()},
+}
 
 
 def gzip_bomb() -> bytes:
@@ -81,64 +85,116 @@ def urlset(*urls: str) -> bytes:
 
 
 def build_site(site: LocalServer, target: LocalServer, bomb: bytes) -> None:
-    site.route("/robots.txt", Reply(200, f"User-agent: *\nDisallow: /private/\n"
-                                         f"Crawl-delay: {CRAWL_DELAY}\n".encode()))
+    site.route(
+        "/robots.txt",
+        Reply(200, f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY}\n".encode()),
+    )
     site.route("/feed.xml", Reply(200, rss("good/1", "/good/2")))  # relative links
-    site.route("/sitemap_index.xml", Reply(200, (
-        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<sitemap><loc>/sitemaps/news.xml.gz</loc></sitemap>"
-        b"<sitemap><loc>/sitemaps/bomb.xml.gz</loc></sitemap></sitemapindex>")))
-    site.route("/sitemaps/news.xml.gz", Reply(200, gzip.compress(urlset(
-        site.url("/good/3"), site.url("/wrong-charset"))), {"Content-Type": "application/gzip"}))
+    site.route(
+        "/sitemap_index.xml",
+        Reply(
+            200,
+            (
+                b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                b"<sitemap><loc>/sitemaps/news.xml.gz</loc></sitemap>"
+                b"<sitemap><loc>/sitemaps/bomb.xml.gz</loc></sitemap></sitemapindex>"
+            ),
+        ),
+    )
+    site.route(
+        "/sitemaps/news.xml.gz",
+        Reply(
+            200,
+            gzip.compress(urlset(site.url("/good/3"), site.url("/wrong-charset"))),
+            {"Content-Type": "application/gzip"},
+        ),
+    )
     site.route("/sitemaps/bomb.xml.gz", Reply(200, bomb, {"Content-Type": "application/gzip"}))
     for path in ("/good/1", "/good/2", "/good/3", "/good/4"):
         site.route(path, Reply(200, article_html(f"Good story {path[-1]}").encode(), HTML))
     site.route("/flaky", Reply(503), Reply(200, article_html("Flaky story").encode(), HTML))
-    site.route("/busy", Reply(429, headers={"Retry-After": "1"}),
-               Reply(200, article_html("Busy story").encode(), HTML))
-    site.route("/wrong-charset", Reply(200, article_html(
-        "Café owners in Zürich", "The café owners of Zürich met on Tuesday to discuss the "
-        "naïve rent rules that the council adopted last spring, and agreed to write to it.",
-        "Their letter will be sent before the council meets again in June.",
-        charset=None).encode("utf-8"), {"Content-Type": "text/html; charset=iso-8859-1"}))
+    site.route(
+        "/busy",
+        Reply(429, headers={"Retry-After": "1"}),
+        Reply(200, article_html("Busy story").encode(), HTML),
+    )
+    site.route(
+        "/wrong-charset",
+        Reply(
+            200,
+            article_html(
+                "Café owners in Zürich",
+                "The café owners of Zürich met on Tuesday to discuss the "
+                "naïve rent rules that the council adopted last spring, and agreed to write to it.",
+                "Their letter will be sent before the council meets again in June.",
+                charset=None,
+            ).encode("utf-8"),
+            {"Content-Type": "text/html; charset=iso-8859-1"},
+        ),
+    )
     site.route("/gone", Reply(404, b"gone"))
     site.route("/loop-a", Reply(302, headers={"Location": "/loop-b"}))
     site.route("/loop-b", Reply(302, headers={"Location": "/loop-a"}))
     site.route("/to-loopback", Reply(302, headers={"Location": target.url("/internal")}))
-    site.route("/to-metadata", Reply(302, headers={
-        "Location": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"}))
+    site.route(
+        "/to-metadata",
+        Reply(
+            302,
+            headers={
+                "Location": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+            },
+        ),
+    )
     site.route("/bomb", Reply(200, bomb, {**HTML, "Content-Encoding": "gzip"}))
     site.route("/br-bomb", Reply(200, brotli_bomb(), {**HTML, "Content-Encoding": "br"}))
-    site.handle_with("/huge", lambda h: stream_then_close(h, HTML, iter([b"<p>" + b"x" * 65533]
-                                                                        * 320)))
-    site.handle_with("/drip", lambda h: stream_then_close(
-        h, HTML, (bytes([b]) for b in article_html("Slow story").encode()), pause=1.0))
-    site.route("/report.pdf", Reply(200, b"%PDF-1.7\n" + bytes(200_000),
-                                    {"Content-Type": "application/pdf"}))
+    site.handle_with(
+        "/huge", lambda h: stream_then_close(h, HTML, iter([b"<p>" + b"x" * 65533] * 320))
+    )
+    site.handle_with(
+        "/drip",
+        lambda h: stream_then_close(
+            h, HTML, (bytes([b]) for b in article_html("Slow story").encode()), pause=1.0
+        ),
+    )
+    site.route(
+        "/report.pdf",
+        Reply(200, b"%PDF-1.7\n" + bytes(200_000), {"Content-Type": "application/pdf"}),
+    )
     target.route("/internal", Reply(200, b"internal admin page"))
 
 
 @pytest.fixture(scope="module")
 def hostile(stack, output_dir) -> Iterator[dict]:
-    settings = stack.model_copy(update={"fetch_timeout_seconds": TOTAL_TIMEOUT,
-                                        "fetch_read_timeout_seconds": 3.0})
+    settings = stack.model_copy(
+        update={"fetch_timeout_seconds": TOTAL_TIMEOUT, "fetch_read_timeout_seconds": 3.0}
+    )
     site, target = LocalServer(), LocalServer()
     with site.running(), target.running():
         forget_site(settings, site)
         build_site(site, target, gzip_bomb())
         source = Source(
-            id=f"hostile-{uuid.uuid4().hex[:8]}", name="Hostile", min_delay_seconds=0.1,
-            feeds=[site.url("/feed.xml")], sitemaps=[site.url("/sitemap_index.xml")],
-            urls=[site.url(p) for p in HOSTILE] + [site.url(p) for p in
-                                                   ("/flaky", "/busy", "/good/4")])
+            id=f"hostile-{uuid.uuid4().hex[:8]}",
+            name="Hostile",
+            min_delay_seconds=0.1,
+            feeds=[site.url("/feed.xml")],
+            sitemaps=[site.url("/sitemap_index.xml")],
+            urls=[site.url(p) for p in HOSTILE]
+            + [site.url(p) for p in ("/flaky", "/busy", "/good/4")],
+        )
         network = NetworkPolicy(public_endpoints=frozenset({("127.0.0.1", site.port)}))
         start = end_offsets(settings)
         started = time.monotonic()
         summary = ingest_source(settings, source, network=network)
         elapsed = time.monotonic() - started
         log = fetch_log(settings, source.id)
-        yield {"site": site, "target": target, "summary": summary, "log": log,
-               "records": records_since(settings, start), "elapsed": elapsed}
+        yield {
+            "site": site,
+            "target": target,
+            "summary": summary,
+            "log": log,
+            "records": records_since(settings, start),
+            "elapsed": elapsed,
+        }
     _write_report(output_dir / "hostile-fetch.md", site, log, summary, elapsed)
 
 
@@ -202,8 +258,9 @@ def test_redirects_into_private_networks_never_reach_their_target(hostile):
     target = hostile["target"]
 
     assert target.seen == []
-    hops = [r for r in hostile["log"] if r.url.startswith(
-        (target.url("/"), "http://169.254.169.254/"))]
+    hops = [
+        r for r in hostile["log"] if r.url.startswith((target.url("/"), "http://169.254.169.254/"))
+    ]
     # One row per refused target, refused before a connection was made.
     assert [(r.status, r.outcome) for r in hops] == [(None, "refused")] * 2
     assert [r.status for r in rows_for(hostile, "/to-loopback")] == [302]
@@ -239,8 +296,10 @@ def test_page_with_a_wrong_charset_is_decoded_as_what_it_is(hostile):
 
 
 def _write_report(path, site: LocalServer, log: list, summary, elapsed: float) -> None:
-    lines = ["| case | path | requests | outcome (last row) | status | bytes | time (ms) |",
-             "| --- | --- | ---: | --- | ---: | ---: | ---: |"]
+    lines = [
+        "| case | path | requests | outcome (last row) | status | bytes | time (ms) |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: |",
+    ]
     for case_path, case in CASES.items():
         rows = [r for r in log if r.url == site.url(case_path)]
         if not rows:
@@ -250,10 +309,13 @@ def _write_report(path, site: LocalServer, log: list, summary, elapsed: float) -
         end = last.fetched_at.timestamp() * 1000 + (last.duration_ms or 0)
         took = int(end - first.fetched_at.timestamp() * 1000)
         sent = sum(1 for r in rows if r.status is not None)
-        lines.append(f"| {case} | {case_path} | {sent} | {last.outcome} | {last.status or '-'} "
-                     f"| {last.bytes or 0} | {took} |")
+        lines.append(
+            f"| {case} | {case_path} | {sent} | {last.outcome} | {last.status or '-'} "
+            f"| {last.bytes or 0} | {took} |"
+        )
     lines.append("")
-    lines.append(f"whole pass: {elapsed:.1f} s, {summary.requests} requests; "
-                 f"summary: {summary.summary()}")
+    lines.append(
+        f"whole pass: {elapsed:.1f} s, {summary.requests} requests; summary: {summary.summary()}"
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n" + "\n".join(lines))

@@ -56,24 +56,47 @@ def layout_change(airflow_stack: Settings, tmp_path_factory) -> Iterator[dict]:
     try:
         for source in enabled_sources(settings, str(sources_file)):
             ingest_source(settings, source)
-        stored = _wait_for(engine, "SELECT count(*) FROM articles WHERE source_id LIKE :like",
-                           like, len(stories()))
+        stored = _wait_for(
+            engine, "SELECT count(*) FROM articles WHERE source_id LIKE :like", like, len(stories())
+        )
         assert stored == len(stories()), "the enricher did not store the first ingestion"
         with engine.begin() as conn:  # the first ingestion becomes yesterday's
-            conn.execute(text("UPDATE fetch_log SET fetched_at = fetched_at - interval '1 day' "
-                              "WHERE source_id LIKE :like"), like)
-            conn.execute(text("UPDATE article_versions "
-                              "SET fetched_at = fetched_at - interval '1 day' "
-                              "WHERE record->>'source_id' LIKE :like"), like)
+            conn.execute(
+                text(
+                    "UPDATE fetch_log SET fetched_at = fetched_at - interval '1 day' "
+                    "WHERE source_id LIKE :like"
+                ),
+                like,
+            )
+            conn.execute(
+                text(
+                    "UPDATE article_versions "
+                    "SET fetched_at = fetched_at - interval '1 day' "
+                    "WHERE record->>'source_id' LIKE :like"
+                ),
+                like,
+            )
 
         site.redesign(BROKEN)
-        summaries = {source.id: ingest_source(settings, source).summary()
-                     for source in enabled_sources(settings, str(sources_file))}
-        changed = _wait_for(engine, "SELECT count(*) FROM article_versions "
-                                    "WHERE record->>'source_id' = :id AND version = 2",
-                            {"id": ids[BROKEN]}, per_template[BROKEN])
-        yield {"settings": settings, "engine": engine, "ids": ids, "summaries": summaries,
-               "changed": changed, "per_template": per_template}
+        summaries = {
+            source.id: ingest_source(settings, source).summary()
+            for source in enabled_sources(settings, str(sources_file))
+        }
+        changed = _wait_for(
+            engine,
+            "SELECT count(*) FROM article_versions "
+            "WHERE record->>'source_id' = :id AND version = 2",
+            {"id": ids[BROKEN]},
+            per_template[BROKEN],
+        )
+        yield {
+            "settings": settings,
+            "engine": engine,
+            "ids": ids,
+            "summaries": summaries,
+            "changed": changed,
+            "per_template": per_template,
+        }
     finally:
         site.stop()
         manager.down(["enricher"])
@@ -82,8 +105,9 @@ def layout_change(airflow_stack: Settings, tmp_path_factory) -> Iterator[dict]:
 
 def test_today_the_redesigned_source_is_red_and_the_others_green(layout_change):
     ids, engine = layout_change["ids"], layout_change["engine"]
-    assert layout_change["summaries"][ids[BROKEN]]["changed"] == \
-        layout_change["per_template"][BROKEN]
+    assert (
+        layout_change["summaries"][ids[BROKEN]]["changed"] == layout_change["per_template"][BROKEN]
+    )
     assert layout_change["changed"] == layout_change["per_template"][BROKEN]
     today = {h.source_id: h for h in source_health(engine, sources=list(ids.values()))}
     broken = today[ids[BROKEN]]
@@ -109,15 +133,23 @@ def test_yesterday_every_source_was_green(layout_change):
     rows = source_health(engine, day=yesterday, sources=list(ids.values()))
     assert {h.source_id: h.status for h in rows} == dict.fromkeys(ids.values(), "green")
     assert {h.source_id: h.new for h in rows} == {
-        ids[t]: n for t, n in layout_change["per_template"].items()}
+        ids[t]: n for t, n in layout_change["per_template"].items()
+    }
     assert all(h.share_no_date == 0 and h.share_short == 0 for h in rows)
 
 
 def test_sources_health_command_lists_the_red_source_and_exits_1(layout_change):
     ids = layout_change["ids"]
     env = settings_env(layout_change["settings"])
-    result = CliRunner().invoke(main, ["sources", "health", *[
-        arg for source_id in ids.values() for arg in ("--source", source_id)]], env=env)
+    result = CliRunner().invoke(
+        main,
+        [
+            "sources",
+            "health",
+            *[arg for source_id in ids.values() for arg in ("--source", source_id)],
+        ],
+        env=env,
+    )
     assert result.exit_code == 1, result.output
     lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
     assert " red " in lines[ids[BROKEN]]
@@ -135,10 +167,16 @@ def test_maintenance_dag_fails_on_the_red_source_and_does_its_chores(layout_chan
     run_id = api.trigger("news_maintenance", {})
     assert api.wait_for_run("news_maintenance", run_id, timeout=300) == "failed"
     states = {task: state for task, _, state in api.task_states("news_maintenance", run_id)}
-    assert states == {"check_source_health": "failed", "refresh_rollups": "success",
-                      "apply_retention": "success", "report_dead_letters": "success"}
-    log = api.http.get(f"/dags/news_maintenance/dagRuns/{run_id}/taskInstances/"
-                       "check_source_health/logs/1", params={"full_content": True}).text
+    assert states == {
+        "check_source_health": "failed",
+        "refresh_rollups": "success",
+        "apply_retention": "success",
+        "report_dead_letters": "success",
+    }
+    log = api.http.get(
+        f"/dags/news_maintenance/dagRuns/{run_id}/taskInstances/check_source_health/logs/1",
+        params={"full_content": True},
+    ).text
     assert layout_change["ids"][BROKEN] in log
     (rollups,) = api.task_results("news_maintenance", run_id, "refresh_rollups")
     assert rollups["mv_entity_source_day"] > 0

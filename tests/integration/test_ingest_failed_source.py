@@ -40,8 +40,9 @@ pytestmark = pytest.mark.integration
 
 def rss(*links: str) -> bytes:
     items = "".join(f"<item><title>{link}</title><link>{link}</link></item>" for link in links)
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}'
-            f"</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    ).encode()
 
 
 @pytest.fixture
@@ -52,14 +53,20 @@ def site(stack: Settings) -> Iterator[LocalServer]:
         server.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n"))
         server.route("/good.xml", Reply(200, rss("/a", "/b")))
         for path, title in (("/a", "Harbour reopens"), ("/b", "Rail strike ends")):
-            server.handle_with(path, conditional_page(article_html(title).encode(),
-                                                      etag=f'"{path[1:]}1"'))
+            server.handle_with(
+                path, conditional_page(article_html(title).encode(), etag=f'"{path[1:]}1"')
+            )
         yield server
 
 
 def entry(site: LocalServer, source_id: str, feed: str) -> dict:
-    return {"id": source_id, "name": source_id, "feeds": [site.url(feed)],
-            "min_delay_seconds": 0, "allow_private_network": True}
+    return {
+        "id": source_id,
+        "name": source_id,
+        "feeds": [site.url(feed)],
+        "min_delay_seconds": 0,
+        "allow_private_network": True,
+    }
 
 
 def write_sources(path: Path, *entries: dict) -> str:
@@ -81,20 +88,25 @@ def summaries(output: str) -> dict[str, dict]:
 
 
 def test_ingest_exits_1_naming_a_source_whose_feed_is_gone_and_runs_the_others(
-        stack, site, tmp_path):
+    stack, site, tmp_path
+):
     gone, good = new_id("gone"), new_id("good")
-    path = write_sources(tmp_path / "sources.yaml", entry(site, gone, "/gone.xml"),
-                         entry(site, good, "/good.xml"))
+    path = write_sources(
+        tmp_path / "sources.yaml", entry(site, gone, "/gone.xml"), entry(site, good, "/good.xml")
+    )
 
     result = ingest(stack, "--sources", path)
 
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
         f"newsflow: error: source {gone}: every discovery URL failed: "
-        f"{site.url('/gone.xml')} http_404"]
+        f"{site.url('/gone.xml')} http_404"
+    ]
     ran = summaries(result.stdout)
     assert (ran[gone]["discovered"], ran[gone]["discovery_failed"]) == (
-        0, [f"{site.url('/gone.xml')} http_404"])
+        0,
+        [f"{site.url('/gone.xml')} http_404"],
+    )
     assert (ran[good]["new"], ran[good]["published"]) == (2, 2)  # run after the failed one
 
 
@@ -109,7 +121,11 @@ def test_ingest_of_a_source_answering_304_everywhere_exits_0(stack, site, tmp_pa
     assert second.exit_code == 0, second.output
     again = summaries(second.stdout)[quiet]
     assert (again["fetched"], again["not_modified"], again["new"], again["published"]) == (
-        2, 2, 0, 0)
+        2,
+        2,
+        0,
+        0,
+    )
     assert second.stderr == ""
 
 
@@ -117,14 +133,20 @@ def test_source_health_does_not_count_a_robots_txt_404_as_a_failed_fetch(stack, 
     with LocalServer().running() as server:  # no robots.txt: 404, "allow all"
         forget_site(stack, server)
         server.route("/feed.xml", Reply(200, rss("/a")))
-        server.route("/a", Reply(200, article_html("Harbour reopens").encode(),
-                                 {"Content-Type": "text/html"}))
-        source = Source(id=new_id("norobots"), name="No robots.txt", feeds=[server.url("/feed.xml")],
-                        min_delay_seconds=0, allow_private_network=True)
+        server.route(
+            "/a",
+            Reply(200, article_html("Harbour reopens").encode(), {"Content-Type": "text/html"}),
+        )
+        source = Source(
+            id=new_id("norobots"),
+            name="No robots.txt",
+            feeds=[server.url("/feed.xml")],
+            min_delay_seconds=0,
+            allow_private_network=True,
+        )
         summary = ingest_source(stack, source)
     assert (summary.fetched, summary.failed, summary.skipped_robots) == (1, 0, 0)
-    statuses = query(stack, "SELECT url, status FROM fetch_log WHERE source_id = :s",
-                     s=source.id)
+    statuses = query(stack, "SELECT url, status FROM fetch_log WHERE source_id = :s", s=source.id)
     assert (server.url("/robots.txt"), 404) in [tuple(r) for r in statuses]
 
     engine = create_engine(stack.database_url())
@@ -149,9 +171,15 @@ def test_a_source_removed_from_its_file_is_no_longer_enabled_nor_judged(stack, s
     listed = CliRunner().invoke(main, ["sources", "list", "--sources", str(path)], env=env)
 
     assert listed.exit_code == 0, listed.output
-    rows = {r.source_id: r for r in query(
-        stack, "SELECT source_id, enabled, removed_at FROM sources "
-               "WHERE source_id IN (:a, :b)", a=kept, b=removed)}
+    rows = {
+        r.source_id: r
+        for r in query(
+            stack,
+            "SELECT source_id, enabled, removed_at FROM sources WHERE source_id IN (:a, :b)",
+            a=kept,
+            b=removed,
+        )
+    }
     assert (rows[kept].enabled, rows[kept].removed_at) == (True, None)
     assert rows[removed].enabled is False and rows[removed].removed_at is not None
     after = CliRunner().invoke(main, health, env=env)
@@ -164,11 +192,11 @@ def test_a_source_removed_from_its_file_is_no_longer_enabled_nor_judged(stack, s
         engine.dispose()
 
 
-def test_news_ingest_fails_the_task_of_a_source_whose_feed_is_gone(airflow_stack, site,
-                                                                    tmp_path):
+def test_news_ingest_fails_the_task_of_a_source_whose_feed_is_gone(airflow_stack, site, tmp_path):
     gone, good = new_id("gone"), new_id("good")
-    path = write_sources(tmp_path / "sources.yaml", entry(site, gone, "/gone.xml"),
-                         entry(site, good, "/good.xml"))
+    path = write_sources(
+        tmp_path / "sources.yaml", entry(site, gone, "/gone.xml"), entry(site, good, "/good.xml")
+    )
     api = AirflowAPI(airflow_stack)
     api.wait_for_dag("news_ingest")
     api.unpause("news_ingest")
@@ -178,13 +206,17 @@ def test_news_ingest_fails_the_task_of_a_source_whose_feed_is_gone(airflow_stack
 
     assert api.wait_for_run("news_ingest", run_id, timeout=300) == "failed"
     instances = api.http.get(f"/dags/news_ingest/dagRuns/{run_id}/taskInstances").json()
-    states = {(ti["task_id"], ti["map_index"]): (ti["state"], ti["try_number"])
-              for ti in instances["task_instances"]}
+    states = {
+        (ti["task_id"], ti["map_index"]): (ti["state"], ti["try_number"])
+        for ti in instances["task_instances"]
+    }
     # Map indexes follow the file: 0 is the gone feed's source, retried twice as configured.
     assert states[("ingest", 0)] == ("failed", 3)
     assert states[("ingest", 1)] == ("success", 1)
     assert states[("list_sources", -1)][0] == "success"
     assert states[("report", -1)][0] == "upstream_failed"
-    log = api.http.get(f"/dags/news_ingest/dagRuns/{run_id}/taskInstances/ingest/logs/3",
-                       params={"map_index": 0, "full_content": True}).text
+    log = api.http.get(
+        f"/dags/news_ingest/dagRuns/{run_id}/taskInstances/ingest/logs/3",
+        params={"map_index": 0, "full_content": True},
+    ).text
     assert f"source {gone}: every discovery URL failed: {site.url('/gone.xml')} http_404" in log

@@ -26,8 +26,9 @@ SLOW_SECONDS = 4.0
 
 def rss(server: LocalServer, *paths: str) -> bytes:
     items = "".join(f"<item><title>{p}</title><link>{server.url(p)}</link></item>" for p in paths)
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}'
-            f"</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    ).encode()
 
 
 def slow_page(title: str, release: threading.Event):
@@ -56,24 +57,51 @@ def test_ctrl_c_stops_ingest_mid_fetch_and_reports_what_kafka_acknowledged(stack
         site.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n"))
         fast_paths = [f"/fast/{n}" for n in range(2)]
         for n, path in enumerate(fast_paths):
-            site.route(path, Reply(200, article_html(f"Quick story {run} {n}").encode(),
-                                   {"Content-Type": "text/html; charset=utf-8"}))
+            site.route(
+                path,
+                Reply(
+                    200,
+                    article_html(f"Quick story {run} {n}").encode(),
+                    {"Content-Type": "text/html; charset=utf-8"},
+                ),
+            )
         slow_paths = [f"/slow/{n}" for n in range(SLOW_PAGES)]
         for n, path in enumerate(slow_paths):
             site.handle_with(path, slow_page(f"Slow story {run} {n}", release))
         site.route("/fast.xml", Reply(200, rss(site, *fast_paths)))
         site.route("/slow.xml", Reply(200, rss(site, *slow_paths)))
         sources = tmp_path / "sources.yaml"
-        sources.write_text(json.dumps({"sources": [
-            {"id": fast, "name": "Fast", "feeds": [site.url("/fast.xml")],
-             "min_delay_seconds": 0, "allow_private_network": True},
-            {"id": slow, "name": "Slow", "feeds": [site.url("/slow.xml")],
-             "min_delay_seconds": 0, "allow_private_network": True},
-        ]}))
+        sources.write_text(
+            json.dumps(
+                {
+                    "sources": [
+                        {
+                            "id": fast,
+                            "name": "Fast",
+                            "feeds": [site.url("/fast.xml")],
+                            "min_delay_seconds": 0,
+                            "allow_private_network": True,
+                        },
+                        {
+                            "id": slow,
+                            "name": "Slow",
+                            "feeds": [site.url("/slow.xml")],
+                            "min_delay_seconds": 0,
+                            "allow_private_network": True,
+                        },
+                    ]
+                }
+            )
+        )
         start = end_offsets(stack)
         env = {**os.environ, **settings_env(stack), "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen([NEWSFLOW, "ingest", "--sources", str(sources)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [NEWSFLOW, "ingest", "--sources", str(sources)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 120
             while not site.hits("/slow/0") and time.monotonic() < deadline:

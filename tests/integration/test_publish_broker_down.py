@@ -25,14 +25,20 @@ COUNT = 200
 
 
 def test_publish_fails_clearly_with_the_broker_down_and_a_retry_stores_each_record_once(
-        stack, stack_manager, fresh_db, engine):
+    stack, stack_manager, fresh_db, engine
+):
     run = uuid.uuid4().hex[:10]
     source, group = f"publish-{run}", f"test-publish-{run}"
     start = start_at_end(stack, engine, group)
     records = [make_cleaned(n, run=run, source_id=source) for n in range(COUNT)]
     # A producer that knows the topic already, as in the middle of an ingestion task.
-    running = make_producer(stack, client_id="test-publish", request_timeout_ms=2000,
-                            delivery_timeout_ms=4000, max_block_ms=4000)
+    running = make_producer(
+        stack,
+        client_id="test-publish",
+        request_timeout_ms=2000,
+        delivery_timeout_ms=4000,
+        max_block_ms=4000,
+    )
     running.partitions_for(CLEANED_TOPIC)
 
     stack_manager.down(["kafka"])
@@ -54,13 +60,19 @@ def test_publish_fails_clearly_with_the_broker_down_and_a_retry_stores_each_reco
 
     result = publish_cleaned(stack, records, timeout=60)
     assert (result.published, result.failed) == (COUNT, [])
-    stats = run_consumer(fresh_db, group=group, max_records=COUNT, idle_exit=30,
-                         enricher=StubEnricher())
+    stats = run_consumer(
+        fresh_db, group=group, max_records=COUNT, idle_exit=30, enricher=StubEnricher()
+    )
 
     assert (stats.consumed, stats.stored) == (COUNT, COUNT)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT article_id FROM articles WHERE source_id = :s"),
-                              {"s": source}).scalars().all()
+        stored = (
+            conn.execute(
+                text("SELECT article_id FROM articles WHERE source_id = :s"), {"s": source}
+            )
+            .scalars()
+            .all()
+        )
         versions = conn.execute(text("SELECT count(*) FROM article_versions")).scalar_one()
     assert sorted(stored) == sorted(r.article_id for r in records) and versions == COUNT
     _, cleaned = read_topic(stack, CLEANED_TOPIC)

@@ -20,8 +20,11 @@ def test_a_four_megabyte_article_is_published_and_read_back(stack):
     result = publish_cleaned(stack, [record])
     assert result.published == 1 and not result.failed
 
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka_bootstrap_servers,
-                             enable_auto_commit=False, consumer_timeout_ms=10000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=stack.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=10000,
+    )
     parts = [TopicPartition(CLEANED_TOPIC, p) for p in consumer.partitions_for_topic(CLEANED_TOPIC)]
     consumer.assign(parts)
     end = consumer.end_offsets(parts)

@@ -39,7 +39,10 @@ def test_pipeline_topics_are_described_with_their_settings_and_message_counts(st
     assert set(infos) == set(TOPICS)
     for name, info in infos.items():
         assert (info.partitions, info.replication_factor, info.min_insync_replicas) == (
-            stack.topic_partitions, 1, 1)
+            stack.topic_partitions,
+            1,
+            1,
+        )
         assert (info.retention_ms, info.retention) == (7 * 24 * 3600 * 1000, "7 d")
         assert info.unclean_leader_election is False
         assert info.messages == sum(end - begin for _, begin, end in offsets[name])
@@ -47,13 +50,19 @@ def test_pipeline_topics_are_described_with_their_settings_and_message_counts(st
 
 def test_newsflow_topics_prints_partitions_replicas_retention_and_counts(stack):
     env = {**os.environ, **settings_env(stack)}
-    out = subprocess.run([NEWSFLOW, "topics"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([NEWSFLOW, "topics"], env=env, capture_output=True, text=True, timeout=60)
 
     assert out.returncode == 0, out.stderr
     header, _, *rows = out.stdout.splitlines()
-    assert header.split() == ["topic", "partitions", "replicas", "min", "isr", "retention",
-                              "messages"]
+    assert header.split() == [
+        "topic",
+        "partitions",
+        "replicas",
+        "min",
+        "isr",
+        "retention",
+        "messages",
+    ]
     shown = {row.split()[0]: row.split()[1:] for row in rows}
     counts = {t.name: t.messages for t in describe_topics(stack, TOPICS)}
     for name in TOPICS:

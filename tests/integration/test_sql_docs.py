@@ -41,8 +41,9 @@ def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
-    settings = stack.model_copy(update={"warehouse_url": SecretStr(url),
-                                        "reader_password": SecretStr(READER_PASSWORD)})
+    settings = stack.model_copy(
+        update={"warehouse_url": SecretStr(url), "reader_password": SecretStr(READER_PASSWORD)}
+    )
     try:
         migrate_warehouse(settings)
         engine = make_engine(settings)
@@ -58,8 +59,9 @@ def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def reader(sample_warehouse: dict) -> Iterator:
-    url = make_url(sample_warehouse["settings"].database_url()).set(username=READER,
-                                                                    password=READER_PASSWORD)
+    url = make_url(sample_warehouse["settings"].database_url()).set(
+        username=READER, password=READER_PASSWORD
+    )
     engine = create_engine(url)
     yield engine
     engine.dispose()
@@ -87,7 +89,8 @@ def test_example_query_prints_what_the_docs_show(example, reader, outputs):
     outputs[example.name] = printed
     if not UPDATE:
         assert printed == example.output, (
-            f"docs/sql.md example {example.name} is stale: rerun with NEWSFLOW_UPDATE_DOCS=1")
+            f"docs/sql.md example {example.name} is stale: rerun with NEWSFLOW_UPDATE_DOCS=1"
+        )
 
 
 def test_sample_warehouse_holds_every_story(sample_warehouse, reader):

@@ -36,8 +36,9 @@ def warehouse(stack: Settings) -> Iterator[dict]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name)
-    settings = stack.model_copy(update={
-        "warehouse_url": SecretStr(url.render_as_string(hide_password=False))})
+    settings = stack.model_copy(
+        update={"warehouse_url": SecretStr(url.render_as_string(hide_password=False))}
+    )
     owner = create_engine(url)
     try:
         migrate_warehouse(settings)
@@ -56,19 +57,32 @@ def articles(warehouse: dict) -> Engine:
     with owner.begin() as conn:
         conn.execute(text("DELETE FROM articles"))
         for i in range(ARTICLES):
-            conn.execute(text(
-                "INSERT INTO articles (article_id, source_id, url, canonical_url, title, "
-                "authors, fetched_at, tags, text, word_count, content_hash, version, "
-                "extractor, enricher) VALUES (:id, :source, :url, :url, :title, '{}', now(), "
-                "'{}', 'body', 1, :id, 1, '{}', '{}')"),
-                {"id": f"{i:064x}", "source": "a" if i < 3 else "b",
-                 "url": f"https://example.org/{i}", "title": f"story {i}"})
+            conn.execute(
+                text(
+                    "INSERT INTO articles (article_id, source_id, url, canonical_url, title, "
+                    "authors, fetched_at, tags, text, word_count, content_hash, version, "
+                    "extractor, enricher) VALUES (:id, :source, :url, :url, :title, '{}', now(), "
+                    "'{}', 'body', 1, :id, 1, '{}', '{}')"
+                ),
+                {
+                    "id": f"{i:064x}",
+                    "source": "a" if i < 3 else "b",
+                    "url": f"https://example.org/{i}",
+                    "title": f"story {i}",
+                },
+            )
     return owner
 
 
 def _sql(warehouse: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([NEWSFLOW, "sql", *args], capture_output=True, text=True,
-                          env=warehouse["env"], input=stdin, timeout=60)
+    return subprocess.run(
+        [NEWSFLOW, "sql", *args],
+        capture_output=True,
+        text=True,
+        env=warehouse["env"],
+        input=stdin,
+        timeout=60,
+    )
 
 
 def _count(engine: Engine) -> int:
@@ -78,8 +92,9 @@ def _count(engine: Engine) -> int:
 
 def test_the_test_stack_connects_as_a_superuser(warehouse):
     with warehouse["owner"].connect() as conn:
-        assert conn.execute(text(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one()
+        assert conn.execute(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        ).scalar_one()
 
 
 def test_delete_without_write_fails_naming_the_flag_and_deletes_nothing(warehouse, articles):
@@ -115,23 +130,33 @@ def test_update_and_insert_print_their_command_tags(warehouse, articles):
     result = _sql(warehouse, "--write", "UPDATE articles SET title = upper(title)")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"UPDATE {ARTICLES}\n"
-    result = _sql(warehouse, "--write",
-                  "INSERT INTO sources (source_id, name, config, enabled) "
-                  "SELECT s, s, '{}', true FROM unnest(ARRAY['a', 'b', 'c']) AS s")
+    result = _sql(
+        warehouse,
+        "--write",
+        "INSERT INTO sources (source_id, name, config, enabled) "
+        "SELECT s, s, '{}', true FROM unnest(ARRAY['a', 'b', 'c']) AS s",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "INSERT 0 3\n"
     with articles.connect() as conn:
-        assert conn.execute(text(
-            "SELECT count(*) FROM articles WHERE title LIKE 'STORY %'")).scalar_one() == ARTICLES
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM articles WHERE title LIKE 'STORY %'")
+            ).scalar_one()
+            == ARTICLES
+        )
         assert conn.execute(text("SELECT count(*) FROM sources")).scalar_one() == 3
     _sql(warehouse, "--write", "DELETE FROM sources")
 
 
 def test_each_statement_prints_its_result(warehouse, articles):
-    result = _sql(warehouse, "--write",
-                  "UPDATE articles SET word_count = 2 WHERE source_id = 'b'; "
-                  "SELECT source_id, count(*) FROM articles GROUP BY 1 ORDER BY 1; "
-                  "DELETE FROM articles WHERE source_id = 'b' RETURNING source_id")
+    result = _sql(
+        warehouse,
+        "--write",
+        "UPDATE articles SET word_count = 2 WHERE source_id = 'b'; "
+        "SELECT source_id, count(*) FROM articles GROUP BY 1 ORDER BY 1; "
+        "DELETE FROM articles WHERE source_id = 'b' RETURNING source_id",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "UPDATE 2\n"
@@ -147,7 +172,8 @@ def test_each_statement_prints_its_result(warehouse, articles):
         "b\n"
         "(2 rows)\n"
         "\n"
-        "DELETE 2\n")
+        "DELETE 2\n"
+    )
 
 
 def test_select_prints_the_table_and_its_row_count(warehouse, articles):
@@ -157,8 +183,9 @@ def test_select_prints_the_table_and_its_row_count(warehouse, articles):
 
 
 def test_json_prints_row_objects_and_keeps_the_tag_off_stdout(warehouse, articles):
-    result = _sql(warehouse, "--json", "SELECT title FROM articles WHERE source_id = 'b' "
-                  "ORDER BY 1")
+    result = _sql(
+        warehouse, "--json", "SELECT title FROM articles WHERE source_id = 'b' ORDER BY 1"
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"title": "story 3"}, {"title": "story 4"}]
     result = _sql(warehouse, "--json", "--write", "DELETE FROM articles WHERE source_id = 'b'")

@@ -62,10 +62,10 @@ def enrichers(home: Path) -> list[int]:
     return sorted(pid for pid, cmd in home_processes(home).items() if " consume" in cmd)
 
 
-def newsflow(env: dict[str, str], *args: str, timeout: float = 300
-             ) -> subprocess.CompletedProcess:
-    return subprocess.run([NEWSFLOW, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+def newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +104,24 @@ def status_pid(env: dict[str, str], component: str) -> int:
 
 def test_two_stack_ups_at_once_start_one_stack_and_down_stops_all_of_it(stopped):
     settings, env = stopped
-    ups = [subprocess.Popen([NEWSFLOW, "stack", "up", *COMPONENTS], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-           for _ in range(2)]
+    ups = [
+        subprocess.Popen(
+            [NEWSFLOW, "stack", "up", *COMPONENTS],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [up.communicate(timeout=600)[0] for up in ups]
 
     assert [up.returncode for up in ups] == [0, 0], outputs
-    held_by = [f"waiting for the stack lock held by pid {up.pid} (newsflow stack up "
-               f"{' '.join(COMPONENTS)})" for up in ups]
+    held_by = [
+        f"waiting for the stack lock held by pid {up.pid} (newsflow stack up "
+        f"{' '.join(COMPONENTS)})"
+        for up in ups
+    ]
     assert held_by[0] in outputs[1] or held_by[1] in outputs[0], outputs
     running = enrichers(settings.home_dir)
     assert running == [status_pid(env, "enricher")], outputs
@@ -127,8 +137,7 @@ def test_a_consumer_started_by_hand_is_flagged_by_stack_status(stopped):
     assert up.returncode == 0, up.stdout + up.stderr
     stack_enricher = status_pid(env, "enricher")
     log = open(settings.home_dir / "logs" / "by-hand.log", "wb")  # noqa: SIM115
-    hand = subprocess.Popen([NEWSFLOW, "consume"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    hand = subprocess.Popen([NEWSFLOW, "consume"], env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     try:
         flag = f"pid {hand.pid} (newsflow-consume-{settings.consumer_group}-pid-{hand.pid}"
@@ -152,8 +161,13 @@ def test_a_consumer_started_by_hand_is_flagged_by_stack_status(stopped):
 
 def test_ctrl_c_during_stack_up_stops_what_it_started(stopped):
     settings, env = stopped
-    up = subprocess.Popen([NEWSFLOW, "stack", "up", *COMPONENTS], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [NEWSFLOW, "stack", "up", *COMPONENTS],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen = []
     try:
         for line in up.stdout:

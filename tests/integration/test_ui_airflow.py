@@ -36,15 +36,25 @@ DAG_IDS = ("news_ingest", "news_backfill", "news_maintenance")
 def chromium() -> Iterator[webdriver.Chrome]:
     """Headless Debian chromium with a new, empty profile, removed afterwards."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("chromium or chromedriver missing: run `make test-tools` "
-                    "(apt-get install chromium chromium-driver)")
+        pytest.fail(
+            "chromium or chromedriver missing: run `make test-tools` "
+            "(apt-get install chromium chromium-driver)"
+        )
     profile = tempfile.mkdtemp(prefix="newsflow-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-                 "--window-size=1920,1080"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1920,1080",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.implicitly_wait(10)
@@ -77,8 +87,13 @@ def ui(airflow_stack: Settings, browser, tmp_path_factory) -> Iterator[dict]:
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(browser, 30).until(lambda d: "/auth/login" not in d.current_url)
     try:
-        yield {"root": root, "api": api, "sources": str(sources), "source_id": source_id,
-               "site": site}
+        yield {
+            "root": root,
+            "api": api,
+            "sources": str(sources),
+            "source_id": source_id,
+            "site": site,
+        }
     finally:
         site.stop()
 
@@ -103,8 +118,7 @@ def test_the_ui_asks_for_a_login(airflow_stack):
 
 def test_the_three_dags_are_listed_without_import_errors(ui, browser):
     browser.get(ui["root"] + "/dags")
-    WebDriverWait(browser, 60).until(
-        lambda d: all(dag_id in _text(d) for dag_id in DAG_IDS))
+    WebDriverWait(browser, 60).until(lambda d: all(dag_id in _text(d) for dag_id in DAG_IDS))
     browser.get(ui["root"] + "/")
     WebDriverWait(browser, 30).until(lambda d: "Active Dags" in _text(d))
     assert "Import Error" not in _text(browser)
@@ -120,8 +134,9 @@ def green_run(ui, browser) -> str:
     browser.get(ui["root"] + "/dags/news_ingest")
     browser.find_element(By.CSS_SELECTOR, "button[aria-label='Trigger Dag']").click()
     browser.find_element(By.NAME, "element_sources_file").send_keys(ui["sources"])
-    browser.find_element(By.XPATH, "//*[@role='dialog']//button[normalize-space()='Trigger']"
-                         ).click()
+    browser.find_element(
+        By.XPATH, "//*[@role='dialog']//button[normalize-space()='Trigger']"
+    ).click()
     run_id = _new_run(api, before)
     browser.get(f"{ui['root']}/dags/news_ingest/runs/{run_id}")
     # The run page polls the API while the run is going; its state badge changes by itself.
@@ -135,7 +150,8 @@ FINAL = ("success", "failed")
 def _run_state(browser) -> str | None:
     """The state badge in the run page's header, as the person looking at it reads it."""
     badges = browser.find_elements(
-        By.CSS_SELECTOR, "[data-testid='header-card'] [data-testid='state-badge']")
+        By.CSS_SELECTOR, "[data-testid='header-card'] [data-testid='state-badge']"
+    )
     return badges[0].text.strip().lower() if badges else None
 
 
@@ -162,17 +178,22 @@ def test_a_run_triggered_from_the_form_succeeds_in_the_browser(ui, browser, gree
     (summary,) = api.task_results("news_ingest", green_run, "ingest")
     assert summary["source_id"] == ui["source_id"]
     assert summary["new"] == summary["published"] == len(ui["site"].article_urls())
-    log = api.http.get(f"/dags/news_ingest/dagRuns/{green_run}/taskInstances/ingest/logs/1",
-                       params={"map_index": 0, "full_content": True}).text
+    log = api.http.get(
+        f"/dags/news_ingest/dagRuns/{green_run}/taskInstances/ingest/logs/1",
+        params={"map_index": 0, "full_content": True},
+    ).text
     n = len(ui["site"].article_urls())
-    assert (f"source {ui['source_id']}: {n} discovered, {n} fetched, {n} new, 0 changed, "
-            f"0 unchanged, {n} published, 0 failed") in log, log[-2000:]
+    assert (
+        f"source {ui['source_id']}: {n} discovered, {n} fetched, {n} new, 0 changed, "
+        f"0 unchanged, {n} published, 0 failed"
+    ) in log, log[-2000:]
 
 
 def test_the_green_run_is_saved_as_a_screenshot(ui, browser, green_run, output_dir):
     browser.get(f"{ui['root']}/dags/news_ingest/runs/{green_run}")
     WebDriverWait(browser, 30).until(
-        lambda d: _run_state(d) == "success" and ui["source_id"] in _text(d))
+        lambda d: _run_state(d) == "success" and ui["source_id"] in _text(d)
+    )
     time.sleep(2)  # the grid draws its bars after the data arrives
     shot = output_dir / "airflow-ui-news_ingest.png"
     assert browser.save_screenshot(str(shot)), "chromium could not write the screenshot"
@@ -180,9 +201,9 @@ def test_the_green_run_is_saved_as_a_screenshot(ui, browser, green_run, output_d
 
 
 def test_the_run_marked_the_cleaned_topic_asset_as_updated(ui, green_run):
-    events = ui["api"]._call("GET", "/assets/events",
-                             params={"source_dag_id": "news_ingest",
-                                     "source_run_id": green_run})["asset_events"]
+    events = ui["api"]._call(
+        "GET", "/assets/events", params={"source_dag_id": "news_ingest", "source_run_id": green_run}
+    )["asset_events"]
     assert len(events) == 1, events
     assert events[0]["uri"].endswith("/news.articles.cleaned.v1")
     assert events[0]["extra"]["published"] == len(ui["site"].article_urls())

@@ -41,9 +41,11 @@ from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
 
-CHANGED = ("The harbour reopens on Monday after repairs to the northern quay took longer than "
-           "planned, the port authority said on Thursday evening.",
-           "Ferries will run a reduced timetable until the end of the month, it added.")
+CHANGED = (
+    "The harbour reopens on Monday after repairs to the northern quay took longer than "
+    "planned, the port authority said on Thursday evening.",
+    "Ferries will run a reduced timetable until the end of the month, it added.",
+)
 
 
 @dataclass
@@ -58,16 +60,22 @@ class Pipeline:
 
     def page(self, name: str, title: str, *paragraphs: str, etag: str) -> str:
         path = f"/{self.run}/{name}"  # ids of their own: the kept test stack's topics outlive runs
-        self.site.handle_with(path, conditional_page(article_html(title, *paragraphs).encode(),
-                                                     etag=etag))
+        self.site.handle_with(
+            path, conditional_page(article_html(title, *paragraphs).encode(), etag=etag)
+        )
         return self.site.url(path)
 
     def ingest(self, **options: object) -> IngestSummary:
         return ingest_source(self.settings, self.source, **options)
 
     def consume(self, records: int) -> None:
-        stats = run_consumer(self.settings, group=self.group, max_records=records, idle_exit=20,
-                             enricher=FakeEnricher())
+        stats = run_consumer(
+            self.settings,
+            group=self.group,
+            max_records=records,
+            idle_exit=20,
+            enricher=FakeEnricher(),
+        )
         assert stats.stored == records
 
     def articles(self) -> dict[str, tuple[int, str, str]]:
@@ -79,8 +87,11 @@ class Pipeline:
         """What `newsflow sql "DELETE FROM articles"` did to the user's warehouse."""
         execute(self.settings, "DELETE FROM articles")
         # The foreign keys cascade: the versions and mentions went with the articles.
-        left = query(self.settings, "SELECT (SELECT count(*) FROM article_versions) AS versions,"
-                                    " (SELECT count(*) FROM mentions) AS mentions")
+        left = query(
+            self.settings,
+            "SELECT (SELECT count(*) FROM article_versions) AS versions,"
+            " (SELECT count(*) FROM mentions) AS mentions",
+        )
         assert tuple(left[0]) == (0, 0)
 
 
@@ -92,7 +103,8 @@ def texts_per_version(settings: Settings, article_ids: set[str]) -> dict[tuple[s
         value = json.loads(record.value)
         if value["article_id"] in article_ids:
             seen.setdefault((value["article_id"], value["version"]), set()).add(
-                value["content_hash"])
+                value["content_hash"]
+            )
     return seen
 
 
@@ -106,8 +118,9 @@ def pipeline(fresh_db: Settings, engine) -> Iterator[Pipeline]:
     run = uuid.uuid4().hex[:10]
     with LocalServer().running() as site:
         site.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n"))
-        source = Source(id=f"loss-{run}", name="Loss", allow_private_network=True,
-                        min_delay_seconds=0, urls=[])
+        source = Source(
+            id=f"loss-{run}", name="Loss", allow_private_network=True, min_delay_seconds=0, urls=[]
+        )
         flow = Pipeline(fresh_db, site, source, f"test-loss-{run}", run)
         start_at_end(fresh_db, engine, flow.group)
         yield flow
@@ -132,8 +145,11 @@ def test_articles_deleted_from_the_warehouse_come_back_at_their_versions(pipelin
 
     pipeline.lose_rows()
     if later:  # past the time a published record may take to reach the warehouse
-        execute(pipeline.settings, "UPDATE fetch_state SET changed_at = changed_at - "
-                                   "interval '1 hour', checked_at = checked_at - interval '1 hour'")
+        execute(
+            pipeline.settings,
+            "UPDATE fetch_state SET changed_at = changed_at - "
+            "interval '1 hour', checked_at = checked_at - interval '1 hour'",
+        )
     again = pipeline.ingest()
     pipeline.consume(2)
 
@@ -151,8 +167,11 @@ def test_a_page_changed_after_the_loss_gets_the_version_above_the_old_one(pipeli
     pipeline.consume(1)
     ((article_id,),) = query(pipeline.settings, "SELECT article_id FROM articles")
     pipeline.lose_rows()
-    execute(pipeline.settings, "UPDATE fetch_state SET changed_at = changed_at - "
-                               "interval '1 hour', checked_at = checked_at - interval '1 hour'")
+    execute(
+        pipeline.settings,
+        "UPDATE fetch_state SET changed_at = changed_at - "
+        "interval '1 hour', checked_at = checked_at - interval '1 hour'",
+    )
     pipeline.page("a", "Harbour reopens", *CHANGED, etag='"a2"')
 
     start = end_offsets(pipeline.settings)
@@ -166,12 +185,15 @@ def test_a_page_changed_after_the_loss_gets_the_version_above_the_old_one(pipeli
     assert_one_text_per_version(pipeline.settings, {article_id})
 
 
-def test_a_record_reusing_a_stored_version_number_for_another_text_gets_the_next_one(
-        pipeline):
+def test_a_record_reusing_a_stored_version_number_for_another_text_gets_the_next_one(pipeline):
     # A producer that lost its own state (or another tool) sends version 1 again, other text.
     first = make_cleaned(1, run=pipeline.run, source_id=pipeline.source.id)
-    other = make_cleaned(1, run=pipeline.run, source_id=pipeline.source.id,
-                         body="Grace Hopper spoke in Berlin.\n\nA second text, same number.")
+    other = make_cleaned(
+        1,
+        run=pipeline.run,
+        source_id=pipeline.source.id,
+        body="Grace Hopper spoke in Berlin.\n\nA second text, same number.",
+    )
     publish(pipeline.settings, [message_of(first)])
     pipeline.consume(1)
     pipeline.lose_rows()
@@ -182,13 +204,20 @@ def test_a_record_reusing_a_stored_version_number_for_another_text_gets_the_next
     (row,) = query(pipeline.settings, "SELECT version, content_hash FROM articles")
     assert tuple(row) == (2, other.content_hash)
     assert texts_per_version(pipeline.settings, {first.article_id}) == {
-        (first.article_id, 1): {first.content_hash}, (first.article_id, 2): {other.content_hash}}
+        (first.article_id, 1): {first.content_hash},
+        (first.article_id, 2): {other.content_hash},
+    }
 
 
 def test_a_replayed_old_record_never_overwrites_newer_content_even_after_the_loss(pipeline):
     v1 = make_cleaned(1, run=pipeline.run, source_id=pipeline.source.id)
-    v2 = make_cleaned(1, run=pipeline.run, source_id=pipeline.source.id, version=2,
-                      body="Grace Hopper spoke in Berlin.\n\nThe newer text.")
+    v2 = make_cleaned(
+        1,
+        run=pipeline.run,
+        source_id=pipeline.source.id,
+        version=2,
+        body="Grace Hopper spoke in Berlin.\n\nThe newer text.",
+    )
     publish(pipeline.settings, [message_of(v1), message_of(v2)])
     pipeline.consume(2)
     pipeline.lose_rows()
@@ -206,7 +235,8 @@ def test_a_replayed_old_record_never_overwrites_newer_content_even_after_the_los
 
 
 def test_ingest_force_republishes_unchanged_pages_and_an_idle_pass_says_to_use_it(
-        fresh_db, tmp_path):
+    fresh_db, tmp_path
+):
     site = SampleSite().start()  # a port of its own: article ids no other test publishes
     try:
         sources = str(site.write_sources_yaml(tmp_path / "sources.yaml", "force"))
@@ -220,8 +250,9 @@ def test_ingest_force_republishes_unchanged_pages_and_an_idle_pass_says_to_use_i
     finally:
         site.stop()
     assert [r.exit_code for r in (first, idle, forced)] == [0, 0, 0], forced.output
-    first_sum, idle_sum, forced_sum = (json.loads(r.output.strip().splitlines()[-1])
-                                       for r in (first, idle, forced))
+    first_sum, idle_sum, forced_sum = (
+        json.loads(r.output.strip().splitlines()[-1]) for r in (first, idle, forced)
+    )
     pages = first_sum["published"]
     assert pages > 0 and (idle_sum["unchanged"], idle_sum["published"]) == (pages, 0)
     assert "unchanged since the last run" in idle.output and "--force" in idle.output
@@ -229,4 +260,5 @@ def test_ingest_force_republishes_unchanged_pages_and_an_idle_pass_says_to_use_i
     again = records_since(fresh_db, middle)
     assert len(sent) == pages
     assert sorted((r["url"], r["version"], r["content_hash"]) for r in again) == sorted(
-        (r["url"], r["version"], r["content_hash"]) for r in sent)
+        (r["url"], r["version"], r["content_hash"]) for r in sent
+    )

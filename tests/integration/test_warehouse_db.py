@@ -54,25 +54,45 @@ pytestmark = pytest.mark.integration
 
 SOURCE = "wh-test"
 TOPIC = "news.articles.cleaned.v1"
-TABLES = {"sources", "articles", "article_versions", "entities", "mentions", "fetch_log",
-          "consumer_offsets", "consumer_dead_letters", "version_ledger"}
+TABLES = {
+    "sources",
+    "articles",
+    "article_versions",
+    "entities",
+    "mentions",
+    "fetch_log",
+    "consumer_offsets",
+    "consumer_dead_letters",
+    "version_ledger",
+}
 VIEWS = {"v_articles_per_source_day", "v_top_entities"}
 
 
 # -- helpers shared with test_consume_run.py ---------------------------------------------------
 
-def make_cleaned(n: int, *, run: str = "run", version: int = 1, body: str | None = None,
-                 source_id: str = SOURCE) -> CleanedArticle:
+
+def make_cleaned(
+    n: int, *, run: str = "run", version: int = 1, body: str | None = None, source_id: str = SOURCE
+) -> CleanedArticle:
     """A valid cleaned record; `run` keeps article ids apart between tests."""
     url = f"https://news.example.org/{run}/story-{n}"
     body = body or f"Ada Lovelace spoke in Paris on day {n}.\n\nThe talk ran long."
     return CleanedArticle(
-        article_id=article_id_for(url), url=url, canonical_url=url, source_id=source_id,
-        title=f"Story {n}", authors=["Jane Doe"],
+        article_id=article_id_for(url),
+        url=url,
+        canonical_url=url,
+        source_id=source_id,
+        title=f"Story {n}",
+        authors=["Jane Doe"],
         published_at=datetime(2026, 11, 1, 8, tzinfo=UTC) + timedelta(hours=n),
-        fetched_at=datetime(2026, 11, 28, 7, tzinfo=UTC), language="en", tags=["test"],
-        text=body, paragraphs=[Paragraph(text=p) for p in body.split("\n\n")],
-        word_count=len(body.split()), content_hash=content_hash(body), version=version,
+        fetched_at=datetime(2026, 11, 28, 7, tzinfo=UTC),
+        language="en",
+        tags=["test"],
+        text=body,
+        paragraphs=[Paragraph(text=p) for p in body.split("\n\n")],
+        word_count=len(body.split()),
+        content_hash=content_hash(body),
+        version=version,
         extractor=Extractor(name="test", version="1"),
     )
 
@@ -81,10 +101,17 @@ def enriched(article: CleanedArticle, *entities: tuple[str, str]) -> EnrichedArt
     """The article with one mention per (canonical, label) given, Paris the GPE by default."""
     entities = entities or (("Paris", "GPE"),)
     data = article.model_dump()
-    data["entities"] = [{"name": canonical, "label": label, "canonical": canonical, "count": 1,
-                         "first_offset": max(0, article.text.find(canonical)),
-                         "surface_forms": [canonical]}
-                        for canonical, label in entities]
+    data["entities"] = [
+        {
+            "name": canonical,
+            "label": label,
+            "canonical": canonical,
+            "count": 1,
+            "first_offset": max(0, article.text.find(canonical)),
+            "surface_forms": [canonical],
+        }
+        for canonical, label in entities
+    ]
     data["enricher"] = {"name": "test-enricher", "model": "none"}
     return EnrichedArticle.model_validate(data)
 
@@ -93,8 +120,10 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table in key order: equal snapshots mean no row changed."""
     with engine.connect() as conn:
         return {
-            table.name: [tuple(row) for row in conn.execute(
-                select(table).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row)
+                for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in Base.metadata.sorted_tables
         }
 
@@ -105,8 +134,9 @@ def empty_db_fixture(stack: Settings) -> Iterator[Settings]:
     base = make_url(stack.database_url())
     name = f"test_wh_{uuid.uuid4().hex[:12]}"
     # pre-ping: a test may restart the server in between (test_delivery_crashes.py does).
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                          pool_pre_ping=True)
+    admin = create_engine(
+        base.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
@@ -131,19 +161,25 @@ def engine_fixture(fresh_db: Settings) -> Iterator[Engine]:
 
 # -- migrations --------------------------------------------------------------------------------
 
+
 def _schema(settings: Settings) -> dict[str, Any]:
     engine = make_engine(settings)
     try:
         with engine.connect() as conn:
             inspector = inspect(conn)
             return {
-                "tables": {t: ([c["name"] for c in inspector.get_columns(t)],
-                               sorted(i["name"] for i in inspector.get_indexes(t)))
-                           for t in inspector.get_table_names()},
+                "tables": {
+                    t: (
+                        [c["name"] for c in inspector.get_columns(t)],
+                        sorted(i["name"] for i in inspector.get_indexes(t)),
+                    )
+                    for t in inspector.get_table_names()
+                },
                 "views": set(inspector.get_view_names()),
                 # One row per head: migrations written side by side branch from one revision.
-                "revisions": sorted(conn.execute(text("SELECT version_num FROM alembic_version"))
-                                    .scalars()),
+                "revisions": sorted(
+                    conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                ),
             }
     finally:
         engine.dispose()
@@ -163,9 +199,16 @@ def test_upgrade_creates_every_table_and_view_and_running_it_again_is_a_no_op(em
 
 def test_newsflow_db_upgrade_is_idempotent(empty_db):
     env = {**os.environ, **settings_env(empty_db)}
-    runs = [subprocess.run([str(Path(sys.executable).parent / "newsflow"), "db", "upgrade"],
-                           env=env, capture_output=True, text=True, timeout=120)
-            for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [str(Path(sys.executable).parent / "newsflow"), "db", "upgrade"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for _ in range(2)
+    ]
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
     assert all("latest migration" in r.stdout for r in runs)
     first = _schema(empty_db)
@@ -189,8 +232,9 @@ def test_downgrade_to_nothing_and_back(fresh_db, engine):
 def test_views_answer_their_questions(engine):
     store_batch(engine, "g", [enriched(make_cleaned(n)) for n in range(3)], {})
     with engine.connect() as conn:
-        per_day = conn.execute(text("SELECT source_id, day, articles "
-                                    "FROM v_articles_per_source_day ORDER BY day")).all()
+        per_day = conn.execute(
+            text("SELECT source_id, day, articles FROM v_articles_per_source_day ORDER BY day")
+        ).all()
         top = conn.execute(text("SELECT canonical, label, articles FROM v_top_entities")).all()
     assert [(r.source_id, r.articles) for r in per_day] == [(SOURCE, 3)]
     assert [tuple(r) for r in top] == [("Paris", "GPE", 3)]
@@ -198,9 +242,11 @@ def test_views_answer_their_questions(engine):
 
 # -- store_batch -------------------------------------------------------------------------------
 
+
 def test_storing_a_batch_twice_changes_no_row(engine):
-    items = [enriched(make_cleaned(n), ("Paris", "GPE"), ("Ada Lovelace", "PERSON"))
-             for n in range(5)]
+    items = [
+        enriched(make_cleaned(n), ("Paris", "GPE"), ("Ada Lovelace", "PERSON")) for n in range(5)
+    ]
     offsets = {(TOPIC, 0): 10, (TOPIC, 1): 7}
     first = store_batch(engine, "g", items, offsets)
     before = snapshot(engine)
@@ -209,8 +255,13 @@ def test_storing_a_batch_twice_changes_no_row(engine):
     assert snapshot(engine) == before
     assert (first.articles, first.versions, first.entities, first.mentions) == (5, 5, 2, 10)
     assert (again.articles, again.versions, again.entities) == (0, 0, 0)
-    assert counts(engine) == {"articles": 5, "article_versions": 5, "entities": 2,
-                              "mentions": 10, "fetch_log": 0}
+    assert counts(engine) == {
+        "articles": 5,
+        "article_versions": 5,
+        "entities": 2,
+        "mentions": 10,
+        "fetch_log": 0,
+    }
     assert load_offsets(engine, "g", TOPIC) == {0: 10, 1: 7}
 
 
@@ -225,10 +276,16 @@ def test_newer_version_replaces_the_article_and_adds_a_version(engine):
 
     with engine.connect() as conn:
         article = conn.execute(text("SELECT * FROM articles")).one()
-        versions = conn.execute(text("SELECT version, content_hash FROM article_versions "
-                                     "ORDER BY version")).all()
-        mentioned = conn.execute(text("SELECT e.canonical FROM mentions m "
-                                      "JOIN entities e USING (entity_id)")).scalars().all()
+        versions = conn.execute(
+            text("SELECT version, content_hash FROM article_versions ORDER BY version")
+        ).all()
+        mentioned = (
+            conn.execute(
+                text("SELECT e.canonical FROM mentions m JOIN entities e USING (entity_id)")
+            )
+            .scalars()
+            .all()
+        )
     assert result.articles == 1 and result.stale == 0
     assert (article.version, article.text, article.content_hash) == (2, v2.text, v2.content_hash)
     assert article.stored_at == stored_at
@@ -255,7 +312,8 @@ def test_two_versions_in_one_batch_keep_the_newest(engine):
     v1, v2 = make_cleaned(1), make_cleaned(1, version=2, body="Second take, from Rome.")
     store_batch(engine, "g", [enriched(v2, ("Rome", "GPE")), enriched(v1)], {})
     assert known_articles(engine, [v1.article_id, "f" * 64]) == {
-        v1.article_id: (v2.content_hash, 2)}
+        v1.article_id: (v2.content_hash, 2)
+    }
     assert counts(engine)["article_versions"] == 2
 
 
@@ -264,8 +322,12 @@ def test_same_version_with_new_enrichment_replaces_the_mentions(engine):
     store_batch(engine, "g", [enriched(article)], {})
     result = store_batch(engine, "g", [enriched(article, ("Ada Lovelace", "PERSON"))], {})
     with engine.connect() as conn:
-        mentioned = conn.execute(text("SELECT e.canonical, m.surface_forms FROM mentions m "
-                                      "JOIN entities e USING (entity_id)")).all()
+        mentioned = conn.execute(
+            text(
+                "SELECT e.canonical, m.surface_forms FROM mentions m "
+                "JOIN entities e USING (entity_id)"
+            )
+        ).all()
     assert result.articles == 0  # the article row itself did not change
     assert [tuple(m) for m in mentioned] == [("Ada Lovelace", ["Ada Lovelace"])]
 
@@ -280,16 +342,31 @@ def test_stored_offsets_only_move_forward(engine):
 
 
 def test_a_failing_before_commit_hook_stores_nothing(engine):
-    letter = OutboxLetter(topic=TOPIC, partition=0, offset=3, key=b"k", value=b"{", headers=[],
-                          stage="validate", error="bad \x00 json", dlt_partition=0,
-                          dlt_from_offset=0)
+    letter = OutboxLetter(
+        topic=TOPIC,
+        partition=0,
+        offset=3,
+        key=b"k",
+        value=b"{",
+        headers=[],
+        stage="validate",
+        error="bad \x00 json",
+        dlt_partition=0,
+        dlt_from_offset=0,
+    )
 
     def publish_fails(_articles: list) -> None:
         raise KafkaTimeoutError("the broker went away")
 
     with pytest.raises(KafkaTimeoutError):
-        store_batch(engine, "g", [enriched(make_cleaned(1))], {(TOPIC, 0): 4},
-                    dead_letters=[letter], before_commit=publish_fails)
+        store_batch(
+            engine,
+            "g",
+            [enriched(make_cleaned(1))],
+            {(TOPIC, 0): 4},
+            dead_letters=[letter],
+            before_commit=publish_fails,
+        )
     assert counts(engine)["articles"] == 0 and load_offsets(engine, "g", TOPIC) == {}
 
     store_batch(engine, "g", [enriched(make_cleaned(1))], {(TOPIC, 0): 4}, dead_letters=[letter])
@@ -313,13 +390,31 @@ def test_records_postgres_refuses_are_found_without_storing_anything(engine):
 
 # -- fetch log, sources ------------------------------------------------------------------------
 
+
 def test_record_fetches_appends_once_and_rejects_unknown_columns(engine):
     at = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
-    rows = [{"source_id": SOURCE, "url": f"https://news.example.org/{n}", "status": 200,
-             "bytes": 1234, "duration_ms": 80, "outcome": "ok", "error": None,
-             "fetched_at": at} for n in range(3)]
-    rows.append({"source_id": SOURCE, "url": "https://news.example.org/x", "outcome": "failed",
-                 "error": "timed out", "fetched_at": at})
+    rows = [
+        {
+            "source_id": SOURCE,
+            "url": f"https://news.example.org/{n}",
+            "status": 200,
+            "bytes": 1234,
+            "duration_ms": 80,
+            "outcome": "ok",
+            "error": None,
+            "fetched_at": at,
+        }
+        for n in range(3)
+    ]
+    rows.append(
+        {
+            "source_id": SOURCE,
+            "url": "https://news.example.org/x",
+            "outcome": "failed",
+            "error": "timed out",
+            "fetched_at": at,
+        }
+    )
     assert record_fetches(engine, rows) == 4
     assert record_fetches(engine, rows) == 0  # a retry after a lost acknowledgement
     assert counts(engine)["fetch_log"] == 4

@@ -43,9 +43,12 @@ def dataset_articles() -> list[Article]:
 
 
 def sample_site_articles() -> list[Article]:
-    return [Article(s.slug, s.slug, s.title,
-                    tuple(text for kind, text in s.paragraphs if kind != "caption"))
-            for s in stories()]
+    return [
+        Article(
+            s.slug, s.slug, s.title, tuple(text for kind, text in s.paragraphs if kind != "caption")
+        )
+        for s in stories()
+    ]
 
 
 def split(articles: list[Article]) -> tuple[list[Article], list[Article]]:
@@ -55,17 +58,32 @@ def split(articles: list[Article]) -> tuple[list[Article], list[Article]]:
     return [a for a in articles if a.story in fit], [a for a in articles if a.story not in fit]
 
 
-def make_record(title: str, paragraphs: list[str] | tuple[str, ...], *, slug: str,
-                language: str | None = "en", published: datetime | None = None,
-                authors: tuple[str, ...] = ()) -> CleanedArticle:
+def make_record(
+    title: str,
+    paragraphs: list[str] | tuple[str, ...],
+    *,
+    slug: str,
+    language: str | None = "en",
+    published: datetime | None = None,
+    authors: tuple[str, ...] = (),
+) -> CleanedArticle:
     text = "\n\n".join(paragraphs)
     url = f"https://news.example.org/{slug}"
     return CleanedArticle(
-        article_id=article_id_for(url), url=url, canonical_url=url, source_id="example",
-        title=title, authors=list(authors), published_at=published,
-        fetched_at=datetime(2020, 2, 16, 12, 0, tzinfo=UTC), language=language, text=text,
-        paragraphs=[Paragraph(text=p) for p in paragraphs], word_count=len(text.split()),
-        content_hash=content_hash(text), extractor=Extractor(name="test", version="0"),
+        article_id=article_id_for(url),
+        url=url,
+        canonical_url=url,
+        source_id="example",
+        title=title,
+        authors=list(authors),
+        published_at=published,
+        fetched_at=datetime(2020, 2, 16, 12, 0, tzinfo=UTC),
+        language=language,
+        text=text,
+        paragraphs=[Paragraph(text=p) for p in paragraphs],
+        word_count=len(text.split()),
+        content_hash=content_hash(text),
+        extractor=Extractor(name="test", version="0"),
     )
 
 
@@ -97,15 +115,19 @@ def splice_cases(articles: list[Article], count: int, seed: int) -> list[SpliceC
         paragraphs: list[tuple[str, bool]] = [(p, False) for p in host.paragraphs]
         for text in rng.sample(prose, k):
             paragraphs.insert(rng.randint(0, len(paragraphs)), (text, True))
-        record = make_record(host.title, [text for text, _ in paragraphs],
-                             slug=f"splice-{len(cases)}")
+        record = make_record(
+            host.title, [text for text, _ in paragraphs], slug=f"splice-{len(cases)}"
+        )
         cases.append(SpliceCase(record, frozenset(i for i, (_, s) in enumerate(paragraphs) if s)))
     return cases
 
 
 _FURNITURE_LINES = (
-    "Follow us on Twitter for the latest updates.", "Advertisement", "Share this article",
-    "Copyright 2020 The Associated Press. All rights reserved.", "Read more: Today's top stories",
+    "Follow us on Twitter for the latest updates.",
+    "Advertisement",
+    "Share this article",
+    "Copyright 2020 The Associated Press. All rights reserved.",
+    "Read more: Today's top stories",
     "Sign up for our morning newsletter and get the news in your inbox.",
 )
 _ADDED = (
@@ -124,8 +146,11 @@ def _edited(article: Article, rng: random.Random) -> tuple[str, list[str]]:
         if edit == "add":
             paragraphs.insert(rng.randint(1, len(paragraphs)), rng.choice(_ADDED))
         elif edit == "furniture":
-            paragraphs = [*rng.sample(_FURNITURE_LINES, 2)[:1], *paragraphs,
-                          rng.choice(_FURNITURE_LINES)]
+            paragraphs = [
+                *rng.sample(_FURNITURE_LINES, 2)[:1],
+                *paragraphs,
+                rng.choice(_FURNITURE_LINES),
+            ]
         else:
             for _ in range(3):
                 i = rng.randrange(len(paragraphs))
@@ -154,14 +179,21 @@ def duplicate_pairs(articles: list[Article], count: int, seed: int) -> list[Dupl
     for n in range(count):
         article = rng.choice(usable)
         title, paragraphs = _edited(article, rng)
-        pairs.append(DuplicatePair(
-            make_record(article.title, article.paragraphs, slug=f"dup-{n}-a", published=first_seen),
-            make_record(title, paragraphs, slug=f"dup-{n}-b",
-                        published=first_seen + timedelta(hours=1)),
-            duplicate=True))
+        pairs.append(
+            DuplicatePair(
+                make_record(
+                    article.title, article.paragraphs, slug=f"dup-{n}-a", published=first_seen
+                ),
+                make_record(
+                    title, paragraphs, slug=f"dup-{n}-b", published=first_seen + timedelta(hours=1)
+                ),
+                duplicate=True,
+            )
+        )
     # Unrelated, the hard ones first: two reports of one story from different sites.
-    same_story = [(a, b) for i, a in enumerate(articles) for b in articles[i + 1:]
-                  if a.story == b.story]
+    same_story = [
+        (a, b) for i, a in enumerate(articles) for b in articles[i + 1 :] if a.story == b.story
+    ]
     while len(pairs) < 2 * count:
         n = len(pairs)
         if n - count < len(same_story):
@@ -170,9 +202,16 @@ def duplicate_pairs(articles: list[Article], count: int, seed: int) -> list[Dupl
             a, b = rng.sample(articles, 2)
             if a.story == b.story:
                 continue
-        pairs.append(DuplicatePair(
-            make_record(a.title, a.paragraphs, slug=f"other-{n}-a", published=first_seen),
-            make_record(b.title, b.paragraphs, slug=f"other-{n}-b",
-                        published=first_seen + timedelta(hours=1)),
-            duplicate=False))
+        pairs.append(
+            DuplicatePair(
+                make_record(a.title, a.paragraphs, slug=f"other-{n}-a", published=first_seen),
+                make_record(
+                    b.title,
+                    b.paragraphs,
+                    slug=f"other-{n}-b",
+                    published=first_seen + timedelta(hours=1),
+                ),
+                duplicate=False,
+            )
+        )
     return pairs

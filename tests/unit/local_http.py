@@ -120,8 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep test output clean; the server's own log is LocalServer.seen
 
 
-def stream_then_close(handler: BaseHTTPRequestHandler, headers: dict[str, str],
-                      chunks: Iterator[bytes], pause: float = 0.0) -> None:
+def stream_then_close(
+    handler: BaseHTTPRequestHandler,
+    headers: dict[str, str],
+    chunks: Iterator[bytes],
+    pause: float = 0.0,
+) -> None:
     """Write a body of unannounced length piece by piece until done or the client hangs up."""
     handler.close_connection = True
     handler.send_response(200)
@@ -138,16 +142,22 @@ def stream_then_close(handler: BaseHTTPRequestHandler, headers: dict[str, str],
         pass  # the client gave up on us, which is what these tests want
 
 
-def conditional_page(body: bytes, *, etag: str | None = None, last_modified: str | None = None,
-                     content_type: str = "text/html; charset=utf-8", pause: float = 0.0
-                     ) -> Callable[[BaseHTTPRequestHandler], None]:
+def conditional_page(
+    body: bytes,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_type: str = "text/html; charset=utf-8",
+    pause: float = 0.0,
+) -> Callable[[BaseHTTPRequestHandler], None]:
     """A route for a page that honours If-None-Match / If-Modified-Since with 304."""
 
     def write(handler: BaseHTTPRequestHandler) -> None:
         if pause:
             time.sleep(pause)
         same = (etag is not None and handler.headers.get("If-None-Match") == etag) or (
-            last_modified is not None and handler.headers.get("If-Modified-Since") == last_modified)
+            last_modified is not None and handler.headers.get("If-Modified-Since") == last_modified
+        )
         handler.send_response(304 if same else 200)
         if etag:
             handler.send_header("ETag", etag)
@@ -166,10 +176,17 @@ def conditional_page(body: bytes, *, etag: str | None = None, last_modified: str
 def article_html(title: str, *paragraphs: str, charset: str | None = "utf-8") -> str:
     """A plain news article page the cleaner turns into a record."""
     meta = f'<meta charset="{charset}">' if charset else ""
-    body = "".join(f"<p>{p}</p>" for p in paragraphs or (
-        f"{title} was reported on Tuesday by our correspondent in the city, who spoke to "
-        "officials and residents about what happened and what comes next for the district.",
-        "The council said it would publish a full account of the events within a month, and "
-        "residents said they would attend the next public meeting to ask more questions."))
-    return (f"<!doctype html><html lang=\"en\"><head>{meta}<title>{title}</title></head><body>"
-            f"<article><h1>{title}</h1>{body}</article></body></html>")
+    body = "".join(
+        f"<p>{p}</p>"
+        for p in paragraphs
+        or (
+            f"{title} was reported on Tuesday by our correspondent in the city, who spoke to "
+            "officials and residents about what happened and what comes next for the district.",
+            "The council said it would publish a full account of the events within a month, and "
+            "residents said they would attend the next public meeting to ask more questions.",
+        )
+    )
+    return (
+        f'<!doctype html><html lang="en"><head>{meta}<title>{title}</title></head><body>'
+        f"<article><h1>{title}</h1>{body}</article></body></html>"
+    )

@@ -397,7 +397,10 @@ def test_extraction_f1_on_the_dataset_does_not_regress():
     ("text", "words"),
     [
         ("The harbour — reopened, today.", 5),  # white space separates words, as before
-        ("東京都は18日、新しい計画を発表した。", 16),  # one per character; "、" and "。" are not words
+        (
+            "東京都は18日、新しい計画を発表した。",
+            16,
+        ),  # one per character; "、" and "。" are not words
         ("「北港」は再開した！", 7),
         ("Tokyo 東京 2026", 4),
         ("서울 시장은 말했다", 8),

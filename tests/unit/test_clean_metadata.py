@@ -135,7 +135,6 @@ def test_a_line_that_is_only_a_date_dates_the_story_but_a_caption_does_not():
     assert "3 marzo 2025" not in article.text
 
 
-
 @pytest.mark.parametrize(
     ("text", "day", "timed"),
     [
@@ -176,17 +175,22 @@ BYLINE_TIME = '<p class="byline">By Jane Doe | <time datetime="{}">27 May 2025</
 )
 def test_a_time_of_day_is_never_lost_to_a_day_alone(declared, shown, expected):
     meta = f'<meta property="article:published_time" content="{declared}">' if declared else ""
-    html = (f"<html><head>{meta}</head><body><article><h1>Harbour reopens</h1>"
-            f"{BYLINE_TIME.format(shown)}{STORY}</article></body></html>")
+    html = (
+        f"<html><head>{meta}</head><body><article><h1>Harbour reopens</h1>"
+        f"{BYLINE_TIME.format(shown)}{STORY}</article></body></html>"
+    )
     assert run(html).published_at == expected
 
 
 def test_a_time_in_a_teaser_byline_does_not_date_the_story():
-    teaser = ('<div class="related-stories"><h3>More news</h3>'
-              + BYLINE_TIME.format("2025-05-20T09:00:00Z") + "<a href='/b'>Bridge works</a></div>")
-    html = (f"<html><body><article><h1>Harbour reopens</h1>{STORY}</article>{teaser}"
-            "</body></html>")
+    teaser = (
+        '<div class="related-stories"><h3>More news</h3>'
+        + BYLINE_TIME.format("2025-05-20T09:00:00Z")
+        + "<a href='/b'>Bridge works</a></div>"
+    )
+    html = f"<html><body><article><h1>Harbour reopens</h1>{STORY}</article>{teaser}</body></html>"
     assert run(html).published_at is None
+
 
 @pytest.mark.parametrize(
     ("title", "site", "expected"),
@@ -248,16 +252,21 @@ def test_a_page_without_a_declared_or_shown_date_is_dated_by_its_url(url, expect
 
 
 def test_a_declared_date_wins_over_the_url():
-    html = ('<html><head><meta property="article:published_time" content="2025-05-20T10:00:00Z">'
-            f"</head><body><article>{STORY}</article></body></html>")
-    assert run(html, "https://news.example.org/2025/05/14/x").published_at == \
-        datetime(2025, 5, 20, 10, tzinfo=UTC)
+    html = (
+        '<html><head><meta property="article:published_time" content="2025-05-20T10:00:00Z">'
+        f"</head><body><article>{STORY}</article></body></html>"
+    )
+    assert run(html, "https://news.example.org/2025/05/14/x").published_at == datetime(
+        2025, 5, 20, 10, tzinfo=UTC
+    )
 
 
 def test_a_syndicated_copy_is_dated_by_the_original_linked_as_canonical():
-    html = ('<html><head><link rel="canonical" '
-            'href="https://original.example.com/2025/05/14/harbour-reopens/index.html"></head>'
-            f"<body><article>{STORY}</article></body></html>")
+    html = (
+        '<html><head><link rel="canonical" '
+        'href="https://original.example.com/2025/05/14/harbour-reopens/index.html"></head>'
+        f"<body><article>{STORY}</article></body></html>"
+    )
     article = run(html, "https://portal.example.net/news/ar-BBWXwNX")
     assert article.published_at == datetime(2025, 5, 14, tzinfo=UTC)
     assert article.canonical_url == "https://portal.example.net/news/ar-BBWXwNX"  # another site

@@ -43,8 +43,10 @@ def test_extract_of_a_directory_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(main, ["extract", str(tmp_path)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"newsflow: error: {tmp_path}: is a directory; give one HTML page "
-                     "(a file, .html.gz included, or a URL)"]
+    assert lines == [
+        f"newsflow: error: {tmp_path}: is a directory; give one HTML page "
+        "(a file, .html.gz included, or a URL)"
+    ]
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
@@ -66,11 +68,18 @@ def test_extract_of_an_unreadable_file_is_one_clear_line(tmp_path):
 
 def test_extract_on_loopback_names_the_flag_of_the_command():
     with LocalServer().running() as server:
-        server.route("/story", Reply(200, article_html("A story", "Body " * 80).encode(),
-                                     {"Content-Type": "text/html; charset=utf-8"}))
+        server.route(
+            "/story",
+            Reply(
+                200,
+                article_html("A story", "Body " * 80).encode(),
+                {"Content-Type": "text/html; charset=utf-8"},
+            ),
+        )
         refused = CliRunner().invoke(main, ["extract", server.url("/story")])
-        allowed = CliRunner().invoke(main, ["extract", "--allow-private-network",
-                                            server.url("/story")])
+        allowed = CliRunner().invoke(
+            main, ["extract", "--allow-private-network", server.url("/story")]
+        )
     assert refused.exit_code == 1
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1

@@ -15,8 +15,14 @@ from pipeline.consume.runner import is_transient
 from pipeline.errors import NewsflowError, PoisonRecord, TransientError
 from pipeline.records import encode
 
-PARIS = {"name": "Paris", "label": "GPE", "canonical": "Paris", "count": 1, "first_offset": 22,
-         "surface_forms": ["Paris"]}
+PARIS = {
+    "name": "Paris",
+    "label": "GPE",
+    "canonical": "Paris",
+    "count": 1,
+    "first_offset": 22,
+    "surface_forms": ["Paris"],
+}
 
 
 class FakeEnricher:
@@ -26,8 +32,12 @@ class FakeEnricher:
 
     def enrich_each(self, records):
         self.calls.append(records)
-        return [PoisonRecord("model choked", stage="enrich") if r.title == self.reject
-                else enriched(r, [PARIS]) for r in records]
+        return [
+            PoisonRecord("model choked", stage="enrich")
+            if r.title == self.reject
+            else enriched(r, [PARIS])
+            for r in records
+        ]
 
 
 def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call():
@@ -45,10 +55,16 @@ def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call
     pairs, dead = enrich_batch(batch, enricher)
 
     assert len(enricher.calls) == 1 and len(enricher.calls[0]) == 2
-    assert [(r.offset, item.article_id, {e.canonical: e.surface_forms for e in item.entities})
-            for r, item in pairs] == [(0, good.article_id, {"Paris": ["Paris"]})]
+    assert [
+        (r.offset, item.article_id, {e.canonical: e.surface_forms for e in item.entities})
+        for r, item in pairs
+    ] == [(0, good.article_id, {"Paris": ["Paris"]})]
     assert [(r.offset, stage) for r, _, stage in dead] == [
-        (1, "validate"), (2, "validate"), (4, "validate"), (3, "enrich")]
+        (1, "validate"),
+        (2, "validate"),
+        (4, "validate"),
+        (3, "enrich"),
+    ]
     assert "title" in dead[2][1] and dead[3][1] == "model choked"
 
 
@@ -64,16 +80,19 @@ def test_an_enricher_that_drops_results_is_a_bug_not_poison():
             return super().enrich_each(records)[:-1]
 
     with pytest.raises(NewsflowError, match="one per record"):
-        enrich_batch([record(0, 0, encode(cleaned(1))), record(0, 1, encode(cleaned(2)))],
-                     Lossy())
+        enrich_batch([record(0, 0, encode(cleaned(1))), record(0, 1, encode(cleaned(2)))], Lossy())
 
 
-@pytest.mark.parametrize(("exc", "transient"), [
-    (OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
-    (KafkaTimeoutError("Unable to bootstrap"), True),
-    (TransientError("broker restarting"), True),
-    (DataError("INSERT", {}, Exception("NUL byte")), False),
-    (CommitFailedError(), False),
-], ids=["db-down", "kafka-timeout", "transient", "bad-data", "commit-failed"])
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
+        (KafkaTimeoutError("Unable to bootstrap"), True),
+        (TransientError("broker restarting"), True),
+        (DataError("INSERT", {}, Exception("NUL byte")), False),
+        (CommitFailedError(), False),
+    ],
+    ids=["db-down", "kafka-timeout", "transient", "bad-data", "commit-failed"],
+)
 def test_only_infrastructure_errors_are_retried(exc, transient):
     assert is_transient(exc) is transient

@@ -8,9 +8,15 @@ from pipeline.consume.dlt import MAX_ERROR_CHARS, dead_letter_headers, describe,
 
 
 def test_headers_name_the_error_stage_group_and_source_and_keep_the_schema():
-    original = record(2, 41, headers=[("schema", b"article.cleaned/1"),
-                                      ("content-type", b"application/json"),
-                                      ("traceparent", b"00-abc")])
+    original = record(
+        2,
+        41,
+        headers=[
+            ("schema", b"article.cleaned/1"),
+            ("content-type", b"application/json"),
+            ("traceparent", b"00-abc"),
+        ],
+    )
     headers = dead_letter_headers(original, "schema violation at title", "validate", "g1")
     assert headers == [
         ("error", b"schema violation at title"),
@@ -40,11 +46,15 @@ class Producer:
 
 def test_dead_letter_keeps_the_original_key_and_bytes():
     producer = Producer()
-    send_dead_letter(producer, record(0, 7, value=b"\xff not json", key=b"id-7"), "bad", "validate",
-                     "g")
+    send_dead_letter(
+        producer, record(0, 7, value=b"\xff not json", key=b"id-7"), "bad", "validate", "g"
+    )
     [sent] = producer.sent
     assert (sent["topic"], sent["key"], sent["value"]) == (
-        "news.articles.cleaned.v1.DLT", b"id-7", b"\xff not json")
+        "news.articles.cleaned.v1.DLT",
+        b"id-7",
+        b"\xff not json",
+    )
 
 
 def test_a_record_with_neither_key_nor_value_gets_an_empty_value():
@@ -54,12 +64,20 @@ def test_a_record_with_neither_key_nor_value_gets_an_empty_value():
 
 
 def test_describe_shows_a_dead_letter_for_humans():
-    letter = record(1, 3, value=b'{"title": "' + "é".encode() * 300, key=b"abc",
-                    headers=dead_letter_headers(record(2, 41), "boom", "enrich", "g"))
+    letter = record(
+        1,
+        3,
+        value=b'{"title": "' + "é".encode() * 300,
+        key=b"abc",
+        headers=dead_letter_headers(record(2, 41), "boom", "enrich", "g"),
+    )
     shown = describe(letter)
     assert shown["key"] == "abc" and shown["error"] == "boom" and shown["stage"] == "enrich"
     assert (shown["source_topic"], shown["source_partition"], shown["source_offset"]) == (
-        "news.articles.cleaned.v1", 2, 41)
+        "news.articles.cleaned.v1",
+        2,
+        41,
+    )
     assert shown["value_preview"].startswith('{"title": "é')
     assert len(shown["value_preview"]) <= 200
     assert shown["dead_lettered_at"].startswith("2025-11-28")

@@ -22,7 +22,8 @@ def test_keyed_dead_letters_go_where_kafka_would_put_the_key():
     for n in range(50):
         key = f"article-{n}".encode()
         assert dlt_partition_for(key, 4, 6) == DefaultPartitioner().partition(
-            "t", key, key, None, None, Cluster())
+            "t", key, key, None, None, Cluster()
+        )
 
 
 def test_unkeyed_dead_letters_follow_their_source_partition():

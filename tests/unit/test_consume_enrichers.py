@@ -17,8 +17,12 @@ def test_stub_tags_each_capitalized_word_once_with_count_and_first_offset():
 
     assert isinstance(article, EnrichedArticle)
     assert [(e.canonical, e.label, e.count, e.first_offset) for e in article.entities] == [
-        ("Ada", "MISC", 2, 0), ("Bob", "MISC", 1, 8), ("Nord", "MISC", 1, 37),
-        ("Paris", "MISC", 1, 31), ("Then", "MISC", 1, 13)]
+        ("Ada", "MISC", 2, 0),
+        ("Bob", "MISC", 1, 8),
+        ("Nord", "MISC", 1, 37),
+        ("Paris", "MISC", 1, 31),
+        ("Then", "MISC", 1, 13),
+    ]
     assert forms["Ada"] == ["Ada"]
     assert article.enricher.name == "newsflow-stub"
     assert article.text == record.text and article.article_id == record.article_id

@@ -12,17 +12,24 @@ from pipeline.consume.offsets import BatchOffsets, in_order
 T = "news.articles.cleaned.v1"
 
 
-def record(partition: int, offset: int, value: bytes | None = b"{}",
-           key: bytes | None = b"k",
-           headers: list[tuple[str, bytes]] | None = None) -> ConsumerRecord:
+def record(
+    partition: int,
+    offset: int,
+    value: bytes | None = b"{}",
+    key: bytes | None = b"k",
+    headers: list[tuple[str, bytes]] | None = None,
+) -> ConsumerRecord:
     """A consumed record as kafka-python returns it (2025-11-28 07:00 UTC)."""
-    return ConsumerRecord(T, partition, -1, offset, 1_764_313_200_000, 0, key, value,
-                          headers or [], None, -1, -1, -1)
+    return ConsumerRecord(
+        T, partition, -1, offset, 1_764_313_200_000, 0, key, value, headers or [], None, -1, -1, -1
+    )
 
 
 def test_in_order_flattens_a_poll_by_partition_then_offset():
-    polled = {TopicPartition(T, 2): [record(2, 7), record(2, 8)],
-              TopicPartition(T, 0): [record(0, 3)]}
+    polled = {
+        TopicPartition(T, 2): [record(2, 7), record(2, 8)],
+        TopicPartition(T, 0): [record(0, 3)],
+    }
     assert [(r.partition, r.offset) for r in in_order(polled)] == [(0, 3), (2, 7), (2, 8)]
 
 
@@ -30,8 +37,10 @@ def test_batch_offsets_know_where_to_retry_and_what_to_commit():
     offsets = BatchOffsets.of([record(0, 5), record(1, 40), record(0, 6), record(0, 9)])
     assert offsets.first == {TopicPartition(T, 0): 5, TopicPartition(T, 1): 40}
     assert offsets.to_store() == {(T, 0): 10, (T, 1): 41}
-    assert offsets.to_commit() == {TopicPartition(T, 0): OffsetAndMetadata(10, "", -1),
-                                   TopicPartition(T, 1): OffsetAndMetadata(41, "", -1)}
+    assert offsets.to_commit() == {
+        TopicPartition(T, 0): OffsetAndMetadata(10, "", -1),
+        TopicPartition(T, 1): OffsetAndMetadata(41, "", -1),
+    }
 
 
 def test_lag_counts_records_behind_the_highwater_once_the_broker_reported_it():

@@ -13,8 +13,12 @@ from pipeline.errors import NewsflowError, PoisonRecord, TransientError
 class Choking:
     """Raises on batches holding a title in `chokes_on`; `fails_first` calls raise anyway."""
 
-    def __init__(self, chokes_on: set[str] = frozenset(), fails_first: int = 0,
-                 error: Exception | None = None) -> None:
+    def __init__(
+        self,
+        chokes_on: set[str] = frozenset(),
+        fails_first: int = 0,
+        error: Exception | None = None,
+    ) -> None:
         self.chokes_on = chokes_on
         self.fails_first = fails_first
         self.error = error or ValueError("[E088] text too odd")
@@ -22,8 +26,7 @@ class Choking:
 
     def enrich_each(self, records):
         self.calls.append([r.title for r in records])
-        if len(self.calls) <= self.fails_first or any(r.title in self.chokes_on
-                                                      for r in records):
+        if len(self.calls) <= self.fails_first or any(r.title in self.chokes_on for r in records):
             raise self.error
         return [enriched(r) for r in records]
 
@@ -49,8 +52,10 @@ def test_a_record_failing_three_times_alone_becomes_poison_and_the_rest_goes_on(
     assert [getattr(r, "title", None) for r in results] == ["Story 1", None, "Story 3"]
     poison = results[1]
     assert isinstance(poison, PoisonRecord) and poison.stage == "enrich"
-    assert str(poison) == f"the enricher failed on this record {TRIES} times: ValueError: " \
-                          "[E088] text too odd"
+    assert (
+        str(poison) == f"the enricher failed on this record {TRIES} times: ValueError: "
+        "[E088] text too odd"
+    )
     assert enricher.calls.count(["Story 2"]) == TRIES == 3
 
 

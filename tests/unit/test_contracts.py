@@ -31,10 +31,16 @@ def test_a_record_validates_against_the_cleaned_schema():
 
     text = "First paragraph.\n\nSecond paragraph."
     record = CleanedArticle(
-        article_id="a" * 64, url="https://x.test/a", canonical_url="https://x.test/a",
-        source_id="x", title="T", fetched_at=datetime.now(UTC), text=text,
+        article_id="a" * 64,
+        url="https://x.test/a",
+        canonical_url="https://x.test/a",
+        source_id="x",
+        title="T",
+        fetched_at=datetime.now(UTC),
+        text=text,
         paragraphs=[Paragraph(text="First paragraph."), Paragraph(text="Second paragraph.")],
-        word_count=4, content_hash=content_hash(text),
+        word_count=4,
+        content_hash=content_hash(text),
         extractor=Extractor(name="t", version="1"),
     )
     schema = json.loads((REPO / "schemas" / "article.cleaned.v1.json").read_text())
@@ -46,8 +52,12 @@ def test_a_record_validates_against_the_cleaned_schema():
 DAGS = {
     "news_ingest": ["ingest", "list_sources", "report"],
     "news_backfill": ["backfill", "plan", "report"],
-    "news_maintenance": ["apply_retention", "check_source_health", "refresh_rollups",
-                         "report_dead_letters"],
+    "news_maintenance": [
+        "apply_retention",
+        "check_source_health",
+        "refresh_rollups",
+        "report_dead_letters",
+    ],
 }
 
 
@@ -69,8 +79,9 @@ def test_dag_file_is_thin_and_configured(tmp_path, dag_id):
         "  'backoff': [t.retry_exponential_backoff for t in d.tasks]}))\n"
     )
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info["heavy"] == [], "the DAG file imports pipeline code at top level"
@@ -92,18 +103,25 @@ def test_airflow_parses_the_dag_folder_into_three_dags(tmp_path):
         f"bag = BundleDagBag(dag_folder={dags!r}, bundle_path={dags!r}, bundle_name='dags-folder')\n"
         "print(json.dumps({'errors': bag.import_errors, 'dags': sorted(bag.dag_ids)}))\n"
     )
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=120)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     assert info == {"errors": {}, "dags": sorted(DAGS)}
 
 
 def _compose() -> list[str]:
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
-                                                 capture_output=True).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -116,19 +134,30 @@ SECRETS = ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET")
 def test_compose_file_is_valid_and_needs_its_secrets():
     cmd = [*_compose(), "-f", str(REPO / "docker-compose.yml"), "config"]
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
-    ok = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO,
-                        env={**env, **dict.fromkeys(SECRETS, "example")})
+    ok = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env, **dict.fromkeys(SECRETS, "example")},
+    )
     assert ok.returncode == 0, ok.stderr
     services = yaml.safe_load(ok.stdout)["services"]
-    airflow = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-               "airflow-triggerer"}
+    airflow = {
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+    }
     assert set(services) == {"kafka", "postgres", "migrate", "airflow-init", "enricher"} | airflow
     # Every long-running newsflow or Airflow process comes back when it exits.
     for name in airflow | {"enricher"}:
         assert services[name]["restart"] == "unless-stopped", name
         if name != "enricher":
-            assert services[name]["depends_on"]["airflow-init"]["condition"] == \
-                "service_completed_successfully"
+            assert (
+                services[name]["depends_on"]["airflow-init"]["condition"]
+                == "service_completed_successfully"
+            )
     init = " ".join(services["airflow-init"]["command"])
     assert "airflow db migrate" in init and "ensure_admin_password" in init
     from pipeline.stack.airflow import POOLS
@@ -137,7 +166,8 @@ def test_compose_file_is_valid_and_needs_its_secrets():
         assert f'pools set {pool} {slots} "{description}"' in init
     for secret in SECRETS:
         without = {**env, **{s: "example" for s in SECRETS if s != secret}}
-        missing = subprocess.run(cmd + ["-q"], capture_output=True, text=True, env=without,
-                                 cwd=REPO)
+        missing = subprocess.run(
+            cmd + ["-q"], capture_output=True, text=True, env=without, cwd=REPO
+        )
         assert missing.returncode != 0
         assert secret in missing.stderr

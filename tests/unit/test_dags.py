@@ -43,10 +43,20 @@ print(json.dumps(out))
 
 
 def _probe(tmp_path: Path, **env: str) -> dict:
-    environ = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-               **env}
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                         env=environ, cwd=REPO, timeout=120)
+    environ = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        **env,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=REPO,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -25,8 +25,10 @@ from pipeline.enrich.duplicates import (
 from pipeline.records import EnrichedArticle
 
 T0 = datetime(2020, 2, 16, 8, 0, tzinfo=UTC)
-STORY = " ".join(f"Sentence {n} of the story says something about the harbour and its ferries."
-                 for n in range(12))
+STORY = " ".join(
+    f"Sentence {n} of the story says something about the harbour and its ferries."
+    for n in range(12)
+)
 
 
 def probe(article_id: str, text: str, hours: float = 0) -> Probe:
@@ -85,7 +87,9 @@ def test_words_outside_chinese_japanese_and_korean_are_split_as_before() -> None
 def test_copy_points_at_the_earliest_published_match_seen_before() -> None:
     index = MemoryDuplicateIndex()
     assert index.assign([probe("late", STORY, hours=2), probe("early", STORY, hours=1)]) == {
-        "late": None, "early": "late"}
+        "late": None,
+        "early": "late",
+    }
     # Both were seen before the third copy: the earliest published wins.
     assert index.assign([probe("third", STORY, hours=3)]) == {"third": "early"}
 
@@ -120,19 +124,26 @@ def test_near_duplicate_pairs_precision_and_recall(enricher: Enricher) -> None:
         hits += matched and pair.duplicate
     duplicates = sum(p.duplicate for p in pairs)
     precision, recall = hits / found, hits / duplicates
-    print(f"\nnear-duplicates: {duplicates} edited pairs, {len(pairs) - duplicates} unrelated; "
-          f"matched {found}, precision {precision:.3f}, recall {recall:.3f}")
+    print(
+        f"\nnear-duplicates: {duplicates} edited pairs, {len(pairs) - duplicates} unrelated; "
+        f"matched {found}, precision {precision:.3f}, recall {recall:.3f}"
+    )
     assert duplicates == 100 and len(pairs) == 200
     assert precision >= 0.95
     assert recall >= 0.9
 
 
 def test_furniture_does_not_make_unrelated_articles_duplicates(enricher: Enricher) -> None:
-    furniture = ["Follow us on Twitter for the latest updates.", "Advertisement",
-                 "Copyright 2020 The Associated Press. All rights reserved."]
+    furniture = [
+        "Follow us on Twitter for the latest updates.",
+        "Advertisement",
+        "Copyright 2020 The Associated Press. All rights reserved.",
+    ]
     # Short articles, so that counted furniture would be a large share of their shingles.
     a, b = [x for x in dataset_articles() if 30 <= len(x.paragraphs[0].split()) <= 40][:2]
     enricher.duplicates = MemoryDuplicateIndex()
-    records = [make_record(a.title, [*furniture, a.paragraphs[0]], slug="a"),
-               make_record(b.title, [*furniture, b.paragraphs[0]], slug="b")]
+    records = [
+        make_record(a.title, [*furniture, a.paragraphs[0]], slug="a"),
+        make_record(b.title, [*furniture, b.paragraphs[0]], slug="b"),
+    ]
     assert [r.near_duplicate_of for r in enricher.enrich_each(records)] == [None, None]

@@ -48,31 +48,44 @@ def sitemap(*urls: str, news: dict[str, tuple[str, str]] | None = None) -> bytes
         extra = ""
         if news and url in news:
             title, date = news[url]
-            extra = (f"<news:news><news:publication><news:name>N</news:name>"
-                     f"<news:language>en</news:language></news:publication>"
-                     f"<news:publication_date>{date}</news:publication_date>"
-                     f"<news:title>{title}</news:title></news:news>")
+            extra = (
+                f"<news:news><news:publication><news:name>N</news:name>"
+                f"<news:language>en</news:language></news:publication>"
+                f"<news:publication_date>{date}</news:publication_date>"
+                f"<news:title>{title}</news:title></news:news>"
+            )
         entries.append(f"<url><loc>{url}</loc>{extra}</url>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
-            + "".join(entries) + "</urlset>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        + "".join(entries)
+        + "</urlset>"
+    ).encode()
 
 
 def sitemap_index(*children: str) -> bytes:
     body = "".join(f"<sitemap><loc>{child}</loc></sitemap>" for child in children)
-    return ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + body + "</sitemapindex>").encode()
+    return (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + body
+        + "</sitemapindex>"
+    ).encode()
 
 
 def test_rss_links_are_resolved_against_the_feed_url():
     items = parse_feed(RSS, f"{SITE}/feeds/main.xml")
 
     assert items == [
-        Discovered(f"{SITE}/economy/rates-held?utm_source=rss", f"feed:{SITE}/feeds/main.xml",
-                   "Rates held", datetime(2024, 5, 7, 8, 0, tzinfo=UTC)),
-        Discovered(f"{SITE}/feeds/local.html", f"feed:{SITE}/feeds/main.xml",
-                   "Relative to the feed", None),
+        Discovered(
+            f"{SITE}/economy/rates-held?utm_source=rss",
+            f"feed:{SITE}/feeds/main.xml",
+            "Rates held",
+            datetime(2024, 5, 7, 8, 0, tzinfo=UTC),
+        ),
+        Discovered(
+            f"{SITE}/feeds/local.html", f"feed:{SITE}/feeds/main.xml", "Relative to the feed", None
+        ),
     ]
 
 
@@ -91,10 +104,15 @@ def test_html_page_is_not_a_feed():
 
 
 def test_news_sitemap_titles_and_dates_are_read():
-    body = sitemap(f"{SITE}/a", f"{SITE}/b", f"{SITE}/c", news={
-        f"{SITE}/a": ("Budget &amp; taxes", "2024-05-07T10:15:00+02:00"),
-        f"{SITE}/b": ("Date only", "2024-05-06"),
-    })
+    body = sitemap(
+        f"{SITE}/a",
+        f"{SITE}/b",
+        f"{SITE}/c",
+        news={
+            f"{SITE}/a": ("Budget &amp; taxes", "2024-05-07T10:15:00+02:00"),
+            f"{SITE}/b": ("Date only", "2024-05-06"),
+        },
+    )
 
     items, children = parse_sitemap(body, f"{SITE}/news-sitemap.xml")
 
@@ -108,15 +126,18 @@ def test_news_sitemap_titles_and_dates_are_read():
 
 
 def test_sitemap_index_lists_its_children():
-    items, children = parse_sitemap(sitemap_index("/s/1.xml", f"{SITE}/s/2.xml.gz"),
-                                    f"{SITE}/sitemap.xml")
+    items, children = parse_sitemap(
+        sitemap_index("/s/1.xml", f"{SITE}/s/2.xml.gz"), f"{SITE}/sitemap.xml"
+    )
 
     assert (items, children) == ([], [f"{SITE}/s/1.xml", f"{SITE}/s/2.xml.gz"])
 
 
 def test_sitemap_entities_are_never_expanded():
-    body = (b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY secret SYSTEM '
-            b'"file:///etc/hostname">]><urlset><url><loc>&secret;</loc></url></urlset>')
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY secret SYSTEM '
+        b'"file:///etc/hostname">]><urlset><url><loc>&secret;</loc></url></urlset>'
+    )
 
     items, _ = parse_sitemap(body, f"{SITE}/sitemap.xml")
 
@@ -144,8 +165,9 @@ def server() -> Iterator[LocalServer]:
 
 @pytest.fixture
 def client() -> Iterator[HttpClient]:
-    with HttpClient(Settings(fetch_timeout_seconds=2), allow_private_network=True,
-                    backoff_seconds=0.01) as http:
+    with HttpClient(
+        Settings(fetch_timeout_seconds=2), allow_private_network=True, backoff_seconds=0.01
+    ) as http:
         yield http
 
 
@@ -157,8 +179,14 @@ def test_sitemap_index_with_a_gzip_child_is_followed(server, client):
     url = server.url
     index = sitemap_index("/sm/news.xml.gz", "/sm/pages.xml")
     server.route("/sitemap_index.xml", Reply(200, index))
-    server.route("/sm/news.xml.gz", Reply(200, gzip.compress(sitemap(url("/n1"), url("/n2"))),
-                                          {"Content-Type": "application/gzip"}))
+    server.route(
+        "/sm/news.xml.gz",
+        Reply(
+            200,
+            gzip.compress(sitemap(url("/n1"), url("/n2"))),
+            {"Content-Type": "application/gzip"},
+        ),
+    )
     server.route("/sm/pages.xml", Reply(200, sitemap(url("/p1"))))
 
     found, errors = discover(local_source(sitemaps=[url("/sitemap_index.xml")]), client)
@@ -172,8 +200,15 @@ def test_sitemap_index_with_a_gzip_child_is_followed(server, client):
 
 
 def test_off_site_urls_are_dropped(server, client):
-    server.route("/sitemap.xml", Reply(200, sitemap(
-        server.url("/mine"), "https://elsewhere.example/theirs", "ftp://127.0.0.1/file")))
+    server.route(
+        "/sitemap.xml",
+        Reply(
+            200,
+            sitemap(
+                server.url("/mine"), "https://elsewhere.example/theirs", "ftp://127.0.0.1/file"
+            ),
+        ),
+    )
 
     found, _ = discover(local_source(sitemaps=[server.url("/sitemap.xml")]), client)
 
@@ -187,15 +222,17 @@ def test_child_sitemap_on_another_host_is_reported_not_fetched(server, client):
 
     assert found == []
     assert [(url, message.split(":")[0]) for url, message in errors] == [
-        ("https://cdn.example/sm.xml", "refused")]
+        ("https://cdn.example/sm.xml", "refused")
+    ]
 
 
 def test_failing_feed_does_not_stop_the_sitemap(server, client):
     server.route("/feed.xml", Reply(404))
     server.route("/sitemap.xml", Reply(200, sitemap(server.url("/a"))))
 
-    found, errors = discover(local_source(feeds=[server.url("/feed.xml")],
-                                          sitemaps=[server.url("/sitemap.xml")]), client)
+    found, errors = discover(
+        local_source(feeds=[server.url("/feed.xml")], sitemaps=[server.url("/sitemap.xml")]), client
+    )
 
     assert [d.url for d in found] == [server.url("/a")]
     assert len(errors) == 1
@@ -207,9 +244,14 @@ def test_results_are_unique_by_canonical_url_keeping_the_first(server, client):
     server.route("/feed.xml", Reply(200, RSS.replace(b"/economy/rates-held", b"/a")))
     server.route("/sitemap.xml", Reply(200, sitemap(server.url("/a"), server.url("/b"))))
 
-    found, errors = discover(local_source(
-        feeds=[server.url("/feed.xml")], sitemaps=[server.url("/sitemap.xml")],
-        urls=[server.url("/b?utm_medium=email"), server.url("/c")]), client)
+    found, errors = discover(
+        local_source(
+            feeds=[server.url("/feed.xml")],
+            sitemaps=[server.url("/sitemap.xml")],
+            urls=[server.url("/b?utm_medium=email"), server.url("/c")],
+        ),
+        client,
+    )
 
     assert errors == []
     assert [(d.url, d.via.split(":")[0], d.title) for d in found] == [
@@ -227,32 +269,48 @@ def test_feed_with_relative_links_is_read_over_http(server, client):
 
     # "/economy/..." is relative to the feed's host, "local.html" to the feed's directory.
     assert errors == []
-    assert [d.url for d in found] == [server.url("/economy/rates-held"),
-                                      server.url("/feeds/local.html")]
+    assert [d.url for d in found] == [
+        server.url("/economy/rates-held"),
+        server.url("/feeds/local.html"),
+    ]
 
 
 def test_extra_hosts_count_as_the_sources_own(server, client):
-    server.route("/sitemap.xml", Reply(200, sitemap("https://cdn.example/a",
-                                                    "https://other.example/b")))
+    server.route(
+        "/sitemap.xml", Reply(200, sitemap("https://cdn.example/a", "https://other.example/b"))
+    )
 
-    found, _ = discover(local_source(sitemaps=[server.url("/sitemap.xml")],
-                                     extra_hosts=["cdn.example"]), client)
+    found, _ = discover(
+        local_source(sitemaps=[server.url("/sitemap.xml")], extra_hosts=["cdn.example"]), client
+    )
 
     assert [d.url for d in found] == ["https://cdn.example/a"]
 
 
-MAY = [Discovered(f"{SITE}/{day}", "list", published_at=datetime(2024, 5, day, tzinfo=UTC))
-       for day in (1, 2, 3)]
+MAY = [
+    Discovered(f"{SITE}/{day}", "list", published_at=datetime(2024, 5, day, tzinfo=UTC))
+    for day in (1, 2, 3)
+]
 UNDATED = Discovered(f"{SITE}/undated", "list")
 
 
-@pytest.mark.parametrize(("window", "kept"), [
-    (PublishedWindow(), ["1", "2", "3", "undated"]),
-    (PublishedWindow(since=datetime(2024, 5, 2, tzinfo=UTC)), ["2", "3"]),
-    (PublishedWindow(until=datetime(2024, 5, 2, tzinfo=UTC)), ["1"]),
-    (PublishedWindow(datetime(2024, 5, 2, tzinfo=UTC), datetime(2024, 5, 3, tzinfo=UTC),
-                     include_undated=True), ["2", "undated"]),
-], ids=["unbounded", "since", "until", "both-with-undated"])
+@pytest.mark.parametrize(
+    ("window", "kept"),
+    [
+        (PublishedWindow(), ["1", "2", "3", "undated"]),
+        (PublishedWindow(since=datetime(2024, 5, 2, tzinfo=UTC)), ["2", "3"]),
+        (PublishedWindow(until=datetime(2024, 5, 2, tzinfo=UTC)), ["1"]),
+        (
+            PublishedWindow(
+                datetime(2024, 5, 2, tzinfo=UTC),
+                datetime(2024, 5, 3, tzinfo=UTC),
+                include_undated=True,
+            ),
+            ["2", "undated"],
+        ),
+    ],
+    ids=["unbounded", "since", "until", "both-with-undated"],
+)
 def test_published_window_keeps_items_in_since_until(window, kept):
     assert [i.url.rsplit("/", 1)[1] for i in [*MAY, UNDATED] if i in window] == kept
 

@@ -127,8 +127,9 @@ def test_captions_are_not_tagged_but_kept_as_paragraphs(enricher: Enricher) -> N
 def test_captions_left_out_of_text_by_the_cleaner_are_accepted(enricher: Enricher) -> None:
     caption = Paragraph(text="Photo: Getty Images / Reuters", kind="caption")
     body = make_record(NATO_STORY)
-    record = body.model_copy(update={"paragraphs": [body.paragraphs[0], caption,
-                                                    *body.paragraphs[1:]]})
+    record = body.model_copy(
+        update={"paragraphs": [body.paragraphs[0], caption, *body.paragraphs[1:]]}
+    )
     assert caption.text not in record.text
     article = enrich_one(enricher, record)
     assert "Jens Stoltenberg" in {e.canonical for e in article.entities}

@@ -52,15 +52,23 @@ def test_canonical_form_strips_article_prefix_title_and_possessive(
 
 @pytest.mark.parametrize(
     ("canonical", "label"),
-    [("X", "PERSON"), ("2020", "ORG"), ("the alliance", "ORG"), ("Follow Sputnik", "PERSON"),
-     ("Click Here", "ORG"), ("s Feed", "ORG"), ("'s", "ORG")],
+    [
+        ("X", "PERSON"),
+        ("2020", "ORG"),
+        ("the alliance", "ORG"),
+        ("Follow Sputnik", "PERSON"),
+        ("Click Here", "ORG"),
+        ("s Feed", "ORG"),
+        ("'s", "ORG"),
+    ],
 )
 def test_junk_spans_are_recognized(canonical: str, label: str) -> None:
     assert is_junk(canonical, label)
 
 
-@pytest.mark.parametrize(("canonical", "label"), [("muslim", "NORP"), ("Read", "PERSON"),
-                                                  ("Human Rights Watch", "ORG")])
+@pytest.mark.parametrize(
+    ("canonical", "label"), [("muslim", "NORP"), ("Read", "PERSON"), ("Human Rights Watch", "ORG")]
+)
 def test_names_are_not_junk(canonical: str, label: str) -> None:
     assert not is_junk(canonical, label)
 
@@ -88,33 +96,51 @@ def test_span_of_punctuation_only_gives_no_mention() -> None:
 
 
 def test_numeric_types_and_junk_spans_are_dropped() -> None:
-    assert canonicals(("2020", "DATE"), ("5,200", "ORG"), ("X", "PERSON"),
-                      ("the alliance", "ORG"), ("Follow Sputnik's", "PERSON"),
-                      ("muslim", "NORP"), ("Iraq", "GPE")) == [
-        ("muslim", "NORP", 1), ("Iraq", "GPE", 1)]
+    assert canonicals(
+        ("2020", "DATE"),
+        ("5,200", "ORG"),
+        ("X", "PERSON"),
+        ("the alliance", "ORG"),
+        ("Follow Sputnik's", "PERSON"),
+        ("muslim", "NORP"),
+        ("Iraq", "GPE"),
+    ) == [("muslim", "NORP", 1), ("Iraq", "GPE", 1)]
 
 
 def test_bare_surname_joins_the_full_name_and_takes_its_label() -> None:
-    entities = aggregate(mentions(("Stoltenberg", "ORG"), ("Jens Stoltenberg", "PERSON"),
-                                         ("Stoltenberg", "GPE"), ("Stoltenberg's", "ORG")))
+    entities = aggregate(
+        mentions(
+            ("Stoltenberg", "ORG"),
+            ("Jens Stoltenberg", "PERSON"),
+            ("Stoltenberg", "GPE"),
+            ("Stoltenberg's", "ORG"),
+        )
+    )
     [entity] = entities
     assert (entity.canonical, entity.label, entity.count) == ("Jens Stoltenberg", "PERSON", 4)
     assert entity.name == "Stoltenberg"  # the most common surface form
     assert entity.first_offset == 0
     assert forms_by_canonical(entities) == {
-        "Jens Stoltenberg": ["Stoltenberg", "Jens Stoltenberg", "Stoltenberg's"]}
+        "Jens Stoltenberg": ["Stoltenberg", "Jens Stoltenberg", "Stoltenberg's"]
+    }
 
 
 def test_surname_shared_by_two_people_stays_unresolved() -> None:
-    assert [c for c, _, _ in canonicals(("Donald Trump", "PERSON"), ("Melania Trump", "PERSON"),
-                                        ("Trump", "PERSON"))] == [
-        "Donald Trump", "Melania Trump", "Trump"]
+    assert [
+        c
+        for c, _, _ in canonicals(
+            ("Donald Trump", "PERSON"), ("Melania Trump", "PERSON"), ("Trump", "PERSON")
+        )
+    ] == ["Donald Trump", "Melania Trump", "Trump"]
 
 
 def test_surname_wins_over_the_country_of_the_same_name() -> None:
     assert canonicals(("Michael Jordan", "PERSON"), ("Jordan", "GPE")) == [
-        ("Michael Jordan", "PERSON", 2)]
-    assert canonicals(("Jordan", "GPE"),) == [("Jordan", "GPE", 1)]
+        ("Michael Jordan", "PERSON", 2)
+    ]
+    assert canonicals(
+        ("Jordan", "GPE"),
+    ) == [("Jordan", "GPE", 1)]
 
 
 def test_acronym_defined_in_parentheses_merges_with_its_long_form() -> None:
@@ -148,32 +174,41 @@ def test_parenthesis_that_does_not_match_the_initials_is_no_alias() -> None:
 
 def test_initials_match_an_acronym_without_parentheses() -> None:
     assert canonicals(("Aire Valley Transport Authority", "ORG"), ("AVTA", "ORG")) == [
-        ("Aire Valley Transport Authority", "ORG", 2)]
+        ("Aire Valley Transport Authority", "ORG", 2)
+    ]
     # Two letters are too easily a coincidence.
     assert len(canonicals(("Bank America", "ORG"), ("BA", "ORG"))) == 2
 
 
 def test_case_variants_are_one_entity() -> None:
-    assert canonicals(("THE HOME DEPOT", "ORG"), ("Home Depot", "ORG"),
-                      ("Home Depot", "ORG")) == [("Home Depot", "ORG", 3)]
+    assert canonicals(("THE HOME DEPOT", "ORG"), ("Home Depot", "ORG"), ("Home Depot", "ORG")) == [
+        ("Home Depot", "ORG", 3)
+    ]
 
 
 def test_gazetteer_gives_one_entity_and_its_id_everywhere() -> None:
     for forms in [("USA", "US", "United States"), ("U.S.", "America"), ("United States",)]:
         entities = aggregate(mentions(*((form, "GPE") for form in forms)))
         assert [(e.canonical, e.label, e.wikidata_id) for e in entities] == [
-            ("United States", "GPE", "Q30")]
+            ("United States", "GPE", "Q30")
+        ]
 
 
 def test_gazetteer_matches_short_aliases_exactly() -> None:
-    assert canonicals(("US", "GPE"),) == [("United States", "GPE", 1)]
-    assert canonicals(("Us", "GPE"),) == [("Us", "GPE", 1)]
+    assert canonicals(
+        ("US", "GPE"),
+    ) == [("United States", "GPE", 1)]
+    assert canonicals(
+        ("Us", "GPE"),
+    ) == [("Us", "GPE", 1)]
 
 
 def test_demonym_is_norp_with_the_id_of_its_country() -> None:
     entities = aggregate(mentions(("Iraqis", "NORP"), ("Iraqi", "GPE"), ("Iraq", "GPE")))
     assert [(e.canonical, e.label, e.count, e.wikidata_id) for e in entities] == [
-        ("Iraqi", "NORP", 2, "Q796"), ("Iraq", "GPE", 1, "Q796")]
+        ("Iraqi", "NORP", 2, "Q796"),
+        ("Iraq", "GPE", 1, "Q796"),
+    ]
 
 
 def test_demonym_tagged_as_a_language_is_not_the_people() -> None:
@@ -183,38 +218,47 @@ def test_demonym_tagged_as_a_language_is_not_the_people() -> None:
 
 def test_contextual_alias_needs_the_entity_named_otherwise() -> None:
     assert canonicals(("NATO", "ORG"), ("Alliance", "ORG")) == [("NATO", "ORG", 2)]
-    assert canonicals(("Alliance", "ORG"),) == [("Alliance", "ORG", 1)]
+    assert canonicals(
+        ("Alliance", "ORG"),
+    ) == [("Alliance", "ORG", 1)]
 
 
 def test_gazetteer_entries_never_merge_into_each_other() -> None:
     # "Georgia" the country and a person surnamed Georgia are kept apart by the label rule;
     # two gazetteer entries in one group would need a bad alias, which union refuses.
     assert canonicals(("Georgia", "GPE"), ("Russia", "GPE")) == [
-        ("Georgia", "GPE", 1), ("Russia", "GPE", 1)]
+        ("Georgia", "GPE", 1),
+        ("Russia", "GPE", 1),
+    ]
 
 
 def test_gazetteer_pattern_finds_what_the_model_misses() -> None:
     found = list(default_gazetteer().pattern_mentions("the anti-IS coalition and IS fighters"))
     assert [(start, end, entry.name) for start, end, entry in found] == [
-        (9, 11, "Islamic State"), (26, 28, "Islamic State")]
+        (9, 11, "Islamic State"),
+        (26, 28, "Islamic State"),
+    ]
 
 
 def test_mentions_of_excluded_paragraphs_are_not_counted() -> None:
-    spans = [Mention("Iraq", "GPE", 0, paragraph=0), Mention("SARS", "ORG", 10, paragraph=1),
-             Mention("Iraq", "GPE", 20, paragraph=1)]
+    spans = [
+        Mention("Iraq", "GPE", 0, paragraph=0),
+        Mention("SARS", "ORG", 10, paragraph=1),
+        Mention("Iraq", "GPE", 20, paragraph=1),
+    ]
     entities = aggregate(spans, excluded_paragraphs=frozenset({1}))
     assert [(e.canonical, e.count) for e in entities] == [("Iraq", 1)]
 
 
 def test_gazetteer_names_are_unambiguous_and_ids_well_formed() -> None:
     data = yaml.safe_load(
-        resources.files("pipeline.enrich").joinpath("gazetteer.yaml").read_text("utf-8"))
+        resources.files("pipeline.enrich").joinpath("gazetteer.yaml").read_text("utf-8")
+    )
     owners: dict[str, str] = {}
     for item in data["countries"] + data["organizations"]:
         assert re.fullmatch(r"Q[1-9]\d*", item.get("id", "Q1"))
         groups = [[item["name"], *item.get("aliases", [])], item.get("demonyms", [])]
-        for owner, names in zip((item["name"], f"people of {item['name']}"), groups,
-                                strict=True):
+        for owner, names in zip((item["name"], f"people of {item['name']}"), groups, strict=True):
             for name in names:
                 key = name if len(name) <= 4 else name.casefold()
                 assert owners.setdefault(key, owner) == owner, f"{name!r} names two entries"

@@ -33,11 +33,20 @@ def test_nato_is_one_entity_with_every_form_and_the_alliance(result: EnrichedArt
     nato = entity(result, "NATO")
     assert (nato.label, nato.wikidata_id) == ("ORG", "Q7184")
     forms = set(surface_forms(result)["NATO"])
-    assert {"NATO", "The North Atlantic Treaty Organization",
-            "North Atlantic Treaty Organisation", "Alliance", "non-NATO"} <= forms
+    assert {
+        "NATO",
+        "The North Atlantic Treaty Organization",
+        "North Atlantic Treaty Organisation",
+        "Alliance",
+        "non-NATO",
+    } <= forms
     names = {e.canonical for e in result.entities}
-    assert not names & {"North Atlantic Treaty Organization", "North Atlantic Treaty Organisation",
-                        "Alliance", "non-NATO"}
+    assert not names & {
+        "North Atlantic Treaty Organization",
+        "North Atlantic Treaty Organisation",
+        "Alliance",
+        "non-NATO",
+    }
 
 
 def test_stoltenberg_is_one_person_with_the_bare_surname(result: EnrichedArticle) -> None:
@@ -77,8 +86,9 @@ def test_the_two_virus_paragraphs_are_flagged_and_nothing_else_of_the_story(
     paragraphs = result.paragraphs
     flagged = [p.text for p in paragraphs if p.offtopic]
     furniture = ["Clay Curtis", "February 16, 2020", "Other reports by", "Discuss This Article"]
-    assert sorted(flagged) == sorted([*furniture, *(p.text for p in paragraphs
-                                                   if p.text.startswith(VIRUS))])
+    assert sorted(flagged) == sorted(
+        [*furniture, *(p.text for p in paragraphs if p.text.startswith(VIRUS))]
+    )
     assert all(p.offtopic_score < 0.3 for p in paragraphs if not p.offtopic)
 
 

@@ -10,23 +10,35 @@ from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_fo
 
 def article(url: str, text: str = "The bridge reopened on Tuesday.") -> CleanedArticle:
     return CleanedArticle(
-        article_id=article_id_for(url), url=url, canonical_url=url, source_id="s", title="T",
-        fetched_at=datetime(2026, 5, 5, tzinfo=UTC), text=text, paragraphs=[Paragraph(text=text)],
-        word_count=len(text.split()), content_hash=content_hash(text),
-        extractor=Extractor(name="t", version="1"))
+        article_id=article_id_for(url),
+        url=url,
+        canonical_url=url,
+        source_id="s",
+        title="T",
+        fetched_at=datetime(2026, 5, 5, tzinfo=UTC),
+        text=text,
+        paragraphs=[Paragraph(text=text)],
+        word_count=len(text.split()),
+        content_hash=content_hash(text),
+        extractor=Extractor(name="t", version="1"),
+    )
 
 
 def test_new_changed_unchanged_and_duplicate_get_their_versions():
     new, same, edited = (article(f"https://n.example/{n}") for n in ("new", "same", "edited"))
     edited_now = article("https://n.example/edited", "The bridge reopened on Wednesday.")
-    known = {same.article_id: Known(same.content_hash, 3),
-             edited.article_id: Known(edited.content_hash, 2)}
+    known = {
+        same.article_id: Known(same.content_hash, 3),
+        edited.article_id: Known(edited.content_hash, 2),
+    }
 
     to_publish, verdicts = assign_versions([new, same, edited_now, new], known)
 
     assert verdicts == ["new", "unchanged", "changed", "duplicate"]
     assert [(r.article_id, r.version) for r in to_publish] == [
-        (new.article_id, 1), (edited.article_id, 3)]
+        (new.article_id, 1),
+        (edited.article_id, 3),
+    ]
 
 
 def test_latest_takes_the_highest_version_of_any_source():
@@ -34,13 +46,18 @@ def test_latest_takes_the_highest_version_of_any_source():
     published_since = {"a": Known("h2", 2), "b": Known("h4", 4), "c": Known("h1", 1)}
 
     assert latest(warehouse, published_since) == {
-        "a": Known("h2", 2), "b": Known("h5", 5), "c": Known("h1", 1)}
+        "a": Known("h2", 2),
+        "b": Known("h5", 5),
+        "c": Known("h1", 1),
+    }
 
 
 def test_unchanged_content_the_warehouse_lost_is_republished_under_its_known_version():
     lost, kept = article("https://n.example/lost"), article("https://n.example/kept")
-    known = {lost.article_id: Known(lost.content_hash, 4),
-             kept.article_id: Known(kept.content_hash, 2)}
+    known = {
+        lost.article_id: Known(lost.content_hash, 4),
+        kept.article_id: Known(kept.content_hash, 2),
+    }
 
     to_publish, verdicts = assign_versions([lost, kept], known, resend={lost.article_id})
 
@@ -55,8 +72,9 @@ BEFORE = NOW - timedelta(minutes=15)  # records sent earlier than this are overd
 def test_missing_from_warehouse_tells_lost_rows_from_records_on_their_way():
     sent, stored_at = NOW - timedelta(minutes=2), NOW - timedelta(minutes=1)
 
-    def missing(stored: int, recorded: int, recorded_at: datetime | None,
-                sent_at: datetime | None) -> bool:
+    def missing(
+        stored: int, recorded: int, recorded_at: datetime | None, sent_at: datetime | None
+    ) -> bool:
         return missing_from_warehouse(3, stored, recorded, recorded_at, sent_at, BEFORE)
 
     assert not missing(3, 3, stored_at, sent)  # in the warehouse

@@ -19,19 +19,23 @@ def raw_deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-@pytest.mark.parametrize(("encoding", "encoded"), [
-    (None, TEXT),
-    ("identity", TEXT),
-    ("gzip", gzip.compress(TEXT)),
-    ("x-gzip", gzip.compress(TEXT)),
-    ("deflate", zlib.compress(TEXT)),
-    ("deflate", raw_deflate(TEXT)),  # what some servers send as "deflate"
-    ("br", brotli.compress(TEXT)),
-], ids=["none", "identity", "gzip", "x-gzip", "deflate-zlib", "deflate-raw", "br"])
+@pytest.mark.parametrize(
+    ("encoding", "encoded"),
+    [
+        (None, TEXT),
+        ("identity", TEXT),
+        ("gzip", gzip.compress(TEXT)),
+        ("x-gzip", gzip.compress(TEXT)),
+        ("deflate", zlib.compress(TEXT)),
+        ("deflate", raw_deflate(TEXT)),  # what some servers send as "deflate"
+        ("br", brotli.compress(TEXT)),
+    ],
+    ids=["none", "identity", "gzip", "x-gzip", "deflate-zlib", "deflate-raw", "br"],
+)
 def test_decodes_in_small_pieces(encoding, encoded):
     decoder = BoundedDecoder(encoding, limit=len(TEXT))
 
-    out = b"".join(decoder.feed(encoded[i:i + 7]) for i in range(0, len(encoded), 7))
+    out = b"".join(decoder.feed(encoded[i : i + 7]) for i in range(0, len(encoded), 7))
     decoder.finish()
 
     assert out == TEXT
@@ -41,8 +45,10 @@ def test_brotli_is_offered_because_it_can_be_capped():
     assert ACCEPT_ENCODING == "gzip, deflate, br"
 
 
-@pytest.mark.parametrize(("encoding", "encode"), [
-    ("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress)])
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress)],
+)
 def test_one_byte_over_the_limit_is_too_large(encoding, encode):
     decoder = BoundedDecoder(encoding, limit=len(TEXT) - 1)
 
@@ -62,11 +68,14 @@ def test_brotli_bomb_output_stays_at_the_cap():
     assert decoder.produced < 100_000 + 128 * 1024  # one decoding step past the cap, not 64 MiB
 
 
-@pytest.mark.parametrize(("encoding", "data"), [
-    ("zstd", b""),
-    ("gzip", b"\x1f\x8bnot really gzip"),
-    ("br", b"\xff\xff not brotli"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "data"),
+    [
+        ("zstd", b""),
+        ("gzip", b"\x1f\x8bnot really gzip"),
+        ("br", b"\xff\xff not brotli"),
+    ],
+)
 def test_unsupported_or_corrupt_encoding_is_a_decode_error(encoding, data):
     with pytest.raises(FetchError) as caught:
         BoundedDecoder(encoding, limit=1000).feed(data)

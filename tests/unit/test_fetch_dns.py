@@ -90,8 +90,12 @@ def connections(server: socket.socket) -> int:
 
 def client(resolver: object, *, timeout: float, max_attempts: int = 1) -> HttpClient:
     network = NetworkPolicy(allow_private=True, resolver=resolver)  # type: ignore[arg-type]
-    return HttpClient(Settings(fetch_timeout_seconds=timeout), network=network,
-                      max_attempts=max_attempts, backoff_seconds=0.01)
+    return HttpClient(
+        Settings(fetch_timeout_seconds=timeout),
+        network=network,
+        max_attempts=max_attempts,
+        backoff_seconds=0.01,
+    )
 
 
 def fetch_error(http: HttpClient, url: str) -> FetchError:
@@ -159,8 +163,7 @@ def test_lookup_under_a_deadline_gets_only_the_time_left(name_server):
     assert name_server.all_still_waiting()
 
 
-def test_lookup_with_neither_deadline_nor_timeout_gets_the_module_limit(name_server,
-                                                                        monkeypatch):
+def test_lookup_with_neither_deadline_nor_timeout_gets_the_module_limit(name_server, monkeypatch):
     monkeypatch.setattr(network, "RESOLVE_TIMEOUT_SECONDS", 0.1)
     policy = NetworkPolicy(allow_private=True, resolver=name_server)
 
@@ -190,7 +193,8 @@ def test_lookups_beyond_the_thread_limit_fail_at_once_without_asking(name_server
     assert refused.value.outcome == "dns_error"
     assert str(refused.value) == (
         f"cannot resolve one-more.test: not tried, all {network.RESOLVER_THREADS} resolver "
-        f"threads are still waiting for earlier answers (is the name server down?)")
+        f"threads are still waiting for earlier answers (is the name server down?)"
+    )
     assert "one-more.test" not in asked_while_full
     assert healthy.vet_endpoint("back.test", 80, timeout=5.0) == LOOPBACK  # threads came back
 

@@ -26,8 +26,10 @@ def server() -> Iterator[LocalServer]:
 
 
 def make_client(**overrides: object) -> HttpClient:
-    settings = Settings(fetch_timeout_seconds=overrides.pop("timeout", 2.0),
-                        fetch_read_timeout_seconds=overrides.pop("fetch_read_timeout_seconds", 10))
+    settings = Settings(
+        fetch_timeout_seconds=overrides.pop("timeout", 2.0),
+        fetch_read_timeout_seconds=overrides.pop("fetch_read_timeout_seconds", 10),
+    )
     options: dict = {"allow_private_network": True, "backoff_seconds": 0.01, **overrides}
     return HttpClient(settings, **options)
 
@@ -127,8 +129,10 @@ def test_page_over_the_cap_is_too_large(server, client):
 
 
 def test_body_without_length_is_cut_at_the_cap(server, client):
-    server.handle_with("/endless", lambda h: stream_then_close(
-        h, {"Content-Type": "text/html"}, iter([b"x" * 1024] * 10_000)))
+    server.handle_with(
+        "/endless",
+        lambda h: stream_then_close(h, {"Content-Type": "text/html"}, iter([b"x" * 1024] * 10_000)),
+    )
 
     assert fetch_error(client, server.url("/endless"), max_bytes=4096).outcome == "too_large"
 
@@ -154,8 +158,11 @@ def test_redirect_is_followed_and_reported(server, client):
 
     page = client.get(server.url("/old"))
 
-    assert (page.url, page.final_url, page.body) == (server.url("/old"), server.url("/new"),
-                                                    b"moved")
+    assert (page.url, page.final_url, page.body) == (
+        server.url("/old"),
+        server.url("/new"),
+        b"moved",
+    )
 
 
 def test_redirect_loop_is_refused(server, client):
@@ -184,12 +191,15 @@ def test_loopback_is_refused_without_allow_private_network(server):
     assert server.seen == []
 
 
-@pytest.mark.parametrize("target", [
-    "http://169.254.169.254/latest/meta-data/",  # cloud metadata service
-    "http://[::ffff:169.254.169.254]/latest/meta-data/",
-    "http://0.0.0.0/",
-    "file:///etc/passwd",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata service
+        "http://[::ffff:169.254.169.254]/latest/meta-data/",
+        "http://0.0.0.0/",
+        "file:///etc/passwd",
+    ],
+)
 def test_redirect_target_is_checked_even_on_a_private_network_source(server, client, target):
     server.route("/go", Reply(302, headers={"Location": target}))
 
@@ -197,8 +207,12 @@ def test_redirect_target_is_checked_even_on_a_private_network_source(server, cli
 
 
 def test_slow_drip_body_is_cut_off_by_the_deadline(server):
-    server.handle_with("/drip", lambda h: stream_then_close(
-        h, {"Content-Type": "text/html"}, iter([b"x"] * 200), pause=0.05))
+    server.handle_with(
+        "/drip",
+        lambda h: stream_then_close(
+            h, {"Content-Type": "text/html"}, iter([b"x"] * 200), pause=0.05
+        ),
+    )
 
     started = time.monotonic()
     with make_client(timeout=0.5) as http:
@@ -221,6 +235,7 @@ def test_min_delay_spaces_requests_to_one_host(server):
 
 
 # -- what the client adds since the walking skeleton ------------------------------------------
+
 
 def test_brotli_content_encoding_is_decoded_and_a_brotli_bomb_refused(server, client):
     html = b"<p>compressed</p>" * 100
@@ -276,7 +291,9 @@ def test_non_html_page_is_skipped_before_its_body_is_read(server, client):
     assert error.outcome == "not_html" and "application/pdf" in str(error)
     assert page.body == b"<p>x</p>"
     assert [(e.status, e.outcome, e.bytes) for e in client.journal.entries] == [
-        (200, "not_html", 0), (200, "ok", 8)]
+        (200, "not_html", 0),
+        (200, "ok", 8),
+    ]
 
 
 def test_every_attempt_and_refusal_is_in_the_journal(server, client):
@@ -304,6 +321,7 @@ def test_conditional_headers_are_sent(server, client):
 
 # -- the network policy, on the address actually connected to ---------------------------------
 
+
 def public_client(server: LocalServer, **policy: object) -> HttpClient:
     """A client that takes `server` (on loopback) for a public site, as the seam allows."""
     network = NetworkPolicy(public_endpoints=frozenset({("127.0.0.1", server.port)}), **policy)
@@ -315,13 +333,16 @@ def test_redirects_from_a_public_site_into_private_networks_are_refused(server):
     server.route("/ok", Reply(200, b"public"))
     server.route("/to-loopback", Reply(302, headers={"Location": target.url("/internal")}))
     server.route("/to-loopback-80", Reply(302, headers={"Location": "http://127.0.0.1/admin"}))
-    server.route("/to-metadata", Reply(302, headers={
-        "Location": "http://169.254.169.254/latest/meta-data/"}))
+    server.route(
+        "/to-metadata", Reply(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    )
 
     with target.running(), public_client(server) as http:
         assert http.get(server.url("/ok")).body == b"public"
-        outcomes = [fetch_error(http, server.url(path)).outcome
-                    for path in ("/to-loopback", "/to-loopback-80", "/to-metadata")]
+        outcomes = [
+            fetch_error(http, server.url(path)).outcome
+            for path in ("/to-loopback", "/to-loopback-80", "/to-metadata")
+        ]
 
     assert outcomes == ["refused"] * 3
     assert target.seen == []
@@ -330,11 +351,12 @@ def test_redirects_from_a_public_site_into_private_networks_are_refused(server):
 def test_dns_rebinding_is_caught_at_connect_time(server):
     answers = iter([[ipaddress.ip_address("93.184.215.14")], [ipaddress.ip_address("127.0.0.1")]])
     server.route("/", Reply(200, b"secret"))
-    network = NetworkPolicy(resolver=lambda host, port: next(answers),
-                            public_endpoints=frozenset({("93.184.215.14", server.port)}))
+    network = NetworkPolicy(
+        resolver=lambda host, port: next(answers),
+        public_endpoints=frozenset({("93.184.215.14", server.port)}),
+    )
 
-    with HttpClient(Settings(fetch_timeout_seconds=2), network=network,
-                    max_attempts=1) as http:
+    with HttpClient(Settings(fetch_timeout_seconds=2), network=network, max_attempts=1) as http:
         error = fetch_error(http, f"http://rebind.test:{server.port}/")
 
     # The first answer passed the check before the request; the second, the one httpx would

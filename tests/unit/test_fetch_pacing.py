@@ -79,25 +79,33 @@ def test_a_redirect_into_another_workers_host_waits_for_its_turn():
 
     server.handle_with("/story", slow)
     for n in range(4):
-        server.route(f"/old/{n}", Reply(301, headers={
-            "Location": f"http://www.news.test:{server.port}/story?from={n}"}))
+        server.route(
+            f"/old/{n}",
+            Reply(301, headers={"Location": f"http://www.news.test:{server.port}/story?from={n}"}),
+        )
     loopback = [ipaddress.ip_address("127.0.0.1")]
-    network = NetworkPolicy(resolver=lambda host, port: loopback,
-                            public_endpoints=frozenset({("127.0.0.1", server.port)}))
+    network = NetworkPolicy(
+        resolver=lambda host, port: loopback,
+        public_endpoints=frozenset({("127.0.0.1", server.port)}),
+    )
     pacer = HostPacer(0.0)
     results: list[int] = []
 
     def worker(urls: list[str]) -> None:
-        with HttpClient(Settings(fetch_timeout_seconds=5), network=network, pacer=pacer,
-                        max_attempts=1) as http:
+        with HttpClient(
+            Settings(fetch_timeout_seconds=5), network=network, pacer=pacer, max_attempts=1
+        ) as http:
             results.extend(http.get(url).status for url in urls)
 
     with server.running():
         workers = [
-            threading.Thread(target=worker, args=(
-                [f"http://news.test:{server.port}/old/{n}" for n in range(4)],)),
-            threading.Thread(target=worker, args=(
-                [f"http://www.news.test:{server.port}/story?own={n}" for n in range(4)],)),
+            threading.Thread(
+                target=worker, args=([f"http://news.test:{server.port}/old/{n}" for n in range(4)],)
+            ),
+            threading.Thread(
+                target=worker,
+                args=([f"http://www.news.test:{server.port}/story?own={n}" for n in range(4)],),
+            ),
         ]
         for thread in workers:
             thread.start()

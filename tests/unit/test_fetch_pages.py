@@ -34,8 +34,13 @@ def server() -> Iterator[LocalServer]:
 def make_run(min_delay: float = 0.0) -> FetchRun:
     # Every *.test name resolves to loopback, so one machine can play several hosts.
     network = NetworkPolicy(allow_private=True, resolver=lambda host, port: LOOPBACK)
-    return FetchRun(Settings(fetch_timeout_seconds=2), network, HostPacer(min_delay), Robots(),
-                    backoff_seconds=0.01)
+    return FetchRun(
+        Settings(fetch_timeout_seconds=2),
+        network,
+        HostPacer(min_delay),
+        Robots(),
+        backoff_seconds=0.01,
+    )
 
 
 cleaned: list[str] = []
@@ -43,8 +48,13 @@ cleaned: list[str] = []
 
 def clean_page(page: FetchResult) -> CleanedArticle:
     cleaned.append(page.final_url)
-    return clean(page.body, page.final_url, source_id="t", fetched_at=datetime.now(UTC),
-                 content_type=page.content_type)
+    return clean(
+        page.body,
+        page.final_url,
+        source_id="t",
+        fetched_at=datetime.now(UTC),
+        content_type=page.content_type,
+    )
 
 
 def items(*urls: str) -> list[Discovered]:
@@ -55,10 +65,14 @@ def test_known_validators_make_a_conditional_request_and_304_is_not_cleaned(serv
     cleaned.clear()
     html = article_html("Bridge reopens").encode()
     server.handle_with("/etag", conditional_page(html, etag='"v1"'))
-    server.handle_with("/dated", conditional_page(html, last_modified="Tue, 05 May 2026 10:00:00 GMT"))
+    server.handle_with(
+        "/dated", conditional_page(html, last_modified="Tue, 05 May 2026 10:00:00 GMT")
+    )
     urls = [server.url("/etag"), server.url("/dated")]
-    validators = {urls[0]: Validators(etag='"v1"'),
-                  urls[1]: Validators(last_modified="Tue, 05 May 2026 10:00:00 GMT")}
+    validators = {
+        urls[0]: Validators(etag='"v1"'),
+        urls[1]: Validators(last_modified="Tue, 05 May 2026 10:00:00 GMT"),
+    }
     run = make_run()
 
     outcomes = fetch_pages(run, items(*urls), validators, clean_page)
@@ -68,24 +82,30 @@ def test_known_validators_make_a_conditional_request_and_304_is_not_cleaned(serv
     assert server.hits("/etag")[0].headers["If-None-Match"] == '"v1"'
     assert server.hits("/dated")[0].headers["If-Modified-Since"] == "Tue, 05 May 2026 10:00:00 GMT"
     assert [(e.status, e.outcome) for e in run.journal.entries if "robots" not in e.url] == [
-        (304, "unchanged"), (304, "unchanged")]
+        (304, "unchanged"),
+        (304, "unchanged"),
+    ]
 
 
 def test_pages_are_cleaned_skipped_or_failed_each_with_its_reason(server):
     cleaned.clear()
-    server.route("/story", Reply(200, article_html("Storm").encode(),
-                                 {"Content-Type": "text/html; charset=utf-8"}))
+    server.route(
+        "/story",
+        Reply(200, article_html("Storm").encode(), {"Content-Type": "text/html; charset=utf-8"}),
+    )
     server.route("/report.pdf", Reply(200, b"%PDF-1.7 ...", {"Content-Type": "application/pdf"}))
-    server.route("/empty", Reply(200, b"<html><body></body></html>",
-                                 {"Content-Type": "text/html"}))
+    server.route("/empty", Reply(200, b"<html><body></body></html>", {"Content-Type": "text/html"}))
     server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n"))
     urls = [server.url(p) for p in ("/story", "/report.pdf", "/empty", "/gone", "/private/x")]
     run = make_run()
 
     outcomes = fetch_pages(run, items(*urls), {}, clean_page)
 
-    assert [(o.item.url, o.kind) for o in outcomes] == list(zip(urls, [
-        "cleaned", "not_html", "extract_failed", "failed", "skipped_robots"], strict=True))
+    assert [(o.item.url, o.kind) for o in outcomes] == list(
+        zip(
+            urls, ["cleaned", "not_html", "extract_failed", "failed", "skipped_robots"], strict=True
+        )
+    )
     assert outcomes[0].record is not None and outcomes[0].record.title == "Storm"
     assert cleaned == [server.url("/story"), server.url("/empty")]
     assert not server.hits("/private/x")
@@ -101,7 +121,8 @@ def test_hosts_are_fetched_in_parallel_but_each_host_one_request_at_a_time():
             site.handle_with(f"/p{n}", conditional_page(b"<p>x</p>", pause=0.3))
     with first.running(), second.running():
         urls = [f"http://a.test:{first.port}/p{n}" for n in range(3)] + [
-            f"http://b.test:{second.port}/p{n}" for n in range(3)]
+            f"http://b.test:{second.port}/p{n}" for n in range(3)
+        ]
 
         outcomes = fetch_pages(make_run(min_delay=0.1), items(*urls), {}, clean_page)
 
@@ -129,7 +150,9 @@ def test_min_delay_holds_across_discovery_and_page_clients(server):
 
 
 def test_a_bug_in_a_worker_is_raised_not_swallowed(server):
-    server.route("/story", Reply(200, article_html("Storm").encode(), {"Content-Type": "text/html"}))
+    server.route(
+        "/story", Reply(200, article_html("Storm").encode(), {"Content-Type": "text/html"})
+    )
 
     def broken(page: FetchResult) -> CleanedArticle:
         raise KeyError("bug")
@@ -156,11 +179,18 @@ def test_cancelling_a_run_ends_the_request_in_flight_and_fetches_no_more_pages(s
 
     for n in range(3):
         server.handle_with(f"/slow/{n}", slow)
-    run = FetchRun(Settings(fetch_timeout_seconds=30, fetch_read_timeout_seconds=30),
-                   NetworkPolicy(allow_private=True), HostPacer(0), Robots())
+    run = FetchRun(
+        Settings(fetch_timeout_seconds=30, fetch_read_timeout_seconds=30),
+        NetworkPolicy(allow_private=True),
+        HostPacer(0),
+        Robots(),
+    )
     outcomes: list = []
-    worker = threading.Thread(target=lambda: outcomes.extend(fetch_pages(
-        run, items(*(server.url(f"/slow/{n}") for n in range(3))), {}, clean_page)))
+    worker = threading.Thread(
+        target=lambda: outcomes.extend(
+            fetch_pages(run, items(*(server.url(f"/slow/{n}") for n in range(3))), {}, clean_page)
+        )
+    )
     worker.start()
     try:
         while not server.hits("/slow/0"):
@@ -176,5 +206,6 @@ def test_cancelling_a_run_ends_the_request_in_flight_and_fetches_no_more_pages(s
     assert [(o.item.url, o.kind) for o in outcomes] == [(server.url("/slow/0"), "failed")]
     assert "cancelled" in outcomes[0].error
     assert [(e.url, e.outcome) for e in run.journal.entries if "/slow/" in e.url] == [
-        (server.url("/slow/0"), "cancelled")]
+        (server.url("/slow/0"), "cancelled")
+    ]
     assert [s.path for s in server.seen if s.path != "/robots.txt"] == ["/slow/0"]

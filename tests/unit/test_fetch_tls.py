@@ -37,6 +37,7 @@ BODY = b"<p>over TLS</p>"
 
 # -- certificates ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Pem:
     cert: Path
@@ -55,39 +56,62 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str,
-                 issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool) -> x509.Certificate:
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: str,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    *,
+    ca: bool,
+) -> x509.Certificate:
     now = datetime.now(UTC)
-    builder = (x509.CertificateBuilder()
-               .subject_name(_name(subject)).issuer_name(_name(issuer))
-               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                              critical=False)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                   issuer_key.public_key()), critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=False,
-            encipher_only=False, decipher_only=False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
-        builder = (builder
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]),
-                                  critical=False)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                                  critical=False))
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _write(folder: Path, stem: str, cert: x509.Certificate,
-           key: ec.EllipticCurvePrivateKey) -> Pem:
+def _write(folder: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> Pem:
     pem = Pem(folder / f"{stem}.crt", folder / f"{stem}.key")
     pem.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.key.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    pem.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return pem
 
 
@@ -99,13 +123,19 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
 
     def leaf(stem: str, host: str, self_signed: bool = False) -> Pem:
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = (_certificate(host, key, host, key, ca=False) if self_signed
-                else _certificate(host, key, "newsflow test CA", ca_key, ca=False))
+        cert = (
+            _certificate(host, key, host, key, ca=False)
+            if self_signed
+            else _certificate(host, key, "newsflow test CA", ca_key, ca=False)
+        )
         return _write(folder, stem, cert, key)
 
-    return Certs(ca=ca.public_bytes(serialization.Encoding.PEM),
-                 news=leaf("news", "news.test"), other=leaf("other", "other.test"),
-                 self_signed=leaf("self-signed", "news.test", self_signed=True))
+    return Certs(
+        ca=ca.public_bytes(serialization.Encoding.PEM),
+        news=leaf("news", "news.test"),
+        other=leaf("other", "other.test"),
+        self_signed=leaf("self-signed", "news.test", self_signed=True),
+    )
 
 
 def trusting(certs: Certs) -> ssl.SSLContext:
@@ -114,6 +144,7 @@ def trusting(certs: Certs) -> ssl.SSLContext:
 
 
 # -- the server --------------------------------------------------------------------------------
+
 
 @dataclass
 class Seen:
@@ -141,8 +172,7 @@ class TlsServer(ThreadingHTTPServer):
         self.context.load_cert_chain(pem.cert, pem.key)
         self.context.sni_callback = self._note_sni
 
-    def _note_sni(self, _socket: ssl.SSLObject, name: str | None, _context: ssl.SSLContext
-                  ) -> None:
+    def _note_sni(self, _socket: ssl.SSLObject, name: str | None, _context: ssl.SSLContext) -> None:
         with self.lock:
             self.seen.handshakes.append(name)
 
@@ -194,6 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 # -- the client --------------------------------------------------------------------------------
 
+
 def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """The test names, and IP numbers as themselves, as getaddrinfo answers them."""
     try:
@@ -202,13 +233,16 @@ def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6
         raise FetchError(f"cannot resolve {host}", "dns_error") from None
 
 
-def client(server: TlsServer, context: ssl.SSLContext | None, *, seam: bool = True
-           ) -> HttpClient:
+def client(server: TlsServer, context: ssl.SSLContext | None, *, seam: bool = True) -> HttpClient:
     """A client for public sites only, the test server standing in for one when `seam`."""
     endpoints = frozenset({("127.0.0.1", server.port)}) if seam else frozenset()
     network = NetworkPolicy(public_endpoints=endpoints, resolver=resolve)
-    return HttpClient(Settings(fetch_timeout_seconds=5), network=network, backoff_seconds=0.01,
-                      ssl_context=context)
+    return HttpClient(
+        Settings(fetch_timeout_seconds=5),
+        network=network,
+        backoff_seconds=0.01,
+        ssl_context=context,
+    )
 
 
 def fetch_error(http: HttpClient, url: str) -> FetchError:
@@ -218,6 +252,7 @@ def fetch_error(http: HttpClient, url: str) -> FetchError:
 
 
 # -- the tests ---------------------------------------------------------------------------------
+
 
 def test_https_page_is_fetched_with_sni_and_host_of_the_url(certs):
     with TlsServer(certs.news).running() as server, client(server, trusting(certs)) as http:
@@ -237,14 +272,19 @@ def test_certificate_for_another_host_is_a_tls_error_tried_once(certs):
     assert (server.seen.connections, server.seen.handshakes) == (1, ["news.test"])
     assert server.seen.hosts == []
     assert [(e.outcome, e.url) for e in http.journal.entries] == [
-        ("tls_error", f"https://news.test:{server.port}/")]
+        ("tls_error", f"https://news.test:{server.port}/")
+    ]
 
 
-@pytest.mark.parametrize(("served", "trusted", "cause"), [
-    ("self_signed", "test CA", "self-signed certificate"),
-    ("self_signed", "certifi", "self-signed certificate"),
-    ("news", "certifi", "unable to get local issuer certificate"),
-], ids=["self-signed", "self-signed-default-context", "private-CA-default-context"])
+@pytest.mark.parametrize(
+    ("served", "trusted", "cause"),
+    [
+        ("self_signed", "test CA", "self-signed certificate"),
+        ("self_signed", "certifi", "self-signed certificate"),
+        ("news", "certifi", "unable to get local issuer certificate"),
+    ],
+    ids=["self-signed", "self-signed-default-context", "private-CA-default-context"],
+)
 def test_certificate_nobody_vouches_for_is_a_tls_error(certs, served, trusted, cause):
     context = trusting(certs) if trusted == "test CA" else None
     with TlsServer(getattr(certs, served)).running() as server, client(server, context) as http:
@@ -255,8 +295,10 @@ def test_certificate_nobody_vouches_for_is_a_tls_error(certs, served, trusted, c
 
 
 def test_server_hanging_up_during_handshake_is_a_retried_connect_error(certs):
-    with (TlsServer(certs.news, hang_up=True).running() as server,
-          client(server, trusting(certs)) as http):
+    with (
+        TlsServer(certs.news, hang_up=True).running() as server,
+        client(server, trusting(certs)) as http,
+    ):
         error = fetch_error(http, f"https://news.test:{server.port}/")
 
     assert error.outcome == "connect_error" and "gave up after 3 attempts" in str(error)
@@ -265,8 +307,10 @@ def test_server_hanging_up_during_handshake_is_a_retried_connect_error(certs):
 
 @pytest.mark.parametrize("host", ["intranet.test", "127.0.0.1", "news.test"])
 def test_private_address_over_https_is_refused_before_connecting(certs, host):
-    with (TlsServer(certs.news).running() as server,
-          client(server, trusting(certs), seam=False) as http):
+    with (
+        TlsServer(certs.news).running() as server,
+        client(server, trusting(certs), seam=False) as http,
+    ):
         error = fetch_error(http, f"https://{host}:{server.port}/")
 
     assert error.outcome == "refused" and "not a public address" in str(error)
@@ -276,10 +320,16 @@ def test_private_address_over_https_is_refused_before_connecting(certs, host):
 def test_dns_rebinding_over_https_is_refused_before_the_handshake(certs):
     answers = iter([[ipaddress.ip_address("93.184.215.14")], [ipaddress.ip_address("127.0.0.1")]])
     with TlsServer(certs.news).running() as server:
-        network = NetworkPolicy(resolver=lambda host, port: next(answers),
-                                public_endpoints=frozenset({("93.184.215.14", server.port)}))
-        with HttpClient(Settings(fetch_timeout_seconds=5), network=network, max_attempts=1,
-                        ssl_context=trusting(certs)) as http:
+        network = NetworkPolicy(
+            resolver=lambda host, port: next(answers),
+            public_endpoints=frozenset({("93.184.215.14", server.port)}),
+        )
+        with HttpClient(
+            Settings(fetch_timeout_seconds=5),
+            network=network,
+            max_attempts=1,
+            ssl_context=trusting(certs),
+        ) as http:
             error = fetch_error(http, f"https://news.test:{server.port}/")
 
     # The first answer passed the check before the request; the second, the one the pool would

@@ -20,24 +20,40 @@ GERMAN = (
     "des Jahres alle Anträge auch online annehmen, und die Länder müssen dabei mitziehen."
 )
 NORWEGIAN = "Dette er en norsk tekst om havnen som åpnet igjen etter stormen. " * 12
-ENGLISH = ("Councillors voted by 52 to 37 in favour of a second line running from the city "
-           "centre to the airport, and construction is due to begin in the spring. ") * 3
+ENGLISH = (
+    "Councillors voted by 52 to 37 in favour of a second line running from the city "
+    "centre to the airport, and construction is due to begin in the spring. "
+) * 3
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda path: f"{path.parent.name}/{path.stem}")
 def test_the_enricher_keeps_the_language_the_cleaner_chose(path: Path) -> None:
     try:
-        record = clean(path.read_bytes(), f"https://{path.parent.name}.example/{path.stem}",
-                       source_id=path.parent.name, fetched_at=datetime(2025, 6, 1, tzinfo=UTC))
+        record = clean(
+            path.read_bytes(),
+            f"https://{path.parent.name}.example/{path.stem}",
+            source_id=path.parent.name,
+            fetched_at=datetime(2025, 6, 1, tzinfo=UTC),
+        )
     except ExtractionError:
         pytest.skip("the cleaner rejects this page")
     assert decide(record.language, record.text).language == record.language
 
 
-@pytest.mark.parametrize(("declared", "text"), [
-    (None, GERMAN), ("en", GERMAN), ("fr", GERMAN), ("de", GERMAN), ("nb", NORWEGIAN),
-    (None, ENGLISH), ("en-GB", ENGLISH), ("de", ENGLISH * 2), (None, "Short."),
-])
+@pytest.mark.parametrize(
+    ("declared", "text"),
+    [
+        (None, GERMAN),
+        ("en", GERMAN),
+        ("fr", GERMAN),
+        ("de", GERMAN),
+        ("nb", NORWEGIAN),
+        (None, ENGLISH),
+        ("en-GB", ENGLISH),
+        ("de", ENGLISH * 2),
+        (None, "Short."),
+    ],
+)
 def test_deciding_again_on_the_same_text_changes_nothing(declared: str | None, text: str) -> None:
     chosen = choose_language(declared, text)
     assert choose_language(chosen, text) == chosen

@@ -46,9 +46,11 @@ def test_spliced_paragraphs_are_flagged_with_precision_and_recall(
         found[0] += len(flagged & case.spliced)
         found[1] += len(case.spliced)
     precision, recall = hits / flags, hits / spliced
-    print(f"\nsplice cases: {len(cases)}, spliced paragraphs: {spliced}, flagged: {flags}, "
-          f"precision {precision:.3f}, recall {recall:.3f}; recall by k: "
-          + ", ".join(f"k={k} {h / n:.2f}" for k, (h, n) in sorted(by_k.items())))
+    print(
+        f"\nsplice cases: {len(cases)}, spliced paragraphs: {spliced}, flagged: {flags}, "
+        f"precision {precision:.3f}, recall {recall:.3f}; recall by k: "
+        + ", ".join(f"k={k} {h / n:.2f}" for k, (h, n) in sorted(by_k.items()))
+    )
     assert len(cases) >= 200 and set(by_k) == {1, 2, 3}
     assert precision >= 0.9
     assert recall >= 0.6
@@ -61,16 +63,20 @@ def test_unmodified_articles_are_rarely_flagged(enricher: Enricher, held_out) ->
     flagged = [p.text for p in paragraphs if p.offtopic]
     articles_flagged = sum(any(p.offtopic for p in r.paragraphs) for r in results)
     rate = len(flagged) / len(paragraphs)
-    print(f"\nunmodified: {len(records)} articles, {len(paragraphs)} paragraphs, "
-          f"{len(flagged)} flagged ({rate:.2%}), articles with a flag: {articles_flagged}")
+    print(
+        f"\nunmodified: {len(records)} articles, {len(paragraphs)} paragraphs, "
+        f"{len(flagged)} flagged ({rate:.2%}), articles with a flag: {articles_flagged}"
+    )
     assert rate <= 0.02
 
 
 def test_short_articles_and_short_paragraphs_are_never_flagged() -> None:
-    far = ParagraphTerms(frozenset({"virus", "outbre", "travel", "sars", "respir", "minist"}),
-                         frozenset())
-    story = ParagraphTerms(frozenset({"nato", "iraq", "traini", "allian", "missio", "stolte"}),
-                           frozenset())
+    far = ParagraphTerms(
+        frozenset({"virus", "outbre", "travel", "sars", "respir", "minist"}), frozenset()
+    )
+    story = ParagraphTerms(
+        frozenset({"nato", "iraq", "traini", "allian", "missio", "stolte"}), frozenset()
+    )
     assert scores("NATO eyes Iraq training", [story, story, far]) == [0.0, 0.0, 0.0]
     tiny = ParagraphTerms(frozenset({"declin", "commen"}), frozenset())
     assert features("NATO eyes Iraq training", [story, story, story, tiny])[3] is None

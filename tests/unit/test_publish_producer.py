@@ -35,8 +35,9 @@ def test_kafka_python_checksums_batches_with_the_crc32c_extension():
 
 
 def test_crc32c_check_notices_the_pure_python_fallback(monkeypatch):
-    monkeypatch.setattr(default_records, "calc_crc32c",
-                        lambda data, _crc32c=record_util.crc32c_py: _crc32c(data))
+    monkeypatch.setattr(
+        default_records, "calc_crc32c", lambda data, _crc32c=record_util.crc32c_py: _crc32c(data)
+    )
     assert not crc32c_in_use()
 
 
@@ -71,8 +72,9 @@ class Producer:
 
     config = {"bootstrap_servers": "broker:9092"}
 
-    def __init__(self, failing: dict[str, Exception] | None = None,
-                 unreachable_after: int | None = None) -> None:
+    def __init__(
+        self, failing: dict[str, Exception] | None = None, unreachable_after: int | None = None
+    ) -> None:
         self.failing = failing or {}
         self.unreachable_after = unreachable_after
         self.sent: list[tuple[str, bytes, bytes]] = []
@@ -106,9 +108,12 @@ def test_one_unacknowledged_record_fails_the_publish_with_its_cause():
     assert isinstance(error, TransientError)  # a task retry is the fix
     assert error.result.published == 2
     assert error.result.failed == [
-        (records[1].article_id, "[Error 6] NotLeaderForPartitionError: moved")]
-    assert str(error).startswith("1 of 3 records were not acknowledged by Kafka at broker:9092 "
-                                 "(topic t) within 5s: [Error 6] NotLeaderForPartitionError")
+        (records[1].article_id, "[Error 6] NotLeaderForPartitionError: moved")
+    ]
+    assert str(error).startswith(
+        "1 of 3 records were not acknowledged by Kafka at broker:9092 "
+        "(topic t) within 5s: [Error 6] NotLeaderForPartitionError"
+    )
 
 
 def test_records_that_cannot_even_be_sent_are_failures_too():
@@ -120,8 +125,11 @@ def test_records_that_cannot_even_be_sent_are_failures_too():
 
 
 def test_publishing_to_an_unreachable_broker_fails_within_the_timeout():
-    with pytest.raises(PublishError, match=r"1 of 1 records .* 127\.0\.0\.1:1 .* within 1s: "
-                                           r"KafkaTimeoutError: Unable to bootstrap"):
+    with pytest.raises(
+        PublishError,
+        match=r"1 of 1 records .* 127\.0\.0\.1:1 .* within 1s: "
+        r"KafkaTimeoutError: Unable to bootstrap",
+    ):
         publish_cleaned(NOWHERE, [cleaned()], timeout=1)
 
 

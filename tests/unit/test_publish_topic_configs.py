@@ -18,11 +18,20 @@ def test_defaults_keep_seven_days_and_never_elect_an_unclean_leader():
     }
 
 
-@pytest.mark.parametrize(("replicas", "configured", "expected"), [
-    (1, None, "1"), (2, None, "2"), (3, None, "2"), (5, None, "2"), (3, 3, "3"), (3, 1, "1"),
-])
-def test_min_insync_replicas_follows_the_replication_factor_unless_set(replicas, configured,
-                                                                        expected):
+@pytest.mark.parametrize(
+    ("replicas", "configured", "expected"),
+    [
+        (1, None, "1"),
+        (2, None, "2"),
+        (3, None, "2"),
+        (5, None, "2"),
+        (3, 3, "3"),
+        (3, 1, "1"),
+    ],
+)
+def test_min_insync_replicas_follows_the_replication_factor_unless_set(
+    replicas, configured, expected
+):
     settings = Settings(topic_replication_factor=replicas, topic_min_insync_replicas=configured)
     assert topic_configs(settings)["min.insync.replicas"] == expected
 
@@ -36,8 +45,10 @@ def test_retention_is_configured_in_days():
     assert topic_configs(Settings(topic_retention_days=1.5))["retention.ms"] == str(129_600_000)
 
 
-@pytest.mark.parametrize(("ms", "shown"), [
-    (604_800_000, "7 d"), (129_600_000, "1.5 d"), (43_200_000, "12 h"), (None, "forever")])
+@pytest.mark.parametrize(
+    ("ms", "shown"),
+    [(604_800_000, "7 d"), (129_600_000, "1.5 d"), (43_200_000, "12 h"), (None, "forever")],
+)
 def test_retention_is_shown_in_days_or_hours(ms, shown):
     info = TopicInfo("t", 3, 1, 0, ms, 1, False)
     assert info.retention == shown

@@ -42,14 +42,22 @@ def test_the_readme_example_is_a_valid_consistent_enriched_record():
     assert article.article_id == article_id_for(article.canonical_url)
     assert article.content_hash == content_hash(article.text)
     assert article.word_count == len(normalize_text(article.text).split())
-    assert all(article.text[e.first_offset:].startswith(e.name) for e in article.entities)
+    assert all(article.text[e.first_offset :].startswith(e.name) for e in article.entities)
     assert article.text == "\n\n".join(p.text for p in article.paragraphs)
 
 
 def test_the_readme_names_every_dead_letter_header():
     readme = (SCHEMAS / "README.md").read_text()
-    for header in ("error", "stage", "consumer.group", "source.topic", "source.partition",
-                   "source.offset", "schema", "content-type"):
+    for header in (
+        "error",
+        "stage",
+        "consumer.group",
+        "source.topic",
+        "source.partition",
+        "source.offset",
+        "schema",
+        "content-type",
+    ):
         assert f"`{header}`" in readme
 
 
@@ -60,18 +68,24 @@ def test_readers_ignore_fields_a_producer_added_within_the_version():
 
 
 def test_records_carry_their_schema_and_content_type_headers():
-    assert headers_for(cleaned()) == [("schema", b"article.cleaned/1"),
-                                      ("content-type", b"application/json")]
+    assert headers_for(cleaned()) == [
+        ("schema", b"article.cleaned/1"),
+        ("content-type", b"application/json"),
+    ]
     article = EnrichedArticle.model_validate(readme_example())
     assert dict(headers_for(article))["schema"] == b"article.enriched/1"
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (b'{"article_id": "trunc', "value is not UTF-8 JSON"),
-    (b"\xff\xfe", "value is not UTF-8 JSON"),
-    (b"[1, 2]", "JSON but not an object"),
-    (None, "tombstone"),
-], ids=["truncated", "not-utf8", "array", "tombstone"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (b'{"article_id": "trunc', "value is not UTF-8 JSON"),
+        (b"\xff\xfe", "value is not UTF-8 JSON"),
+        (b"[1, 2]", "JSON but not an object"),
+        (None, "tombstone"),
+    ],
+    ids=["truncated", "not-utf8", "array", "tombstone"],
+)
 def test_undecodable_values_are_poison(value, message):
     with pytest.raises(PoisonRecord, match=message) as failure:
         decode_cleaned(value)

@@ -31,8 +31,13 @@ def server() -> Iterator[LocalServer]:
 
 
 def polite_client(robots: Robots | None = None, **options: object) -> HttpClient:
-    return HttpClient(Settings(fetch_timeout_seconds=2), allow_private_network=True,
-                      backoff_seconds=0.01, robots=robots or Robots(), **options)
+    return HttpClient(
+        Settings(fetch_timeout_seconds=2),
+        allow_private_network=True,
+        backoff_seconds=0.01,
+        robots=robots or Robots(),
+        **options,
+    )
 
 
 def outcome_of(client: HttpClient, url: str) -> str:
@@ -53,7 +58,11 @@ def test_disallowed_path_is_never_requested_and_robots_txt_is_read_once(server):
 
     assert [s.path for s in server.seen] == ["/robots.txt", "/news/a", "/news/b"]
     assert [(e.url.rsplit("/", 1)[1], e.outcome) for e in http.journal.entries] == [
-        ("robots.txt", "ok"), ("a", "ok"), ("secret", "robots_disallowed"), ("b", "ok")]
+        ("robots.txt", "ok"),
+        ("a", "ok"),
+        ("secret", "robots_disallowed"),
+        ("b", "ok"),
+    ]
 
 
 def test_crawl_delay_spaces_requests_when_longer_than_min_delay(server):
@@ -97,15 +106,21 @@ def test_stored_robots_txt_is_used_for_a_day_then_fetched_again(server):
     server.route("/news/a", Reply(200, b"a"))
     origin = origin_of(server.url("/"))
     store = MemoryRobotsStore()
-    store.save(RobotsFile(origin, 200, "User-agent: *\nAllow: /\n",
-                          datetime.now(UTC) - timedelta(hours=23)))
+    store.save(
+        RobotsFile(
+            origin, 200, "User-agent: *\nAllow: /\n", datetime.now(UTC) - timedelta(hours=23)
+        )
+    )
 
     with polite_client(Robots(store)) as http:
         assert http.get(server.url("/news/a")).body == b"a"
     assert not server.hits("/robots.txt")
 
-    store.save(RobotsFile(origin, 200, "User-agent: *\nAllow: /\n",
-                          datetime.now(UTC) - timedelta(hours=25)))
+    store.save(
+        RobotsFile(
+            origin, 200, "User-agent: *\nAllow: /\n", datetime.now(UTC) - timedelta(hours=25)
+        )
+    )
     with polite_client(Robots(store)) as http:
         assert outcome_of(http, server.url("/news/a")) == "robots_disallowed"
     assert len(server.hits("/robots.txt")) == 1
@@ -113,8 +128,9 @@ def test_stored_robots_txt_is_used_for_a_day_then_fetched_again(server):
 
 
 def test_rules_for_newsflow_by_name_apply(server):
-    server.route("/robots.txt", Reply(200, b"User-agent: newsflow\nDisallow: /\n\n"
-                                           b"User-agent: *\nAllow: /\n"))
+    server.route(
+        "/robots.txt", Reply(200, b"User-agent: newsflow\nDisallow: /\n\nUser-agent: *\nAllow: /\n")
+    )
 
     with polite_client() as http:
         assert outcome_of(http, server.url("/news/a")) == "robots_disallowed"

@@ -15,8 +15,13 @@ from pipeline.clean import clean
 def _clean(url: str):
     page = httpx.get(url, timeout=10)
     assert page.status_code == 200
-    return clean(page.content, url, source_id="t", fetched_at=datetime.now(UTC),
-                 content_type=page.headers["content-type"])
+    return clean(
+        page.content,
+        url,
+        source_id="t",
+        fetched_at=datetime.now(UTC),
+        content_type=page.headers["content-type"],
+    )
 
 
 def test_redesigned_pages_clean_to_a_stub_without_date_or_author(tmp_path):
@@ -42,5 +47,6 @@ def test_sources_per_template_list_each_template_s_articles(tmp_path):
     assert ids == {"ledger": "x-ledger", "courier": "x-courier", "gazette": "x-gazette"}
     by_id = {e["id"]: e for e in entries}
     for template, source_id in ids.items():
-        assert by_id[source_id]["urls"] == [base + s.path for s in stories()
-                                            if s.template == template]
+        assert by_id[source_id]["urls"] == [
+            base + s.path for s in stories() if s.template == template
+        ]

@@ -20,8 +20,9 @@ from pipeline.warehouse.models import Base
 
 def test_the_schema_diagram_in_the_docs_is_drawn_from_the_models():
     document = DOC.read_text(encoding="utf-8")
-    assert replace_block(document, "schema", diagram_block(Base.metadata)) == document, \
+    assert replace_block(document, "schema", diagram_block(Base.metadata)) == document, (
         "docs/sql.md's diagram is stale: run `python -m devtools.sqldoc`"
+    )
 
 
 def test_the_diagram_has_every_table_column_and_foreign_key():
@@ -44,8 +45,10 @@ def test_the_docs_have_ten_named_examples_each_with_an_output_block():
 
 
 def test_outputs_are_replaced_by_name_and_nothing_else_moves():
-    document = ("intro\n<!-- example: one -->\n```sql\nSELECT 1;\n```\n\n```text\nold\n```\n"
-                "<!-- example: two -->\n```sql\nSELECT 2;\n```\n\n```text\nkept\n```\nend\n")
+    document = (
+        "intro\n<!-- example: one -->\n```sql\nSELECT 1;\n```\n\n```text\nold\n```\n"
+        "<!-- example: two -->\n```sql\nSELECT 2;\n```\n\n```text\nkept\n```\nend\n"
+    )
     updated = with_outputs(document, {"one": render_output(["x"], [(1,)])})
     assert updated == document.replace("old\n", "x\n-\n1\n(1 row)\n")
     assert [e.output for e in examples(updated)] == ["x\n-\n1\n(1 row)\n", "kept\n"]

@@ -26,8 +26,9 @@ def test_a_port_in_use_names_the_port_and_the_setting(tmp_path):
 
 def test_missing_java_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    stack = Stack(Settings(home=tmp_path, kafka_bootstrap_servers="127.0.0.1:1"),
-                  progress=lambda _: None)
+    stack = Stack(
+        Settings(home=tmp_path, kafka_bootstrap_servers="127.0.0.1:1"), progress=lambda _: None
+    )
     with pytest.raises(PrerequisiteError, match="java not found: install a JDK 17"):
         stack.up(["kafka"])
 
@@ -49,7 +50,9 @@ def test_children_see_the_same_settings():
     env = settings_env(Settings(pg_port=6000, kafka_bootstrap_servers="127.0.0.1:7000"))
     assert env["NEWSFLOW_PG_PORT"] == "6000"
     assert env["NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:7000"
-    assert Settings(**{k.removeprefix("NEWSFLOW_").lower(): v for k, v in env.items()}).pg_port == 6000
+    assert (
+        Settings(**{k.removeprefix("NEWSFLOW_").lower(): v for k, v in env.items()}).pg_port == 6000
+    )
 
 
 def test_stopping_a_group_stops_descendants_that_left_it(tmp_path):
@@ -108,8 +111,9 @@ def test_stack_logs_prints_the_end_of_each_log(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     # Longer than one read from the end, so the tail spans reads.
-    (logs / "airflow-scheduler.log").write_text("".join(f"line {n} " + "x" * 200 + "\n"
-                                                        for n in range(1000)))
+    (logs / "airflow-scheduler.log").write_text(
+        "".join(f"line {n} " + "x" * 200 + "\n" for n in range(1000))
+    )
     (logs / "kafka.log").write_text("started\n")
     env = {"NEWSFLOW_HOME": str(tmp_path)}
     one = CliRunner().invoke(main, ["stack", "logs", "airflow-scheduler", "-n", "400"], env=env)
@@ -119,8 +123,11 @@ def test_stack_logs_prints_the_end_of_each_log(tmp_path):
     assert [line.split()[1] for line in printed[1:]] == [str(n) for n in range(600, 1000)]
     every = CliRunner().invoke(main, ["stack", "logs", "-n", "1"], env=env)
     assert every.output.splitlines() == [
-        f"==> kafka ({logs / 'kafka.log'})", "started",
-        f"==> airflow-scheduler ({logs / 'airflow-scheduler.log'})", "line 999 " + "x" * 200]
+        f"==> kafka ({logs / 'kafka.log'})",
+        "started",
+        f"==> airflow-scheduler ({logs / 'airflow-scheduler.log'})",
+        "line 999 " + "x" * 200,
+    ]
     missing = CliRunner().invoke(main, ["stack", "logs", "enricher"], env=env)
     assert "enricher: no log yet" in missing.output
 
@@ -140,14 +147,18 @@ def test_a_second_stack_command_says_which_pid_holds_the_lock(tmp_path):
         with pytest.raises(StackLocked, match=f"held by pid {os.getpid()} \\(newsflow stack up\\)"):
             waiting.down()
         assert said == [f"waiting for the stack lock held by pid {os.getpid()} (newsflow stack up)"]
-        refused = CliRunner().invoke(main, ["stack", "up", "--no-wait"],
-                                     env={"NEWSFLOW_HOME": str(tmp_path)})
+        refused = CliRunner().invoke(
+            main, ["stack", "up", "--no-wait"], env={"NEWSFLOW_HOME": str(tmp_path)}
+        )
     assert refused.exit_code == 1
-    assert f"the stack lock ({tmp_path / 'stack.lock'}) is held by pid {os.getpid()} " \
-           "(newsflow stack up)" in refused.output
+    assert (
+        f"the stack lock ({tmp_path / 'stack.lock'}) is held by pid {os.getpid()} "
+        "(newsflow stack up)" in refused.output
+    )
     assert "waiting" not in refused.output
     # Released: the next command gets it at once and names itself in the lock file.
-    stopped = CliRunner().invoke(main, ["stack", "down", "--no-wait"],
-                                 env={"NEWSFLOW_HOME": str(tmp_path)})
+    stopped = CliRunner().invoke(
+        main, ["stack", "down", "--no-wait"], env={"NEWSFLOW_HOME": str(tmp_path)}
+    )
     assert stopped.exit_code == 0, stopped.output
     assert (tmp_path / "stack.lock").read_text() == ""

@@ -23,23 +23,34 @@ from pipeline.warehouse.rows import (
 )
 
 
-def cleaned(n: int = 1, version: int = 1, body: str = "Ada Lovelace spoke in Paris.") -> CleanedArticle:
+def cleaned(
+    n: int = 1, version: int = 1, body: str = "Ada Lovelace spoke in Paris."
+) -> CleanedArticle:
     url = f"https://news.example.org/story-{n}"
     return CleanedArticle(
-        article_id=article_id_for(url), url=url, canonical_url=url, source_id="unit",
-        title=f"Story {n}", fetched_at=datetime(2026, 11, 28, 7, tzinfo=UTC), text=body,
-        paragraphs=[Paragraph(text=body)], word_count=len(body.split()),
-        content_hash=content_hash(body), version=version,
+        article_id=article_id_for(url),
+        url=url,
+        canonical_url=url,
+        source_id="unit",
+        title=f"Story {n}",
+        fetched_at=datetime(2026, 11, 28, 7, tzinfo=UTC),
+        text=body,
+        paragraphs=[Paragraph(text=body)],
+        word_count=len(body.split()),
+        content_hash=content_hash(body),
+        version=version,
         extractor=Extractor(name="test", version="1"),
     )
 
 
 def enriched(article: CleanedArticle, entities: list[dict] | None = None) -> EnrichedArticle:
-    return EnrichedArticle.model_validate({
-        **article.model_dump(),
-        "entities": entities or [],
-        "enricher": {"name": "test", "model": "none"},
-    })
+    return EnrichedArticle.model_validate(
+        {
+            **article.model_dump(),
+            "entities": entities or [],
+            "enricher": {"name": "test", "model": "none"},
+        }
+    )
 
 
 def test_latest_per_article_keeps_the_highest_version_and_the_last_of_equals():
@@ -65,14 +76,33 @@ def test_version_row_keeps_the_whole_record_as_json():
 
 
 def test_mention_drafts_merge_entries_of_one_entity_and_fall_back_to_the_name():
-    article = enriched(cleaned(), [
-        {"name": "Paris", "label": "GPE", "canonical": "Paris", "count": 2, "first_offset": 22,
-         "surface_forms": ["Paris", "the French capital"]},
-        {"name": "Lovelace", "label": "PERSON", "canonical": "Ada Lovelace", "count": 1,
-         "first_offset": 40},
-        {"name": "Ada Lovelace", "label": "PERSON", "canonical": "Ada Lovelace", "count": 1,
-         "first_offset": 0},
-    ])
+    article = enriched(
+        cleaned(),
+        [
+            {
+                "name": "Paris",
+                "label": "GPE",
+                "canonical": "Paris",
+                "count": 2,
+                "first_offset": 22,
+                "surface_forms": ["Paris", "the French capital"],
+            },
+            {
+                "name": "Lovelace",
+                "label": "PERSON",
+                "canonical": "Ada Lovelace",
+                "count": 1,
+                "first_offset": 40,
+            },
+            {
+                "name": "Ada Lovelace",
+                "label": "PERSON",
+                "canonical": "Ada Lovelace",
+                "count": 1,
+                "first_offset": 0,
+            },
+        ],
+    )
     drafts = mention_drafts(article)
     by_key = {(d.canonical, d.label): d for d in drafts}
     assert list(by_key) == [("Ada Lovelace", "PERSON"), ("Paris", "GPE")]

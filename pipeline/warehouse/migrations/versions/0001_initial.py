@@ -80,8 +80,9 @@ def upgrade() -> None:
         sa.Column("stored_at", TS, server_default=NOW, nullable=False),
         sa.PrimaryKeyConstraint("article_id", name=op.f("pk_articles")),
     )
-    op.create_index(op.f("ix_articles_source_id_published_at"), "articles",
-                    ["source_id", "published_at"])
+    op.create_index(
+        op.f("ix_articles_source_id_published_at"), "articles", ["source_id", "published_at"]
+    )
     op.create_table(
         "article_versions",
         sa.Column("article_id", sa.String(64), nullable=False),
@@ -91,8 +92,12 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("fetched_at", TS, nullable=False),
         sa.Column("record", JSONB(), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.article_id"], ondelete="CASCADE",
-                                name=op.f("fk_article_versions_article_id_articles")),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.article_id"],
+            ondelete="CASCADE",
+            name=op.f("fk_article_versions_article_id_articles"),
+        ),
         sa.PrimaryKeyConstraint("article_id", "version", name=op.f("pk_article_versions")),
     )
     op.create_table(
@@ -110,10 +115,18 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("surface_forms", ARRAY(sa.Text()), nullable=False),
         sa.Column("first_offset", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.article_id"], ondelete="CASCADE",
-                                name=op.f("fk_mentions_article_id_articles")),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.entity_id"], ondelete="CASCADE",
-                                name=op.f("fk_mentions_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.article_id"],
+            ondelete="CASCADE",
+            name=op.f("fk_mentions_article_id_articles"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["entities.entity_id"],
+            ondelete="CASCADE",
+            name=op.f("fk_mentions_entity_id_entities"),
+        ),
         sa.PrimaryKeyConstraint("article_id", "entity_id", name=op.f("pk_mentions")),
     )
     op.create_index(op.f("ix_mentions_entity_id"), "mentions", ["entity_id"])
@@ -129,11 +142,13 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("fetched_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fetch_log")),
-        sa.UniqueConstraint("source_id", "url", "fetched_at",
-                            name=op.f("uq_fetch_log_source_id_url_fetched_at")),
+        sa.UniqueConstraint(
+            "source_id", "url", "fetched_at", name=op.f("uq_fetch_log_source_id_url_fetched_at")
+        ),
     )
-    op.create_index(op.f("ix_fetch_log_source_id_fetched_at"), "fetch_log",
-                    ["source_id", "fetched_at"])
+    op.create_index(
+        op.f("ix_fetch_log_source_id_fetched_at"), "fetch_log", ["source_id", "fetched_at"]
+    )
     op.create_table(
         "consumer_offsets",
         sa.Column("group_id", sa.Text(), nullable=False),
@@ -141,8 +156,7 @@ def upgrade() -> None:
         sa.Column("partition", sa.Integer(), nullable=False),
         sa.Column("next_offset", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", TS, server_default=NOW, nullable=False),
-        sa.PrimaryKeyConstraint("group_id", "topic", "partition",
-                                name=op.f("pk_consumer_offsets")),
+        sa.PrimaryKeyConstraint("group_id", "topic", "partition", name=op.f("pk_consumer_offsets")),
     )
     for name, query in VIEWS.items():
         op.execute(f"CREATE VIEW {name} AS {query}")
@@ -151,6 +165,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in VIEWS:
         op.execute(f"DROP VIEW {name}")
-    for table in ("consumer_offsets", "fetch_log", "mentions", "entities", "article_versions",
-                  "articles", "sources"):
+    for table in (
+        "consumer_offsets",
+        "fetch_log",
+        "mentions",
+        "entities",
+        "article_versions",
+        "articles",
+        "sources",
+    ):
         op.drop_table(table)  # their indexes go with them

@@ -56,4 +56,3 @@ def downgrade() -> None:
             END IF;
         END $$
     """)
-

@@ -58,8 +58,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("article_id", name=op.f("pk_dedup_signatures")),
         sa.UniqueConstraint("seq", name=op.f("uq_dedup_signatures_seq")),
     )
-    op.create_index(op.f("ix_dedup_signatures_band_keys"), "dedup_signatures", ["band_keys"],
-                    postgresql_using="gin")
+    op.create_index(
+        op.f("ix_dedup_signatures_band_keys"),
+        "dedup_signatures",
+        ["band_keys"],
+        postgresql_using="gin",
+    )
     op.add_column("entities", sa.Column("wikidata_id", sa.Text(), nullable=True))
     op.execute(FORGET_SIGNATURE)
     op.execute("""

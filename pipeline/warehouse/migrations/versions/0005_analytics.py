@@ -24,13 +24,37 @@ TS = sa.DateTime(timezone=True)
 
 # ISO 639-1 code → PostgreSQL text search configuration; codes without one use 'simple'.
 TEXT_CONFIGS = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "da": "danish",
-    "nl": "dutch", "en": "english", "et": "estonian", "fi": "finnish", "fr": "french",
-    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian",
-    "ga": "irish", "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian",
-    "nb": "norwegian", "nn": "norwegian", "pt": "portuguese", "ro": "romanian",
-    "ru": "russian", "sr": "serbian", "es": "spanish", "sv": "swedish", "ta": "tamil",
-    "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
 }
 
 INDEX_ARTICLE = """
@@ -51,15 +75,21 @@ END $$
 # (name, query, unique key): refreshed concurrently, which needs a unique index.
 ROLLUPS = [
     # Near-duplicates are left out: a story syndicated five times is one story.
-    ("mv_entity_source_day", """
+    (
+        "mv_entity_source_day",
+        """
         SELECT a.source_id,
                (coalesce(a.published_at, a.fetched_at) AT TIME ZONE 'UTC')::date AS day,
                m.entity_id, count(*)::int AS articles, sum(m.count)::int AS mentions
         FROM mentions m JOIN articles a USING (article_id)
         WHERE a.near_duplicate_of IS NULL
         GROUP BY 1, 2, 3
-    """, "source_id, day, entity_id"),
-    ("mv_entity_pairs", """
+    """,
+        "source_id, day, entity_id",
+    ),
+    (
+        "mv_entity_pairs",
+        """
         SELECT m1.entity_id AS entity_a, m2.entity_id AS entity_b, count(*)::int AS articles,
                min((coalesce(a.published_at, a.fetched_at) AT TIME ZONE 'UTC')::date)
                    AS first_day,
@@ -70,7 +100,9 @@ ROLLUPS = [
         JOIN articles a ON a.article_id = m1.article_id
         WHERE a.near_duplicate_of IS NULL
         GROUP BY 1, 2
-    """, "entity_a, entity_b"),
+    """,
+        "entity_a, entity_b",
+    ),
 ]
 
 VIEWS = {
@@ -236,8 +268,11 @@ VIEWS = {
 def _text_config_function() -> str:
     # Only the configurations this server has: a CASE naming a missing one fails when used.
     have = {row[0] for row in op.get_bind().execute(sa.text("SELECT cfgname FROM pg_ts_config"))}
-    cases = "\n".join(f"        WHEN '{code}' THEN '{name}'"
-                      for code, name in sorted(TEXT_CONFIGS.items()) if name in have)
+    cases = "\n".join(
+        f"        WHEN '{code}' THEN '{name}'"
+        for code, name in sorted(TEXT_CONFIGS.items())
+        if name in have
+    )
     return f"""
         CREATE FUNCTION newsflow_text_config(language text) RETURNS regconfig
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -254,17 +289,24 @@ def upgrade() -> None:
         sa.Column("article_id", sa.String(64), nullable=False),
         sa.Column("config", REGCONFIG(), nullable=False),
         sa.Column("document", TSVECTOR(), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.article_id"], ondelete="CASCADE",
-                                name=op.f("fk_article_search_article_id_articles")),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.article_id"],
+            ondelete="CASCADE",
+            name=op.f("fk_article_search_article_id_articles"),
+        ),
         sa.PrimaryKeyConstraint("article_id", name=op.f("pk_article_search")),
     )
-    op.create_index(op.f("ix_article_search_document"), "article_search", ["document"],
-                    postgresql_using="gin")
+    op.create_index(
+        op.f("ix_article_search_document"), "article_search", ["document"], postgresql_using="gin"
+    )
     op.execute(_text_config_function())
     op.execute(INDEX_ARTICLE)
-    op.execute("CREATE TRIGGER trg_articles_search AFTER INSERT OR UPDATE OF title, "
-               "description, text, language ON articles "
-               "FOR EACH ROW EXECUTE FUNCTION newsflow_index_article()")
+    op.execute(
+        "CREATE TRIGGER trg_articles_search AFTER INSERT OR UPDATE OF title, "
+        "description, text, language ON articles "
+        "FOR EACH ROW EXECUTE FUNCTION newsflow_index_article()"
+    )
     # Articles stored before this migration: touching a watched column fires the trigger.
     op.execute("UPDATE articles SET language = language")
 
@@ -283,8 +325,7 @@ def upgrade() -> None:
         sa.Column("reported_at", TS, server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("dlt_partition", "dlt_offset", name=op.f("pk_dead_letters")),
     )
-    op.create_index(op.f("ix_dead_letters_dead_lettered_at"), "dead_letters",
-                    ["dead_lettered_at"])
+    op.create_index(op.f("ix_dead_letters_dead_lettered_at"), "dead_letters", ["dead_lettered_at"])
 
     for name, query, key in ROLLUPS:
         op.execute(f"CREATE MATERIALIZED VIEW {name} AS {query}")
@@ -313,8 +354,10 @@ def _lock_down_reader() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', "
-               "current_database()); END $$")
+    op.execute(
+        "DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', "
+        "current_database()); END $$"
+    )
     for name in reversed(list(VIEWS)):
         op.execute(f"DROP VIEW {name}")
     for name, _, _ in reversed(ROLLUPS):

@@ -37,11 +37,16 @@ def upgrade() -> None:
         sa.Column("dlt_offset", sa.BigInteger(), nullable=True),
         sa.Column("created_at", TS, server_default=sa.text("now()"), nullable=False),
         sa.Column("sent_at", TS, nullable=True),
-        sa.PrimaryKeyConstraint("group_id", "topic", "partition", "offset",
-                                name=op.f("pk_consumer_dead_letters")),
+        sa.PrimaryKeyConstraint(
+            "group_id", "topic", "partition", "offset", name=op.f("pk_consumer_dead_letters")
+        ),
     )
-    op.create_index(op.f("ix_consumer_dead_letters_group_id"), "consumer_dead_letters",
-                    ["group_id"], postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        op.f("ix_consumer_dead_letters_group_id"),
+        "consumer_dead_letters",
+        ["group_id"],
+        postgresql_where=sa.text("sent_at IS NULL"),
+    )
 
 
 def downgrade() -> None:

@@ -24,12 +24,18 @@ def upgrade() -> None:
         sa.Column("article_id", sa.String(64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
-                  nullable=False),
+        sa.Column(
+            "recorded_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("article_id", "version", name=op.f("pk_version_ledger")),
     )
-    op.execute("INSERT INTO version_ledger (article_id, version, content_hash) "
-               "SELECT article_id, version, content_hash FROM article_versions")
+    op.execute(
+        "INSERT INTO version_ledger (article_id, version, content_hash) "
+        "SELECT article_id, version, content_hash FROM article_versions"
+    )
 
 
 def downgrade() -> None:

@@ -130,7 +130,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     analytics = importlib.import_module("pipeline.warehouse.migrations.versions.0005_analytics")
-    op.execute("CREATE OR REPLACE VIEW v_source_health_daily AS "
-               + analytics.VIEWS["v_source_health_daily"])
+    op.execute(
+        "CREATE OR REPLACE VIEW v_source_health_daily AS "
+        + analytics.VIEWS["v_source_health_daily"]
+    )
     op.drop_column("sources", "removed_at")
     op.drop_column("sources", "sources_file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CLEANED_TOPIC = "news.articles.cleaned.v1"
@@ -26,6 +26,11 @@ class Settings(BaseSettings):
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_controller_port: int = 9093
+    # The local stack's Kafka: 1 broker (the default), or a cluster of N KRaft nodes, each
+    # broker and controller, node i on kafka_port + 2(i-1) and kafka_controller_port + 2(i-1).
+    # With N > 1 the bootstrap servers list every node and topics get min(N, 3) replicas
+    # unless those settings are given.
+    kafka_brokers: int = Field(1, ge=1, le=9)
     topic_partitions: int = Field(6, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
     # Unset: min(2, replication factor); with 3 replicas an acknowledged record is on two
@@ -62,6 +67,38 @@ class Settings(BaseSettings):
     fetch_read_timeout_seconds: float = 10.0  # silence between two reads
     max_page_bytes: int = 5 * 1024 * 1024
     max_sitemap_bytes: int = 50 * 1024 * 1024
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cluster_defaults(cls, data: object) -> object:
+        """A local cluster (kafka_brokers > 1): every node in the bootstrap servers when they
+        name only the first, and replication that survives one broker down."""
+        if not isinstance(data, dict):
+            return data
+        brokers = int(data.get("kafka_brokers") or 1)
+        if brokers < 2:
+            return data
+        data = dict(data)
+        servers = str(data.get("kafka_bootstrap_servers") or "127.0.0.1:9092")
+        if "," not in servers:
+            host, port = servers.rsplit(":", 1)
+            data["kafka_bootstrap_servers"] = ",".join(
+                f"{host}:{int(port) + 2 * i}" for i in range(brokers)
+            )
+        if data.get("topic_replication_factor") is None:
+            data["topic_replication_factor"] = min(brokers, 3)
+        if data.get("topic_min_insync_replicas") is None and brokers >= 3:
+            data["topic_min_insync_replicas"] = 2
+        return data
+
+    @property
+    def kafka_node_ports(self) -> list[tuple[int, int]]:
+        """(broker port, controller port) of each node of the local stack's Kafka, node 1
+        first."""
+        return [
+            (self.kafka_port + 2 * i, self.kafka_controller_port + 2 * i)
+            for i in range(self.kafka_brokers)
+        ]
 
     @property
     def home_dir(self) -> Path:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import click
 
+from pipeline.config import Settings
 from pipeline.jobs import stack as jobs_stack
 from pipeline.jobs.stack import COMPONENTS, Stack
 from pipeline.table import format_table
@@ -18,7 +19,29 @@ def stack() -> None:
     """Start, stop and inspect the local stack (Kafka, PostgreSQL, Airflow, enricher)."""
 
 
-_component = click.argument("components", nargs=-1, type=click.Choice(COMPONENTS))
+def _components(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """COMPONENTS, or `kafka-N` for one broker of a cluster (NEWSFLOW_KAFKA_BROKERS > 1)."""
+    for name in value:
+        node = name.split("-", 1)
+        if name not in COMPONENTS and not (
+            len(node) == 2 and node[0] == "kafka" and node[1].isdigit()
+        ):
+            raise click.BadParameter(
+                f"{name!r} is not one of {', '.join(COMPONENTS)} (or kafka-N, one broker "
+                "of a cluster)"
+            )
+    return list(value)
+
+
+_component = click.argument(
+    "components", nargs=-1, metavar=f"[{'|'.join(COMPONENTS)}|kafka-N]...", callback=_components
+)
+_brokers = click.option(
+    "--brokers",
+    type=click.IntRange(1, 9),
+    help="Kafka brokers (default: NEWSFLOW_KAFKA_BROKERS, 1); 3 makes a KRaft cluster with "
+    "topics replicated 3 times, min.insync.replicas 2",
+)
 
 
 def _locking(command: Callable) -> Callable:
@@ -34,13 +57,23 @@ def _locking(command: Callable) -> Callable:
     )(command)
 
 
+def _with_brokers(settings: Settings, brokers: int | None) -> Settings:
+    if brokers is None or brokers == settings.kafka_brokers:
+        return settings
+    return Settings(kafka_brokers=brokers)
+
+
 @contextmanager
-def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Iterator[Stack]:
+def _stack(
+    ctx: click.Context, no_wait: bool, lock_timeout: float | None, brokers: int | None = None
+) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
     try:
         yield jobs_stack.local_stack(
-            ctx.obj["settings"], progress=click.echo, lock_wait=0 if no_wait else lock_timeout
+            _with_brokers(ctx.obj["settings"], brokers),
+            progress=click.echo,
+            lock_wait=0 if no_wait else lock_timeout,
         )
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
@@ -49,14 +82,23 @@ def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Ite
 
 @stack.command("up")
 @_component
+@_brokers
 @_locking
 @click.pass_context
 def stack_up(
-    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+    ctx: click.Context,
+    components: list[str],
+    brokers: int | None,
+    no_wait: bool,
+    lock_timeout: float | None,
 ) -> None:
-    """Start the stack (or the named components); idempotent. Ctrl-C stops what it started."""
-    with _stack(ctx, no_wait, lock_timeout) as manager:
-        manager.up(list(components) or None)
+    """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
+
+    With --brokers 3 (or NEWSFLOW_KAFKA_BROKERS=3) Kafka is a cluster of three KRaft nodes,
+    components kafka-1, kafka-2, kafka-3; give the same setting to the commands that use it.
+    """
+    with _stack(ctx, no_wait, lock_timeout, brokers) as manager:
+        manager.up(components or None)
 
 
 @stack.command("down")
@@ -64,7 +106,7 @@ def stack_up(
 @_locking
 @click.pass_context
 def stack_down(
-    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+    ctx: click.Context, components: list[str], no_wait: bool, lock_timeout: float | None
 ) -> None:
     """Stop every process the stack started (or the named components)."""
     with _stack(ctx, no_wait, lock_timeout) as manager:
@@ -73,14 +115,19 @@ def stack_down(
 
 @stack.command("restart")
 @_component
+@_brokers
 @_locking
 @click.pass_context
 def stack_restart(
-    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+    ctx: click.Context,
+    components: list[str],
+    brokers: int | None,
+    no_wait: bool,
+    lock_timeout: float | None,
 ) -> None:
-    """Restart the stack or the named components."""
-    with _stack(ctx, no_wait, lock_timeout) as manager:
-        manager.restart(list(components) or None)
+    """Restart the stack or the named components (kafka-2: one broker of a cluster)."""
+    with _stack(ctx, no_wait, lock_timeout, brokers) as manager:
+        manager.restart(components or None)
 
 
 @stack.command("status")
@@ -90,7 +137,8 @@ def stack_status(ctx: click.Context) -> None:
 
     Airflow's state comes from its health endpoint: `degraded (scheduler)` names the parts that
     stopped heartbeating (supervisord restarts them; see logs/airflow.log). Exits 1 when a
-    started component is dead or degraded. Consumers in the enricher's group that the stack
+    started component is dead or degraded; a Kafka cluster with a broker down is
+    `degraded (broker 2 down)`. Consumers in the enricher's group that the stack
     did not start are listed below the table.
     """
     settings = ctx.obj["settings"]

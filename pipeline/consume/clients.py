@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -14,20 +17,35 @@ from pipeline.publish.producer import make_producer
 
 def _unreachable(settings: Settings, exc: KafkaError) -> TransientError:
     return TransientError(
-        f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
-        "is it running (`newsflow stack up kafka`)?"
+        f"cannot reach Kafka at {settings.kafka_bootstrap_servers} ({exc}): is it running "
+        "(`newsflow stack up kafka`), or is NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS right?"
     )
+
+
+@contextmanager
+def _quiet_bootstrap() -> Iterator[None]:
+    """kafka-python logs each failed bootstrap attempt; the error above says it once. A
+    long-running consumer keeps the client's warnings once connected."""
+    logger = logging.getLogger("kafka")
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.DEBUG:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def connect_consumer(settings: Settings, client_id: str, **config: Any) -> KafkaConsumer:
     """A consumer that never commits on its own: callers commit what they finished."""
     try:
-        return KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            client_id=client_id,
-            enable_auto_commit=False,
-            **config,
-        )
+        with _quiet_bootstrap():
+            return KafkaConsumer(
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                client_id=client_id,
+                enable_auto_commit=False,
+                **config,
+            )
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 
@@ -35,6 +53,7 @@ def connect_consumer(settings: Settings, client_id: str, **config: Any) -> Kafka
 def connect_producer(settings: Settings, client_id: str) -> KafkaProducer:
     """The project's producer settings (acks=all, idempotence on, compression)."""
     try:
-        return make_producer(settings, client_id=client_id)
+        with _quiet_bootstrap():
+            return make_producer(settings, client_id=client_id)
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc

@@ -65,12 +65,28 @@ def stack_status(
     whether a started component is dead or degraded.
 
     Airflow's state comes from its health endpoint: `degraded (scheduler)` names the parts
-    that stopped heartbeating.
+    that stopped heartbeating. A Kafka cluster has a `kafka` line above its brokers' lines:
+    `degraded (broker 2 down)` while some brokers run and others do not.
     """
     rows: list[tuple[object, ...]] = []
     bad = False
     status = Stack(settings).status()
+    nodes = [(name, run) for name, run in status if name.startswith("kafka-")]
+    kafka_state, ports = "", ""
+    if nodes:
+        # A cluster: one line for Kafka as a whole above one line per broker.
+        down = [name.split("-", 1)[1] for name, run in nodes if run is None or not run.alive]
+        if not down:
+            kafka_state = "running"
+        elif len(down) == len(nodes):
+            kafka_state = "stopped" if all(run is None for _, run in nodes) else "dead"
+        else:
+            kafka_state = f"degraded (broker{'s' if len(down) > 1 else ''} {', '.join(down)} down)"
+        bad = bad or kafka_state == "dead" or kafka_state.startswith("degraded")
+        ports = ",".join(str(run.port) for _, run in nodes if run is not None and run.port)
     for name, run in status:
+        if nodes and name == nodes[0][0]:
+            rows.append(("kafka", kafka_state, "-", ports or "-", "-"))
         if run is None:
             rows.append((name, "stopped", "-", "-", "-"))
             continue
@@ -92,8 +108,9 @@ def foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> li
     from pipeline.stack.consumers import foreign_members, group_members
     from pipeline.stack.process import stack_processes
 
-    kafka_run, enricher = runs.get("kafka"), runs.get("enricher")
-    if kafka_run is None or not kafka_run.alive:
+    enricher = runs.get("enricher")
+    brokers = [run for name, run in runs.items() if name.startswith("kafka")]
+    if not any(run is not None and run.alive for run in brokers):
         return []
     group = settings.consumer_group
     members = group_members(settings, group)

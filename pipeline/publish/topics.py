@@ -31,8 +31,8 @@ def _admin(settings: Settings) -> KafkaAdminClient:
         )
     except KafkaError as exc:
         raise TransientError(
-            f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}; "
-            "is it running (`newsflow stack up kafka`)?"
+            f"cannot reach Kafka at {settings.kafka_bootstrap_servers} ({exc}): is it running "
+            "(`newsflow stack up kafka`), or is NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS right?"
         ) from exc
 
 

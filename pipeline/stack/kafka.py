@@ -1,4 +1,5 @@
-"""The embedded Kafka broker: KRaft single node, jars resolved by Maven from Maven Central."""
+"""The embedded Kafka: one KRaft node, or a cluster of N (each node broker and controller),
+jars resolved by Maven from Maven Central."""
 
 from __future__ import annotations
 
@@ -71,15 +72,45 @@ def resolve_jars(settings: Settings) -> Path:
     return target
 
 
-def _properties(settings: Settings) -> str:
+def node_names(settings: Settings) -> list[str]:
+    """The stack components of the local Kafka: `kafka` alone, or `kafka-1` ... `kafka-N` for a
+    cluster (NEWSFLOW_KAFKA_BROKERS)."""
+    if settings.kafka_brokers == 1:
+        return ["kafka"]
+    return [f"kafka-{i}" for i in range(1, settings.kafka_brokers + 1)]
+
+
+def node_index(name: str) -> int:
+    """1 for `kafka` and `kafka-1`, N for `kafka-N`."""
+    return int(name.split("-", 1)[1]) if "-" in name else 1
+
+
+def node_port(settings: Settings, name: str) -> int:
+    return settings.kafka_node_ports[node_index(name) - 1][0]
+
+
+def _node_dir(settings: Settings, name: str) -> Path:
+    return settings.home_dir / name
+
+
+def _properties(settings: Settings, name: str) -> str:
+    """Each node is broker and controller (KRaft combined mode); a cluster's nodes form one
+    quorum of N voters, so it keeps a controller majority with one node down when N >= 3."""
     host = "127.0.0.1"
-    data = settings.home_dir / "kafka" / "data"
-    port, ctl = settings.kafka_port, settings.kafka_controller_port
+    data = _node_dir(settings, name) / "data"
+    node = node_index(name)
+    port, ctl = settings.kafka_node_ports[node - 1]
+    voters = ",".join(
+        f"{i}@{host}:{c}" for i, (_, c) in enumerate(settings.kafka_node_ports, start=1)
+    )
+    # Kafka's internal topics (group offsets, transactions) replicated like ours.
+    rf = min(settings.kafka_brokers, 3)
+    min_isr = min(rf, 2)
     return "\n".join(
         [
             "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@{host}:{ctl}",
+            f"node.id={node}",
+            f"controller.quorum.voters={voters}",
             f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
             f"advertised.listeners=PLAINTEXT://{host}:{port}",
             "controller.listener.names=CONTROLLER",
@@ -87,11 +118,12 @@ def _properties(settings: Settings) -> str:
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             f"log.dirs={data}",
             f"num.partitions={settings.topic_partitions}",
-            "offsets.topic.replication.factor=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
+            f"default.replication.factor={rf}",
+            f"offsets.topic.replication.factor={rf}",
+            f"transaction.state.log.replication.factor={rf}",
+            f"transaction.state.log.min.isr={min_isr}",
+            f"share.coordinator.state.topic.replication.factor={rf}",
+            f"share.coordinator.state.topic.min.isr={min_isr}",
             "group.initial.rebalance.delay.ms=0",
             "auto.create.topics.enable=false",
             "unclean.leader.election.enable=false",
@@ -100,31 +132,41 @@ def _properties(settings: Settings) -> str:
     )
 
 
-def prepare(settings: Settings) -> Path:
-    """Write server.properties and format the storage directory on first use."""
+def _cluster_id(settings: Settings, jars: Path) -> str:
+    """One id for every node of the cluster, kept under NEWSFLOW_HOME once made."""
+    path = settings.home_dir / "run" / "kafka-cluster-id"
+    if settings.kafka_brokers > 1 and path.exists():
+        return path.read_text().strip()
+    cluster_id = subprocess.run(
+        ["java", "-cp", f"{jars}/*", "kafka.tools.StorageTool", "random-uuid"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if settings.kafka_brokers > 1:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(cluster_id + "\n")
+    return cluster_id
+
+
+def prepare(settings: Settings, name: str = "kafka") -> Path:
+    """Write the node's server.properties and format its storage directory on first use."""
     check_java()
     jars = resolve_jars(settings)
-    conf_dir = settings.home_dir / "kafka"
+    conf_dir = _node_dir(settings, name)
     conf_dir.mkdir(parents=True, exist_ok=True)
     conf = conf_dir / "server.properties"
-    conf.write_text(_properties(settings))
+    conf.write_text(_properties(settings, name))
     if not (conf_dir / "data" / "meta.properties").exists():
-        cp = f"{jars}/*"
-        cluster_id = subprocess.run(
-            ["java", "-cp", cp, "kafka.tools.StorageTool", "random-uuid"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
         result = subprocess.run(
             [
                 "java",
                 "-cp",
-                cp,
+                f"{jars}/*",
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                cluster_id,
+                _cluster_id(settings, jars),
                 "-c",
                 str(conf),
                 "--ignore-formatted",
@@ -137,33 +179,36 @@ def prepare(settings: Settings) -> Path:
     return conf
 
 
-def command(settings: Settings) -> list[str]:
+def command(settings: Settings, name: str = "kafka") -> list[str]:
     log4j = resources.files("pipeline.stack") / "log4j2.properties"
+    heap = "-Xmx1g" if settings.kafka_brokers == 1 else "-Xmx512m"
     return [
         "java",
         "-Xms256m",
-        "-Xmx1g",
+        heap,
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",
         "-cp",
         f"{jars_dir(settings)}/*",
         "kafka.Kafka",
-        str(settings.home_dir / "kafka" / "server.properties"),
+        str(_node_dir(settings, name) / "server.properties"),
     ]
 
 
-def ready(settings: Settings) -> bool:
+def ready(settings: Settings, name: str = "kafka") -> bool:
+    """The node answers a metadata request (a cluster's node: once the quorum has a leader)."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
     from pipeline.stack.process import port_in_use
 
-    if not port_in_use(settings.kafka_port):
+    port = node_port(settings, name)
+    if not port_in_use(port):
         return False  # not listening yet: skip the client's noisy connection errors
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            bootstrap_servers=f"127.0.0.1:{port}",
             request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,
         )
@@ -174,5 +219,26 @@ def ready(settings: Settings) -> bool:
         return True
     except (KafkaError, OSError):
         return False
+    finally:
+        admin.close()
+
+
+def cluster_size(settings: Settings) -> int:
+    """How many brokers the cluster's metadata lists (0 when no node answers)."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            request_timeout_ms=3000,
+            bootstrap_timeout_ms=3000,
+        )
+    except (KafkaError, OSError, ValueError):
+        return 0
+    try:
+        return len(admin.describe_cluster()["brokers"])
+    except (KafkaError, OSError):
+        return 0
     finally:
         admin.close()

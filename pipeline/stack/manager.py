@@ -9,6 +9,7 @@ is the `before_enricher` callback its caller gives (pipeline/jobs/stack.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -117,14 +118,40 @@ class Stack:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps({k: vars(v) for k, v in state.items()}, indent=2))
 
+    def kafka_nodes(self, state: dict[str, Running] | None = None) -> list[str]:
+        """The Kafka components: those the settings ask for, and any other still recorded as
+        started (a cluster started with another NEWSFLOW_KAFKA_BROKERS)."""
+        recorded = {n for n in (state or {}) if n == "kafka" or n.startswith("kafka-")}
+        wanted = set(kafka.node_names(self.settings))
+        if recorded and "kafka" not in recorded and wanted == {"kafka"}:
+            wanted = set()  # a cluster runs: its nodes, not a single broker that does not
+        return sorted(wanted | recorded, key=_node_order)
+
+    def _expand(self, names: list[str], state: dict[str, Running]) -> list[str]:
+        """COMPONENTS order, with `kafka` standing for every Kafka node."""
+        out: list[str] = []
+        for component in COMPONENTS:
+            if component == "kafka":
+                nodes = self.kafka_nodes(state)
+                if "kafka" in names:
+                    out += nodes
+                else:
+                    out += [n for n in nodes if n in names]
+                    out += [n for n in names if n.startswith("kafka-") and n not in out]
+            elif component in names:
+                out.append(component)
+        return out
+
     def status(self) -> list[tuple[str, Running | None]]:
         state = self._load()
-        return [(name, state.get(name)) for name in COMPONENTS]
+        return [(name, state.get(name)) for name in self._expand(list(COMPONENTS), state)]
 
     # -- start -------------------------------------------------------------------------
     def _port(self, name: str) -> int | None:
         s = self.settings
-        return {"postgres": s.pg_port, "kafka": s.kafka_port, "airflow": s.airflow_port}.get(name)
+        if name.startswith("kafka"):
+            return kafka.node_port(s, name)
+        return {"postgres": s.pg_port, "airflow": s.airflow_port}.get(name)
 
     def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
@@ -142,7 +169,7 @@ class Stack:
         if port is not None and port_in_use(port):
             raise PrerequisiteError(
                 f"port {port} is in use by another process, so {name} cannot start: stop that "
-                f"process or choose another port with {PORT_SETTINGS[name]}"
+                f"process or choose another port with {PORT_SETTINGS[name.split('-')[0]]}"
             )
         log = self.logs / f"{name}.log"
         user = None
@@ -150,9 +177,9 @@ class Stack:
         if name == "postgres":
             user = postgres.prepare(self.settings)
             cmd, env = postgres.command(self.settings), self._env(name)
-        elif name == "kafka":
-            kafka.prepare(self.settings)
-            cmd, env = kafka.command(self.settings), self._env(name)
+        elif name.startswith("kafka"):
+            kafka.prepare(self.settings, name)
+            cmd, env = kafka.command(self.settings, name), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
             cmd, env = (
@@ -209,21 +236,36 @@ class Stack:
             raise
 
     def _up(self, only: list[str] | None) -> None:
-        wanted = [c for c in COMPONENTS if only is None or c in only]
         self.home.mkdir(parents=True, exist_ok=True)
         state = self._load()
         s = self.settings
+        wanted = self._expand(list(only or COMPONENTS), state)
+        unknown = [n for n in wanted if n.startswith("kafka") and n not in kafka.node_names(s)]
+        if unknown:
+            raise PrerequisiteError(
+                f"{', '.join(unknown)}: not a node of this stack's Kafka "
+                f"(NEWSFLOW_KAFKA_BROKERS={s.kafka_brokers}; use --brokers N or that setting)"
+            )
+        nodes = [n for n in wanted if n.startswith("kafka")]
         # Kafka and PostgreSQL start side by side; Airflow needs the database, the enricher both.
         runs: dict[str, Running] = {}
-        for name in ("postgres", "kafka"):
+        for name in ("postgres", *nodes):
             if name in wanted:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
             self._wait(runs["postgres"], lambda: postgres.ready(s), 60)
         if "postgres" in wanted or "airflow" in wanted:
             postgres.ensure_databases(s)
-        if runs.get("kafka"):
-            self._wait(runs["kafka"], lambda: kafka.ready(s), 90)
+        for node in nodes:
+            self._wait(runs[node], functools.partial(kafka.ready, s, node), 90)
+        if len(nodes) > 1:
+            wait_until(
+                lambda: kafka.cluster_size(s) == s.kafka_brokers,
+                f"Kafka cluster of {s.kafka_brokers} brokers",
+                90,
+                Path(runs[nodes[0]].log),
+            )
+            self.progress(f"kafka: {s.kafka_brokers} brokers in the cluster")
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
         if "enricher" in wanted:
@@ -246,9 +288,7 @@ class Stack:
     def _down(self, only: list[str] | None) -> None:
         state = self._load()
         # Reverse order: consumers before the broker and the database they use.
-        for name in reversed(COMPONENTS):
-            if only is not None and name not in only:
-                continue
+        for name in reversed(self._expand(list(only or COMPONENTS), state)):
             # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
             sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
             run = state.get(name)
@@ -283,6 +323,10 @@ class Stack:
         with self._exclusive("restart", only):
             self.down(only)
             self.up(only)
+
+
+def _node_order(name: str) -> int:
+    return kafka.node_index(name)
 
 
 def _group_alive(pgid: int) -> bool:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -88,3 +91,25 @@ def test_extract_on_loopback_names_the_flag_of_the_command():
     assert "allow_private_network: true" not in lines[0]
     assert allowed.exit_code == 0, allowed.stderr
     assert json.loads(allowed.stdout)["title"] == "A story"
+
+
+@pytest.mark.parametrize("command", [["consume", "--idle-exit", "1"]])
+def test_a_broker_down_at_startup_is_one_line_naming_the_servers_and_the_setting(command, tmp_path):
+    """A real `newsflow` process (its own logging, not the test runner's), nothing listening
+    on the bootstrap servers."""
+    servers = f"127.0.0.1:{_free_port()},127.0.0.1:{_free_port()}"
+    env = {
+        **os.environ,
+        "NEWSFLOW_HOME": str(tmp_path),
+        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": servers,
+        "NEWSFLOW_PG_PORT": str(_free_port()),
+    }
+    newsflow = str(Path(sys.executable).parent / "newsflow")
+    result = subprocess.run(
+        [newsflow, *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"newsflow: error: cannot reach Kafka at {servers} (")
+    assert "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS" in lines[0]

@@ -49,9 +49,20 @@ def _require_stack(settings: Settings, components: tuple[str, ...]) -> dict[str,
     return state
 
 
-def _cleanup(engine: Engine, source_ids: list[str]) -> None:
+def _cleanup(engine: Engine, source_ids: list[str], origins: list[str]) -> None:
+    """Delete every row the bench's sources left. The fetcher's memory goes too: a later
+    copy can get a port again, and would then find its pages unchanged and publish nothing."""
     with engine.begin() as conn:
         ids = {"ids": source_ids}
+        conn.execute(text("DELETE FROM fetch_state WHERE source_id = ANY(:ids)"), ids)
+        conn.execute(text("DELETE FROM robots_txt WHERE origin = ANY(:o)"), {"o": origins})
+        conn.execute(
+            text(
+                "DELETE FROM dedup_signatures WHERE article_id IN "
+                "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"
+            ),
+            ids,
+        )
         conn.execute(
             text(
                 "DELETE FROM mentions WHERE article_id IN "
@@ -79,8 +90,9 @@ def _cleanup(engine: Engine, source_ids: list[str]) -> None:
             conn.execute(text(f"DELETE FROM {table} WHERE source_id = ANY(:ids)"), ids)  # noqa: S608
 
 
-def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> None:
-    """One ingestion pass per copy, each on a thread of its own; the first error is raised."""
+def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> int:
+    """One ingestion pass per copy, each on a thread of its own; the records published (the
+    first error is raised)."""
     from pipeline.jobs import enabled_sources, ingest_source
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,8 +102,8 @@ def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> 
             (source,) = enabled_sources(settings, str(path))
             sources.append(source)
         with ThreadPoolExecutor(max_workers=len(sources)) as pool:
-            for future in [pool.submit(ingest_source, settings, s) for s in sources]:
-                future.result()
+            futures = [pool.submit(ingest_source, settings, s) for s in sources]
+            return sum(future.result().published for future in futures)
 
 
 def measure(
@@ -101,12 +113,18 @@ def measure(
     from devtools.sample_site import SampleSite
 
     sites = [SampleSite().start() for _ in range(copies)]
-    source_ids = [f"bench-{site.base_url.rsplit(':', 1)[1]}" for site in sites]
+    origins = [site.base_url for site in sites]
+    source_ids = [f"bench-{origin.rsplit(':', 1)[1]}" for origin in origins]
     try:
         expected = sum(len(site.article_urls()) for site in sites)
         started = time.monotonic()
-        _ingest_all(settings, sites, source_ids)
+        sent = _ingest_all(settings, sites, source_ids)
         published = time.monotonic()
+        if sent != expected:
+            raise NewsflowError(
+                f"the ingest published {sent} of {expected} articles: the others were known "
+                "unchanged (a port a `--keep` run used before?); nothing to wait for"
+            )
         echo(
             f"published {expected} articles in {published - started:.1f}s; waiting for "
             "the enrichers"
@@ -130,7 +148,7 @@ def measure(
         for site in sites:
             site.stop()
         if not keep:
-            _cleanup(engine, source_ids)
+            _cleanup(engine, source_ids, origins)
     latencies.sort()
     return {
         "articles": expected,

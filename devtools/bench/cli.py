@@ -66,13 +66,48 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
     "--copies",
     default=4,
     show_default=True,
-    help="copies of the sample site (27 articles each) to ingest",
+    help="copies of the sample site (27 articles each) to ingest, per round",
+)
+@click.option(
+    "--enrichers",
+    "counts",
+    metavar="N[,N...]",
+    help="one round per count with that many enricher processes of the bench's own, e.g. 1,2,3 "
+    "(the stack's enricher is stopped meanwhile); default: the stack's running enricher",
+)
+@click.option(
+    "--enricher",
+    type=click.Choice(["spacy", "stub"]),
+    help="the enricher the bench's processes run (default NEWSFLOW_ENRICHER, i.e. spacy); "
+    "stub gives a Kafka and PostgreSQL figure without NER",
 )
 @click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object per round")
 @click.pass_context
-def bench_e2e(ctx: click.Context, copies: int, keep: bool, as_json: bool) -> None:
+def bench_e2e(
+    ctx: click.Context,
+    copies: int,
+    counts: str | None,
+    enricher: str | None,
+    keep: bool,
+    as_json: bool,
+) -> None:
     """End-to-end throughput and latency (fetch to warehouse row) through the running stack."""
     from devtools.bench.e2e import run
+    from devtools.bench.enrichers import parse_counts
 
-    run(ctx.obj["settings"], copies=copies, keep=keep, as_json=as_json, echo=click.echo)
+    settings = ctx.obj["settings"]
+    if enricher is not None:
+        if counts is None:
+            raise click.UsageError(
+                "--enricher applies to the bench's own processes: add --enrichers"
+            )
+        settings = settings.model_copy(update={"enricher": enricher})
+    run(
+        settings,
+        copies=copies,
+        enrichers=parse_counts(counts) if counts is not None else None,
+        keep=keep,
+        as_json=as_json,
+        echo=click.echo,
+    )

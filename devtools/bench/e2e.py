@@ -1,45 +1,68 @@
 """`newsflow bench e2e`: fetch-to-warehouse throughput and latency through the running stack.
 
 Serves copies of the sample site on fresh ports (so every article is new), runs the ingest job
-for each copy, and waits until the running enricher has stored every article. Latency is
-`articles.stored_at - articles.fetched_at`. The bench's rows are deleted afterwards unless
-`--keep`. There is no baseline to divide by: compare figures only within one machine and run.
+for each copy (one thread per copy, as news_ingest maps one task per source), and waits until
+the enrichers have stored every article. Latency is `articles.stored_at -
+articles.fetched_at`; throughput is articles over the time from the first fetch to the last
+row. The bench's rows are deleted afterwards unless `--keep`.
+
+Without `--enrichers` the stack's running enricher does the work. With `--enrichers 1,2,3`
+the stack's enricher is stopped for the bench (and started again at the end), the cleaned
+topic gets at least max(N) partitions, and each round starts N `newsflow consume` processes
+of its own (devtools/bench/enrichers.py), ingests one copy to warm up (not counted), then
+fresh copies of the same pages, and stops them: the ratio against the first round shows how
+throughput grows with consumers on this machine. Figures, never assertions.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.table import format_table
 
 BENCH_TABLES = ("mentions", "article_versions", "articles", "fetch_log", "sources")
+Echo = Callable[[str], None]
 
 
-def _require_stack(settings: Settings) -> None:
+def _require_stack(settings: Settings, components: tuple[str, ...]) -> dict[str, Any]:
     from pipeline.jobs import local_stack
 
     state = dict(local_stack(settings).status())
-    missing = [
-        n for n in ("postgres", "kafka", "enricher") if not ((run := state[n]) and run.alive)
-    ]
+    missing = [n for n in components if not ((run := state[n]) and run.alive)]
     if missing:
         raise NewsflowError(
             f"bench e2e needs the running stack; not running: "
             f"{', '.join(missing)} (start it with `newsflow stack up`)"
         )
+    return state
 
 
-def _cleanup(engine, source_ids: list[str]) -> None:
+def _cleanup(engine: Engine, source_ids: list[str], origins: list[str]) -> None:
+    """Delete every row the bench's sources left. The fetcher's memory goes too: a later
+    copy can get a port again, and would then find its pages unchanged and publish nothing."""
     with engine.begin() as conn:
         ids = {"ids": source_ids}
+        conn.execute(text("DELETE FROM fetch_state WHERE source_id = ANY(:ids)"), ids)
+        conn.execute(text("DELETE FROM robots_txt WHERE origin = ANY(:o)"), {"o": origins})
+        conn.execute(
+            text(
+                "DELETE FROM dedup_signatures WHERE article_id IN "
+                "(SELECT article_id FROM articles WHERE source_id = ANY(:ids))"
+            ),
+            ids,
+        )
         conn.execute(
             text(
                 "DELETE FROM mentions WHERE article_id IN "
@@ -67,37 +90,45 @@ def _cleanup(engine, source_ids: list[str]) -> None:
             conn.execute(text(f"DELETE FROM {table} WHERE source_id = ANY(:ids)"), ids)  # noqa: S608
 
 
-def run(
-    settings: Settings,
-    *,
-    copies: int = 4,
-    keep: bool = False,
-    as_json: bool = False,
-    timeout: float = 300,
-    echo: Callable[[str], None] = print,
-) -> dict:
-    from devtools.sample_site import SampleSite
+def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> int:
+    """One ingestion pass per copy, each on a thread of its own; the records published (the
+    first error is raised)."""
     from pipeline.jobs import enabled_sources, ingest_source
-    from pipeline.warehouse.db import make_engine
 
-    _require_stack(settings)
-    engine = make_engine(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = []
+        for site, source_id in zip(sites, source_ids, strict=True):
+            path = site.write_sources_yaml(Path(tmp) / f"{source_id}.yaml", source_id)
+            (source,) = enabled_sources(settings, str(path))
+            sources.append(source)
+        with ThreadPoolExecutor(max_workers=len(sources)) as pool:
+            futures = [pool.submit(ingest_source, settings, s) for s in sources]
+            return sum(future.result().published for future in futures)
+
+
+def measure(
+    settings: Settings, engine: Engine, *, copies: int, keep: bool, timeout: float, echo: Echo
+) -> dict[str, Any]:
+    """Ingest `copies` fresh copies of the sample site and wait for every article's row."""
+    from devtools.sample_site import SampleSite
+
     sites = [SampleSite().start() for _ in range(copies)]
-    source_ids = [f"bench-{site.base_url.rsplit(':', 1)[1]}" for site in sites]
+    origins = [site.base_url for site in sites]
+    source_ids = [f"bench-{origin.rsplit(':', 1)[1]}" for origin in origins]
     try:
         expected = sum(len(site.article_urls()) for site in sites)
         started = time.monotonic()
-        with tempfile.TemporaryDirectory() as tmp:
-            for site, source_id in zip(sites, source_ids, strict=True):
-                path = site.write_sources_yaml(Path(tmp) / f"{source_id}.yaml", source_id)
-                (source,) = enabled_sources(settings, str(path))
-                ingest_source(settings, source)
+        sent = _ingest_all(settings, sites, source_ids)
         published = time.monotonic()
-        if not as_json:
-            echo(
-                f"published {expected} articles in {published - started:.1f}s; waiting for "
-                "the enricher"
+        if sent != expected:
+            raise NewsflowError(
+                f"the ingest published {sent} of {expected} articles: the others were known "
+                "unchanged (a port a `--keep` run used before?); nothing to wait for"
             )
+        echo(
+            f"published {expected} articles in {published - started:.1f}s; waiting for "
+            "the enrichers"
+        )
         query = text(
             "SELECT extract(epoch FROM stored_at - fetched_at) FROM articles "
             "WHERE source_id = ANY(:ids)"
@@ -109,7 +140,7 @@ def run(
                     f"only {len(latencies)} of {expected} articles stored after "
                     f"{timeout:.0f}s; see the enricher's log"
                 )
-            time.sleep(0.5)
+            time.sleep(0.2)
             with engine.connect() as conn:
                 latencies = [float(v) for (v,) in conn.execute(query, {"ids": source_ids})]
         finished = time.monotonic()
@@ -117,10 +148,9 @@ def run(
         for site in sites:
             site.stop()
         if not keep:
-            _cleanup(engine, source_ids)
-        engine.dispose()
+            _cleanup(engine, source_ids, origins)
     latencies.sort()
-    result = {
+    return {
         "articles": expected,
         "seconds": round(finished - started, 2),
         "articles_per_s": round(expected / (finished - started), 2),
@@ -129,9 +159,112 @@ def run(
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
         "latency_max_s": round(latencies[-1], 2),
     }
+
+
+def run(
+    settings: Settings,
+    *,
+    copies: int = 4,
+    enrichers: list[int] | None = None,
+    keep: bool = False,
+    as_json: bool = False,
+    timeout: float = 300,
+    echo: Echo = print,
+) -> list[dict[str, Any]]:
+    """The figures of each round: one with the stack's enricher, or one per enricher count."""
+    from pipeline.warehouse.db import make_engine
+
+    progress = (lambda line: None) if as_json else echo
+    engine = make_engine(settings)
+    try:
+        if enrichers is None:
+            _require_stack(settings, ("postgres", "kafka", "enricher"))
+            results = [
+                measure(settings, engine, copies=copies, keep=keep, timeout=timeout, echo=progress)
+            ]
+        else:
+            results = _scaling(settings, engine, enrichers, copies, keep, timeout, progress)
+    finally:
+        engine.dispose()
     if as_json:
-        echo(json.dumps(result))
-    else:
-        for key, value in result.items():
+        for result in results:
+            echo(json.dumps(result))
+    elif enrichers is None:
+        for key, value in results[0].items():
             echo(f"  {key:<16} {value}")
-    return result
+    else:
+        echo(scaling_table(results))
+    return results
+
+
+def _scaling(
+    settings: Settings,
+    engine: Engine,
+    counts: list[int],
+    copies: int,
+    keep: bool,
+    timeout: float,
+    echo: Echo,
+) -> list[dict[str, Any]]:
+    from devtools.bench.enrichers import EnricherGroup, ensure_partitions
+    from pipeline.jobs import local_stack
+
+    state = _require_stack(settings, ("postgres", "kafka"))
+    stack_enricher = state["enricher"] is not None and state["enricher"].alive
+    partitions = ensure_partitions(settings, max(counts), echo)
+    echo(
+        f"{copies} fresh copies of the sample site per round, enricher {settings.enricher}, "
+        f"{partitions} partitions, {os.cpu_count()} CPUs"
+    )
+    stack = local_stack(settings, progress=echo)
+    if stack_enricher:
+        echo("stopping the stack's enricher for the bench (started again at the end)")
+        stack.down(["enricher"])
+    results: list[dict[str, Any]] = []
+    try:
+        for count in counts:
+            echo(f"{count} enricher(s): starting, waiting for them to take every partition")
+            with EnricherGroup(settings, count, partitions):
+                # One copy first, not counted: the first pages a process ingests or enriches
+                # pay for imports, connections and caches; every round starts warm.
+                measure(settings, engine, copies=1, keep=False, timeout=timeout, echo=_quiet)
+                figures = measure(
+                    settings, engine, copies=copies, keep=keep, timeout=timeout, echo=echo
+                )
+            base = results[0]["articles_per_s"] if results else figures["articles_per_s"]
+            results.append(
+                {
+                    "enrichers": count,
+                    "enricher": settings.enricher,
+                    "partitions": partitions,
+                    **figures,
+                    "speed_ratio": round(figures["articles_per_s"] / base, 2),
+                }
+            )
+    finally:
+        if stack_enricher:
+            echo("starting the stack's enricher again")
+            stack.up(["enricher"])
+    return results
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+def scaling_table(results: list[dict[str, Any]]) -> str:
+    first = results[0]["enrichers"]
+    columns = ("enrichers", "articles", "seconds", "articles/s", f"vs {first}", "p50 s", "p95 s")
+    rows = [
+        (
+            r["enrichers"],
+            r["articles"],
+            r["seconds"],
+            r["articles_per_s"],
+            f"{r['speed_ratio']:.2f}x",
+            r["latency_p50_s"],
+            r["latency_p95_s"],
+        )
+        for r in results
+    ]
+    return format_table(columns, rows)

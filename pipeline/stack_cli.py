@@ -34,13 +34,43 @@ def _locking(command: Callable) -> Callable:
     )(command)
 
 
+def _scale(command: Callable) -> Callable:
+    """The options of the commands that start processes: how many enrichers, which executor."""
+    command = click.option(
+        "--enrichers",
+        type=click.IntRange(min=1, max=64),
+        metavar="N",
+        help="enricher processes in the consumer group (default: NEWSFLOW_ENRICHERS, 1)",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "celery"]),
+        help="Airflow's executor; celery adds Redis and two Celery workers "
+        "(default: NEWSFLOW_AIRFLOW_EXECUTOR, local)",
+    )(command)
+
+
 @contextmanager
-def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Iterator[Stack]:
+def _stack(
+    ctx: click.Context,
+    no_wait: bool,
+    lock_timeout: float | None,
+    enrichers: int | None = None,
+    executor: str | None = None,
+) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
+    settings = ctx.obj["settings"]
+    update: dict[str, object] = {}
+    if enrichers is not None:
+        update["enrichers"] = enrichers
+    if executor is not None:
+        update["airflow_executor"] = executor
+    if update:
+        settings = settings.model_copy(update=update)
     try:
         yield jobs_stack.local_stack(
-            ctx.obj["settings"], progress=click.echo, lock_wait=0 if no_wait else lock_timeout
+            settings, progress=click.echo, lock_wait=0 if no_wait else lock_timeout
         )
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
@@ -50,12 +80,23 @@ def _stack(ctx: click.Context, no_wait: bool, lock_timeout: float | None) -> Ite
 @stack.command("up")
 @_component
 @_locking
+@_scale
 @click.pass_context
 def stack_up(
-    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+    ctx: click.Context,
+    components: tuple[str, ...],
+    no_wait: bool,
+    lock_timeout: float | None,
+    enrichers: int | None,
+    executor: str | None,
 ) -> None:
-    """Start the stack (or the named components); idempotent. Ctrl-C stops what it started."""
-    with _stack(ctx, no_wait, lock_timeout) as manager:
+    """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
+
+    `--enrichers 3` runs three `newsflow consume` processes in one consumer group (one row
+    each in `stack status`); `--executor celery` runs Airflow's CeleryExecutor with two
+    workers and Redis (Debian's redis-server) as its broker.
+    """
+    with _stack(ctx, no_wait, lock_timeout, enrichers, executor) as manager:
         manager.up(list(components) or None)
 
 
@@ -74,12 +115,19 @@ def stack_down(
 @stack.command("restart")
 @_component
 @_locking
+@_scale
 @click.pass_context
 def stack_restart(
-    ctx: click.Context, components: tuple[str, ...], no_wait: bool, lock_timeout: float | None
+    ctx: click.Context,
+    components: tuple[str, ...],
+    no_wait: bool,
+    lock_timeout: float | None,
+    enrichers: int | None,
+    executor: str | None,
 ) -> None:
-    """Restart the stack or the named components."""
-    with _stack(ctx, no_wait, lock_timeout) as manager:
+    """Restart the stack or the named components (`restart enricher` restarts every
+    enricher process)."""
+    with _stack(ctx, no_wait, lock_timeout, enrichers, executor) as manager:
         manager.restart(list(components) or None)
 
 
@@ -102,8 +150,17 @@ def stack_status(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
+def _log_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    for name in names:
+        numbered = name.startswith("enricher-") and name.removeprefix("enricher-").isdigit()
+        if name not in jobs_stack.LOGS and not numbered:
+            choices = ", ".join([*jobs_stack.LOGS, "enricher-<i>"])
+            raise click.BadParameter(f"{name!r} is not one of {choices}", param_hint="NAMES")
+    return names
+
+
 @stack.command("logs")
-@click.argument("names", nargs=-1, type=click.Choice(jobs_stack.LOGS))
+@click.argument("names", nargs=-1, callback=lambda _ctx, _param, names: _log_names(names))
 @click.option(
     "-n",
     "--lines",

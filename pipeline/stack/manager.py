@@ -23,7 +23,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
-from pipeline.stack import airflow, kafka, postgres
+from pipeline.stack import airflow, kafka, postgres, redis_broker
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
@@ -36,10 +36,13 @@ from pipeline.stack.process import (
     wait_until,
 )
 
-COMPONENTS = ("postgres", "kafka", "airflow", "enricher")
+# In start order; down stops them in reverse. redis runs only with `--executor celery`
+# (Celery's broker, before Airflow); enricher stands for its NEWSFLOW_ENRICHERS processes.
+COMPONENTS = ("postgres", "kafka", "redis", "airflow", "enricher")
 PORT_SETTINGS = {
     "postgres": "NEWSFLOW_PG_PORT",
     "kafka": "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS",
+    "redis": "NEWSFLOW_REDIS_PORT",
     "airflow": "NEWSFLOW_AIRFLOW_PORT",
 }
 Progress = Callable[[str], None]
@@ -56,6 +59,17 @@ class Running:
     @property
     def alive(self) -> bool:
         return is_running(self.pid)
+
+
+def enricher_names(count: int) -> list[str]:
+    """The enricher processes' names (and state keys, and logs): `enricher` alone, or
+    `enricher-1` ... `enricher-N`."""
+    return ["enricher"] if count == 1 else [f"enricher-{i}" for i in range(1, count + 1)]
+
+
+def component_of(name: str) -> str:
+    """`enricher-2` → `enricher`; any other name is its own component."""
+    return "enricher" if name.startswith("enricher-") else name
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -117,20 +131,46 @@ class Stack:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps({k: vars(v) for k, v in state.items()}, indent=2))
 
+    def _instances(self, component: str, state: dict[str, Running]) -> list[str]:
+        """What `component` names in the state file (each enricher process), else what it
+        would start."""
+        tracked = [name for name in state if component_of(name) == component]
+        if tracked:
+            return sorted(tracked, key=lambda name: (len(name), name))
+        if component == "enricher":
+            return enricher_names(self.settings.enrichers)
+        return [component]
+
     def status(self) -> list[tuple[str, Running | None]]:
+        """One row per process: each enricher has its own; redis shows only with the
+        CeleryExecutor or while it runs."""
         state = self._load()
-        return [(name, state.get(name)) for name in COMPONENTS]
+        rows = []
+        for component in COMPONENTS:
+            if component == "redis" and "redis" not in state and not self._celery:
+                continue
+            rows += [(name, state.get(name)) for name in self._instances(component, state)]
+        return rows
+
+    @property
+    def _celery(self) -> bool:
+        return self.settings.airflow_executor == "celery"
 
     # -- start -------------------------------------------------------------------------
     def _port(self, name: str) -> int | None:
         s = self.settings
-        return {"postgres": s.pg_port, "kafka": s.kafka_port, "airflow": s.airflow_port}.get(name)
+        return {
+            "postgres": s.pg_port,
+            "kafka": s.kafka_port,
+            "redis": s.redis_port,
+            "airflow": s.airflow_port,
+        }.get(name)
 
     def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(settings_env(self.settings))
         env.update(extra or {})
-        env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: name})
+        env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: component_of(name)})
         return env
 
     def _start(self, name: str, state: dict[str, Running]) -> Running:
@@ -144,6 +184,8 @@ class Stack:
                 f"port {port} is in use by another process, so {name} cannot start: stop that "
                 f"process or choose another port with {PORT_SETTINGS[name]}"
             )
+        if name == "redis":
+            redis_broker.prepare(self.settings)  # says how to install redis-server if missing
         log = self.logs / f"{name}.log"
         user = None
         cwd = self.home
@@ -153,6 +195,8 @@ class Stack:
         elif name == "kafka":
             kafka.prepare(self.settings)
             cmd, env = kafka.command(self.settings), self._env(name)
+        elif name == "redis":
+            cmd, env = redis_broker.command(self.settings), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
             cmd, env = (
@@ -171,7 +215,8 @@ class Stack:
             )
             state[name] = run
             self._save(state)
-            self._started.append(name)
+            if component_of(name) not in self._started:
+                self._started.append(component_of(name))
         if interrupted.is_set():
             raise KeyboardInterrupt
         return run
@@ -201,7 +246,7 @@ class Stack:
             self.down(started)
         except KeyboardInterrupt:
             state = self._load()
-            left = [name for name in started if name in state]
+            left = [name for name in started if any(component_of(n) == name for n in state)]
             self.progress(
                 f"interrupted again: {', '.join(left)} may still be starting; stop "
                 "them with `newsflow stack down`"
@@ -209,13 +254,19 @@ class Stack:
             raise
 
     def _up(self, only: list[str] | None) -> None:
-        wanted = [c for c in COMPONENTS if only is None or c in only]
+        if only is None:
+            wanted = [c for c in COMPONENTS if c != "redis" or self._celery]
+        else:
+            wanted = [c for c in COMPONENTS if c in only]
         self.home.mkdir(parents=True, exist_ok=True)
         state = self._load()
         s = self.settings
-        # Kafka and PostgreSQL start side by side; Airflow needs the database, the enricher both.
+        # Kafka and PostgreSQL (and Redis) start side by side; Airflow needs the database
+        # (and Redis with Celery), the enricher both.
         runs: dict[str, Running] = {}
-        for name in ("postgres", "kafka"):
+        if "airflow" in wanted and self._celery and "redis" not in wanted:
+            wanted.append("redis")  # the CeleryExecutor's broker comes with it
+        for name in ("postgres", "kafka", "redis"):
             if name in wanted:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
@@ -224,19 +275,35 @@ class Stack:
             postgres.ensure_databases(s)
         if runs.get("kafka"):
             self._wait(runs["kafka"], lambda: kafka.ready(s), 90)
+        if runs.get("redis"):
+            self._wait(runs["redis"], lambda: redis_broker.ready(s), 30)
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
+        enrichers: list[Running] = []
         if "enricher" in wanted:
             if self.before_enricher is not None:
                 self.before_enricher()
-            runs["enricher"] = self._start("enricher", state)
+            self._stop_surplus_enrichers(state)
+            enrichers = [self._start(name, state) for name in enricher_names(s.enrichers)]
         if runs.get("airflow"):
             self._wait(runs["airflow"], lambda: airflow.ready(s), 240)
-        if runs.get("enricher"):
+        if enrichers:
             time.sleep(2)
-            if not runs["enricher"].alive:
-                raise NewsflowError(f"enricher exited at start; see {runs['enricher'].log}")
-            self.progress(f"enricher: running (pid {runs['enricher'].pid})")
+            for run in enrichers:
+                if not run.alive:
+                    raise NewsflowError(f"{run.name} exited at start; see {run.log}")
+                self.progress(f"{run.name}: running (pid {run.pid})")
+
+    def _stop_surplus_enrichers(self, state: dict[str, Running]) -> None:
+        """Enricher processes of an earlier `up` with another count (`enricher` vs
+        `enricher-1`, or more of them) stop, so the group has the count asked for."""
+        keep = set(enricher_names(self.settings.enrichers))
+        for name in [n for n in state if component_of(n) == "enricher" and n not in keep]:
+            run = state.pop(name)
+            if run.alive or _group_alive(run.pid):
+                self.progress(f"{name}: stopping (pid {run.pid}; NEWSFLOW_ENRICHERS changed)")
+                stop_group(run.pid, signal.SIGTERM, timeout=30)
+            self._save(state)
 
     # -- stop --------------------------------------------------------------------------
     def down(self, only: list[str] | None = None) -> None:
@@ -246,19 +313,19 @@ class Stack:
     def _down(self, only: list[str] | None) -> None:
         state = self._load()
         # Reverse order: consumers before the broker and the database they use.
-        for name in reversed(COMPONENTS):
-            if only is not None and name not in only:
+        for component in reversed(COMPONENTS):
+            if only is not None and component not in only:
                 continue
             # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
-            sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
-            run = state.get(name)
-            if run is not None:
+            sig = signal.SIGINT if component == "postgres" else signal.SIGTERM
+            for name in [n for n in state if component_of(n) == component]:
+                run = state[name]
                 if run.alive or _group_alive(run.pid):
                     self.progress(f"{name}: stopping (pid {run.pid})")
                     stop_group(run.pid, sig, timeout=30)
                 state.pop(name)
                 self._save(state)
-            self._stop_untracked(name, sig)
+            self._stop_untracked(component, sig)
         self.progress("stack stopped" if only is None else f"stopped: {', '.join(only)}")
 
     def _stop_untracked(self, name: str, sig: int) -> None:

@@ -191,7 +191,8 @@ def _supervisor_config(settings: Settings) -> str:
         worker = name.removeprefix("celery-")
         sections += [
             f"[program:{name}]",
-            f"command={airflow} {' '.join(args)}",
+            # supervisord expands %(name)s in commands: a literal % (Celery's %h) doubles.
+            f"command={airflow} {' '.join(args).replace('%', '%%')}",
             *(
                 [f"environment={WORKER_HOSTNAME_VAR}={celery_hostname(worker)}"]
                 if worker in CELERY_WORKERS

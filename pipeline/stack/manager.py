@@ -266,6 +266,8 @@ class Stack:
         runs: dict[str, Running] = {}
         if "airflow" in wanted and self._celery and "redis" not in wanted:
             wanted.append("redis")  # the CeleryExecutor's broker comes with it
+        if "redis" in wanted and not (state.get("redis") and state["redis"].alive):
+            redis_broker.prepare(s)  # a missing redis-server stops `up` before anything starts
         for name in ("postgres", "kafka", "redis"):
             if name in wanted:
                 runs[name] = self._start(name, state)

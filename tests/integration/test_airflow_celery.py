@@ -158,6 +158,8 @@ def test_news_ingest_spreads_over_both_workers_within_the_fetch_pool(celery_stac
         (datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"]))
         for ti in instances
     ]
+    per_host = {host: sum(ti["hostname"] == host for ti in instances) for host in hosts}
+    print(f"ingest tasks per worker: {per_host}; at most {most_at_once(intervals)} at once")
     assert 1 <= most_at_once(intervals) <= pool["slots"], intervals
 
 

@@ -34,7 +34,7 @@ jars: install ## resolve the Kafka jars with Maven (cached under .newsflow/)
 demo: install ## run the whole pipeline on the bundled sample news site
 	$(BIN)/newsflow demo
 
-test-tools: ## install what the tests need beyond Python (docker-compose validates the compose file; chromium drives the UI test)
+test-tools: ## install what the tests need beyond Python (docker-compose validates the compose file; chromium drives the UI test; redis-server is the Celery broker)
 	@if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's docker-compose (validates docker-compose.yml; no engine needed)"; \
@@ -50,6 +50,14 @@ test-tools: ## install what the tests need beyond Python (docker-compose validat
 	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
 	      { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
 	  else echo "newsflow: chromium not found: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
+	fi
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's redis-server (the Celery broker of stack up --executor celery)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }; \
+	  else echo "newsflow: redis-server not found: sudo apt-get install redis-server"; exit 1; fi; \
 	fi
 
 lint: $(BIN)/.installed ## ruff (rules, then formatting), mypy (strict on the contract, clean, enrich), the layer contracts

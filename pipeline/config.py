@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # benchmarks, which are about Kafka and PostgreSQL, never for real data. It comes with the
     # development install (devtools/stub_enricher.py).
     enricher: Literal["spacy", "stub"] = "spacy"
+    # `newsflow consume` processes the local stack starts in the consumer group; more than the
+    # cleaned topic's partitions leaves the extra ones idle (topic_partitions adds partitions).
+    enrichers: int = Field(1, ge=1, le=64)
 
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).
     warehouse_url: SecretStr | None = None
@@ -54,6 +57,12 @@ class Settings(BaseSettings):
     airflow_db: str = "airflow"
 
     airflow_port: int = 8080
+    # "celery": the local stack runs Airflow's CeleryExecutor with two workers and a Redis
+    # broker (Debian's redis-server) on redis_port; "local": the LocalExecutor.
+    airflow_executor: Literal["local", "celery"] = "local"
+    redis_port: int = 6379
+    # Task slots of each of the two Celery workers (the fetch pools bound them further).
+    celery_worker_concurrency: int = Field(3, ge=1, le=32)
     # Cron expression or preset for news_ingest; unset means triggered runs only.
     ingest_schedule: str | None = None
     # Password of the analysts' read-only role (`newsflow_reader`); unset: role without login.

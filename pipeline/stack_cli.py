@@ -57,23 +57,47 @@ def _locking(command: Callable) -> Callable:
     )(command)
 
 
-def _with_brokers(settings: Settings, brokers: int | None) -> Settings:
-    if brokers is None or brokers == settings.kafka_brokers:
-        return settings
-    return Settings(kafka_brokers=brokers)
+def _scale(command: Callable) -> Callable:
+    """The options of the commands that start processes: how many enrichers, which executor."""
+    command = click.option(
+        "--enrichers",
+        type=click.IntRange(min=1, max=64),
+        metavar="N",
+        help="enricher processes in the consumer group (default: NEWSFLOW_ENRICHERS, 1)",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "celery"]),
+        help="Airflow's executor; celery adds Redis and two Celery workers "
+        "(default: NEWSFLOW_AIRFLOW_EXECUTOR, local)",
+    )(command)
 
 
 @contextmanager
 def _stack(
-    ctx: click.Context, no_wait: bool, lock_timeout: float | None, brokers: int | None = None
+    ctx: click.Context,
+    no_wait: bool,
+    lock_timeout: float | None,
+    brokers: int | None = None,
+    enrichers: int | None = None,
+    executor: str | None = None,
 ) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
+    settings = ctx.obj["settings"]
+    if brokers is not None and brokers != settings.kafka_brokers:
+        # A new Settings, not a copy: the bootstrap list and replication follow the count.
+        settings = Settings(kafka_brokers=brokers)
+    update: dict[str, object] = {}
+    if enrichers is not None:
+        update["enrichers"] = enrichers
+    if executor is not None:
+        update["airflow_executor"] = executor
+    if update:
+        settings = settings.model_copy(update=update)
     try:
         yield jobs_stack.local_stack(
-            _with_brokers(ctx.obj["settings"], brokers),
-            progress=click.echo,
-            lock_wait=0 if no_wait else lock_timeout,
+            settings, progress=click.echo, lock_wait=0 if no_wait else lock_timeout
         )
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
@@ -84,21 +108,27 @@ def _stack(
 @_component
 @_brokers
 @_locking
+@_scale
 @click.pass_context
 def stack_up(
     ctx: click.Context,
-    components: list[str],
+    components: tuple[str, ...],
     brokers: int | None,
     no_wait: bool,
     lock_timeout: float | None,
+    enrichers: int | None,
+    executor: str | None,
 ) -> None:
     """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
 
-    With --brokers 3 (or NEWSFLOW_KAFKA_BROKERS=3) Kafka is a cluster of three KRaft nodes,
-    components kafka-1, kafka-2, kafka-3; give the same setting to the commands that use it.
+    `--enrichers 3` runs three `newsflow consume` processes in one consumer group (one row
+    each in `stack status`); `--executor celery` runs Airflow's CeleryExecutor with two
+    workers and Redis (Debian's redis-server) as its broker; `--brokers 3` (or
+    NEWSFLOW_KAFKA_BROKERS=3) makes Kafka a cluster of three KRaft nodes, components kafka-1,
+    kafka-2, kafka-3: give the same setting to the commands that use it.
     """
-    with _stack(ctx, no_wait, lock_timeout, brokers) as manager:
-        manager.up(components or None)
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+        manager.up(list(components) or None)
 
 
 @stack.command("down")
@@ -117,17 +147,21 @@ def stack_down(
 @_component
 @_brokers
 @_locking
+@_scale
 @click.pass_context
 def stack_restart(
     ctx: click.Context,
-    components: list[str],
+    components: tuple[str, ...],
     brokers: int | None,
     no_wait: bool,
     lock_timeout: float | None,
+    enrichers: int | None,
+    executor: str | None,
 ) -> None:
-    """Restart the stack or the named components (kafka-2: one broker of a cluster)."""
-    with _stack(ctx, no_wait, lock_timeout, brokers) as manager:
-        manager.restart(components or None)
+    """Restart the stack or the named components (`restart enricher` restarts every
+    enricher process; kafka-2: one broker of a cluster)."""
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+        manager.restart(list(components) or None)
 
 
 @stack.command("status")
@@ -150,8 +184,17 @@ def stack_status(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
+def _log_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    for name in names:
+        numbered = name.startswith("enricher-") and name.removeprefix("enricher-").isdigit()
+        if name not in jobs_stack.LOGS and not numbered:
+            choices = ", ".join([*jobs_stack.LOGS, "enricher-<i>"])
+            raise click.BadParameter(f"{name!r} is not one of {choices}", param_hint="NAMES")
+    return names
+
+
 @stack.command("logs")
-@click.argument("names", nargs=-1, type=click.Choice(jobs_stack.LOGS))
+@click.argument("names", nargs=-1, callback=lambda _ctx, _param, names: _log_names(names))
 @click.option(
     "-n",
     "--lines",

@@ -11,12 +11,17 @@ from pipeline.config import Settings
 from pipeline.stack import airflow
 from pipeline.stack.airflow import base_url, password_file
 from pipeline.stack.kafka import resolve_jars
-from pipeline.stack.manager import COMPONENTS, Progress, Running, Stack
+from pipeline.stack.manager import COMPONENTS, Progress, Running, Stack, component_of
 
 if TYPE_CHECKING:
     from pipeline.stack.airflow_api import AirflowAPI
 
-LOGS = (*COMPONENTS, *(f"airflow-{part}" for part in airflow.COMPONENTS))
+# With NEWSFLOW_ENRICHERS > 1 each enricher also has its own log, enricher-<i>.
+LOGS = (
+    *COMPONENTS,
+    *(f"airflow-{part}" for part in airflow.COMPONENTS),
+    *(f"airflow-celery-{worker}" for worker in airflow.CELERY_WORKERS),
+)
 
 __all__ = [
     "COMPONENTS",
@@ -47,8 +52,31 @@ def local_stack(
         migrate_warehouse(settings)
         ensure_topics(settings)
         progress("warehouse migrated, topics ready")
+        idle = idle_enrichers(settings)
+        if idle:
+            progress(idle)
 
     return Stack(settings, progress=progress, lock_wait=lock_wait, before_enricher=prepare_enricher)
+
+
+def idle_enrichers(settings: Settings) -> str | None:
+    """One line when NEWSFLOW_ENRICHERS exceeds the cleaned topic's partitions: a partition
+    goes to one member of the group, so the extra enrichers wait idle (standing by for a
+    rebalance)."""
+    from pipeline.config import CLEANED_TOPIC
+    from pipeline.publish.topics import describe_topics
+
+    found = {info.name: info for info in describe_topics(settings, [CLEANED_TOPIC])}
+    topic = found.get(CLEANED_TOPIC)
+    if topic is None or settings.enrichers <= topic.partitions:
+        return None
+    extra = settings.enrichers - topic.partitions
+    return (
+        f"enricher: {settings.enrichers} processes for {topic.partitions} partitions of "
+        f"{CLEANED_TOPIC}: {extra} will stay idle, standing by for a rebalance "
+        f"(NEWSFLOW_TOPIC_PARTITIONS={settings.enrichers} gives a topic created from then on "
+        "that many partitions; an existing topic keeps its count)"
+    )
 
 
 def airflow_client(settings: Settings) -> AirflowAPI:
@@ -108,7 +136,6 @@ def foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> li
     from pipeline.stack.consumers import foreign_members, group_members
     from pipeline.stack.process import stack_processes
 
-    enricher = runs.get("enricher")
     brokers = [run for name, run in runs.items() if name.startswith("kafka")]
     if not any(run is not None and run.alive for run in brokers):
         return []
@@ -116,7 +143,11 @@ def foreign_consumers(settings: Settings, runs: dict[str, Running | None]) -> li
     members = group_members(settings, group)
     if members is None:
         return [f"consumer group {group}: Kafka did not answer; members unknown"]
-    tracked = enricher.pid if enricher is not None and enricher.alive else None
+    tracked = {
+        run.pid
+        for name, run in runs.items()
+        if component_of(name) == "enricher" and run is not None and run.alive
+    }
     started = {
         pid for pid, _, component in stack_processes(settings.home_dir) if component == "enricher"
     }
@@ -135,7 +166,8 @@ def log_tails(settings: Settings, names: tuple[str, ...], lines: int) -> Iterato
     from pipeline.stack.process import tail_lines
 
     home = settings.home_dir / "logs"
-    for name in names or LOGS:
+    numbered = sorted(p.stem for p in home.glob("enricher-*.log"))
+    for name in names or (*LOGS, *numbered):
         path = home / f"{name}.log"
         if not path.exists():
             if names:

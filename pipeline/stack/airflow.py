@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -45,6 +46,44 @@ COMPONENTS = {
 }
 
 
+# `--executor celery`: two Celery workers, each with a hostname of its own. Both run on this
+# machine, so each also reports its name as the task instances' hostname (hostname_callable):
+# that is what tells, in the UI and the REST API, which worker ran a task. They serve no logs
+# (the API server reads the task logs from the shared AIRFLOW_HOME).
+CELERY_WORKERS = ("worker-1", "worker-2")
+WORKER_HOSTNAME_VAR = "NEWSFLOW_CELERY_WORKER_HOSTNAME"
+
+
+def celery_hostname(worker: str) -> str:
+    return f"newsflow-{worker}"
+
+
+def worker_hostname() -> str:
+    """Airflow's `[core] hostname_callable` under the stack's Celery workers: the worker's
+    name, or this machine's name outside them."""
+    return os.environ.get(WORKER_HOSTNAME_VAR) or socket.getfqdn()
+
+
+def programs(settings: Settings) -> dict[str, list[str]]:
+    """The supervisord programs: Airflow's components, and the Celery workers with the
+    CeleryExecutor."""
+    found = dict(COMPONENTS)
+    if settings.airflow_executor == "celery":
+        for worker in CELERY_WORKERS:
+            found[f"celery-{worker}"] = [
+                "celery",
+                "worker",
+                "--celery-hostname",
+                f"{celery_hostname(worker)}@%h",
+                "--concurrency",
+                str(settings.celery_worker_concurrency),
+                "--skip-serve-logs",
+                "--without-mingle",
+                "--without-gossip",
+            ]
+    return found
+
+
 def password_file(settings: Settings) -> Path:
     return airflow_home(settings) / "simple_auth_manager_passwords.json.generated"
 
@@ -61,7 +100,7 @@ def environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder.resolve()),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        **executor_environment(settings, metadata),
         "AIRFLOW__CORE__AUTH_MANAGER": (
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
         ),
@@ -75,6 +114,21 @@ def environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
         # The DAG's tasks import pipeline, which the editable install already provides.
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+    }
+
+
+def executor_environment(settings: Settings, metadata: str) -> dict[str, str]:
+    if settings.airflow_executor != "celery":
+        return {"AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
+    from pipeline.stack.redis_broker import broker_url
+
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url(settings),
+        # Task states go to the metadata database Airflow already has, not to Redis.
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata.replace("+psycopg2", "", 1),
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(settings.celery_worker_concurrency),
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "pipeline.stack.airflow.worker_hostname",
     }
 
 
@@ -133,10 +187,17 @@ def _supervisor_config(settings: Settings) -> str:
     if os.geteuid() == 0:
         # Running as root is deliberate in the local stack; this only silences the warning.
         sections.insert(-1, "user=root")
-    for name, args in COMPONENTS.items():
+    for name, args in programs(settings).items():
+        worker = name.removeprefix("celery-")
         sections += [
             f"[program:{name}]",
-            f"command={airflow} {' '.join(args)}",
+            # supervisord expands %(name)s in commands: a literal % (Celery's %h) doubles.
+            f"command={airflow} {' '.join(args).replace('%', '%%')}",
+            *(
+                [f"environment={WORKER_HOSTNAME_VAR}={celery_hostname(worker)}"]
+                if worker in CELERY_WORKERS
+                else []
+            ),
             "autostart=true",
             "autorestart=true",
             # A component that exits within its first 10 s counts as a failed start; the

@@ -54,12 +54,13 @@ def group_members(settings: Settings, group: str) -> list[Member] | None:
 
 
 def foreign_members(
-    members: list[Member], tracked_pid: int | None, started_untracked: set[int]
+    members: list[Member], tracked_pids: set[int], started_untracked: set[int]
 ) -> list[str]:
-    """One line per member the stack did not start (or started and lost track of)."""
+    """One line per member the stack did not start (or started and lost track of); the
+    stack's own are its enricher processes, `tracked_pids`."""
     lines = []
     for member in members:
-        if member.pid is not None and member.pid == tracked_pid:
+        if member.pid is not None and member.pid in tracked_pids:
             continue
         who = f"pid {member.pid}" if member.pid is not None else member.client_id
         where = f"{member.client_id} on {member.host or '?'}"

@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
-from pipeline.stack import airflow, kafka, postgres
+from pipeline.stack import airflow, kafka, postgres, redis_broker
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
@@ -37,10 +37,13 @@ from pipeline.stack.process import (
     wait_until,
 )
 
-COMPONENTS = ("postgres", "kafka", "airflow", "enricher")
+# In start order; down stops them in reverse. redis runs only with `--executor celery`
+# (Celery's broker, before Airflow); enricher stands for its NEWSFLOW_ENRICHERS processes.
+COMPONENTS = ("postgres", "kafka", "redis", "airflow", "enricher")
 PORT_SETTINGS = {
     "postgres": "NEWSFLOW_PG_PORT",
     "kafka": "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS",
+    "redis": "NEWSFLOW_REDIS_PORT",
     "airflow": "NEWSFLOW_AIRFLOW_PORT",
 }
 Progress = Callable[[str], None]
@@ -57,6 +60,17 @@ class Running:
     @property
     def alive(self) -> bool:
         return is_running(self.pid)
+
+
+def enricher_names(count: int) -> list[str]:
+    """The enricher processes' names (and state keys, and logs): `enricher` alone, or
+    `enricher-1` ... `enricher-N`."""
+    return ["enricher"] if count == 1 else [f"enricher-{i}" for i in range(1, count + 1)]
+
+
+def component_of(name: str) -> str:
+    """`enricher-2` → `enricher`; any other name is its own component."""
+    return "enricher" if name.startswith("enricher-") else name
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -127,37 +141,56 @@ class Stack:
             wanted = set()  # a cluster runs: its nodes, not a single broker that does not
         return sorted(wanted | recorded, key=_node_order)
 
+    def _instances(self, component: str, state: dict[str, Running]) -> list[str]:
+        """The processes `component` stands for: every Kafka node, every enricher process
+        (those in the state file, else those it would start), or the component itself."""
+        if component == "kafka":
+            return self.kafka_nodes(state)
+        tracked = [name for name in state if component_of(name) == component]
+        if tracked:
+            return sorted(tracked, key=lambda name: (len(name), name))
+        if component == "enricher":
+            return enricher_names(self.settings.enrichers)
+        return [component]
+
     def _expand(self, names: list[str], state: dict[str, Running]) -> list[str]:
-        """COMPONENTS order, with `kafka` standing for every Kafka node."""
+        """COMPONENTS order, a component standing for all its processes (`kafka`: every node,
+        `enricher`: every enricher); a process may be named alone (`kafka-2`)."""
         out: list[str] = []
         for component in COMPONENTS:
-            if component == "kafka":
-                nodes = self.kafka_nodes(state)
-                if "kafka" in names:
-                    out += nodes
-                else:
-                    out += [n for n in nodes if n in names]
-                    out += [n for n in names if n.startswith("kafka-") and n not in out]
-            elif component in names:
-                out.append(component)
+            if component in names:
+                out += self._instances(component, state)
+            else:
+                out += [n for n in names if n.startswith(f"{component}-")]
         return out
 
     def status(self) -> list[tuple[str, Running | None]]:
+        """One row per process: each enricher has its own; redis shows only with the
+        CeleryExecutor or while it runs."""
         state = self._load()
-        return [(name, state.get(name)) for name in self._expand(list(COMPONENTS), state)]
+        rows = []
+        for component in COMPONENTS:
+            if component == "redis" and "redis" not in state and not self._celery:
+                continue
+            rows += [(name, state.get(name)) for name in self._instances(component, state)]
+        return rows
+
+    @property
+    def _celery(self) -> bool:
+        return self.settings.airflow_executor == "celery"
 
     # -- start -------------------------------------------------------------------------
     def _port(self, name: str) -> int | None:
         s = self.settings
         if name.startswith("kafka"):
             return kafka.node_port(s, name)
-        return {"postgres": s.pg_port, "airflow": s.airflow_port}.get(name)
+        return {"postgres": s.pg_port, "redis": s.redis_port, "airflow": s.airflow_port}.get(name)
 
     def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(settings_env(self.settings))
         env.update(extra or {})
-        env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: name})
+        env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: component_of(name)})
         return env
 
     def _start(self, name: str, state: dict[str, Running]) -> Running:
@@ -171,6 +204,8 @@ class Stack:
                 f"port {port} is in use by another process, so {name} cannot start: stop that "
                 f"process or choose another port with {PORT_SETTINGS[name.split('-')[0]]}"
             )
+        if name == "redis":
+            redis_broker.prepare(self.settings)  # says how to install redis-server if missing
         log = self.logs / f"{name}.log"
         user = None
         cwd = self.home
@@ -180,6 +215,8 @@ class Stack:
         elif name.startswith("kafka"):
             kafka.prepare(self.settings, name)
             cmd, env = kafka.command(self.settings, name), self._env(name)
+        elif name == "redis":
+            cmd, env = redis_broker.command(self.settings), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
             cmd, env = (
@@ -198,7 +235,8 @@ class Stack:
             )
             state[name] = run
             self._save(state)
-            self._started.append(name)
+            if component_of(name) not in self._started:
+                self._started.append(component_of(name))
         if interrupted.is_set():
             raise KeyboardInterrupt
         return run
@@ -228,7 +266,7 @@ class Stack:
             self.down(started)
         except KeyboardInterrupt:
             state = self._load()
-            left = [name for name in started if name in state]
+            left = [name for name in started if any(component_of(n) == name for n in state)]
             self.progress(
                 f"interrupted again: {', '.join(left)} may still be starting; stop "
                 "them with `newsflow stack down`"
@@ -239,7 +277,10 @@ class Stack:
         self.home.mkdir(parents=True, exist_ok=True)
         state = self._load()
         s = self.settings
-        wanted = self._expand(list(only or COMPONENTS), state)
+        names = [c for c in COMPONENTS if c != "redis" or self._celery] if only is None else only
+        if "airflow" in names and self._celery and "redis" not in names:
+            names = [*names, "redis"]  # the CeleryExecutor's broker comes with it
+        wanted = self._expand(list(names), state)
         unknown = [n for n in wanted if n.startswith("kafka") and n not in kafka.node_names(s)]
         if unknown:
             raise PrerequisiteError(
@@ -247,9 +288,12 @@ class Stack:
                 f"(NEWSFLOW_KAFKA_BROKERS={s.kafka_brokers}; use --brokers N or that setting)"
             )
         nodes = [n for n in wanted if n.startswith("kafka")]
-        # Kafka and PostgreSQL start side by side; Airflow needs the database, the enricher both.
+        if "redis" in wanted and not (state.get("redis") and state["redis"].alive):
+            redis_broker.prepare(s)  # a missing redis-server stops `up` before anything starts
+        # Kafka, PostgreSQL and Redis start side by side; Airflow needs the database (and
+        # Redis with Celery), the enricher the database and Kafka.
         runs: dict[str, Running] = {}
-        for name in ("postgres", *nodes):
+        for name in ("postgres", *nodes, "redis"):
             if name in wanted:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
@@ -266,19 +310,35 @@ class Stack:
                 Path(runs[nodes[0]].log),
             )
             self.progress(f"kafka: {s.kafka_brokers} brokers in the cluster")
+        if runs.get("redis"):
+            self._wait(runs["redis"], lambda: redis_broker.ready(s), 30)
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
+        enrichers: list[Running] = []
         if "enricher" in wanted:
             if self.before_enricher is not None:
                 self.before_enricher()
-            runs["enricher"] = self._start("enricher", state)
+            self._stop_surplus_enrichers(state)
+            enrichers = [self._start(name, state) for name in enricher_names(s.enrichers)]
         if runs.get("airflow"):
             self._wait(runs["airflow"], lambda: airflow.ready(s), 240)
-        if runs.get("enricher"):
+        if enrichers:
             time.sleep(2)
-            if not runs["enricher"].alive:
-                raise NewsflowError(f"enricher exited at start; see {runs['enricher'].log}")
-            self.progress(f"enricher: running (pid {runs['enricher'].pid})")
+            for run in enrichers:
+                if not run.alive:
+                    raise NewsflowError(f"{run.name} exited at start; see {run.log}")
+                self.progress(f"{run.name}: running (pid {run.pid})")
+
+    def _stop_surplus_enrichers(self, state: dict[str, Running]) -> None:
+        """Enricher processes of an earlier `up` with another count (`enricher` vs
+        `enricher-1`, or more of them) stop, so the group has the count asked for."""
+        keep = set(enricher_names(self.settings.enrichers))
+        for name in [n for n in state if component_of(n) == "enricher" and n not in keep]:
+            run = state.pop(name)
+            if run.alive or _group_alive(run.pid):
+                self.progress(f"{name}: stopping (pid {run.pid}; NEWSFLOW_ENRICHERS changed)")
+                stop_group(run.pid, signal.SIGTERM, timeout=30)
+            self._save(state)
 
     # -- stop --------------------------------------------------------------------------
     def down(self, only: list[str] | None = None) -> None:
@@ -288,7 +348,8 @@ class Stack:
     def _down(self, only: list[str] | None) -> None:
         state = self._load()
         # Reverse order: consumers before the broker and the database they use.
-        for name in reversed(self._expand(list(only or COMPONENTS), state)):
+        targets = list(reversed(self._expand(list(only or COMPONENTS), state)))
+        for index, name in enumerate(targets):
             # postgres: SIGINT is its "fast" shutdown; SIGTERM would wait for clients.
             sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
             run = state.get(name)
@@ -298,7 +359,10 @@ class Stack:
                     stop_group(run.pid, sig, timeout=30)
                 state.pop(name)
                 self._save(state)
-            self._stop_untracked(name, sig)
+            # Enricher processes share one marker: look for untracked ones after the last.
+            marker = component_of(name)
+            if all(component_of(later) != marker for later in targets[index + 1 :]):
+                self._stop_untracked(marker, sig)
         self.progress("stack stopped" if only is None else f"stopped: {', '.join(only)}")
 
     def _stop_untracked(self, name: str, sig: int) -> None:

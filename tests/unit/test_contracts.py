@@ -142,7 +142,12 @@ def test_compose_file_is_valid_and_needs_its_secrets():
         env={**env, **dict.fromkeys(SECRETS, "example")},
     )
     assert ok.returncode == 0, ok.stderr
-    services = yaml.safe_load(ok.stdout)["services"]
+    # Services of a profile (celery) are checked below; Debian's docker-compose lists them.
+    services = {
+        name: service
+        for name, service in yaml.safe_load(ok.stdout)["services"].items()
+        if not service.get("profiles")
+    }
     airflow = {
         "airflow-apiserver",
         "airflow-scheduler",
@@ -171,3 +176,32 @@ def test_compose_file_is_valid_and_needs_its_secrets():
         )
         assert missing.returncode != 0
         assert secret in missing.stderr
+
+
+def test_compose_celery_profile_adds_redis_and_two_workers():
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    ok = subprocess.run(
+        [*_compose(), "-f", str(REPO / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={
+            **env,
+            **dict.fromkeys(SECRETS, "example"),
+            "COMPOSE_PROFILES": "celery",
+            "AIRFLOW_EXECUTOR": "CeleryExecutor",
+        },
+    )
+    assert ok.returncode == 0, ok.stderr
+    services = yaml.safe_load(ok.stdout)["services"]
+    redis, worker = services["redis"], services["airflow-worker"]
+    assert redis["profiles"] == worker["profiles"] == ["celery"]
+    assert worker["command"][:3] == ["airflow", "celery", "worker"]
+    assert worker["deploy"]["replicas"] == 2
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert worker["restart"] == "unless-stopped"
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-worker"):
+        environment = services[name]["environment"]
+        assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert environment["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+        assert environment["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")

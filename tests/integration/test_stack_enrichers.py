@@ -1,0 +1,203 @@
+"""`newsflow stack up --enrichers 3` on a real stack of its own (its own NEWSFLOW_HOME and ports):
+three `newsflow consume` processes join one consumer group, share the cleaned topic's
+partitions, store every record exactly once, and `stack status`, `restart` and `down` handle
+all three."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_test_settings
+from kafka import KafkaAdminClient
+from sqlalchemy import create_engine, text
+from test_consume_run import publish
+from test_stack_commands import home_processes
+from test_warehouse_db import make_cleaned
+
+from pipeline.config import CLEANED_TOPIC, Settings
+from pipeline.records import encode, headers_for
+from pipeline.stack.manager import settings_env
+
+pytestmark = pytest.mark.integration
+NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
+COMPONENTS = ["postgres", "kafka", "enricher"]
+N = 300
+
+
+def scaled_settings() -> Settings:
+    """Ports at base + 1000 * slot + 500: clear of every slot's shared test stack."""
+    shared = make_test_settings()
+    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + 500
+    return make_test_settings(
+        home=shared.home_dir.with_name(shared.home_dir.name + "-enrichers"),
+        kafka_bootstrap_servers=f"127.0.0.1:{9092 + step}",
+        kafka_controller_port=9093 + step,
+        pg_port=55432 + step,
+        airflow_port=8080 + step,
+        enricher="stub",
+        topic_partitions=3,
+        consumer_session_timeout_seconds=6,
+    )
+
+
+def newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Iterator[tuple[Settings, dict[str, str]]]:
+    settings = scaled_settings()
+    home = settings.home_dir
+    home.mkdir(parents=True, exist_ok=True)
+    shared_jars = make_test_settings().home_dir / "jars"
+    if shared_jars.exists() and not (home / "jars").exists():
+        (home / "jars").symlink_to(shared_jars)
+    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    env.pop("NEWSFLOW_ENRICHERS", None)  # the test says how many on the command line
+    newsflow(env, "stack", "down")
+    try:
+        yield settings, env
+    finally:
+        newsflow(env, "stack", "down")
+        for pid in home_processes(home):  # whatever a failed test left behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def group_assignment(settings: Settings) -> tuple[str, dict[str, list[int]]]:
+    """The enricher group's state, and client id → partitions of the cleaned topic for each
+    member."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        group = admin.describe_groups([settings.consumer_group])[settings.consumer_group]
+    finally:
+        admin.close()
+    found = {}
+    for member in group.get("members", []):
+        assignment = member.get("member_assignment") or {}
+        partitions = [
+            p
+            for entry in assignment.get("assigned_partitions", [])
+            if entry["topic"] == CLEANED_TOPIC
+            for p in entry["partitions"]
+        ]
+        found[member["client_id"]] = sorted(partitions)
+    return str(group.get("group_state")), found
+
+
+def wait_for_members(settings: Settings, count: int, timeout: float = 120) -> dict[str, list]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state, members = group_assignment(settings)
+        shared = sorted(p for parts in members.values() for p in parts)
+        whole = shared == list(range(settings.topic_partitions))
+        if state == "Stable" and len(members) == count and whole:
+            return members
+        if time.monotonic() > deadline:
+            return members
+        time.sleep(1)
+
+
+def status_rows(env: dict[str, str]) -> dict[str, list[str]]:
+    out = newsflow(env, "stack", "status", timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return {line.split()[0]: line.split() for line in out.stdout.splitlines()[2:] if line.strip()}
+
+
+def stored(settings: Settings, source: str) -> tuple[int, int]:
+    engine = create_engine(settings.database_url())
+    try:
+        with engine.connect() as conn:
+            return tuple(
+                conn.execute(
+                    text(
+                        "SELECT count(*), count(DISTINCT article_id) FROM article_versions "
+                        "WHERE article_id IN (SELECT article_id FROM articles "
+                        "WHERE source_id = :s)"
+                    ),
+                    {"s": source},
+                ).one()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_three_enrichers_share_the_partitions_and_store_each_record_once(scaled):
+    settings, env = scaled
+    up = newsflow(env, "stack", "up", *COMPONENTS, "--enrichers", "3")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "idle" not in up.stdout, up.stdout  # 3 enrichers, 3 partitions
+
+    rows = status_rows(env)
+    names = ["enricher-1", "enricher-2", "enricher-3"]
+    assert [name for name in rows if name.startswith("enricher")] == names, rows
+    pids = {name: int(rows[name][2]) for name in names}
+    assert all(rows[name][1] == "running" for name in names), rows
+    for name in names:
+        assert rows[name][4] == str(settings.home_dir / "logs" / f"{name}.log"), rows
+    running = {pid for pid, cmd in home_processes(settings.home_dir).items() if " consume" in cmd}
+    assert running == set(pids.values())
+
+    members = wait_for_members(settings, 3)
+    assert len(members) == 3, members
+    assert sorted(len(parts) for parts in members.values()) == [1, 1, 1], members
+    assert {int(client.rsplit("-pid-", 1)[1]) for client in members} == set(pids.values())
+    # All three are the stack's own: no foreign consumer is flagged.
+    status = newsflow(env, "stack", "status", timeout=60)
+    assert "not started by the stack" not in status.stdout, status.stdout
+
+    run = uuid.uuid4().hex[:8]
+    source = f"scale-{run}"
+    articles = [make_cleaned(n, run=run, source_id=source) for n in range(N)]
+    placed = publish(
+        settings, [(a.article_id.encode(), encode(a), headers_for(a)) for a in articles]
+    )
+    assert {partition for partition, _ in placed} == {0, 1, 2}
+    deadline = time.monotonic() + 120
+    while stored(settings, source)[0] < N and time.monotonic() < deadline:
+        time.sleep(1)
+    assert stored(settings, source) == (N, N)
+
+    # `restart enricher` replaces all three; the group is whole again and nothing is stored
+    # twice.
+    restart = newsflow(env, "stack", "restart", "enricher", "--enrichers", "3")
+    assert restart.returncode == 0, restart.stdout + restart.stderr
+    new = {name: int(row[2]) for name, row in status_rows(env).items() if name in names}
+    assert set(new) == set(names) and not set(new.values()) & set(pids.values()), new
+    assert len(wait_for_members(settings, 3)) == 3
+    time.sleep(3)
+    assert stored(settings, source) == (N, N)
+
+    down = newsflow(env, "stack", "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    for name in names:
+        assert f"{name}: stopping" in down.stdout, down.stdout
+    assert home_processes(settings.home_dir) == {}
+
+
+def test_more_enrichers_than_partitions_says_the_extra_ones_stay_idle(scaled):
+    settings, env = scaled
+    up = newsflow(env, "stack", "up", *COMPONENTS, "--enrichers", "4")
+    assert up.returncode == 0, up.stdout + up.stderr
+    idle = [line for line in up.stdout.splitlines() if "idle" in line]
+    assert len(idle) == 1, up.stdout
+    assert "4 processes for 3 partitions" in idle[0] and "1 will stay idle" in idle[0]
+    assert "NEWSFLOW_TOPIC_PARTITIONS" in idle[0]
+    members = wait_for_members(settings, 4)
+    assert len(members) == 4, members
+    assert sorted(len(parts) for parts in members.values()) == [0, 1, 1, 1], members
+    down = newsflow(env, "stack", "down")
+    assert down.returncode == 0
+    assert home_processes(settings.home_dir) == {}

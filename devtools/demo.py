@@ -91,7 +91,11 @@ def _why_short(
     """The time-out message: what ingest published, and what the enricher did with it."""
     from pipeline.jobs import explain_shortfall, gather_shortfall, local_stack, run_totals
 
-    enricher = dict(local_stack(settings).status()).get("enricher")
+    enrichers = [
+        run
+        for name, run in local_stack(settings).status()
+        if name == "enricher" or name.startswith("enricher-")
+    ]
     # The demo's site stops with it: the command to send everything again serves it first.
     resend = (
         f"`python -m devtools.sample_site --port {settings.sample_site_port}` in one "
@@ -105,7 +109,7 @@ def _why_short(
             waited=STORE_WAIT,
             ingest=run_totals(summaries),
             since=since,
-            enricher_running=bool(enricher and enricher.alive),
+            enricher_running=any(run is not None and run.alive for run in enrichers),
             resend=resend,
         )
     )

@@ -40,7 +40,16 @@ def _require_stack(settings: Settings, components: tuple[str, ...]) -> dict[str,
     from pipeline.jobs import local_stack
 
     state = dict(local_stack(settings).status())
-    missing = [n for n in components if not ((run := state[n]) and run.alive)]
+    # A component counts as running when any of its processes does (kafka-1.., enricher-1..).
+    missing = [
+        n
+        for n in components
+        if not any(
+            run is not None and run.alive
+            for name, run in state.items()
+            if name == n or name.startswith(f"{n}-")
+        )
+    ]
     if missing:
         raise NewsflowError(
             f"bench e2e needs the running stack; not running: "
@@ -210,7 +219,11 @@ def _scaling(
     from pipeline.jobs import local_stack
 
     state = _require_stack(settings, ("postgres", "kafka"))
-    stack_enricher = state["enricher"] is not None and state["enricher"].alive
+    stack_enricher = any(
+        run is not None and run.alive
+        for name, run in state.items()
+        if name == "enricher" or name.startswith("enricher-")
+    )
     partitions = ensure_partitions(settings, max(counts), echo)
     echo(
         f"{copies} fresh copies of the sample site per round, enricher {settings.enricher}, "

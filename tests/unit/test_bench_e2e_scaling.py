@@ -65,3 +65,38 @@ def test_table_shows_each_count_with_its_ratio_to_the_first() -> None:
     ]
     assert lines[2].split()[:5] == ["1", "108", "5.6", "19.3", "1.00x"]
     assert lines[3].split()[:5] == ["2", "108", "3.47", "31.14", "1.61x"]
+
+
+def _state(home, names: list[str], pid: int) -> None:
+    import json
+
+    run = home / "run"
+    run.mkdir(parents=True)
+    entries = {
+        n: {"name": n, "pid": pid, "port": None, "log": "-", "started_at": "-"} for n in names
+    }
+    (run / "stack.json").write_text(json.dumps(entries))
+
+
+def test_a_cluster_and_several_enrichers_count_as_the_running_stack(tmp_path) -> None:
+    import os
+
+    from devtools.bench.e2e import _require_stack
+    from pipeline.config import Settings
+
+    names = ["postgres", "kafka-1", "kafka-2", "kafka-3", "enricher-1", "enricher-2"]
+    _state(tmp_path, names, os.getpid())
+    settings = Settings(home=tmp_path, kafka_brokers=3, enrichers=2)
+    state = _require_stack(settings, ("postgres", "kafka", "enricher"))
+    assert {n for n, run in state.items() if run is not None} == set(names)
+
+
+def test_a_stopped_cluster_is_named_as_missing(tmp_path) -> None:
+    from devtools.bench.e2e import _require_stack
+    from pipeline.config import Settings
+    from pipeline.errors import NewsflowError
+
+    _state(tmp_path, ["postgres", "kafka-1", "kafka-2", "kafka-3"], 2**22 + 7)  # no such pid
+    settings = Settings(home=tmp_path, kafka_brokers=3)
+    with pytest.raises(NewsflowError, match="not running: postgres, kafka"):
+        _require_stack(settings, ("postgres", "kafka"))

@@ -315,7 +315,7 @@ class Stack:
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
         enrichers: list[Running] = []
-        if "enricher" in wanted:
+        if any(component_of(name) == "enricher" for name in wanted):
             if self.before_enricher is not None:
                 self.before_enricher()
             self._stop_surplus_enrichers(state)

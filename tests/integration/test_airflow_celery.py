@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_test_settings
+from side_stack import newsflow, side_env, side_settings
 from test_stack_commands import home_processes
 
 from devtools.sample_site import SampleSite, stories
@@ -23,33 +22,20 @@ from pipeline.config import Settings
 from pipeline.stack import redis_broker
 from pipeline.stack.airflow import POOLS, celery_hostname
 from pipeline.stack.airflow_api import AirflowAPI
-from pipeline.stack.manager import settings_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
-NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 DAG_ID = "news_ingest"
 SOURCES = 8
 
 
 def celery_settings() -> Settings:
-    """Ports at base + 1000 * slot + 520: clear of every slot's shared test stack."""
-    shared = make_test_settings()
     step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + 520
-    return make_test_settings(
-        home=shared.home_dir.with_name(shared.home_dir.name + "-celery"),
-        kafka_bootstrap_servers=f"127.0.0.1:{9092 + step}",
-        kafka_controller_port=9093 + step,
-        pg_port=55432 + step,
-        airflow_port=8080 + step,
+    return side_settings(
+        "celery",
+        520,
         redis_port=6379 + step,
         sample_site_port=8808 + step,
         airflow_executor="celery",
-    )
-
-
-def newsflow(env: dict[str, str], *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -57,11 +43,7 @@ def newsflow(env: dict[str, str], *args: str, timeout: float = 420) -> subproces
 def celery_stack() -> Iterator[tuple[Settings, dict[str, str], subprocess.CompletedProcess]]:
     settings = celery_settings()
     home = settings.home_dir
-    home.mkdir(parents=True, exist_ok=True)
-    shared_jars = make_test_settings().home_dir / "jars"
-    if shared_jars.exists() and not (home / "jars").exists():
-        (home / "jars").symlink_to(shared_jars)
-    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    env = side_env(settings)
     env.pop("NEWSFLOW_AIRFLOW_EXECUTOR")  # the command line says celery
     newsflow(env, "stack", "down")
     try:

@@ -8,35 +8,23 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_test_settings
+from side_stack import NEWSFLOW, newsflow, side_env, side_settings
 
 from pipeline.config import Settings
-from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
-NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 # postgres, kafka and an enricher: every component a race can duplicate, without Airflow's
 # minute of start-up.
 COMPONENTS = ["postgres", "kafka", "enricher"]
-PORT_OFFSET = 50  # past the shared test stack's ports of this slot
 
 
 def lone_settings() -> Settings:
-    shared = make_test_settings()
-    return make_test_settings(
-        home=shared.home_dir.with_name(shared.home_dir.name + "-lone"),
-        kafka_bootstrap_servers=f"127.0.0.1:{shared.kafka_port + PORT_OFFSET}",
-        kafka_controller_port=shared.kafka_controller_port + PORT_OFFSET,
-        pg_port=shared.pg_port + PORT_OFFSET,
-        airflow_port=shared.airflow_port + PORT_OFFSET,
-        enricher="stub",
-    )
+    return side_settings("lone", 540, enricher="stub")
 
 
 def home_processes(home: Path) -> dict[int, str]:
@@ -62,21 +50,11 @@ def enrichers(home: Path) -> list[int]:
     return sorted(pid for pid, cmd in home_processes(home).items() if " consume" in cmd)
 
 
-def newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
 @pytest.fixture(scope="module")
 def lone() -> Iterator[tuple[Settings, dict[str, str]]]:
     settings = lone_settings()
     home = settings.home_dir
-    home.mkdir(parents=True, exist_ok=True)
-    shared_jars = make_test_settings().home_dir / "jars"
-    if shared_jars.exists() and not (home / "jars").exists():
-        (home / "jars").symlink_to(shared_jars)  # resolved once per machine is enough
-    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    env = side_env(settings)
     yield settings, env
     newsflow(env, "stack", "down")
     for pid in home_processes(home):  # whatever a failed test left behind

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import make_test_settings
 from kafka import KafkaAdminClient
+from side_stack import newsflow, side_env, side_settings
 from sqlalchemy import create_engine, text
 from test_consume_run import publish
 from test_stack_commands import home_processes
@@ -24,33 +21,19 @@ from test_warehouse_db import make_cleaned
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.records import encode, headers_for
-from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
-NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 COMPONENTS = ["postgres", "kafka", "enricher"]
 N = 300
 
 
 def scaled_settings() -> Settings:
-    """Ports at base + 1000 * slot + 500: clear of every slot's shared test stack."""
-    shared = make_test_settings()
-    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + 500
-    return make_test_settings(
-        home=shared.home_dir.with_name(shared.home_dir.name + "-enrichers"),
-        kafka_bootstrap_servers=f"127.0.0.1:{9092 + step}",
-        kafka_controller_port=9093 + step,
-        pg_port=55432 + step,
-        airflow_port=8080 + step,
+    return side_settings(
+        "enrichers",
+        500,
         enricher="stub",
         topic_partitions=3,
         consumer_session_timeout_seconds=6,
-    )
-
-
-def newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -58,11 +41,7 @@ def newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subproces
 def scaled() -> Iterator[tuple[Settings, dict[str, str]]]:
     settings = scaled_settings()
     home = settings.home_dir
-    home.mkdir(parents=True, exist_ok=True)
-    shared_jars = make_test_settings().home_dir / "jars"
-    if shared_jars.exists() and not (home / "jars").exists():
-        (home / "jars").symlink_to(shared_jars)
-    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    env = side_env(settings)
     env.pop("NEWSFLOW_ENRICHERS", None)  # the test says how many on the command line
     newsflow(env, "stack", "down")
     try:

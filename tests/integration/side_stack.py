@@ -1,0 +1,48 @@
+"""Stacks of their own for tests that start, kill and stop components (stack commands, several
+enrichers, Celery), beside the session's shared test stack and never on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import make_test_settings
+
+from pipeline.config import Settings
+from pipeline.stack.manager import settings_env
+
+NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
+
+
+def side_settings(suffix: str, offset: int, **overrides: object) -> Settings:
+    """The shared test stack's settings with the home `<its home>-<suffix>` and every port at
+    its default + 1000 * slot + `offset`: clear of every slot's shared test stack."""
+    shared = make_test_settings()
+    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + offset
+    return make_test_settings(
+        home=shared.home_dir.with_name(f"{shared.home_dir.name}-{suffix}"),
+        kafka_bootstrap_servers=f"127.0.0.1:{9092 + step}",
+        kafka_controller_port=9093 + step,
+        pg_port=55432 + step,
+        airflow_port=8080 + step,
+        **overrides,
+    )
+
+
+def side_env(settings: Settings) -> dict[str, str]:
+    """The environment of `newsflow` commands run on this stack; makes its home and links the
+    shared test stack's Kafka jars into it (resolved once per machine is enough)."""
+    home = settings.home_dir
+    home.mkdir(parents=True, exist_ok=True)
+    shared_jars = make_test_settings().home_dir / "jars"
+    if shared_jars.exists() and not (home / "jars").exists():
+        (home / "jars").symlink_to(shared_jars)
+    return {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+
+
+def newsflow(env: dict[str, str], *args: str, timeout: float = 420) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )

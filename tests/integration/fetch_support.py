@@ -80,6 +80,14 @@ def records_since(settings: Settings, start: dict[TopicPartition, int]) -> list[
         consumer.close()
 
 
+def rss(*links: str) -> bytes:
+    """An RSS feed listing `links`."""
+    items = "".join(f"<item><title>{link}</title><link>{link}</link></item>" for link in links)
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    ).encode()
+
+
 def query(settings: Settings, sql: str, **params: object) -> list:
     engine = create_engine(settings.database_url())
     try:

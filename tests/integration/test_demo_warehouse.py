@@ -8,13 +8,12 @@ test_sql_docs does, but with the rollups left stale as the demo's DAG run leaves
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from pydantic import SecretStr
 from sample_warehouse import load_sample_site
-from sqlalchemy import create_engine, make_url
+from scratch_db import database_url, scratch_database
+from sqlalchemy import create_engine
 
 from devtools.demo import show_warehouse
 from devtools.sqldoc import DOC, examples
@@ -26,27 +25,16 @@ ROLLUP_EXAMPLES = examples(DOC.read_text(encoding="utf-8"))[1:5]
 
 @pytest.fixture(scope="module")
 def demo_warehouse(stack: Settings, tmp_path_factory) -> Iterator[tuple[Settings, object]]:
-    base = make_url(stack.database_url())
-    name = f"test_demo_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name)
-    settings = stack.model_copy(
-        update={"warehouse_url": SecretStr(url.render_as_string(hide_password=False))}
-    )
-    engine = create_engine(url)
-    try:
-        from pipeline.jobs import migrate_warehouse
+    with scratch_database(stack, "test_demo") as settings:
+        engine = create_engine(database_url(settings))
+        try:
+            from pipeline.jobs import migrate_warehouse
 
-        migrate_warehouse(settings)
-        assert load_sample_site(settings, tmp_path_factory.mktemp("demo"), refresh=False) == []
-        yield settings, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+            migrate_warehouse(settings)
+            assert load_sample_site(settings, tmp_path_factory.mktemp("demo"), refresh=False) == []
+            yield settings, engine
+        finally:
+            engine.dispose()
 
 
 def _rows(engine, sql: str) -> int:

@@ -18,6 +18,7 @@ from fetch_support import (
     forget_site,
     query,
     records_since,
+    rss,
 )
 
 from pipeline.config import Settings
@@ -27,13 +28,6 @@ from pipeline.sources import Source
 pytestmark = pytest.mark.integration
 
 MODIFIED = "Tue, 05 May 2026 10:00:00 GMT"
-
-
-def rss(*links: str) -> bytes:
-    items = "".join(f"<item><title>{link}</title><link>{link}</link></item>" for link in links)
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
-    ).encode()
 
 
 @pytest.fixture

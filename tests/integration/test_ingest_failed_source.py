@@ -25,6 +25,7 @@ from fetch_support import (
     conditional_page,
     forget_site,
     query,
+    rss,
 )
 from sqlalchemy import create_engine
 
@@ -36,13 +37,6 @@ from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import settings_env
 
 pytestmark = pytest.mark.integration
-
-
-def rss(*links: str) -> bytes:
-    items = "".join(f"<item><title>{link}</title><link>{link}</link></item>" for link in links)
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
-    ).encode()
 
 
 @pytest.fixture

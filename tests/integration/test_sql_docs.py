@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 from sample_warehouse import load_sample_site
+from scratch_db import scratch_database
 from sqlalchemy import create_engine, make_url
 
 from devtools.sample_site import stories
@@ -35,26 +36,15 @@ READER_PASSWORD = "reader-" + uuid.uuid4().hex
 
 @pytest.fixture(scope="module")
 def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
-    base = make_url(stack.database_url())
-    name = f"test_sqldocs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name).render_as_string(hide_password=False)
-    settings = stack.model_copy(
-        update={"warehouse_url": SecretStr(url), "reader_password": SecretStr(READER_PASSWORD)}
-    )
-    try:
+    with scratch_database(
+        stack, "test_sqldocs", reader_password=SecretStr(READER_PASSWORD)
+    ) as settings:
         migrate_warehouse(settings)
         engine = make_engine(settings)
         configure_reader(settings, engine)
         engine.dispose()
         refused = load_sample_site(settings, tmp_path_factory.mktemp("sqldocs"))
         yield {"settings": settings, "refused": refused}
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from psycopg.errors import InsufficientPrivilege
 from pydantic import SecretStr
+from scratch_db import database_url, scratch_database
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
@@ -33,35 +34,22 @@ NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 
 @pytest.fixture(scope="module")
 def warehouse(stack: Settings) -> Iterator[dict]:
-    base = make_url(stack.database_url())
-    name = f"test_reader_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name)
-    settings = stack.model_copy(
-        update={
-            "warehouse_url": SecretStr(url.render_as_string(hide_password=False)),
-            "reader_password": SecretStr(PASSWORD),
-        }
-    )
-    owner = create_engine(url)
-    reader = create_engine(url.set(username=READER, password=PASSWORD))
-    try:
-        upgraded = subprocess.run(
-            [NEWSFLOW, "db", "upgrade"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, **settings_env(settings)},
-            timeout=120,
-        )
-        yield {"upgrade": upgraded, "owner": owner, "reader": reader}
-    finally:
-        owner.dispose()
-        reader.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(stack, "test_reader", reader_password=SecretStr(PASSWORD)) as settings:
+        url = make_url(database_url(settings))
+        owner = create_engine(url)
+        reader = create_engine(url.set(username=READER, password=PASSWORD))
+        try:
+            upgraded = subprocess.run(
+                [NEWSFLOW, "db", "upgrade"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **settings_env(settings)},
+                timeout=120,
+            )
+            yield {"upgrade": upgraded, "owner": owner, "reader": reader}
+        finally:
+            owner.dispose()
+            reader.dispose()
 
 
 def _relations(owner: Engine, kinds: str) -> list[str]:

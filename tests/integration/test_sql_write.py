@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine, make_url, text
+from scratch_db import database_url, scratch_database
+from sqlalchemy import Engine, create_engine, text
 
 from pipeline.config import Settings
 from pipeline.jobs import migrate_warehouse
@@ -30,24 +29,13 @@ ARTICLES = 5
 
 @pytest.fixture(scope="module")
 def warehouse(stack: Settings) -> Iterator[dict]:
-    base = make_url(stack.database_url())
-    name = f"test_sqlwrite_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name)
-    settings = stack.model_copy(
-        update={"warehouse_url": SecretStr(url.render_as_string(hide_password=False))}
-    )
-    owner = create_engine(url)
-    try:
-        migrate_warehouse(settings)
-        yield {"env": {**os.environ, **settings_env(settings)}, "owner": owner}
-    finally:
-        owner.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(stack, "test_sqlwrite") as settings:
+        owner = create_engine(database_url(settings))
+        try:
+            migrate_warehouse(settings)
+            yield {"env": {**os.environ, **settings_env(settings)}, "owner": owner}
+        finally:
+            owner.dispose()
 
 
 @pytest.fixture

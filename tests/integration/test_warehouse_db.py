@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from kafka.errors import KafkaTimeoutError
-from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
+from scratch_db import scratch_database
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DataError
 
 from pipeline.config import Settings
@@ -131,19 +130,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture(name="empty_db")
 def empty_db_fixture(stack: Settings) -> Iterator[Settings]:
     """Settings for a new, empty database on the stack's server; dropped afterwards."""
-    base = make_url(stack.database_url())
-    name = f"test_wh_{uuid.uuid4().hex[:12]}"
-    # pre-ping: a test may restart the server in between (test_delivery_crashes.py does).
-    admin = create_engine(
-        base.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name).render_as_string(hide_password=False)
-    yield stack.model_copy(update={"warehouse_url": SecretStr(url)})
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    with scratch_database(stack, "test_wh") as settings:
+        yield settings
 
 
 @pytest.fixture(name="fresh_db")

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     redis_port: int = 6379
     # Task slots of each of the two Celery workers (the fetch pools bound them further).
     celery_worker_concurrency: int = Field(3, ge=1, le=32)
+    # `stack up --metrics`: Prometheus (Debian's prometheus) scraping every enricher and the
+    # Pushgateway (Debian's prometheus-pushgateway) that ingestion runs push to; see
+    # docs/operations.md.
+    metrics: bool = False
+    prometheus_port: int = 9090
+    pushgateway_port: int = 9091
     # Cron expression or preset for news_ingest; unset means triggered runs only.
     ingest_schedule: str | None = None
     # Password of the analysts' read-only role (`newsflow_reader`); unset: role without login.

@@ -212,6 +212,8 @@ class Stack:
         current = state.get(name)
         if current is not None and current.alive:
             self.progress(f"{name}: already running (pid {current.pid})")
+            if name == "prometheus":  # the enrichers to scrape follow --enrichers
+                monitoring.reload(self.settings, current.pid)
             return current
         port = self._port(name)
         if port is not None and port_in_use(port):

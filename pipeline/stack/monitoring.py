@@ -9,7 +9,9 @@ often. Its configuration is generated at each start, so it follows --enrichers.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import httpx
@@ -143,6 +145,13 @@ def prepare(settings: Settings, name: str) -> None:
     else:
         executable("prometheus-pushgateway")
         persistence_file(settings).parent.mkdir(parents=True, exist_ok=True)
+
+
+def reload(settings: Settings, pid: int) -> None:
+    """A running Prometheus rereads its configuration, rewritten for the current settings
+    (SIGHUP: Prometheus's reload signal)."""
+    prepare(settings, "prometheus")
+    os.kill(pid, signal.SIGHUP)
 
 
 def command(settings: Settings, name: str) -> list[str]:

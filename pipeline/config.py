@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # cleaned topic's partitions leaves the extra ones idle (topic_partitions adds partitions).
     enrichers: int = Field(1, ge=1, le=64)
 
+    # Prometheus metrics (docs/metrics.md). Each `newsflow consume` serves /metrics on this
+    # port, the stack's enricher i on metrics_port + (i-1); 0: no metrics server.
+    metrics_port: int = Field(9464, ge=0, le=65535)
+    # Where `newsflow ingest` and the DAG's tasks push each source's run (a Prometheus
+    # Pushgateway, e.g. http://127.0.0.1:9091); unset: ingestion pushes nothing.
+    pushgateway_url: str | None = None
+
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).
     warehouse_url: SecretStr | None = None
     pg_port: int = 55432

@@ -25,6 +25,7 @@ from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
 from pipeline.stack import airflow, kafka, monitoring, postgres, redis_broker
+from pipeline.stack.enricher_ports import enricher_env, enricher_metrics_port
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
@@ -48,6 +49,7 @@ PORT_SETTINGS = {
     "airflow": "NEWSFLOW_AIRFLOW_PORT",
     "prometheus": "NEWSFLOW_PROMETHEUS_PORT",
     "pushgateway": "NEWSFLOW_PUSHGATEWAY_PORT",
+    "enricher": "NEWSFLOW_METRICS_PORT",  # its metrics server's
 }
 Progress = Callable[[str], None]
 
@@ -197,6 +199,8 @@ class Stack:
             return kafka.node_port(s, name)
         if name in monitoring.COMPONENTS:
             return monitoring.port(s, name)
+        if component_of(name) == "enricher":
+            return enricher_metrics_port(s, name)
         return {"postgres": s.pg_port, "redis": s.redis_port, "airflow": s.airflow_port}.get(name)
 
     def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -245,7 +249,7 @@ class Stack:
             )
         else:
             newsflow = str(Path(sys.executable).parent / "newsflow")
-            cmd, env = [newsflow, "consume"], self._env(name)
+            cmd, env = [newsflow, "consume"], self._env(name, enricher_env(self.settings, name))
         self.progress(f"{name}: starting (log {log})")
         # Ctrl-C between the start and the state file would leave a process nobody tracks.
         with deferred_interrupt() as interrupted:

@@ -18,14 +18,13 @@ import httpx
 import yaml
 
 from pipeline.config import Settings
-from pipeline.errors import PrerequisiteError
+from pipeline.errors import ConfigError, PrerequisiteError
+from pipeline.stack.enricher_ports import enricher_metrics_port
 
 COMPONENTS = ("pushgateway", "prometheus")
 ENRICHER_JOB = "newsflow_enricher"
 PUSHGATEWAY_JOB = "pushgateway"
 INTERVAL = "5s"  # scrape and rule evaluation: a local stack wants to see a change at once
-# The settings of i19's enricher metrics; these defaults stand while a Settings lacks them.
-DEFAULT_METRICS_PORT = 9464
 PACKAGES = {"prometheus": "prometheus", "prometheus-pushgateway": "prometheus-pushgateway"}
 EXECUTABLES = {"prometheus": "prometheus", "pushgateway": "prometheus-pushgateway"}
 
@@ -92,12 +91,23 @@ def prometheus_url(settings: Settings) -> str:
 
 
 def enricher_targets(settings: Settings) -> list[tuple[str, int]]:
-    """(process name, metrics port) of each enricher the stack runs, as manager.enricher_names
-    names them."""
-    base = int(getattr(settings, "metrics_port", DEFAULT_METRICS_PORT))
-    if settings.enrichers == 1:
-        return [("enricher", base)]
-    return [(f"enricher-{i}", base + i - 1) for i in range(1, settings.enrichers + 1)]
+    """(process name, metrics port) of each enricher the stack runs, named as in `stack
+    status`."""
+    names = (
+        ["enricher"]
+        if settings.enrichers == 1
+        else [f"enricher-{i}" for i in range(1, settings.enrichers + 1)]
+    )
+    found = []
+    for name in names:
+        port = enricher_metrics_port(settings, name)
+        if port is None:
+            raise ConfigError(
+                "NEWSFLOW_METRICS_PORT is 0, so the enrichers serve no metrics for "
+                "`stack up --metrics` to scrape: unset it or give it a port"
+            )
+        found.append((name, port))
+    return found
 
 
 def scrape_config(settings: Settings) -> dict[str, object]:
@@ -191,6 +201,6 @@ def ready(settings: Settings, name: str) -> bool:
 def environment(settings: Settings) -> dict[str, str]:
     """What the stack's Airflow and enrichers get with --metrics: where to push ingestion
     metrics, unless NEWSFLOW_PUSHGATEWAY_URL was set."""
-    if not settings.metrics or getattr(settings, "pushgateway_url", None):
+    if not settings.metrics or settings.pushgateway_url:
         return {}
     return {"NEWSFLOW_PUSHGATEWAY_URL": pushgateway_url(settings)}

@@ -11,7 +11,7 @@ from conftest import REPO
 
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.errors import PrerequisiteError
+from pipeline.errors import ConfigError, PrerequisiteError
 from pipeline.stack import monitoring
 from pipeline.stack.manager import Stack
 
@@ -39,7 +39,7 @@ def test_the_scrape_config_has_every_enricher_the_gateway_and_the_rules(tmp_path
         enrichers=3,
         prometheus_port=19990,
         pushgateway_port=19991,
-        metrics_port=19464,  # i19's setting; ignored by a Settings that does not know it yet
+        metrics_port=19464,
     )
     monitoring.prepare(settings, "prometheus")
     written = monitoring.config_file(settings)
@@ -48,7 +48,7 @@ def test_the_scrape_config_has_every_enricher_the_gateway_and_the_rules(tmp_path
     assert config["global"]["scrape_interval"] == config["global"]["evaluation_interval"] == "5s"
     assert config["rule_files"] == [str(REPO / "monitoring" / "alerts.yml")]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    base = getattr(settings, "metrics_port", monitoring.DEFAULT_METRICS_PORT)
+    base = 19464
     assert jobs["newsflow_enricher"]["static_configs"] == [
         {"targets": [f"127.0.0.1:{base + i - 1}"], "labels": {"enricher": f"enricher-{i}"}}
         for i in (1, 2, 3)
@@ -68,7 +68,10 @@ def test_the_scrape_config_has_every_enricher_the_gateway_and_the_rules(tmp_path
 
 def test_one_enricher_is_scraped_under_its_own_name(tmp_path):
     targets = monitoring.enricher_targets(Settings(home=tmp_path, metrics=True))
-    assert [name for name, _ in targets] == ["enricher"]
+    assert targets == [("enricher", 9464)]
+    off = Settings(home=tmp_path, metrics=True, metrics_port=0)
+    with pytest.raises(ConfigError, match="NEWSFLOW_METRICS_PORT is 0"):
+        monitoring.enricher_targets(off)
 
 
 def test_the_stack_tells_airflow_and_the_enrichers_where_to_push(tmp_path):
@@ -79,6 +82,8 @@ def test_the_stack_tells_airflow_and_the_enrichers_where_to_push(tmp_path):
     assert "NEWSFLOW_PUSHGATEWAY_URL" not in stack._env("postgres")
     plain = Stack(Settings(home=tmp_path))
     assert monitoring.environment(plain.settings) == {}
+    own = Settings(home=tmp_path, metrics=True, pushgateway_url="http://gateway:9091")
+    assert monitoring.environment(own) == {}  # the user's wins (settings_env passes it on)
 
 
 @pytest.mark.parametrize(

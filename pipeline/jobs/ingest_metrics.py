@@ -18,7 +18,13 @@ import time
 from collections.abc import Iterable
 from urllib.error import URLError
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, pushadd_to_gateway
+from prometheus_client import (
+    CollectorRegistry,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    pushadd_to_gateway,
+)
 
 from pipeline.config import Settings
 from pipeline.jobs.summary import IngestSummary
@@ -37,6 +43,7 @@ def source_run_registry(
     summary: IngestSummary, fetch_seconds: Iterable[float], *, failed: bool, now: float
 ) -> CollectorRegistry:
     """The metrics one source's run pushes (docs/metrics.md)."""
+    disable_created_metrics()  # no `*_created` series: the run's time is pushed as such
     source = summary.source_id
     registry = CollectorRegistry()
     pages = Gauge(

@@ -108,6 +108,7 @@ class BatchHandler:
         group: str,
         outbox: DeadLetterOutbox,
         send_timeout: float = 60.0,
+        enriched_topic: str = ENRICHED_TOPIC,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -115,6 +116,7 @@ class BatchHandler:
         self.group = group
         self.outbox = outbox
         self.send_timeout = send_timeout
+        self.enriched_topic = enriched_topic
 
     def handle(self, records: Sequence[ConsumerRecord], offsets: BatchOffsets) -> BatchOutcome:
         """Process and commit one batch (steps 1 to 3 above); the caller drains the outbox."""
@@ -168,7 +170,7 @@ class BatchHandler:
         self._resolve(
             [
                 self.producer.send(
-                    ENRICHED_TOPIC,
+                    self.enriched_topic,
                     key=a.article_id.encode(),
                     value=encode(a),
                     headers=headers_for(a),

@@ -27,7 +27,7 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from pipeline.config import CLEANED_TOPIC, Settings
+from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
 from pipeline.consume.batch import BatchHandler
 from pipeline.consume.clients import connect_consumer
@@ -80,6 +80,8 @@ def consume_cleaned(
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
     metrics: EnricherMetrics | None = None,
+    topic: str = CLEANED_TOPIC,
+    enriched_topic: str = ENRICHED_TOPIC,
 ) -> ConsumeStats:
     """Consume the cleaned topic until stopped, `max_records` records were handled, or no
     record came for `idle_exit` seconds; store into `engine`'s warehouse, publish enriched
@@ -88,7 +90,8 @@ def consume_cleaned(
     `group` names both the Kafka consumer group and the offsets' owner in the warehouse.
     Stopping (`stop_event`, or SIGTERM/SIGINT with `install_signal_handlers`, for the CLI)
     lets the current batch finish. `metrics`, when given, are updated after each batch and
-    each poll, in this thread.
+    each poll, in this thread. `topic` and `enriched_topic` are other topics than the
+    cleaned and enriched ones only for benchmarks.
     """
     stop = stop_event or threading.Event()
     with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, consumer
@@ -102,17 +105,22 @@ def consume_cleaned(
             heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5),
         )
         cleanup.callback(consumer.close, autocommit=False)
-        positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
-        consumer.subscribe([CLEANED_TOPIC], listener=positions)
+        positions = WarehousePositions(consumer, engine, group, topic)
+        consumer.subscribe([topic], listener=positions)
         outbox = DeadLetterOutbox(settings, engine=engine, producer=producer, group=group)
         cleanup.callback(outbox.close)
         handler = BatchHandler(
-            engine=engine, producer=producer, enricher=enricher, group=group, outbox=outbox
+            engine=engine,
+            producer=producer,
+            enricher=enricher,
+            group=group,
+            outbox=outbox,
+            enriched_topic=enriched_topic,
         )
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))
         served = f"; metrics on port {metrics.port}" if metrics and metrics.port else ""
-        log.info("consuming %s as group %s%s", CLEANED_TOPIC, group, served)
+        log.info("consuming %s as group %s%s", topic, group, served)
         return _loop(consumer, positions, handler, stop, max_records, idle_exit, metrics)
 
 

@@ -34,7 +34,7 @@ jars: install ## resolve the Kafka jars with Maven (cached under .newsflow/)
 demo: install ## run the whole pipeline on the bundled sample news site
 	$(BIN)/newsflow demo
 
-test-tools: ## install what the tests need beyond Python (docker-compose validates the compose file; chromium drives the UI test; redis-server is the Celery broker)
+test-tools: ## install what the tests need beyond Python (docker-compose validates the compose file; chromium drives the UI test; redis-server is the Celery broker; prometheus, promtool and the Pushgateway back stack up --metrics and the alert-rule tests)
 	@if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's docker-compose (validates docker-compose.yml; no engine needed)"; \
@@ -58,6 +58,15 @@ test-tools: ## install what the tests need beyond Python (docker-compose validat
 	    apt-get install -y -q redis-server >/dev/null 2>&1 || \
 	      { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }; \
 	  else echo "newsflow: redis-server not found: sudo apt-get install redis-server"; exit 1; fi; \
+	fi
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || \
+	    ! command -v prometheus-pushgateway >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's prometheus and prometheus-pushgateway (stack up --metrics; promtool tests the alert rules)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q prometheus prometheus-pushgateway >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q prometheus prometheus-pushgateway >/dev/null; }; \
+	  else echo "newsflow: prometheus not found: sudo apt-get install prometheus prometheus-pushgateway"; exit 1; fi; \
 	fi
 
 lint: $(BIN)/.installed ## ruff (rules, then formatting), mypy (strict on the contract, clean, enrich), the layer contracts

@@ -314,7 +314,10 @@ def sources_health(
 def consume(
     ctx: click.Context, group: str | None, max_records: int | None, idle_exit: float | None
 ) -> None:
-    """Run one enricher: cleaned topic → entities → warehouse + enriched topic."""
+    """Run one enricher: cleaned topic → entities → warehouse + enriched topic.
+
+    Serves Prometheus metrics on NEWSFLOW_METRICS_PORT (default 9464; 0: off).
+    """
     from pipeline.jobs import run_consumer
 
     if not ctx.obj["debug"]:
@@ -326,6 +329,7 @@ def consume(
         max_records=max_records,
         idle_exit=idle_exit,
         install_signal_handlers=True,
+        serve_metrics=True,
     )
     click.echo(json.dumps(vars(stats)))
 

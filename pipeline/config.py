@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # cleaned topic's partitions leaves the extra ones idle (topic_partitions adds partitions).
     enrichers: int = Field(1, ge=1, le=64)
 
+    # Prometheus metrics (docs/metrics.md). Each `newsflow consume` serves /metrics on this
+    # port, the stack's enricher i on metrics_port + (i-1); 0: no metrics server.
+    metrics_port: int = Field(9464, ge=0, le=65535)
+    # Where `newsflow ingest` and the DAG's tasks push each source's run (a Prometheus
+    # Pushgateway, e.g. http://127.0.0.1:9091); unset: ingestion pushes nothing.
+    pushgateway_url: str | None = None
+
     # Unset means the embedded PostgreSQL of the local stack (see `warehouse_dsn`).
     warehouse_url: SecretStr | None = None
     pg_port: int = 55432
@@ -63,6 +70,12 @@ class Settings(BaseSettings):
     redis_port: int = 6379
     # Task slots of each of the two Celery workers (the fetch pools bound them further).
     celery_worker_concurrency: int = Field(3, ge=1, le=32)
+    # `stack up --metrics`: Prometheus (Debian's prometheus) scraping every enricher and the
+    # Pushgateway (Debian's prometheus-pushgateway) that ingestion runs push to; see
+    # docs/operations.md.
+    metrics: bool = False
+    prometheus_port: int = 9090
+    pushgateway_port: int = 9091
     # Cron expression or preset for news_ingest; unset means triggered runs only.
     ingest_schedule: str | None = None
     # Password of the analysts' read-only role (`newsflow_reader`); unset: role without login.

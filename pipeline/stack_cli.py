@@ -73,6 +73,15 @@ def _scale(command: Callable) -> Callable:
     )(command)
 
 
+_metrics = click.option(
+    "--metrics/--no-metrics",
+    default=None,
+    help="also run Prometheus (scraping every enricher, with the alert rules) and the "
+    "Pushgateway ingestion pushes to; Debian's prometheus and prometheus-pushgateway "
+    "(default: NEWSFLOW_METRICS, off)",
+)
+
+
 @contextmanager
 def _stack(
     ctx: click.Context,
@@ -81,6 +90,7 @@ def _stack(
     brokers: int | None = None,
     enrichers: int | None = None,
     executor: str | None = None,
+    metrics: bool | None = None,
 ) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
@@ -93,6 +103,8 @@ def _stack(
         update["enrichers"] = enrichers
     if executor is not None:
         update["airflow_executor"] = executor
+    if metrics is not None:
+        update["metrics"] = metrics
     if update:
         settings = settings.model_copy(update=update)
     try:
@@ -109,6 +121,7 @@ def _stack(
 @_brokers
 @_locking
 @_scale
+@_metrics
 @click.pass_context
 def stack_up(
     ctx: click.Context,
@@ -118,6 +131,7 @@ def stack_up(
     lock_timeout: float | None,
     enrichers: int | None,
     executor: str | None,
+    metrics: bool | None,
 ) -> None:
     """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
 
@@ -125,9 +139,10 @@ def stack_up(
     each in `stack status`); `--executor celery` runs Airflow's CeleryExecutor with two
     workers and Redis (Debian's redis-server) as its broker; `--brokers 3` (or
     NEWSFLOW_KAFKA_BROKERS=3) makes Kafka a cluster of three KRaft nodes, components kafka-1,
-    kafka-2, kafka-3: give the same setting to the commands that use it.
+    kafka-2, kafka-3: give the same setting to the commands that use it. `--metrics` adds
+    Prometheus and the Pushgateway (docs/operations.md).
     """
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics) as manager:
         manager.up(list(components) or None)
 
 
@@ -148,6 +163,7 @@ def stack_down(
 @_brokers
 @_locking
 @_scale
+@_metrics
 @click.pass_context
 def stack_restart(
     ctx: click.Context,
@@ -157,10 +173,11 @@ def stack_restart(
     lock_timeout: float | None,
     enrichers: int | None,
     executor: str | None,
+    metrics: bool | None,
 ) -> None:
     """Restart the stack or the named components (`restart enricher` restarts every
     enricher process; kafka-2: one broker of a cluster)."""
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics) as manager:
         manager.restart(list(components) or None)
 
 

@@ -31,6 +31,7 @@ def make_test_settings(**overrides: object) -> Settings:
         "pg_port": 55433 + slot,
         "airflow_port": 18080 + step,
         "sample_site_port": 18808 + step,
+        "metrics_port": 19464 + step,
         "topic_partitions": 3,
     }
     values.update(overrides)

@@ -11,6 +11,8 @@ a ratio against a plain baseline run in the same process on the same kind of rec
   articles, versions, entities and mentions, plus the offsets) against row-by-row inserts (the
   same upserts, one row per statement), both in batches of 500 with one transaction per batch,
   into a scratch database. Article rows/s.
+- Consumer loop with metrics on and off (`consumer_metrics.py`): the real `consume_cleaned`
+  over the same records, its Prometheus metrics served and scraped against none at all.
 
 Variants alternate over `ROUNDS` rounds and the best round of each counts, so a noisy
 neighbour on a shared machine slows both alike. Wall-clock time: the work happens in the
@@ -303,9 +305,14 @@ def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
 def run(settings: Settings, *, records: int, as_json: bool = False, echo: Echo = print) -> None:
     if records < BATCH_SIZE:
         raise ConfigError(f"--records must be at least {BATCH_SIZE} (one consumer batch)")
+    from devtools.bench.consumer_metrics import bench_consumer_metrics
+
     figures = {
         "producer": bench_producer(settings, records, echo),
         "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo),
+        "consumer_metrics": bench_consumer_metrics(
+            settings, min(records, MAX_STORE_ARTICLES), _records, _scratch_database, echo
+        ),
     }
     if as_json:
         echo(json.dumps(figures))
@@ -327,6 +334,16 @@ def run(settings: Settings, *, records: int, as_json: bool = False, echo: Echo =
             s["store_batch_articles_per_s"],
             s["row_by_row_articles_per_s"],
             s["ratio"],
+        )
+    )
+    m = figures["consumer_metrics"]
+    rows.append(
+        (
+            f"consumer loop articles/s ({m['articles']} articles; metrics served and scraped "
+            "vs no metrics)",
+            m["metrics_on_articles_per_s"],
+            m["metrics_off_articles_per_s"],
+            m["ratio"],
         )
     )
     echo(format_table(("measure", "newsflow", "baseline", "ratio"), rows))

@@ -122,7 +122,8 @@ class EnricherGroup:
                             stdin=subprocess.DEVNULL,
                             stdout=log,
                             stderr=subprocess.STDOUT,
-                            env=env,
+                            # Several processes: no metrics servers fighting over one port.
+                            env={**env, "NEWSFLOW_METRICS_PORT": "0"},
                             start_new_session=True,  # Ctrl-C reaches the bench, which stops them
                         )
                     )

@@ -20,8 +20,9 @@ and processed again, which changes no warehouse row.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
@@ -31,6 +32,7 @@ from sqlalchemy.exc import DataError
 
 from pipeline.config import ENRICHED_TOPIC
 from pipeline.consume.dlt_outbox import DeadLetter, DeadLetterOutbox
+from pipeline.consume.metrics import cause_of
 from pipeline.consume.offsets import BatchOffsets
 from pipeline.consume.tries import enrich_with_tries
 from pipeline.enrich.port import ArticleEnricher
@@ -44,38 +46,56 @@ from pipeline.warehouse.outbox import OutboxLetter
 class BatchOutcome:
     stored: int
     dead_lettered: int
+    # For the metrics: the stored records that are near-duplicates, each dead letter's
+    # cause (an error class name), the time enrichment and the store took.
+    near_duplicates: int = 0
+    causes: tuple[str, ...] = ()
+    enriched: int = 0
+    enrich_seconds: float = 0.0
+    store_seconds: float | None = None
 
 
-def enrich_batch(
-    records: Sequence[ConsumerRecord], enricher: ArticleEnricher
-) -> tuple[list[tuple[ConsumerRecord, EnrichedArticle]], list[DeadLetter]]:
+@dataclass
+class EnrichedBatch:
+    pairs: list[tuple[ConsumerRecord, EnrichedArticle]]
+    dead: list[DeadLetter]
+    causes: list[str] = field(default_factory=list)  # one per dead letter
+    enriched: int = 0  # records the enricher was given
+    seconds: float = 0.0  # the enricher's time on them
+
+
+def enrich_batch(records: Sequence[ConsumerRecord], enricher: ArticleEnricher) -> EnrichedBatch:
     """Split a batch into (record, enriched item) pairs and dead letters, keeping the order.
 
     Errors are data here: a record that does not decode (stage "validate") or that the
     enricher rejects (stage "enrich") becomes a dead letter; the rest of the batch goes on.
     """
-    dead: list[DeadLetter] = []
+    out = EnrichedBatch([], [])
     decoded: list[tuple[ConsumerRecord, CleanedArticle]] = []
     for record in records:
         try:
             decoded.append((record, decode_cleaned(record.value)))
         except PoisonRecord as exc:
-            dead.append((record, str(exc), exc.stage))
+            out.dead.append((record, str(exc), exc.stage))
+            out.causes.append(cause_of(exc))
     if not decoded:
-        return [], dead
+        return out
+    started = time.perf_counter()
     results = enrich_with_tries(enricher, [cleaned for _, cleaned in decoded])
+    out.seconds = time.perf_counter() - started
+    out.enriched = len(decoded)
     if len(results) != len(decoded):
         raise NewsflowError(
             f"the enricher returned {len(results)} results for "
             f"{len(decoded)} records; it must return one per record"
         )
-    pairs = []
     for (record, _), result in zip(decoded, results, strict=True):
         if isinstance(result, PoisonRecord):
-            dead.append((record, str(result), "enrich"))
+            out.dead.append((record, str(result), "enrich"))
+            out.causes.append(cause_of(result))
         else:
-            pairs.append((record, result))
-    return pairs, dead
+            out.pairs.append((record, result))
+    return out
 
 
 class BatchHandler:
@@ -88,6 +108,7 @@ class BatchHandler:
         group: str,
         outbox: DeadLetterOutbox,
         send_timeout: float = 60.0,
+        enriched_topic: str = ENRICHED_TOPIC,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -95,11 +116,14 @@ class BatchHandler:
         self.group = group
         self.outbox = outbox
         self.send_timeout = send_timeout
+        self.enriched_topic = enriched_topic
 
     def handle(self, records: Sequence[ConsumerRecord], offsets: BatchOffsets) -> BatchOutcome:
         """Process and commit one batch (steps 1 to 3 above); the caller drains the outbox."""
-        pairs, dead = enrich_batch(records, self.enricher)
+        batch = enrich_batch(records, self.enricher)
+        pairs, dead, causes = batch.pairs, batch.dead, batch.causes
         letters = self.outbox.letters(dead)
+        started = time.perf_counter()
         try:
             self._store(pairs, offsets, letters)
         except DataError:
@@ -108,12 +132,23 @@ class BatchHandler:
                 raise  # the batch fails as a whole: not a record's fault, so no dead letter
             store_dead = [(pairs[i][0], error, "store") for i, error in sorted(refused.items())]
             dead += store_dead
+            causes += ["DataError"] * len(store_dead)
             letters += self.outbox.letters(store_dead)
             pairs = [pair for i, pair in enumerate(pairs) if i not in refused]
+            started = time.perf_counter()  # the successful store, not the refused one
             self._store(pairs, offsets, letters)
+        store_seconds = time.perf_counter() - started
         if dead:
             self.outbox.unsent = True
-        return BatchOutcome(stored=len(pairs), dead_lettered=len(dead))
+        return BatchOutcome(
+            stored=len(pairs),
+            dead_lettered=len(dead),
+            near_duplicates=sum(item.near_duplicate_of is not None for _, item in pairs),
+            causes=tuple(causes),
+            enriched=batch.enriched,
+            enrich_seconds=batch.seconds,
+            store_seconds=store_seconds,
+        )
 
     def _store(
         self,
@@ -135,7 +170,7 @@ class BatchHandler:
         self._resolve(
             [
                 self.producer.send(
-                    ENRICHED_TOPIC,
+                    self.enriched_topic,
                     key=a.article_id.encode(),
                     value=encode(a),
                     headers=headers_for(a),

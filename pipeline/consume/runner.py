@@ -27,11 +27,12 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from pipeline.config import CLEANED_TOPIC, Settings
+from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.consume.backoff import Backoff
 from pipeline.consume.batch import BatchHandler
 from pipeline.consume.clients import connect_consumer
 from pipeline.consume.dlt_outbox import DeadLetterOutbox
+from pipeline.consume.metrics import EnricherMetrics
 from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
 from pipeline.enrich.port import ArticleEnricher
@@ -78,6 +79,9 @@ def consume_cleaned(
     idle_exit: float | None = None,
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
+    metrics: EnricherMetrics | None = None,
+    topic: str = CLEANED_TOPIC,
+    enriched_topic: str = ENRICHED_TOPIC,
 ) -> ConsumeStats:
     """Consume the cleaned topic until stopped, `max_records` records were handled, or no
     record came for `idle_exit` seconds; store into `engine`'s warehouse, publish enriched
@@ -85,7 +89,9 @@ def consume_cleaned(
 
     `group` names both the Kafka consumer group and the offsets' owner in the warehouse.
     Stopping (`stop_event`, or SIGTERM/SIGINT with `install_signal_handlers`, for the CLI)
-    lets the current batch finish.
+    lets the current batch finish. `metrics`, when given, are updated after each batch and
+    each poll, in this thread. `topic` and `enriched_topic` are other topics than the
+    cleaned and enriched ones only for benchmarks.
     """
     stop = stop_event or threading.Event()
     with ExitStack() as cleanup:  # unwinds in reverse: signals, outbox, consumer
@@ -99,17 +105,23 @@ def consume_cleaned(
             heartbeat_interval_ms=int(settings.consumer_session_timeout_seconds * 1000 / 5),
         )
         cleanup.callback(consumer.close, autocommit=False)
-        positions = WarehousePositions(consumer, engine, group, CLEANED_TOPIC)
-        consumer.subscribe([CLEANED_TOPIC], listener=positions)
+        positions = WarehousePositions(consumer, engine, group, topic)
+        consumer.subscribe([topic], listener=positions)
         outbox = DeadLetterOutbox(settings, engine=engine, producer=producer, group=group)
         cleanup.callback(outbox.close)
         handler = BatchHandler(
-            engine=engine, producer=producer, enricher=enricher, group=group, outbox=outbox
+            engine=engine,
+            producer=producer,
+            enricher=enricher,
+            group=group,
+            outbox=outbox,
+            enriched_topic=enriched_topic,
         )
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))
-        log.info("consuming %s as group %s", CLEANED_TOPIC, group)
-        return _loop(consumer, positions, handler, stop, max_records, idle_exit)
+        served = f"; metrics on port {metrics.port}" if metrics and metrics.port else ""
+        log.info("consuming %s as group %s%s", topic, group, served)
+        return _loop(consumer, positions, handler, stop, max_records, idle_exit, metrics)
 
 
 def _loop(
@@ -119,6 +131,7 @@ def _loop(
     stop: threading.Event,
     max_records: int | None,
     idle_exit: float | None,
+    metrics: EnricherMetrics | None = None,
 ) -> ConsumeStats:
     stats = ConsumeStats()
     backoff = Backoff()
@@ -134,6 +147,8 @@ def _loop(
                 BATCH_SIZE if max_records is None else min(BATCH_SIZE, max_records - stats.consumed)
             )
             records = in_order(consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=wanted))
+            if metrics is not None and not records:
+                _refresh_lag(metrics, consumer, positions)
             if not records:
                 if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
                     log.info("no records for %.0fs: stopping", idle_exit)
@@ -165,6 +180,16 @@ def _loop(
         stats.stored += outcome.stored
         stats.dead_lettered += outcome.dead_lettered
         stats.batches += 1
+        if metrics is not None:
+            metrics.enriched(outcome.enriched, outcome.enrich_seconds)
+            metrics.batch_done(
+                consumed=len(records),
+                stored=outcome.stored,
+                near_duplicates=outcome.near_duplicates,
+                causes=outcome.causes,
+                store_seconds=outcome.store_seconds,
+            )
+            _refresh_lag(metrics, consumer, positions)
         log.info(
             "batch %d: %d records, %d stored, %d dead-lettered, lag %s",
             stats.batches,
@@ -177,6 +202,14 @@ def _loop(
         log.info("stop requested: exiting after %d batches", stats.batches)
     _finish(positions, handler.outbox)
     return stats
+
+
+def _refresh_lag(
+    metrics: EnricherMetrics, consumer: KafkaConsumer, positions: WarehousePositions
+) -> None:
+    """Partitions whose warehouse position is not set yet have no lag worth showing."""
+    pending = [tp for tp in consumer.assignment() if positions.is_pending(tp)]
+    metrics.refresh_lag(consumer, skip=pending)
 
 
 def _finish(positions: WarehousePositions, outbox: DeadLetterOutbox) -> None:

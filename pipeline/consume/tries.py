@@ -82,13 +82,13 @@ def enrich_with_tries(
             except Exception as exc:  # noqa: BLE001 - see above
                 if attempt == TRIES:
                     failures += 1
-                    results.append(
-                        PoisonRecord(
-                            f"the enricher failed on this record {TRIES} times: "
-                            f"{type(exc).__name__}: {exc}",
-                            stage="enrich",
-                        )
+                    poison = PoisonRecord(
+                        f"the enricher failed on this record {TRIES} times: "
+                        f"{type(exc).__name__}: {exc}",
+                        stage="enrich",
                     )
+                    poison.__cause__ = exc  # the dead letter's cause in the metrics
+                    results.append(poison)
     if failures and failures == len(records):
         # No record went through: make sure the enricher works at all before blaming them.
         try:

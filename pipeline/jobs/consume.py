@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
@@ -15,6 +16,7 @@ from pipeline.jobs.engines import warehouse_engine
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from pipeline.consume.metrics import EnricherMetrics
     from pipeline.consume.runner import ConsumeStats
     from pipeline.enrich.port import ArticleEnricher
 
@@ -59,16 +61,26 @@ def run_consumer(
     enricher: ArticleEnricher | None = None,
     stop_event: threading.Event | None = None,
     install_signal_handlers: bool = False,
+    serve_metrics: bool = False,
+    metrics: EnricherMetrics | None = None,
 ) -> ConsumeStats:
     """Run one enricher on the cleaned topic (see `consume_cleaned`); `enricher` replaces the
-    configured one (tests)."""
+    configured one (tests). `serve_metrics` (the `newsflow consume` process): serve its
+    metrics on NEWSFLOW_METRICS_PORT, which must be free, before anything else starts;
+    `metrics`: update these instead (benchmarks)."""
     from pipeline.consume.clients import connect_producer
     from pipeline.consume.runner import consume_cleaned, consumer_client_id
+    from pipeline.jobs.metrics import enricher_metrics
 
     group = group or settings.consumer_group
     client_id = consumer_client_id(group)
-    # pid first: PostgreSQL cuts application names at 63 bytes.
-    with warehouse_engine(settings, f"newsflow-consume pid {os.getpid()} {group}") as engine:
+    with ExitStack() as stack:
+        if serve_metrics:
+            metrics = stack.enter_context(enricher_metrics(settings))
+        # pid first: PostgreSQL cuts application names at 63 bytes.
+        engine = stack.enter_context(
+            warehouse_engine(settings, f"newsflow-consume pid {os.getpid()} {group}")
+        )
         enricher = enricher or make_enricher(settings, engine)
         producer = connect_producer(settings, client_id)
         try:
@@ -83,6 +95,7 @@ def run_consumer(
                 idle_exit=idle_exit,
                 stop_event=stop_event,
                 install_signal_handlers=install_signal_handlers,
+                metrics=metrics,
             )
         finally:
             producer.close(timeout=10)

@@ -22,6 +22,7 @@ from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.fetcher_state import FetchStateStore, PageState
 from pipeline.jobs.engines import warehouse_engine
+from pipeline.jobs.ingest_metrics import push_source_run, push_sources_enabled
 from pipeline.jobs.summary import IngestInterrupted, IngestSummary
 from pipeline.records import CleanedArticle
 from pipeline.sources import Source, load_sources
@@ -29,7 +30,7 @@ from pipeline.sources import Source, load_sources
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from pipeline.fetch.discover import Discovered
+    from pipeline.fetch.discover import Discovered, PublishedWindow
     from pipeline.fetch.http import FetchResult
     from pipeline.fetch.network import NetworkPolicy
     from pipeline.fetch.pages import PageOutcome
@@ -50,6 +51,8 @@ def enabled_sources(
     unknown = set(only or []) - {s.id for s in sources}
     if unknown:
         raise ConfigError(f"unknown source id(s): {', '.join(sorted(unknown))}")
+    if not only:  # a run over every enabled source (news_ingest's list, `newsflow ingest`)
+        push_sources_enabled(settings, len(picked))
     return picked
 
 
@@ -87,14 +90,51 @@ def ingest_source(
     `force` fetches every page unconditionally and republishes the unchanged ones under
     their known versions, whatever the fetch state says.
     """
-    from pipeline.fetch.discover import PublishedWindow, discover
-    from pipeline.fetch.run import FetchRun
-    from pipeline.warehouse.db import record_fetches, sync_sources
-    from pipeline.warehouse.fetch_state import WarehouseFetchState, WarehouseRobotsStore
+    from pipeline.fetch.discover import PublishedWindow
 
     window = PublishedWindow(published_since, published_until, include_undated)
     say = progress or log.info
     summary = IngestSummary(source.id)
+    fetch_seconds: list[float] = []  # each request's, for the pushed metrics
+    try:
+        _ingest(
+            settings,
+            source,
+            summary,
+            fetch_seconds,
+            window,
+            url_limit,
+            dry_run,
+            say,
+            network,
+            force,
+        )
+    except Exception:
+        if not dry_run:  # a run that raised (Kafka refused the records...) failed
+            push_source_run(settings, summary, fetch_seconds, failed=True)
+        raise
+    if not dry_run:
+        push_source_run(settings, summary, fetch_seconds, failed=summary.failure() is not None)
+    return summary
+
+
+def _ingest(
+    settings: Settings,
+    source: Source,
+    summary: IngestSummary,
+    fetch_seconds: list[float],
+    window: PublishedWindow,
+    url_limit: int | None,
+    dry_run: bool,
+    say: Callable[[str], None],
+    network: NetworkPolicy | None,
+    force: bool,
+) -> None:
+    from pipeline.fetch.discover import discover
+    from pipeline.fetch.run import FetchRun
+    from pipeline.warehouse.db import record_fetches, sync_sources
+    from pipeline.warehouse.fetch_state import WarehouseFetchState, WarehouseRobotsStore
+
     with warehouse_engine(settings) as engine:
         run = FetchRun.for_source(
             settings, source, robots_store=WarehouseRobotsStore(engine), network=network
@@ -127,6 +167,7 @@ def ingest_source(
             raise IngestInterrupted(summary) from exc
         finally:
             summary.requests = sum(1 for e in run.journal.entries if e.sent)
+            fetch_seconds += [e.duration_ms / 1000 for e in run.journal.entries if e.sent]
             record_fetches(engine, run.journal.rows(source.id))
     for line in summary.report_lines():
         say(line)
@@ -136,7 +177,6 @@ def ingest_source(
             "last run, and their articles are in the warehouse; to send them again anyway: "
             "`newsflow ingest --force`"
         )
-    return summary
 
 
 def _fetch_and_publish(

@@ -24,7 +24,8 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
-from pipeline.stack import airflow, kafka, postgres, redis_broker
+from pipeline.stack import airflow, kafka, monitoring, postgres, redis_broker
+from pipeline.stack.enricher_ports import enricher_env, enricher_metrics_port
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
@@ -38,13 +39,17 @@ from pipeline.stack.process import (
 )
 
 # In start order; down stops them in reverse. redis runs only with `--executor celery`
-# (Celery's broker, before Airflow); enricher stands for its NEWSFLOW_ENRICHERS processes.
-COMPONENTS = ("postgres", "kafka", "redis", "airflow", "enricher")
+# (Celery's broker, before Airflow); pushgateway and prometheus only with `--metrics`
+# (pipeline/stack/monitoring.py); enricher stands for its NEWSFLOW_ENRICHERS processes.
+COMPONENTS = ("postgres", "kafka", "redis", "pushgateway", "prometheus", "airflow", "enricher")
 PORT_SETTINGS = {
     "postgres": "NEWSFLOW_PG_PORT",
     "kafka": "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS",
     "redis": "NEWSFLOW_REDIS_PORT",
     "airflow": "NEWSFLOW_AIRFLOW_PORT",
+    "prometheus": "NEWSFLOW_PROMETHEUS_PORT",
+    "pushgateway": "NEWSFLOW_PUSHGATEWAY_PORT",
+    "enricher": "NEWSFLOW_METRICS_PORT",  # its metrics server's
 }
 Progress = Callable[[str], None]
 
@@ -166,11 +171,11 @@ class Stack:
 
     def status(self) -> list[tuple[str, Running | None]]:
         """One row per process: each enricher has its own; redis shows only with the
-        CeleryExecutor or while it runs."""
+        CeleryExecutor, prometheus and pushgateway with --metrics, or while they run."""
         state = self._load()
         rows = []
         for component in COMPONENTS:
-            if component == "redis" and "redis" not in state and not self._celery:
+            if not self._wants(component, state):
                 continue
             rows += [(name, state.get(name)) for name in self._instances(component, state)]
         return rows
@@ -179,16 +184,30 @@ class Stack:
     def _celery(self) -> bool:
         return self.settings.airflow_executor == "celery"
 
+    def _wants(self, component: str, state: dict[str, Running]) -> bool:
+        """redis with Celery, prometheus and pushgateway with --metrics, or while they run."""
+        if component == "redis":
+            return self._celery or component in state
+        if component in monitoring.COMPONENTS:
+            return self.settings.metrics or component in state
+        return True
+
     # -- start -------------------------------------------------------------------------
     def _port(self, name: str) -> int | None:
         s = self.settings
         if name.startswith("kafka"):
             return kafka.node_port(s, name)
+        if name in monitoring.COMPONENTS:
+            return monitoring.port(s, name)
+        if component_of(name) == "enricher":
+            return enricher_metrics_port(s, name)
         return {"postgres": s.pg_port, "redis": s.redis_port, "airflow": s.airflow_port}.get(name)
 
     def _env(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(settings_env(self.settings))
+        if component_of(name) in ("airflow", "enricher"):
+            env.update(monitoring.environment(self.settings))  # where ingestion pushes
         env.update(extra or {})
         env.update({STACK_HOME_VAR: str(self.home), STACK_COMPONENT_VAR: component_of(name)})
         return env
@@ -197,6 +216,8 @@ class Stack:
         current = state.get(name)
         if current is not None and current.alive:
             self.progress(f"{name}: already running (pid {current.pid})")
+            if name == "prometheus":  # the enrichers to scrape follow --enrichers
+                monitoring.reload(self.settings, current.pid)
             return current
         port = self._port(name)
         if port is not None and port_in_use(port):
@@ -217,6 +238,9 @@ class Stack:
             cmd, env = kafka.command(self.settings, name), self._env(name)
         elif name == "redis":
             cmd, env = redis_broker.command(self.settings), self._env(name)
+        elif name in monitoring.COMPONENTS:
+            monitoring.prepare(self.settings, name)
+            cmd, env = monitoring.command(self.settings, name), self._env(name)
         elif name == "airflow":
             airflow.prepare(self.settings)
             cmd, env = (
@@ -225,7 +249,7 @@ class Stack:
             )
         else:
             newsflow = str(Path(sys.executable).parent / "newsflow")
-            cmd, env = [newsflow, "consume"], self._env(name)
+            cmd, env = [newsflow, "consume"], self._env(name, enricher_env(self.settings, name))
         self.progress(f"{name}: starting (log {log})")
         # Ctrl-C between the start and the state file would leave a process nobody tracks.
         with deferred_interrupt() as interrupted:
@@ -277,7 +301,7 @@ class Stack:
         self.home.mkdir(parents=True, exist_ok=True)
         state = self._load()
         s = self.settings
-        names = [c for c in COMPONENTS if c != "redis" or self._celery] if only is None else only
+        names = [c for c in COMPONENTS if self._wants(c, {})] if only is None else only
         if "airflow" in names and self._celery and "redis" not in names:
             names = [*names, "redis"]  # the CeleryExecutor's broker comes with it
         wanted = self._expand(list(names), state)
@@ -290,10 +314,13 @@ class Stack:
         nodes = [n for n in wanted if n.startswith("kafka")]
         if "redis" in wanted and not (state.get("redis") and state["redis"].alive):
             redis_broker.prepare(s)  # a missing redis-server stops `up` before anything starts
+        for name in monitoring.COMPONENTS:
+            if name in wanted and not (state.get(name) and state[name].alive):
+                monitoring.check_installed(name)  # before anything starts, as for redis
         # Kafka, PostgreSQL and Redis start side by side; Airflow needs the database (and
         # Redis with Celery), the enricher the database and Kafka.
         runs: dict[str, Running] = {}
-        for name in ("postgres", *nodes, "redis"):
+        for name in ("postgres", *nodes, "redis", *monitoring.COMPONENTS):
             if name in wanted:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
@@ -312,6 +339,9 @@ class Stack:
             self.progress(f"kafka: {s.kafka_brokers} brokers in the cluster")
         if runs.get("redis"):
             self._wait(runs["redis"], lambda: redis_broker.ready(s), 30)
+        for name in monitoring.COMPONENTS:
+            if runs.get(name):
+                self._wait(runs[name], functools.partial(monitoring.ready, s, name), 60)
         if "airflow" in wanted:
             runs["airflow"] = self._start("airflow", state)
         enrichers: list[Running] = []

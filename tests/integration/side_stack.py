@@ -27,6 +27,7 @@ def side_settings(suffix: str, offset: int, **overrides: object) -> Settings:
         kafka_controller_port=9093 + step,
         pg_port=55432 + step,
         airflow_port=8080 + step,
+        metrics_port=9464 + step,
         **overrides,
     )
 

@@ -207,8 +207,9 @@ def test_kills_and_restarts_lose_nothing_and_double_nothing(
         return count(engine, "SELECT count(*) FROM articles WHERE source_id = :s", s=source)
 
     # A killed consumer's partitions wait for its session to time out: 6 s, the broker's minimum.
+    # Two processes on one machine: no metrics server, or the second's port would be taken.
     consumers = fresh_db.model_copy(
-        update={"enricher": "stub", "consumer_session_timeout_seconds": 6}
+        update={"enricher": "stub", "consumer_session_timeout_seconds": 6, "metrics_port": 0}
     )
     env = {**os.environ, **settings_env(consumers)}
     a, b = (Consumer(name, env, group, tmp_path) for name in ("a", "b"))

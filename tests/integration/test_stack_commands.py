@@ -115,7 +115,13 @@ def test_a_consumer_started_by_hand_is_flagged_by_stack_status(stopped):
     assert up.returncode == 0, up.stdout + up.stderr
     stack_enricher = status_pid(env, "enricher")
     log = open(settings.home_dir / "logs" / "by-hand.log", "wb")  # noqa: SIM115
-    hand = subprocess.Popen([NEWSFLOW, "consume"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    # The stack's enricher serves metrics on NEWSFLOW_METRICS_PORT: this one serves none.
+    hand = subprocess.Popen(
+        [NEWSFLOW, "consume"],
+        env={**env, "NEWSFLOW_METRICS_PORT": "0"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     try:
         flag = f"pid {hand.pid} (newsflow-consume-{settings.consumer_group}-pid-{hand.pid}"

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Iterator
+from urllib.request import urlopen
 
 import pytest
 from kafka import KafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 from side_stack import newsflow, side_env, side_settings
 from sqlalchemy import create_engine, text
 from test_consume_run import publish
@@ -95,6 +98,17 @@ def status_rows(env: dict[str, str]) -> dict[str, list[str]]:
     return {line.split()[0]: line.split() for line in out.stdout.splitlines()[2:] if line.strip()}
 
 
+def stored_total(port: int) -> float:
+    """newsflow_enricher_records_stored_total of the enricher serving metrics on `port`."""
+    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:  # noqa: S310
+        text = answer.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "newsflow_enricher_records_stored_total":
+                return sample.value
+    raise AssertionError(f"no records_stored_total on port {port}")
+
+
 def stored(settings: Settings, source: str) -> tuple[int, int]:
     engine = create_engine(settings.database_url())
     try:
@@ -126,6 +140,9 @@ def test_three_enrichers_share_the_partitions_and_store_each_record_once(scaled)
     assert all(rows[name][1] == "running" for name in names), rows
     for name in names:
         assert rows[name][4] == str(settings.home_dir / "logs" / f"{name}.log"), rows
+    # Each serves its metrics on a port of its own: metrics_port + (i - 1).
+    ports = {name: settings.metrics_port + i for i, name in enumerate(names)}
+    assert {name: rows[name][3] for name in names} == {n: str(p) for n, p in ports.items()}
     running = {pid for pid, cmd in home_processes(settings.home_dir).items() if " consume" in cmd}
     assert running == set(pids.values())
 
@@ -148,6 +165,14 @@ def test_three_enrichers_share_the_partitions_and_store_each_record_once(scaled)
     while stored(settings, source)[0] < N and time.monotonic() < deadline:
         time.sleep(1)
     assert stored(settings, source) == (N, N)
+    # Their metrics, scraped from each port, add up to what the warehouse stored.
+    # (Counted just after each batch's commit: give the last one a moment.)
+    deadline = time.monotonic() + 30
+    counted = {name: stored_total(port) for name, port in ports.items()}
+    while sum(counted.values()) < N and time.monotonic() < deadline:
+        time.sleep(0.5)
+        counted = {name: stored_total(port) for name, port in ports.items()}
+    assert sum(counted.values()) == N and all(counted.values()), counted
 
     # `restart enricher` replaces all three; the group is whole again and nothing is stored
     # twice.
@@ -178,5 +203,23 @@ def test_more_enrichers_than_partitions_says_the_extra_ones_stay_idle(scaled):
     assert len(members) == 4, members
     assert sorted(len(parts) for parts in members.values()) == [0, 1, 1, 1], members
     down = newsflow(env, "stack", "down")
+    assert down.returncode == 0
+    assert home_processes(settings.home_dir) == {}
+
+
+def test_a_taken_metrics_port_stops_stack_up_naming_the_setting(scaled):
+    settings, env = scaled
+    port = settings.metrics_port + 1  # enricher-2's
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        up = newsflow(env, "stack", "up", *COMPONENTS, "--enrichers", "2")
+    down = newsflow(env, "stack", "down")
+
+    assert up.returncode == 1, up.stdout + up.stderr
+    assert up.stderr.splitlines() == [
+        f"newsflow: error: port {port} is in use by another process, so enricher-2 cannot "
+        "start: stop that process or choose another port with NEWSFLOW_METRICS_PORT"
+    ]
     assert down.returncode == 0
     assert home_processes(settings.home_dir) == {}

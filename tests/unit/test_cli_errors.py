@@ -103,6 +103,7 @@ def test_a_broker_down_at_startup_is_one_line_naming_the_servers_and_the_setting
         "NEWSFLOW_HOME": str(tmp_path),
         "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": servers,
         "NEWSFLOW_PG_PORT": str(_free_port()),
+        "NEWSFLOW_METRICS_PORT": str(_free_port()),
     }
     newsflow = str(Path(sys.executable).parent / "newsflow")
     result = subprocess.run(

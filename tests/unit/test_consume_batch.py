@@ -52,7 +52,8 @@ def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call
     ]
     enricher = FakeEnricher(reject=rejected.title)
 
-    pairs, dead = enrich_batch(batch, enricher)
+    out = enrich_batch(batch, enricher)
+    pairs, dead = out.pairs, out.dead
 
     assert len(enricher.calls) == 1 and len(enricher.calls[0]) == 2
     assert [
@@ -70,7 +71,8 @@ def test_poison_is_split_off_with_its_stage_and_the_rest_is_enriched_in_one_call
 
 def test_a_batch_of_poison_never_calls_the_enricher():
     enricher = FakeEnricher()
-    pairs, dead = enrich_batch([record(0, 0, None)], enricher)
+    out = enrich_batch([record(0, 0, None)], enricher)
+    pairs, dead = out.pairs, out.dead
     assert (pairs, enricher.calls) == ([], []) and dead[0][2] == "validate"
 
 

@@ -205,3 +205,67 @@ def test_compose_celery_profile_adds_redis_and_two_workers():
         assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert environment["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
         assert environment["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+
+
+def test_compose_monitoring_profile_runs_prometheus_and_grafana_with_the_repo_files():
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    ok = subprocess.run(
+        [*_compose(), "-f", str(REPO / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env, **dict.fromkeys(SECRETS, "example"), "COMPOSE_PROFILES": "monitoring"},
+    )
+    assert ok.returncode == 0, ok.stderr
+    services = yaml.safe_load(ok.stdout)["services"]
+    # Only with the profile (Debian's docker-compose lists the services of every profile).
+    for name in ("prometheus", "grafana", "pushgateway", "reader-login"):
+        assert services[name]["profiles"] == ["monitoring"], name
+
+    def mounts(service: str) -> dict[str, str]:
+        found = {}
+        for volume in services[service]["volumes"]:
+            if isinstance(volume, str):
+                source, target = volume.split(":")[:2]
+            else:
+                source, target = volume["source"], volume["target"]
+            found[target] = source
+        return found
+
+    prometheus = mounts("prometheus")
+    assert Path(prometheus["/etc/prometheus/rules/alerts.yml"]) == REPO / "monitoring/alerts.yml"
+    assert Path(prometheus["/etc/prometheus/prometheus.yml"]) == REPO / "monitoring/prometheus.yml"
+    grafana = mounts("grafana")
+    assert Path(grafana["/etc/grafana/provisioning"]) == REPO / "monitoring/grafana/provisioning"
+    dashboard = "/var/lib/grafana/dashboards/newsflow/newsflow.json"
+    assert Path(grafana[dashboard]) == REPO / "monitoring/grafana/newsflow.json"
+    # The provisioning files point where the compose file mounts them.
+    provisioning = REPO / "monitoring/grafana/provisioning"
+    providers = yaml.safe_load((provisioning / "dashboards/newsflow.yml").read_text())
+    assert providers["providers"][0]["options"]["path"] == str(Path(dashboard).parent)
+    sources = yaml.safe_load((provisioning / "datasources/newsflow.yml").read_text())
+    by_uid = {source["uid"]: source for source in sources["datasources"]}
+    assert by_uid["newsflow-prometheus"]["url"] == "http://prometheus:9090"
+    assert by_uid["newsflow-warehouse"]["user"] == "newsflow_reader"
+    # Prometheus reads the rules from where they are mounted, and keeps pushed labels.
+    config = yaml.safe_load((REPO / "monitoring/prometheus.yml").read_text())
+    assert config["rule_files"] == ["/etc/prometheus/rules/alerts.yml"]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert jobs["pushgateway"]["honor_labels"] is True
+    assert set(jobs) >= {"newsflow_enricher", "pushgateway"}
+
+
+def test_compose_prometheus_config_is_valid_for_promtool(tmp_path):
+    """promtool checks the file with the rules where the compose file mounts them."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool not found: run `make test-tools` (installs Debian's prometheus)")
+    config = yaml.safe_load((REPO / "monitoring/prometheus.yml").read_text())
+    config["rule_files"] = [str(REPO / "monitoring/alerts.yml")]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    checked = subprocess.run(
+        [promtool, "check", "config", str(tmp_path / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -468,7 +468,12 @@ def dlt_replay(ctx: click.Context) -> None:
     """Send dead-lettered records back to the cleaned topic for another try."""
     from pipeline.jobs import replay_dead_letters
 
-    click.echo(f"replayed {replay_dead_letters(_settings(ctx))} records")
+    settings = _settings(ctx)
+    with meter_for(settings.progress) as meter:
+        meter.start(None, "dlt replay", "records")  # the replay counts them first
+        replayed = replay_dead_letters(settings, meter)
+        meter.done(f"replayed {replayed} records")
+    click.echo(f"replayed {replayed} records")
 
 
 # Commands of the development install (devtools/pyproject.toml): each name with its help line

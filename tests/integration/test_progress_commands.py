@@ -134,3 +134,62 @@ def test_ingest_into_a_pipe_logs_plain_progress_on_stderr_and_keeps_stdout(stack
     # … the totals at the end, and never a line per page.
     assert re.fullmatch(rf"ingest: done in \d+s: sources 2/2  {COUNTS}", progress[-1]), progress
     assert len(progress) <= 6, progress
+
+
+# -- dlt replay ----------------------------------------------------------------------------
+DEAD_LETTERS = 30
+
+
+@pytest.fixture
+def dead_letters(stack: Settings) -> int:
+    """DEAD_LETTERS records on the dead-letter topic, and none older left to replay."""
+    from kafka import KafkaProducer
+
+    from pipeline.config import DLT_TOPIC
+    from pipeline.consume.dlt import replay
+    from pipeline.jobs import ensure_topics
+
+    ensure_topics(stack)
+    replay(stack)  # what earlier tests dead-lettered goes first
+    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    run = uuid.uuid4().hex[:8]
+    try:
+        for n in range(DEAD_LETTERS):
+            producer.send(
+                DLT_TOPIC,
+                key=f"{run}-{n}".encode(),
+                value=b'{"not": "a cleaned record"}',
+                headers=[("schema", b"article.cleaned/1"), ("stage", b"validate")],
+            )
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+    return DEAD_LETTERS
+
+
+def test_dlt_replay_on_a_terminal_counts_the_records(stack, dead_letters):
+    run = run_on_terminal(["dlt", "replay"], settings_env(stack))
+
+    assert run.returncode == 0, run.raw
+    assert f"dlt replay  records 0/{dead_letters}" in run.drawn(), run.drawn()
+    shown = [line for line in run.lines() if line]
+    assert shown[-1] == f"replayed {dead_letters} records", shown  # stdout, as before
+    assert re.fullmatch(rf"dlt replay: done in \d+s: replayed {dead_letters} records", shown[-2]), (
+        shown
+    )
+
+
+def test_dlt_replay_into_a_pipe_logs_plain_progress_and_keeps_stdout(stack, dead_letters):
+    result = run_with_pipes(["dlt", "replay"], settings_env(stack))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"replayed {dead_letters} records\n"
+    progress = [
+        line.split(" newsflow.progress: ", 1)[1]
+        for line in result.stderr.splitlines()
+        if " INFO newsflow.progress: " in line
+    ]
+    assert f"dlt replay  records 0/{dead_letters}" in progress, result.stderr
+    assert re.fullmatch(
+        rf"dlt replay: done in \d+s: replayed {dead_letters} records", progress[-1]
+    ), result.stderr

@@ -7,6 +7,14 @@ from pathlib import Path
 
 import click
 
+from pipeline.progress import Meter, meter_for
+
+
+def _meter() -> Meter:
+    """The command's progress: a live line on a terminal, log lines elsewhere, as
+    NEWSFLOW_PROGRESS says."""
+    return meter_for(click.get_current_context().find_root().obj["settings"].progress)
+
 
 @click.group()
 def bench() -> None:
@@ -37,7 +45,16 @@ def bench_extract(
     """Extraction quality (P/R/F1) and speed on a labelled dataset."""
     from devtools.bench.extract import run
 
-    run(dataset, baseline=baseline, as_json=as_json, predictions=predictions, echo=click.echo)
+    with _meter() as meter:
+        figures = run(
+            dataset,
+            baseline=baseline,
+            as_json=as_json,
+            predictions=predictions,
+            echo=click.echo,
+            meter=meter,
+        )
+        meter.done(f"{figures['pages']} pages, f1 {figures['f1']:.3f}")
 
 
 @bench.command("enrich")

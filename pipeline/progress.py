@@ -49,6 +49,11 @@ class Meter(Protocol):
     def close(self) -> None:
         """Stop without a summary (an error, Ctrl-C); the terminal is left as it was."""
 
+    def __enter__(self) -> Meter: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """`close`: a command's meter is shut however the command ends."""
+
 
 class _Tally:
     """What every meter keeps: the steps, the counts, the step under way, and their text."""
@@ -348,7 +353,7 @@ def meter_for(
     stream: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
     logger: logging.Logger | None = None,
-) -> TerminalMeter | LogMeter | NullMeter:
+) -> Meter:
     """The meter of a command run by a person or a script: a live line when `stream` (stderr)
     is a terminal that can redraw (TERM is not dumb) and `mode` (NEWSFLOW_PROGRESS) is auto,
     plain log lines when it is not or `mode` is log, nothing when `mode` is off. NO_COLOR

@@ -137,3 +137,18 @@ def test_a_job_given_no_meter_logs_plain_lines_of_its_own(caplog):
     given = NullMeter()
     assert given_or_logged(given, "ingest meridian") is given  # its owner starts and ends it
     assert lines(caplog) == ["ingest meridian", "ingest meridian  fetching (0s)"]
+
+
+def test_the_airflow_log_tells_the_step_of_this_start_only(tmp_path):
+    from pipeline.stack.cold_start import MIGRATE_DONE, MIGRATE_STARTED, AirflowLogWatch
+
+    log = tmp_path / "airflow.log"
+    log.write_text(f"{MIGRATE_STARTED}\n{MIGRATE_DONE} (exit code 0)\nsupervisord started\n")
+    watch = AirflowLogWatch(log)  # the markers above are an earlier start's
+    assert watch.step() is None
+    with log.open("a") as out:
+        out.write(f"{MIGRATE_STARTED}\nINFO  [alembic.runtime.migration] Running upgrade\n")
+    assert watch.step() == "airflow: airflow db migrate"
+    with log.open("a") as out:
+        out.write(f"{MIGRATE_DONE} (exit code 0)\n")
+    assert watch.step() == "airflow: db migrated, starting its components"

@@ -135,13 +135,16 @@ class LogMeter:
         self,
         logger: logging.Logger | None = None,
         *,
+        what: str = "",
         step_gap: float = 1.0,
         interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`what`: the name of the lines until a `start` gives one."""
         self._log = logger or log
         self._step_gap, self._interval = step_gap, interval
         self._tally = _Tally(clock)
+        self._tally.what = what
         self._last_line = self._last_step = float("-inf")
         self._ended = False
 

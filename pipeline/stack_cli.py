@@ -133,7 +133,9 @@ def stack_up(
     kafka-2, kafka-3: give the same setting to the commands that use it.
     """
     with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+        manager.meter.start(None, "stack up")
         manager.up(list(components) or None)
+        manager.meter.done("running")
 
 
 @stack.command("down")

@@ -102,9 +102,9 @@ class Stack:
         meter: Meter | None = None,
     ) -> None:
         self.settings = settings
-        # The slow steps of a first start (jars, initdb, airflow db migrate); plain log lines
-        # unless the command passes its own.
-        self.meter = meter if meter is not None else LogMeter()
+        # Hears the slow steps of a first start (jars, initdb, airflow db migrate); its owner
+        # starts and ends it. Plain log lines unless the command passes its own.
+        self.meter = meter if meter is not None else LogMeter(what="stack")
         self.before_enricher = before_enricher
         self.progress = progress
         self.home = settings.home_dir
@@ -257,14 +257,12 @@ class Stack:
         raises KeyboardInterrupt; interrupted again while stopping, it says what still runs."""
         with self._exclusive("up", only):
             self._started = []
-            self.meter.start(None, "stack up")
             try:
                 self._up(only)
             except KeyboardInterrupt:
-                self.meter.close()
+                self.meter.close()  # the lines on stopping what started are not progress
                 self._stop_started()
                 raise
-            self.meter.done("running")
 
     def _stop_started(self) -> None:
         started = list(self._started)

@@ -65,9 +65,12 @@ class _Tally:
         self.total: int | None = None
         self.counts: dict[str, int] = {}
         self.step: str | None = None
-        self.started = clock()
+        self.started: float | None = None
 
     def start(self, total: int | None, what: str, unit: str, counts: tuple[str, ...]) -> None:
+        """The clock starts at the first `start`; a later one re-aims (a total counted)."""
+        if self.started is None:
+            self.started = self.clock()
         self.total, self.what, self.unit = total, what, unit
         for name in counts:
             self.counts.setdefault(name, 0)
@@ -94,7 +97,9 @@ class _Tally:
         return "  ".join(parts)
 
     def elapsed(self) -> str:
-        return _duration(self.clock() - self.started)
+        return _duration(
+            self.clock() - (self.started if self.started is not None else self.clock())
+        )
 
 
 def _duration(seconds: float) -> str:
@@ -263,10 +268,16 @@ class TerminalMeter:
 
     def _show(self) -> None:
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
 
         progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
+            # A narrow terminal cuts the counts short rather than wrapping the line.
+            TextColumn(
+                "{task.description}",
+                markup=False,
+                table_column=Column(no_wrap=True, overflow="ellipsis"),
+            ),
             BarColumn(bar_width=20),
             TimeElapsedColumn(),
             console=self._console,

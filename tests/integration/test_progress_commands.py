@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fetch_support import LocalServer, Reply, article_html, forget_site, rss
-from terminal_support import run_on_terminal, run_with_pipes
+from terminal_support import Terminal, run_on_terminal, run_with_pipes
 
 from pipeline.config import Settings
 from pipeline.stack.manager import settings_env
@@ -134,6 +136,59 @@ def test_ingest_into_a_pipe_logs_plain_progress_on_stderr_and_keeps_stdout(stack
     # … the totals at the end, and never a line per page.
     assert re.fullmatch(rf"ingest: done in \d+s: sources 2/2  {COUNTS}", progress[-1]), progress
     assert len(progress) <= 6, progress
+
+
+def test_ctrl_c_on_a_terminal_ends_the_live_line_and_reports_what_kafka_acknowledged(
+    stack, site, tmp_path
+):
+    """The interrupted line is the last thing on the terminal, the cursor is shown again."""
+    release = threading.Event()
+    body = article_html("A slow story").encode()
+
+    def slow(handler) -> None:  # noqa: ANN001
+        release.wait(30)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the interrupted client hung up
+
+    site.handle_with("/slow/0", slow)
+    site.route("/slow.xml", Reply(200, rss(site.url("/slow/0"))))
+    path, (fast, _) = sources_file(site, tmp_path / "sources.yaml")
+    entries = yaml.safe_load(Path(path).read_text())["sources"][:1]
+    slow_id = f"slow-{uuid.uuid4().hex[:8]}"
+    entries.append({**entries[0], "id": slow_id, "name": slow_id, "feeds": [site.url("/slow.xml")]})
+    Path(path).write_text(yaml.safe_dump({"sources": entries}), encoding="utf-8")
+
+    terminal = Terminal(["ingest", "--sources", path], settings_env(stack))
+    try:
+        deadline = time.monotonic() + 120
+        while not site.hits("/slow/0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert site.hits("/slow/0"), terminal.shown()
+        time.sleep(0.5)  # the live line has drawn the slow source
+        terminal.interrupt()
+        run = terminal.wait(120)
+    finally:
+        release.set()
+
+    assert run.returncode == 130, run.raw
+    assert (
+        f"ingest  sources 1/2  pages 3  new 3  changed 0  unchanged 0  failed 0  published 3  {slow_id}"
+        in run.drawn()
+    )
+    shown = [line for line in run.lines() if line]
+    assert shown[-1] == (
+        f"newsflow: interrupted: Kafka acknowledged 3 records in this run ({fast} 3, {slow_id} 0); "
+        f"{slow_id} was stopped before it finished"
+    ), shown
+    assert not any(line.startswith("ingest  ") for line in shown), shown  # the live line is gone
+    assert run.raw.rindex("\x1b[?25h") > run.raw.rindex("\x1b[?25l")  # the cursor is back
+    assert "Traceback" not in run.raw
 
 
 # -- dlt replay ----------------------------------------------------------------------------

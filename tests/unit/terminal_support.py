@@ -6,10 +6,12 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
 import termios
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,38 +61,61 @@ class TerminalRun:
         return "\n".join(ANSI.sub("", self.raw).replace("\r\n", "\n").split("\r"))
 
 
+class Terminal:
+    """`newsflow ARGS` running with stdin, stdout and stderr on one pseudo-terminal of
+    `columns`; what it shows is read on a thread, so the test may act meanwhile."""
+
+    def __init__(self, args: list[str], env: dict[str, str], columns: int = 200) -> None:
+        leader, follower = os.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+        self.proc = subprocess.Popen(
+            [NEWSFLOW, *args],
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            env=clean_env(env, TERM="xterm-256color"),
+            start_new_session=True,
+        )
+        os.close(follower)
+        self._leader = leader
+        self._received = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._leader, 65536)
+            except OSError:  # EIO: every holder of the terminal closed it
+                return
+            if not chunk:
+                return
+            self._received.extend(chunk)
+
+    def shown(self) -> str:
+        return bytes(self._received).decode("utf-8", "replace")
+
+    def interrupt(self) -> None:
+        """Ctrl-C: SIGINT to the terminal's foreground process group, as a terminal sends it."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+
+    def wait(self, timeout: float = 300) -> TerminalRun:
+        try:
+            self.proc.wait(timeout=timeout)
+            self._reader.join(timeout=10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            os.close(self._leader)
+        return TerminalRun(self.proc.returncode, self.shown())
+
+
 def run_on_terminal(
     args: list[str], env: dict[str, str], columns: int = 200, timeout: float = 300
 ) -> TerminalRun:
-    """`newsflow ARGS` with stdin, stdout and stderr on one pseudo-terminal of `columns`."""
-    leader, follower = os.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    proc = subprocess.Popen(
-        [NEWSFLOW, *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=clean_env(env, TERM="xterm-256color"),
-        start_new_session=True,
-    )
-    os.close(follower)
-    received = bytearray()
-    try:
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: every holder of the terminal closed it
-                break
-            if not chunk:
-                break
-            received.extend(chunk)
-        proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(leader)
-    return TerminalRun(proc.returncode, received.decode("utf-8", "replace"))
+    """`newsflow ARGS` on a pseudo-terminal of `columns`, to its end."""
+    return Terminal(args, env, columns).wait(timeout)
 
 
 def run_with_pipes(

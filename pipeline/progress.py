@@ -97,9 +97,7 @@ class _Tally:
         return "  ".join(parts)
 
     def elapsed(self) -> str:
-        return _duration(
-            self.clock() - (self.started if self.started is not None else self.clock())
-        )
+        return "0s" if self.started is None else _duration(self.clock() - self.started)
 
 
 def _duration(seconds: float) -> str:

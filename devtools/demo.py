@@ -12,6 +12,7 @@ import click
 from pipeline.config import CLEANED_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.errors import NewsflowError
 from pipeline.invocation import newsflow_command
+from pipeline.progress import LogMeter, Meter, meter_for
 
 DAG_ID = "news_ingest"
 STORE_WAIT = 180  # seconds the enricher gets to store what the DAG run published
@@ -115,14 +116,21 @@ def _why_short(
     )
 
 
-def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
+def run_demo(
+    settings: Settings, echo: Callable[[str], None] = print, meter: Meter | None = None
+) -> None:
+    """The demo; `meter` hears its steps and the articles stored (default: plain log lines),
+    its owner ends it."""
     from devtools.sample_site import SampleSite
     from pipeline.jobs import airflow_client, local_stack, topic_offsets
     from pipeline.jobs.stack import base_url, password_file
 
+    meter = meter if meter is not None else LogMeter()
+    meter.start(None, "demo", counts=("stored",))
     started = time.monotonic()
     echo("== starting the local stack")
-    local_stack(settings, progress=echo).up()
+    meter.advance(step="starting the local stack")
+    local_stack(settings, progress=echo, meter=meter).up()
 
     site = SampleSite(port=settings.sample_site_port)
     try:
@@ -142,6 +150,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
         api.unpause(DAG_ID)
         run_id = api.trigger(DAG_ID, {"sources_file": str(sources_file)})
         echo(f"== triggered {DAG_ID} run {run_id}; follow it at {base_url(settings)}/dags/{DAG_ID}")
+        meter.advance(step=f"{DAG_ID} run: ingesting {expected} articles")
         state = api.wait_for_run(DAG_ID, run_id)
         summaries = [r for r in api.task_results(DAG_ID, run_id, "ingest") if r]
         if state != "success":
@@ -153,9 +162,13 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
                 f"logs in the Airflow UI ({base_url(settings)})"
             )
         echo(f"== DAG run {state}; waiting for the enricher to store every article")
+        meter.advance(step=f"the enricher: storing {expected} articles")
         waiting_since = datetime.now(UTC)
         deadline = time.monotonic() + STORE_WAIT
+        counted = 0
         while (stored := _stored(settings, "sample")) < expected:
+            meter.advance(stored=stored - counted)
+            counted = stored
             if time.monotonic() > deadline:
                 raise NewsflowError(
                     _why_short(settings, expected, stored, summaries, waiting_since, sources_file)
@@ -164,6 +177,8 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
     finally:
         site.stop()
 
+    meter.advance(stored=stored - counted)
+    meter.done(f"{stored} of {expected} articles stored")
     counts = topic_offsets(settings, [CLEANED_TOPIC, ENRICHED_TOPIC])
     messages = {t: sum(e - b for _, b, e in parts) for t, parts in counts.items()}
     totals = {
@@ -199,4 +214,6 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
 @click.pass_context
 def demo_command(ctx: click.Context) -> None:
     """The whole pipeline on the bundled sample news site."""
-    run_demo(ctx.obj["settings"], echo=click.echo)
+    settings = ctx.obj["settings"]
+    with meter_for(settings.progress) as meter:
+        run_demo(settings, echo=click.echo, meter=meter)

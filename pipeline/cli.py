@@ -15,6 +15,7 @@ import click
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
 from pipeline.plugins import COMMANDS, DEV_INSTALL, registered
+from pipeline.progress import meter_for
 from pipeline.table import format_results, format_table
 
 
@@ -155,6 +156,10 @@ def _interruptible(command: Callable) -> Callable:
     return run
 
 
+# What the progress of `newsflow ingest` counts, in this order.
+INGEST_COUNTS = ("pages", "new", "changed", "unchanged", "failed", "published")
+
+
 @main.command()
 @click.option(
     "--sources",
@@ -214,31 +219,38 @@ def ingest(
     picked = enabled_sources(settings, sources_file, list(only) or None)
     sync_sources_file(settings, sources_file)  # sources no longer in the file: removed
     failures = []  # sources that failed as a whole (news_ingest's rule); the others still run
-    for source in picked:
-        if since is None or until is None:
-            summary = ingest_source(
-                settings,
-                source,
-                url_limit=url_limit,
-                dry_run=dry_run,
-                progress=click.echo,
-                force=force,
-            )
-        else:
-            summary = backfill_source(
-                settings,
-                source,
-                since.date(),
-                until.date(),
-                url_limit=url_limit,
-                dry_run=dry_run,
-                progress=click.echo,
-                force=force,
-            )
-        click.echo(json.dumps(summary.summary()))
-        ctx.obj.setdefault("ingested", []).append(summary)
-        if failure := summary.failure():
-            failures.append(failure)
+    with meter_for(settings.progress) as meter:
+        meter.start(len(picked), "ingest", "sources", INGEST_COUNTS)
+        for source in picked:
+            meter.advance(step=source.id)
+            if since is None or until is None:
+                summary = ingest_source(
+                    settings,
+                    source,
+                    url_limit=url_limit,
+                    dry_run=dry_run,
+                    progress=click.echo,
+                    force=force,
+                    meter=meter,
+                )
+            else:
+                summary = backfill_source(
+                    settings,
+                    source,
+                    since.date(),
+                    until.date(),
+                    url_limit=url_limit,
+                    dry_run=dry_run,
+                    progress=click.echo,
+                    force=force,
+                    meter=meter,
+                )
+            click.echo(json.dumps(summary.summary()))
+            ctx.obj.setdefault("ingested", []).append(summary)
+            if failure := summary.failure():
+                failures.append(failure)
+            meter.advance(1)
+        meter.done()
     for failure in failures:
         click.echo(f"newsflow: error: {failure}", err=True)
     if failures:
@@ -460,7 +472,12 @@ def dlt_replay(ctx: click.Context) -> None:
     """Send dead-lettered records back to the cleaned topic for another try."""
     from pipeline.jobs import replay_dead_letters
 
-    click.echo(f"replayed {replay_dead_letters(_settings(ctx))} records")
+    settings = _settings(ctx)
+    with meter_for(settings.progress) as meter:
+        meter.start(None, "dlt replay", "records")  # the replay counts them first
+        replayed = replay_dead_letters(settings, meter)
+        meter.done(f"replayed {replayed} records")
+    click.echo(f"replayed {replayed} records")
 
 
 # Commands of the development install (devtools/pyproject.toml): each name with its help line

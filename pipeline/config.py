@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Password of the analysts' read-only role (`newsflow_reader`); unset: role without login.
     reader_password: SecretStr | None = None
     fetch_log_retention_days: int = Field(90, ge=1)
+    # Long commands (ingest, demo, dlt replay, bench, a cold stack up): "auto" draws a live
+    # line on a terminal and logs plain lines elsewhere, "log" always logs, "off" shows none.
+    progress: Literal["auto", "log", "off"] = "auto"
     # Fixed, so the sample site's canonical URLs (and article ids) are the same on every run.
     sample_site_port: int = 8808
     user_agent_contact: str = "https://github.com/newsflow/newsflow"

@@ -11,6 +11,7 @@ import click
 from pipeline.config import Settings
 from pipeline.jobs import stack as jobs_stack
 from pipeline.jobs.stack import COMPONENTS, Stack
+from pipeline.progress import meter_for
 from pipeline.table import format_table
 
 
@@ -108,9 +109,13 @@ def _stack(
     if update:
         settings = settings.model_copy(update=update)
     try:
-        yield jobs_stack.local_stack(
-            settings, progress=click.echo, lock_wait=0 if no_wait else lock_timeout
-        )
+        with meter_for(settings.progress) as meter:
+            yield jobs_stack.local_stack(
+                settings,
+                progress=click.echo,
+                lock_wait=0 if no_wait else lock_timeout,
+                meter=meter,
+            )
     except KeyboardInterrupt:
         click.echo(f"newsflow: stack {ctx.info_name} interrupted", err=True)
         sys.exit(130)
@@ -143,7 +148,9 @@ def stack_up(
     Prometheus and the Pushgateway (docs/operations.md).
     """
     with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics) as manager:
+        manager.meter.start(None, "stack up")
         manager.up(list(components) or None)
+        manager.meter.done("running")
 
 
 @stack.command("down")
@@ -232,4 +239,9 @@ def stack_logs(ctx: click.Context, names: tuple[str, ...], lines: int) -> None:
 @click.pass_context
 def stack_jars(ctx: click.Context) -> None:
     """Resolve the Kafka broker's jars with Maven (cached under NEWSFLOW_HOME)."""
-    click.echo(f"Kafka jars in {jobs_stack.resolve_jars(ctx.obj['settings'])}")
+    settings = ctx.obj["settings"]
+    with meter_for(settings.progress) as meter:
+        meter.start(None, "stack jars")
+        jars = jobs_stack.resolve_jars(settings, meter)
+        meter.done(f"{jars}")
+    click.echo(f"Kafka jars in {jars}")

@@ -7,6 +7,14 @@ from pathlib import Path
 
 import click
 
+from pipeline.progress import Meter, meter_for
+
+
+def _meter() -> Meter:
+    """The command's progress: a live line on a terminal, log lines elsewhere, as
+    NEWSFLOW_PROGRESS says."""
+    return meter_for(click.get_current_context().find_root().obj["settings"].progress)
+
 
 @click.group()
 def bench() -> None:
@@ -37,7 +45,16 @@ def bench_extract(
     """Extraction quality (P/R/F1) and speed on a labelled dataset."""
     from devtools.bench.extract import run
 
-    run(dataset, baseline=baseline, as_json=as_json, predictions=predictions, echo=click.echo)
+    with _meter() as meter:
+        figures = run(
+            dataset,
+            baseline=baseline,
+            as_json=as_json,
+            predictions=predictions,
+            echo=click.echo,
+            meter=meter,
+        )
+        meter.done(f"{figures['pages']} pages, f1 {figures['f1']:.3f}")
 
 
 @bench.command("enrich")
@@ -47,7 +64,9 @@ def bench_enrich(articles: int, as_json: bool) -> None:
     """Enrichment throughput per process, with the NER-only figure of the same run."""
     from devtools.bench.enrich import run
 
-    run(articles=articles, as_json=as_json, echo=click.echo)
+    with _meter() as meter:
+        figures = run(articles=articles, as_json=as_json, echo=click.echo, meter=meter)
+        meter.done(f"{figures['articles_per_s']} articles/s")
 
 
 @bench.command("delivery")
@@ -58,7 +77,9 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
     """Producer records/s and consumer rows/s on the running stack, against plain baselines."""
     from devtools.bench.delivery import run
 
-    run(ctx.obj["settings"], records=records, as_json=as_json, echo=click.echo)
+    with _meter() as meter:
+        run(ctx.obj["settings"], records=records, as_json=as_json, echo=click.echo, meter=meter)
+        meter.done()
 
 
 @bench.command("e2e")
@@ -103,11 +124,14 @@ def bench_e2e(
                 "--enricher applies to the bench's own processes: add --enrichers"
             )
         settings = settings.model_copy(update={"enricher": enricher})
-    run(
-        settings,
-        copies=copies,
-        enrichers=parse_counts(counts) if counts is not None else None,
-        keep=keep,
-        as_json=as_json,
-        echo=click.echo,
-    )
+    with _meter() as meter:
+        run(
+            settings,
+            copies=copies,
+            enrichers=parse_counts(counts) if counts is not None else None,
+            keep=keep,
+            as_json=as_json,
+            echo=click.echo,
+            meter=meter,
+        )
+        meter.done()

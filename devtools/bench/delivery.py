@@ -43,6 +43,7 @@ from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
 from pipeline.consume.runner import BATCH_SIZE
 from pipeline.errors import ConfigError
+from pipeline.progress import LogMeter, Meter
 from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records
 from pipeline.publish.topics import ensure_topics
 from pipeline.records import (
@@ -132,7 +133,9 @@ def _publish_rate(
         producer.close(timeout=10)
 
 
-def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
+def bench_producer(
+    settings: Settings, count: int, echo: Echo, meter: Meter | None = None
+) -> dict[str, Any]:
     if not crc32c_in_use():
         raise ConfigError(
             "kafka-python is not using the crc32c extension, so there is nothing "
@@ -149,6 +152,8 @@ def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]
     try:
         for round_ in range(ROUNDS):
             for compression, crc in variants if round_ % 2 == 0 else reversed(variants):
+                if meter is not None:
+                    meter.advance(step=f"producer {compression or 'uncompressed'} {crc}")
                 records = _records(count, f"{compression}-{crc}-{round_}")
                 if crc == "crc32c":
                     rate = _publish_rate(settings, topic, records, compression)
@@ -161,6 +166,8 @@ def bench_producer(settings: Settings, count: int, echo: Echo) -> dict[str, Any]
                     err=True,
                 )
                 best[compression, crc] = max(best[compression, crc], rate)
+                if meter is not None:
+                    meter.advance(1, records=count)
     finally:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
         try:
@@ -274,7 +281,9 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
         admin.dispose()
 
 
-def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
+def bench_store(
+    settings: Settings, count: int, echo: Echo, meter: Meter | None = None
+) -> dict[str, Any]:
     stub = StubEnricher()
     variants: dict[str, Callable[..., Any]] = {
         "store_batch": store_batch,
@@ -284,6 +293,8 @@ def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
     with _scratch_database(settings) as engine:
         for round_ in range(ROUNDS):
             for name in variants if round_ % 2 == 0 else reversed(list(variants)):
+                if meter is not None:
+                    meter.advance(step=f"store {name}")
                 items = stub.enrich_each(_records(count, f"store-{name}-{round_}"))
                 rate = _store_rate(engine, variants[name], items)
                 echo(
@@ -291,6 +302,8 @@ def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
                     err=True,
                 )
                 best[name] = max(best[name], rate)
+                if meter is not None:
+                    meter.advance(1, articles=count)
     mentions = sum(len(article.entities) for article in stub.enrich_each(_records(50, "m")))
     return {
         "articles": count,
@@ -302,14 +315,24 @@ def bench_store(settings: Settings, count: int, echo: Echo) -> dict[str, Any]:
     }
 
 
-def run(settings: Settings, *, records: int, as_json: bool = False, echo: Echo = print) -> None:
+def run(
+    settings: Settings,
+    *,
+    records: int,
+    as_json: bool = False,
+    echo: Echo = print,
+    meter: Meter | None = None,
+) -> None:
+    """`meter` hears each timed round (default: plain log lines)."""
     if records < BATCH_SIZE:
         raise ConfigError(f"--records must be at least {BATCH_SIZE} (one consumer batch)")
     from devtools.bench.consumer_metrics import bench_consumer_metrics
 
+    meter = meter if meter is not None else LogMeter()
+    meter.start(6 * ROUNDS, "bench delivery", "rounds", ("records", "articles"))
     figures = {
-        "producer": bench_producer(settings, records, echo),
-        "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo),
+        "producer": bench_producer(settings, records, echo, meter),
+        "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo, meter),
         "consumer_metrics": bench_consumer_metrics(
             settings, min(records, MAX_STORE_ARTICLES), _records, _scratch_database, echo
         ),

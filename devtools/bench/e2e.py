@@ -30,6 +30,7 @@ from sqlalchemy import Engine, text
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.progress import LogMeter, Meter, NullMeter
 from pipeline.table import format_table
 
 BENCH_TABLES = ("mentions", "article_versions", "articles", "fetch_log", "sources")
@@ -99,7 +100,7 @@ def _cleanup(engine: Engine, source_ids: list[str], origins: list[str]) -> None:
             conn.execute(text(f"DELETE FROM {table} WHERE source_id = ANY(:ids)"), ids)  # noqa: S608
 
 
-def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> int:
+def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str], meter: Meter) -> int:
     """One ingestion pass per copy, each on a thread of its own; the records published (the
     first error is raised)."""
     from pipeline.jobs import enabled_sources, ingest_source
@@ -111,14 +112,23 @@ def _ingest_all(settings: Settings, sites: list[Any], source_ids: list[str]) -> 
             (source,) = enabled_sources(settings, str(path))
             sources.append(source)
         with ThreadPoolExecutor(max_workers=len(sources)) as pool:
-            futures = [pool.submit(ingest_source, settings, s) for s in sources]
+            futures = [pool.submit(ingest_source, settings, s, meter=meter) for s in sources]
             return sum(future.result().published for future in futures)
 
 
 def measure(
-    settings: Settings, engine: Engine, *, copies: int, keep: bool, timeout: float, echo: Echo
+    settings: Settings,
+    engine: Engine,
+    *,
+    copies: int,
+    keep: bool,
+    timeout: float,
+    echo: Echo,
+    meter: Meter | None = None,
 ) -> dict[str, Any]:
-    """Ingest `copies` fresh copies of the sample site and wait for every article's row."""
+    """Ingest `copies` fresh copies of the sample site and wait for every article's row;
+    `meter` hears the pages, the records published and the rows stored."""
+    meter = meter if meter is not None else NullMeter()
     from devtools.sample_site import SampleSite
 
     sites = [SampleSite().start() for _ in range(copies)]
@@ -127,7 +137,8 @@ def measure(
     try:
         expected = sum(len(site.article_urls()) for site in sites)
         started = time.monotonic()
-        sent = _ingest_all(settings, sites, source_ids)
+        meter.advance(step=f"ingesting {copies} copies of the sample site")
+        sent = _ingest_all(settings, sites, source_ids, meter)
         published = time.monotonic()
         if sent != expected:
             raise NewsflowError(
@@ -143,6 +154,7 @@ def measure(
             "WHERE source_id = ANY(:ids)"
         )
         latencies: list[float] = []
+        meter.advance(step=f"the enrichers: storing {expected} articles")
         while len(latencies) < expected:
             if time.monotonic() - started > timeout:
                 raise NewsflowError(
@@ -150,8 +162,10 @@ def measure(
                     f"{timeout:.0f}s; see the enricher's log"
                 )
             time.sleep(0.2)
+            stored = len(latencies)
             with engine.connect() as conn:
                 latencies = [float(v) for (v,) in conn.execute(query, {"ids": source_ids})]
+            meter.advance(stored=len(latencies) - stored)
         finished = time.monotonic()
     finally:
         for site in sites:
@@ -179,20 +193,33 @@ def run(
     as_json: bool = False,
     timeout: float = 300,
     echo: Echo = print,
+    meter: Meter | None = None,
 ) -> list[dict[str, Any]]:
-    """The figures of each round: one with the stack's enricher, or one per enricher count."""
+    """The figures of each round: one with the stack's enricher, or one per enricher count.
+    `meter` hears the rounds and their pages, records and rows (default: plain log lines)."""
     from pipeline.warehouse.db import make_engine
 
     progress = (lambda line: None) if as_json else echo
+    meter = meter if meter is not None else LogMeter()
+    meter.start(len(enrichers or [1]), "bench e2e", "rounds", ("pages", "published", "stored"))
     engine = make_engine(settings)
     try:
         if enrichers is None:
             _require_stack(settings, ("postgres", "kafka", "enricher"))
             results = [
-                measure(settings, engine, copies=copies, keep=keep, timeout=timeout, echo=progress)
+                measure(
+                    settings,
+                    engine,
+                    copies=copies,
+                    keep=keep,
+                    timeout=timeout,
+                    echo=progress,
+                    meter=meter,
+                )
             ]
+            meter.advance(1)
         else:
-            results = _scaling(settings, engine, enrichers, copies, keep, timeout, progress)
+            results = _scaling(settings, engine, enrichers, copies, keep, timeout, progress, meter)
     finally:
         engine.dispose()
     if as_json:
@@ -214,6 +241,7 @@ def _scaling(
     keep: bool,
     timeout: float,
     echo: Echo,
+    meter: Meter,
 ) -> list[dict[str, Any]]:
     from devtools.bench.enrichers import EnricherGroup, ensure_partitions
     from pipeline.jobs import local_stack
@@ -237,13 +265,21 @@ def _scaling(
     try:
         for count in counts:
             echo(f"{count} enricher(s): starting, waiting for them to take every partition")
+            meter.advance(step=f"{count} enricher(s): starting, warming up")
             with EnricherGroup(settings, count, partitions):
                 # One copy first, not counted: the first pages a process ingests or enriches
                 # pay for imports, connections and caches; every round starts warm.
                 measure(settings, engine, copies=1, keep=False, timeout=timeout, echo=_quiet)
                 figures = measure(
-                    settings, engine, copies=copies, keep=keep, timeout=timeout, echo=echo
+                    settings,
+                    engine,
+                    copies=copies,
+                    keep=keep,
+                    timeout=timeout,
+                    echo=echo,
+                    meter=meter,
                 )
+            meter.advance(1)
             base = results[0]["articles_per_s"] if results else figures["articles_per_s"]
             results.append(
                 {

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.progress import LogMeter, Meter
 from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
 from pipeline.table import format_table
 
@@ -77,11 +78,14 @@ def _records(count: int) -> tuple[str, list[CleanedArticle]]:
     return corpus, records
 
 
-def measure(articles: int, echo: Echo) -> dict[str, Any]:
+def measure(articles: int, echo: Echo, meter: Meter | None = None) -> dict[str, Any]:
     from pipeline.enrich import Enricher
     from pipeline.enrich.enricher import EnrichStats
 
+    meter = meter if meter is not None else LogMeter()
     corpus, records = _records(articles)
+    meter.start(len(records), "bench enrich", "articles")
+    meter.advance(step="loading the model, warming up")
     enricher = Enricher()
     enricher.enrich_each(records[:WARM_UP])
     enricher.stats = EnrichStats()  # the warm-up does not count
@@ -99,7 +103,7 @@ def measure(articles: int, echo: Echo) -> dict[str, Any]:
         ner_only += time.perf_counter() - began
         if not number % 2:
             enricher.enrich_each(chunk)
-        echo(f"bench enrich: {start + len(chunk)}/{len(records)} articles", err=True)
+        meter.advance(len(chunk), step="enriching, and NER alone on the same chunk")
     words = sum(r.word_count for r in records)
     stats = enricher.stats
     return {
@@ -118,8 +122,11 @@ def measure(articles: int, echo: Echo) -> dict[str, Any]:
     }
 
 
-def run(*, articles: int = 200, as_json: bool = False, echo: Echo = print) -> dict[str, Any]:
-    figures = measure(articles, echo)
+def run(
+    *, articles: int = 200, as_json: bool = False, echo: Echo = print, meter: Meter | None = None
+) -> dict[str, Any]:
+    """The figures; `meter` hears each chunk of articles (default: plain log lines)."""
+    figures = measure(articles, echo, meter)
     if as_json:
         echo(json.dumps(figures))
         return figures

@@ -29,6 +29,7 @@ from devtools.scoring import Page, PageScore, load_dataset, score_page, summariz
 from pipeline.clean import clean
 from pipeline.clean.decode import decode_html
 from pipeline.errors import ConfigError, NewsflowError, PoisonRecord
+from pipeline.progress import LogMeter, Meter
 from pipeline.records import CleanedArticle, utc_iso
 from pipeline.table import format_table
 
@@ -36,7 +37,6 @@ Echo = Callable[..., None]
 Extract = Callable[[Page, str], str]  # (page, its decoded html) -> body text
 WARM_UP_PAGES = 3
 ROUNDS = 2
-_PROGRESS_MIN_PAGES = 50
 BASELINES = ("trafilatura", "trafilatura-fast", "readability", "newspaper", "get_text")
 _INSTALL_HINT = "install the benchmark baselines: .venv/bin/pip install -e '.[bench]'"
 
@@ -186,7 +186,11 @@ def _load(dataset: Path) -> list[tuple[Page, str]]:
     return [(page, decode_html(page.html)) for page in pages]
 
 
-def _measure(pages: list[tuple[Page, str]], runs: list[_Run], echo: Echo) -> None:
+def _measure(pages: list[tuple[Page, str]], runs: list[_Run], meter: Meter) -> None:
+    """The timed passes; the meter hears of each pass, never of a page: it would be on the
+    clock."""
+    meter.start(ROUNDS * len(runs), "bench extract", "passes", ("pages",))
+    meter.advance(step="warming up")
     # Imports, compiled patterns and caches are filled on the first pages; keep that off the clock.
     for page, html in pages[:WARM_UP_PAGES]:
         for run in runs:
@@ -194,9 +198,9 @@ def _measure(pages: list[tuple[Page, str]], runs: list[_Run], echo: Echo) -> Non
     for round_number in range(ROUNDS):
         # Taking turns, and in the other order each round: neither always goes first.
         for run in runs if round_number % 2 == 0 else runs[::-1]:
+            meter.advance(step=f"{run.name} pass {round_number + 1}/{ROUNDS}")
             run.timed_pass(pages)
-            if len(pages) >= _PROGRESS_MIN_PAGES:
-                echo(f"bench extract: {run.name} pass {round_number + 1}/{ROUNDS}", err=True)
+            meter.advance(1, pages=len(pages))
 
 
 def _predictions(pages: list[tuple[Page, str]], ours: _Ours) -> dict[str, Any]:
@@ -240,8 +244,10 @@ def run(
     as_json: bool = False,
     predictions: Path | None = None,
     echo: Echo = print,
+    meter: Meter | None = None,
 ) -> dict[str, Any]:
-    """Score the cleaner (and a baseline) on `dataset`, print the figures, return them."""
+    """Score the cleaner (and a baseline) on `dataset`, print the figures, return them.
+    `meter` hears of each timed pass (default: plain log lines); its owner ends it."""
     if baseline is not None and baseline not in BASELINES:
         raise ConfigError(f"unknown baseline {baseline!r}: choose one of {', '.join(BASELINES)}")
     baseline_run = _Run(baseline, _Tolerant(baseline_extractor(baseline))) if baseline else None
@@ -256,7 +262,7 @@ def run(
         for logger in chatty:
             logger.setLevel(logging.ERROR)
         try:
-            _measure(pages, [r for r in (ours_run, baseline_run) if r], echo)
+            _measure(pages, [r for r in (ours_run, baseline_run) if r], meter or LogMeter())
         finally:
             for logger, level in zip(chatty, levels, strict=True):
                 logger.setLevel(level)

@@ -23,6 +23,7 @@ from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, Settings
 from pipeline.consume.clients import connect_consumer, connect_producer
 from pipeline.consume.offsets import BatchOffsets, RecordLike
 from pipeline.errors import TransientError
+from pipeline.progress import LogMeter, Meter
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +144,15 @@ def list_dead_letters(settings: Settings, limit: int = 50) -> list[dict[str, Any
     return [describe(r) for r in records[-limit:]] if limit > 0 else []
 
 
-def replay(settings: Settings) -> int:
+def replay(settings: Settings, meter: Meter | None = None) -> int:
     """Re-publish dead letters to the cleaned topic with their original key, value and schema
     headers; returns how many. Progress is committed as consumer group `newsflow-dlt-replay`,
     so each dead letter is replayed once. Records dead-lettered again while this runs wait for
     the next replay (the end offsets are taken at the start). Run one replay at a time.
+    `meter` hears each batch (default: plain log lines).
     """
+    own = meter is None
+    meter = LogMeter(log) if meter is None else meter
     replayed = 0
     with ExitStack() as cleanup:
         consumer = connect_consumer(
@@ -163,6 +167,7 @@ def replay(settings: Settings) -> int:
         end = consumer.end_offsets(tps)
         # Committed by the last replay; position() without a timeout waits for it (not None).
         start = {tp: cast(int, consumer.position(tp)) for tp in tps}
+        meter.start(sum(end[tp] - start[tp] for tp in tps), "dlt replay", "records")
         for batch in read_range(consumer, start, end):
             futures = [
                 producer.send(
@@ -180,5 +185,7 @@ def replay(settings: Settings) -> int:
             # failure repeats at most this batch.
             consumer.commit(BatchOffsets.of(batch).to_commit())
             replayed += len(batch)
-            log.info("replayed %d dead letters to %s", replayed, CLEANED_TOPIC)
+            meter.advance(len(batch))
+    if own:
+        meter.done(f"replayed {replayed} records to {CLEANED_TOPIC}")
     return replayed

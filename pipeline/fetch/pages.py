@@ -88,8 +88,10 @@ def fetch_pages(
     validators: Mapping[str, Validators],
     clean_page: Cleaner,
     progress: Callable[[str], None] | None = None,
+    on_page: Callable[[PageOutcome], None] | None = None,
 ) -> list[PageOutcome]:
-    """One outcome per item, in the order of `items`."""
+    """One outcome per item, in the order of `items`; `on_page` hears of each as it comes
+    (from the worker threads)."""
     by_host: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         by_host.setdefault(host_of(item.url), []).append(index)
@@ -102,7 +104,11 @@ def fetch_pages(
                 if run.cancelled.is_set():
                     return
                 item = items[index]
-                outcomes[index] = fetch_page(client, item, validators.get(item.url), clean_page)
+                outcome = outcomes[index] = fetch_page(
+                    client, item, validators.get(item.url), clean_page
+                )
+                if on_page is not None:
+                    on_page(outcome)
                 done.tick()
 
     if by_host:

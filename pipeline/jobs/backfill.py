@@ -15,6 +15,7 @@ from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.jobs.ingest import ingest_source
 from pipeline.jobs.summary import IngestSummary
+from pipeline.progress import Meter
 from pipeline.sources import Source
 
 
@@ -43,6 +44,7 @@ def backfill_source(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
     force: bool = False,
+    meter: Meter | None = None,
 ) -> IngestSummary:
     """Ingest the articles of `source` published from `since` to `until` (inclusive).
 
@@ -59,4 +61,5 @@ def backfill_source(
         published_since=start,
         published_until=end,
         force=force,
+        meter=meter,
     )

@@ -24,6 +24,7 @@ from pipeline.fetcher_state import FetchStateStore, PageState
 from pipeline.jobs.engines import warehouse_engine
 from pipeline.jobs.ingest_metrics import push_source_run, push_sources_enabled
 from pipeline.jobs.summary import IngestInterrupted, IngestSummary
+from pipeline.progress import Meter, given_or_logged
 from pipeline.records import CleanedArticle
 from pipeline.sources import Source, load_sources
 
@@ -80,6 +81,7 @@ def ingest_source(
     include_undated: bool = False,
     network: NetworkPolicy | None = None,
     force: bool = False,
+    meter: Meter | None = None,
 ) -> IngestSummary:
     """Discover, fetch, clean and publish one source; every request lands in fetch_log.
 
@@ -88,12 +90,14 @@ def ingest_source(
     `include_undated`. `network` replaces the network policy the source's
     allow_private_network gives (tests use it to treat a loopback server as a public site).
     `force` fetches every page unconditionally and republishes the unchanged ones under
-    their known versions, whatever the fetch state says.
+    their known versions, whatever the fetch state says. `meter` hears the pages and their
+    verdicts as they come (default: plain log lines; `newsflow ingest` passes its own).
     """
     from pipeline.fetch.discover import PublishedWindow
 
     window = PublishedWindow(published_since, published_until, include_undated)
     say = progress or log.info
+    meter = given_or_logged(meter, f"ingest {source.id}", log)
     summary = IngestSummary(source.id)
     fetch_seconds: list[float] = []  # each request's, for the pushed metrics
     try:
@@ -108,6 +112,7 @@ def ingest_source(
             say,
             network,
             force,
+            meter,
         )
     except Exception:
         if not dry_run:  # a run that raised (Kafka refused the records...) failed
@@ -129,6 +134,7 @@ def _ingest(
     say: Callable[[str], None],
     network: NetworkPolicy | None,
     force: bool,
+    meter: Meter,
 ) -> None:
     from pipeline.fetch.discover import discover
     from pipeline.fetch.run import FetchRun
@@ -161,6 +167,7 @@ def _ingest(
                 dry_run,
                 force,
                 say,
+                meter,
             )
         except KeyboardInterrupt as exc:
             run.cancelled.set()  # discovery's or a worker's request in flight ends now
@@ -190,6 +197,7 @@ def _fetch_and_publish(
     dry_run: bool,
     force: bool,
     say: Callable[[str], None],
+    meter: Meter,
 ) -> None:
     from pipeline.clean import clean
     from pipeline.fetch.changes import assign_versions
@@ -217,8 +225,16 @@ def _fetch_and_publish(
             content_type=page.content_type,
         )
 
+    def page_done(outcome: PageOutcome) -> None:
+        meter.advance(pages=1, failed=int(outcome.kind in ("failed", "extract_failed")))
+
     outcomes = fetch_pages(
-        run, items, validators, clean_page, progress=lambda line: say(f"{source.id}: {line}")
+        run,
+        items,
+        validators,
+        clean_page,
+        progress=lambda line: say(f"{source.id}: {line}"),
+        on_page=page_done,
     )
     _count_fetches(outcomes, summary)
 
@@ -233,10 +249,12 @@ def _fetch_and_publish(
         outcome.note(verdict)
         if verdict in ("new", "changed", "unchanged", "republished"):
             setattr(summary, verdict, getattr(summary, verdict) + 1)
+    meter.advance(new=summary.new, changed=summary.changed, unchanged=summary.unchanged)
 
     if dry_run:
         return  # no fetch_state either: the next real run must fetch and publish these pages
     failed_ids, error = _publish(settings, to_publish, summary)
+    meter.advance(published=summary.published, failed=len(failed_ids))
     published = {r.article_id: r for r in to_publish if r.article_id not in failed_ids}
     versions = {aid: k.version for aid, k in known.items()}
     versions.update((aid, r.version) for aid, r in published.items())

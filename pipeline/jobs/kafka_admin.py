@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
+from pipeline.progress import Meter
 
 if TYPE_CHECKING:
     from pipeline.publish.topics import TopicInfo
@@ -46,8 +47,8 @@ def list_dead_letters(settings: Settings, limit: int = 50) -> list[dict[str, Any
     return listed(settings, limit)
 
 
-def replay_dead_letters(settings: Settings) -> int:
-    """Send the dead letters back to the cleaned topic; how many."""
+def replay_dead_letters(settings: Settings, meter: Meter | None = None) -> int:
+    """Send the dead letters back to the cleaned topic; how many. `meter` hears each batch."""
     from pipeline.consume.dlt import replay
 
-    return replay(settings)
+    return replay(settings, meter)

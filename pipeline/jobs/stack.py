@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
+from pipeline.progress import Meter
 from pipeline.stack import airflow
 from pipeline.stack.airflow import base_url, password_file
 from pipeline.stack.kafka import resolve_jars
@@ -40,10 +41,13 @@ __all__ = [
 
 
 def local_stack(
-    settings: Settings, progress: Progress = print, lock_wait: float | None = None
+    settings: Settings,
+    progress: Progress = print,
+    lock_wait: float | None = None,
+    meter: Meter | None = None,
 ) -> Stack:
     """The stack manager; starting the enricher migrates the warehouse and creates the topics
-    first."""
+    first. `meter` hears the slow steps of a first start (default: plain log lines)."""
 
     def prepare_enricher() -> None:
         from pipeline.jobs.warehouse_admin import migrate_warehouse
@@ -56,7 +60,13 @@ def local_stack(
         if idle:
             progress(idle)
 
-    return Stack(settings, progress=progress, lock_wait=lock_wait, before_enricher=prepare_enricher)
+    return Stack(
+        settings,
+        progress=progress,
+        lock_wait=lock_wait,
+        before_enricher=prepare_enricher,
+        meter=meter,
+    )
 
 
 def idle_enrichers(settings: Settings) -> str | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import deque
 from importlib import resources
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
+from pipeline.progress import Meter, NullMeter
 
 POM = "kafka-pom.xml"
 
@@ -36,39 +38,59 @@ def check_java() -> str:
     return java
 
 
-def resolve_jars(settings: Settings) -> Path:
-    """Copy the broker's runtime class path into NEWSFLOW_HOME once."""
+def resolve_jars(settings: Settings, meter: Meter | None = None) -> Path:
+    """Copy the broker's runtime class path into NEWSFLOW_HOME once. `meter` counts the files
+    Maven downloads and the jars it copies (minutes on a first run with an empty ~/.m2)."""
     target = jars_dir(settings)
     marker = target / ".resolved"
     if marker.exists():
         return target
+    meter = meter if meter is not None else NullMeter()
     mvn = shutil.which("mvn")
     if mvn is None:
         raise PrerequisiteError(
             "mvn not found: install Maven (apt-get install maven); it resolves the Kafka jars"
         )
     target.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
+    meter.advance(step="kafka: resolving its jars with Maven (first start)")
+    # Not quiet: Maven's line per file downloaded and per jar copied is the progress.
+    proc = subprocess.Popen(
         [
             mvn,
-            "-q",
             "-B",
+            "-Dstyle.color=never",
             "-f",
             str(_pom_path()),
             "dependency:copy-dependencies",
             f"-DoutputDirectory={target}",
             "-DincludeScope=runtime",
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
+    errors: list[str] = []
+    tail: deque[str] = deque(maxlen=10)
+    copied = 0
+    with proc:
+        for line in proc.stdout or ():
+            line = line.rstrip()
+            tail.append(line)
+            if line.startswith("[ERROR]"):
+                errors.append(line)
+            elif line.startswith("Downloaded from ") or " Downloaded from " in line:
+                meter.advance(downloaded=1)
+            elif line.startswith("[INFO] Copying "):
+                copied += 1
+                meter.advance(jars=1)
+    if proc.returncode != 0:
+        shown = errors[:10] or list(tail)
         raise PrerequisiteError(
             "Maven could not resolve the Kafka jars (is Maven Central reachable?):\n  "
-            + "\n  ".join(tail)
+            + "\n  ".join(shown)
         )
     marker.touch()
+    meter.advance(step=f"kafka: {copied} jars resolved")
     return target
 
 
@@ -149,10 +171,10 @@ def _cluster_id(settings: Settings, jars: Path) -> str:
     return cluster_id
 
 
-def prepare(settings: Settings, name: str = "kafka") -> Path:
+def prepare(settings: Settings, name: str = "kafka", meter: Meter | None = None) -> Path:
     """Write the node's server.properties and format its storage directory on first use."""
     check_java()
-    jars = resolve_jars(settings)
+    jars = resolve_jars(settings, meter)
     conf_dir = _node_dir(settings, name)
     conf_dir.mkdir(parents=True, exist_ok=True)
     conf = conf_dir / "server.properties"

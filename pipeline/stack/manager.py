@@ -24,7 +24,9 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
+from pipeline.progress import LogMeter, Meter
 from pipeline.stack import airflow, kafka, monitoring, postgres, redis_broker
+from pipeline.stack.cold_start import AirflowLogWatch
 from pipeline.stack.enricher_ports import enricher_env, enricher_metrics_port
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
@@ -102,8 +104,12 @@ class Stack:
         progress: Progress = print,
         lock_wait: float | None = None,
         before_enricher: Callable[[], None] | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.settings = settings
+        # Hears the slow steps of a first start (jars, initdb, airflow db migrate); its owner
+        # starts and ends it. Plain log lines unless the command passes its own.
+        self.meter = meter if meter is not None else LogMeter(what="stack")
         self.before_enricher = before_enricher
         self.progress = progress
         self.home = settings.home_dir
@@ -231,10 +237,10 @@ class Stack:
         user = None
         cwd = self.home
         if name == "postgres":
-            user = postgres.prepare(self.settings)
+            user = postgres.prepare(self.settings, self.meter)
             cmd, env = postgres.command(self.settings), self._env(name)
         elif name.startswith("kafka"):
-            kafka.prepare(self.settings, name)
+            kafka.prepare(self.settings, name, self.meter)
             cmd, env = kafka.command(self.settings, name), self._env(name)
         elif name == "redis":
             cmd, env = redis_broker.command(self.settings), self._env(name)
@@ -278,6 +284,7 @@ class Stack:
             try:
                 self._up(only)
             except KeyboardInterrupt:
+                self.meter.close()  # the lines on stopping what started are not progress
                 self._stop_started()
                 raise
 
@@ -343,6 +350,7 @@ class Stack:
             if runs.get(name):
                 self._wait(runs[name], functools.partial(monitoring.ready, s, name), 60)
         if "airflow" in wanted:
+            airflow_log = AirflowLogWatch(self.logs / "airflow.log")
             runs["airflow"] = self._start("airflow", state)
         enrichers: list[Running] = []
         if any(component_of(name) == "enricher" for name in wanted):
@@ -351,13 +359,20 @@ class Stack:
             self._stop_surplus_enrichers(state)
             enrichers = [self._start(name, state) for name in enricher_names(s.enrichers)]
         if runs.get("airflow"):
-            self._wait(runs["airflow"], lambda: airflow.ready(s), 240)
+            self._wait(runs["airflow"], functools.partial(self._airflow_ready, airflow_log), 240)
         if enrichers:
             time.sleep(2)
             for run in enrichers:
                 if not run.alive:
                     raise NewsflowError(f"{run.name} exited at start; see {run.log}")
                 self.progress(f"{run.name}: running (pid {run.pid})")
+
+    def _airflow_ready(self, log: AirflowLogWatch) -> bool:
+        """Whether Airflow answers; meanwhile, the meter hears the step of its start it is
+        at (airflow db migrate, minutes on a first start)."""
+        if (step := log.step()) is not None:
+            self.meter.advance(step=step)
+        return airflow.ready(self.settings)
 
     def _stop_surplus_enrichers(self, state: dict[str, Running]) -> None:
         """Enricher processes of an earlier `up` with another count (`enricher` vs

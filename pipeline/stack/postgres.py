@@ -14,6 +14,7 @@ from psycopg import sql
 
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
+from pipeline.progress import Meter
 from pipeline.stack.process import as_user
 
 # PostgreSQL refuses to run as root; when we are root it runs as this system user.
@@ -69,8 +70,9 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | stat.S_IXOTH)
 
 
-def prepare(settings: Settings) -> str | None:
-    """initdb once; returns the system user the server must run as (None: as ourselves)."""
+def prepare(settings: Settings, meter: Meter | None = None) -> str | None:
+    """initdb once; returns the system user the server must run as (None: as ourselves).
+    `meter` hears of the initdb, the slow step of a first start."""
     user = _run_as()
     data = data_dir(settings)
     sock = socket_dir(settings)
@@ -84,6 +86,8 @@ def prepare(settings: Settings) -> str | None:
         _make_traversable(data.parent)
         _make_traversable(bin_dir())
     if not (data / "PG_VERSION").exists():
+        if meter is not None:
+            meter.advance(step="postgres: initdb (first start)")
         result = subprocess.run(
             [
                 bin_path("initdb"),
@@ -103,6 +107,8 @@ def prepare(settings: Settings) -> str | None:
         )
         if result.returncode != 0:
             raise PrerequisiteError(f"initdb failed for {data}: {result.stderr.strip()}")
+        if meter is not None:
+            meter.advance(step="postgres: initdb done")
     return user
 
 

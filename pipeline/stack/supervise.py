@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipeline.stack.cold_start import MIGRATE_DONE, MIGRATE_STARTED
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -27,7 +29,10 @@ def main(argv: list[str]) -> int:
             f"newsflow: prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}",
             flush=True,
         )
+    # The markers tell `newsflow stack up`, reading this log, what the wait is for.
+    print(MIGRATE_STARTED, flush=True)
     migrated = subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], check=False)
+    print(f"{MIGRATE_DONE} (exit code {migrated.returncode})", flush=True)
     if migrated.returncode != 0:
         print(
             f"newsflow: `airflow db migrate` failed with exit code {migrated.returncode}",

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devtools.bench.fields import field_agreement
 from devtools.bench.folds import cross_validate, site_of
 from devtools.scoring import Page, PageScore, load_dataset, score_page, summarize
 from pipeline.clean import clean
@@ -237,9 +238,24 @@ def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
                 f"\nspeed ratio (ours / {base['name']}, same pages, same run): "
                 f"{base['speed_ratio']:.2f}"
             )
+    for name, agreement in figures.get("fields", {}).items():
+        lines.append(_fields_line(name, agreement))
     if cv := figures.get("cv"):
         lines += ["", _cv_report(cv)]
     return "\n".join(lines)
+
+
+def _fields_line(dataset: str, a: dict[str, Any]) -> str:
+    authors = (
+        f"{a['author_agreement']:.1%} of {a['pages_stating_authors']} pages stating authors"
+        if a["author_agreement"] is not None
+        else "no page states authors"
+    )
+    return (
+        f"\n{dataset}: titles agree on {a['title_agreement']:.1%} of {a['titled_pages']} pages; "
+        f"authors agree on {authors}; authors invented on {a['pages_with_invented_authors']} "
+        f"of {a['pages_without_authors']} pages without"
+    )
 
 
 def _cv_report(cv: dict[str, Any]) -> str:
@@ -352,6 +368,18 @@ def run(
         }
         for name in dict.fromkeys(dataset_of)
     }
+    fields = {
+        name: agreement
+        for name in dict.fromkeys(dataset_of)
+        if (
+            agreement := field_agreement(
+                [p for (p, _), d in zip(pages, dataset_of, strict=True) if d == name],
+                ours.records,
+            )
+        )
+    }
+    if fields:
+        figures["fields"] = fields
     if cv:
         sites = [site_of(page.url, page.id) for page, _ in pages]
         try:

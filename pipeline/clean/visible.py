@@ -21,7 +21,12 @@ from pipeline.clean.blocks import PageBlocks
 from pipeline.clean.furniture import class_and_id, name_reason
 from pipeline.clean.lines import dateline_or_byline
 
-_BY_PREFIX = re.compile(r"^\s*(?:(?i:by|von|par|por|door|av|af)|di)\s+\S")
+_BY_PREFIX = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s+\S")
+# Inside a byline, the elements that hold one name each: `<span class="writer">`,
+# `<a class="author-name">`, `<span itemprop="name">`.
+_NAME_NODE = re.compile(
+    r"(?:^|[\s_-])(?:writer|author|author-?name|name|reporter)(?:$|[\s_-])", re.I
+)
 _BYLINE_MAX_CHARS = 150
 _CANDIDATES = 20
 _PUBLISHED_HINT = re.compile(r"publish|posted|pubdate", re.I)
@@ -54,11 +59,17 @@ def _dates_the_story(element: Tag) -> bool:
 
 
 def _byline_names(element: Tag) -> list[str]:
-    name_node = element.find(itemprop="name") or element
-    text = name_node.get("content") or name_node.get_text(" ", strip=True)
-    if isinstance(text, str) and len(text) <= _BYLINE_MAX_CHARS:
-        return split_byline(text)
-    return []
+    """The names in one byline element: from the elements in it that hold a name each, when
+    there are any (the rest is "By", a role, a date), else from its whole text."""
+    name_nodes = element.find_all(itemprop="name") or [
+        node for node in element.find_all(class_=_NAME_NODE) if not node.find(class_=_NAME_NODE)
+    ]
+    names = []
+    for node in name_nodes or [element]:
+        text = node.get("content") or node.get_text(" ", strip=True)
+        if isinstance(text, str) and len(text) <= _BYLINE_MAX_CHARS:
+            names += split_byline(text)
+    return names
 
 
 def _add(bucket: list[Any], item: Any) -> None:

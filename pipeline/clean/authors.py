@@ -20,6 +20,8 @@ _MONTH_WORD = (
 )
 _NOT_NAME_PARTS = re.compile(
     r"(?i:\b(?:updated|published|posted|last\s+modified)\b:?)|"
+    r"(?i:\b(?:\d{1,3}|an?)\s+(?:sec|min|minute|hour|hr|day|week)s?\s+ago\b|"
+    r"\b(?:yesterday|today|just\s+now)\b)|"
     r"(?i:\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+(?=" + _MONTH_WORD + r"\s+\d))|"
     r"(?i:\b" + _MONTH_WORD + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})|"
     r"(?i:\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH_WORD + r",?\s+\d{4})|"

@@ -243,7 +243,7 @@ def _date(
     """
     day_only: PageDate | None = None
     for candidate in chain(declared, visible.dates(prop, published=prop == "datePublished")):
-        found = read_date(candidate)
+        found = read_date(candidate, now=fetched_at)
         if found is None or plausible(found.at, fetched_at) is None:
             continue
         if found.timed and (day_only is None or found.day == day_only.day):

@@ -49,7 +49,9 @@ ZONES = {
     "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
     "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
 }  # fmt: skip
-_ZONE = r"(?:\s*\(?(?P<zone>" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")\b\)?)?"
+# Upper case only: "ist" and "est" are words in German, French and Spanish dates.
+_ZONES = "|".join(sorted(ZONES, key=len, reverse=True))
+_ZONE = r"(?:\s*\(?(?-i:(?P<zone>" + _ZONES + r"))\b\)?)?"
 _TIME = (
     r"(?:,?\s*(?:at|um|à|a las|às|alle|om|-)?\s*(?P<hour>\d{1,2})[:h](?P<minute>\d{2})"
     r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?" + _ZONE + r")?"

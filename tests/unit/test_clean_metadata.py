@@ -286,6 +286,8 @@ def test_a_syndicated_copy_is_dated_by_the_original_linked_as_canonical():
         ("1 May 2024 09:00 JST", datetime(2024, 5, 1, 0, 0, tzinfo=UTC)),
         ("1 May 2024, 09:00 (EDT)", datetime(2024, 5, 1, 13, 0, tzinfo=UTC)),
         ("November 18, 2019 12:01 PM", datetime(2019, 11, 18, 12, 1, tzinfo=UTC)),
+        # Lower case is a word, not a zone: German "ist", Spanish "est".
+        ("3. März 2025 um 14:05 ist", datetime(2025, 3, 3, 14, 5, tzinfo=UTC)),
     ],
 )
 def test_news_time_zone_abbreviations(text, expected):

@@ -80,6 +80,7 @@ class Page:
     # Labels some datasets give besides the body (Mozilla Readability's test pages do).
     title: str | None = None
     byline: str | None = None
+    authors: tuple[str, ...] | None = None
 
 
 def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
@@ -95,6 +96,7 @@ def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
             entry.get("articleBody") or "",
             title=entry.get("title"),
             byline=entry.get("byline"),
+            authors=tuple(entry["authors"]) if "authors" in entry else None,
         )
 
 

@@ -252,7 +252,9 @@ def _fields_line(dataset: str, a: dict[str, Any]) -> str:
         else "no page states authors"
     )
     return (
-        f"\n{dataset}: titles agree on {a['title_agreement']:.1%} of {a['titled_pages']} pages; "
+        f"\n{dataset}: titles agree on {a['title_agreement']:.1%} of {a['titled_pages']} pages "
+        f"({a['title_agreement_but_site_suffix']:.1%} counting a label that only adds the "
+        "site's name); "
         f"authors agree on {authors}; authors invented on {a['pages_with_invented_authors']} "
         f"of {a['pages_without_authors']} pages without"
     )

@@ -21,13 +21,23 @@ from pipeline.records import CleanedArticle
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
-def _title_key(title: str | None) -> str:
+def title_key(title: str | None) -> str:
     text = unicodedata.normalize("NFKC", title or "").translate(_QUOTES)
     return " ".join(text.split()).casefold()
 
 
-def _names_key(names: Sequence[str]) -> frozenset[str]:
+def names_key(names: Sequence[str]) -> frozenset[str]:
     return frozenset(re.sub(r"[\s.]+", "", name).casefold() for name in names)
+
+
+_SUFFIX_SEPARATOR = re.compile(r"\s*(?:[|\-·•»_:]|\[)")
+
+
+def _is_site_suffixed(label: str, ours: str) -> bool:
+    """The label is ours followed by a separator and a site's name."""
+    if not ours or not label.startswith(ours) or label == ours:
+        return False
+    return bool(_SUFFIX_SEPARATOR.match(label[len(ours) :]))
 
 
 def field_agreement(
@@ -35,14 +45,18 @@ def field_agreement(
 ) -> dict[str, Any] | None:
     """Title and author agreement on the labelled pages; None when no page has labels."""
     titled = [p for p in pages if p.title]
-    bylined = [p for p in pages if p.byline is not None or p.title]
+    suffixed = 0
+    bylined = [p for p in pages if p.authors is not None or p.byline is not None or p.title]
     if not titled:
         return None
     title_hits, title_misses = 0, []
     for page in titled:
         record = records.get(page.id)
-        if record and _title_key(record.title) == _title_key(page.title):
+        if record and title_key(record.title) == title_key(page.title):
             title_hits += 1
+        elif record and _is_site_suffixed(title_key(page.title), title_key(record.title)):
+            # The label keeps the site's name ("How to Build a Terrarium | eHow"), ours not.
+            suffixed += 1
         else:
             title_misses.append(
                 {"id": page.id, "label": page.title, "ours": record and record.title}
@@ -54,9 +68,12 @@ def field_agreement(
         ours = list(record.authors) if record else []
         # Readability's bylines keep the page's line breaks: "By Kelli Miller\n WebMD News".
         expected = [n for line in (page.byline or "").splitlines() for n in split_byline(line)]
+        if page.authors is not None:  # a list of names, possibly empty: no author stated
+            # Read as a byline is: "Associated Press" or "Staff Reports" names no person.
+            expected = [n for name in page.authors for n in split_byline(name)]
         if expected:
             stated += 1
-            if _names_key(ours) == _names_key(expected):
+            if names_key(ours) == names_key(expected):
                 named += 1
             else:
                 author_misses.append({"id": page.id, "label": page.byline, "ours": ours})
@@ -66,6 +83,7 @@ def field_agreement(
     return {
         "titled_pages": len(titled),
         "title_agreement": title_hits / len(titled),
+        "title_agreement_but_site_suffix": (title_hits + suffixed) / len(titled),
         "pages_stating_authors": stated,
         "author_agreement": named / stated if stated else None,
         "pages_without_authors": len(bylined) - stated,

@@ -325,3 +325,37 @@ def test_a_page_dated_two_hours_ago_is_dated_from_its_fetch():
     article = clean(html, "https://news.example.org/f", source_id="x", fetched_at=FETCH_TIME)
     assert article.published_at == datetime(2025, 6, 1, 13, 30, tzinfo=UTC)
     assert article.authors == ["Ruth Okafor"]
+
+
+@pytest.mark.parametrize(
+    ("head", "h1", "title"),
+    [
+        (  # the JSON-LD headline is written for search; og:title and the <h1> agree
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Harbour: everything you need to know about the reopening"}</script>'
+            '<meta property="og:title" content="Harbour reopens after the storm | Gazette">',
+            "Harbour reopens after the storm",
+            "Harbour reopens after the storm",
+        ),
+        (  # a description in the headline field, the title tag agreeing with the <h1>
+            '<script type="application/ld+json">{"@type": "Article", "headline": '
+            '"constitutional monarchy in Oceania"}</script><title>New Zealand - Wikipedia</title>',
+            "New Zealand",
+            "New Zealand",
+        ),
+        (  # og:title with a site suffix the page never names, the <h1> without it
+            '<meta property="og:title" content="Harbour reopens after the storm - Springfield">',
+            "Harbour reopens after the storm",
+            "Harbour reopens after the storm",
+        ),
+        (  # nothing agrees: the declared headline, as before
+            '<meta property="og:title" content="Harbour reopens">',
+            "Ferries are back",
+            "Harbour reopens",
+        ),
+    ],
+    ids=["og-and-h1-agree", "title-tag-and-h1-agree", "og-suffix", "no-agreement"],
+)
+def test_the_title_the_page_states_twice_wins(head, h1, title):
+    html = f"<html><head>{head}</head><body><article><h1>{h1}</h1>{STORY}</article></body></html>"
+    assert run(html).title == title

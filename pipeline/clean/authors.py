@@ -41,7 +41,8 @@ _NOT_A_NAME = re.compile(
     r"bloomberg|news|media|times|post|herald|tribune|daily|magazine|updated|published|posted|"
     r"follow|twitter|email|contact|for|from|copyright|redaktion|rédaction|redacción|redazione|"
     r"agentur|agence|agencia|sign|log|register|subscribe|terms|privacy|policy|cookies?|menu|"
-    r"search|home|control|share|comments?)\b|@|\d|https?:|www\.",
+    r"search|home|control|share|comments?|agency|institute|university|association|council|"
+    r"department|ministry|organi[sz]ation|foundation|society)\b|@|\d|https?:|www\.",
     re.I,
 )
 # Names are letters, spaces, apostrophes, hyphens and dots: "Terms of Use . >" is a link.

@@ -58,6 +58,12 @@ def _dates_the_story(element: Tag) -> bool:
     )
 
 
+def _names_the_story(element: Tag) -> bool:
+    """False for a byline in a teaser, comment or other widget ("related-links-author"): it
+    names the author of another story, or a commenter."""
+    return name_reason(class_and_id(element)) in (None, "byline") and _dates_the_story(element)
+
+
 def _byline_names(element: Tag) -> list[str]:
     """The names in one byline element: from the elements in it that hold a name each, when
     there are any (the rest is "By", a role, a date), else from its whole text."""
@@ -132,6 +138,8 @@ class VisibleMetadata:
         co-authors marked up one by one (`<a rel=author>Jane</a>, <a rel=author>John</a>`)."""
         bylines = self._bylines
         for position, element in enumerate(bylines):
+            if not _names_the_story(element):
+                continue
             if names := _byline_names(element):
                 for other in bylines[position + 1 :]:
                     if other.parent is element.parent and other is not element:

@@ -359,3 +359,21 @@ def test_a_page_dated_two_hours_ago_is_dated_from_its_fetch():
 def test_the_title_the_page_states_twice_wins(head, h1, title):
     html = f"<html><head>{head}</head><body><article><h1>{h1}</h1>{STORY}</article></body></html>"
     assert run(html).title == title
+
+
+def test_a_teasers_author_is_not_the_storys():
+    html = (
+        '<html><body><div class="related-links"><a href="/other"><div class="related-links-title">'
+        'Canada wins again</div><div class="related-links-author">Ryan McKenna</div></a></div>'
+        f"<article><h1>Harbour reopens</h1>{STORY}</article></body></html>"
+    )
+    assert run(html).authors == []
+
+
+def test_an_agency_named_in_the_byline_is_not_a_person():
+    html = (
+        '<html><body><article><h1>Harbour reopens</h1><p class="article-byline">by '
+        '<a class="article-byline__link" href="https://esa.example">European Space Agency</a>'
+        f"</p>{STORY}</article></body></html>"
+    )
+    assert run(html).authors == []

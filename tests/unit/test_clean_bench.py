@@ -183,3 +183,22 @@ def test_cv_and_several_datasets_report_per_fold_and_per_dataset(dataset, tmp_pa
 def test_cv_with_more_folds_than_sites_is_a_config_error(dataset):
     with pytest.raises(ConfigError, match="--cv 5: 1 sites cannot fill 5 folds"):
         run(dataset, cv=5, echo=lambda *a, **k: None)
+
+
+def test_titles_and_authors_are_scored_against_the_labels_a_dataset_gives(dataset):
+    path = dataset / "ground-truth.json"
+    truth = json.loads(path.read_text())
+    truth["harbour"].update(title="Harbour reopens after the storm | Example", byline="By Jane Doe")
+    # A list label: both extractors agreed the page names nobody; ours names Jane Doe.
+    truth["library"].update(title="Library hours cut", authors=[])
+    path.write_text(json.dumps(truth))
+    printed: list[str] = []
+    figures = run(dataset, echo=lambda line, **_: printed.append(line))
+    fields = figures["fields"][dataset.name]
+    assert fields["titled_pages"] == 2
+    assert fields["title_agreement"] == 0.5  # the harbour label keeps the site's name
+    assert fields["title_agreement_but_site_suffix"] == 1.0
+    assert (fields["pages_stating_authors"], fields["author_agreement"]) == (1, 1.0)
+    assert fields["pages_with_invented_authors"] == 1
+    assert fields["author_misses"] == [{"id": "library", "label": None, "ours": ["Jane Doe"]}]
+    assert "titles agree on 50.0% of 2 pages" in printed[-1]

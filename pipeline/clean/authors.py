@@ -19,6 +19,9 @@ _MONTH_WORD = (
     # byline in another language names its date with digits often enough.
 )
 _NOT_NAME_PARTS = re.compile(
+    # "Edited by ...", "Photos by ...": the rest of the byline credits someone else.
+    r"(?i:\b(?:edited|reviewed|fact[- ]checked|photos?|photographs|illustrations?|video)"
+    r"\s+by\b.*$)|"
     r"(?i:\b(?:updated|published|posted|last\s+modified)\b:?)|"
     r"(?i:\b(?:\d{1,3}|an?)\s+(?:sec|min|minute|hour|hr|day|week)s?\s+ago\b|"
     r"\b(?:yesterday|today|just\s+now)\b)|"
@@ -84,6 +87,8 @@ def _capitals_before_outlet(part: str) -> str | None:
 def clean_name(value: str) -> str | None:
     """A person's name as a byline part or metadata value gives it, or None if it is not one."""
     name = _BY.sub("", tidy(html.unescape(value))).strip(" .,:;-–—|")
+    if _BY.sub("", name + " ") == "":  # "By" alone, its name on the next line
+        return None
     if not name or len(name) > MAX_NAME_CHARS or _NOT_A_NAME.search(name):
         return None
     if _INITIALISM.match(name):  # "AP", "PTI", "RDN": an agency or a credential

@@ -42,6 +42,8 @@ _UPDATED_LINE = re.compile(
     re.I,
 )
 _PHOTO = frozenset({"figure", "figcaption"})
+# Widgets whose bylines name other stories' authors or commenters.
+_OTHER_PEOPLE = frozenset({"related", "comments"})
 
 
 def _dates_the_story(element: Tag) -> bool:
@@ -61,7 +63,12 @@ def _dates_the_story(element: Tag) -> bool:
 def _names_the_story(element: Tag) -> bool:
     """False for a byline in a teaser, comment or other widget ("related-links-author"): it
     names the author of another story, or a commenter."""
-    return name_reason(class_and_id(element)) in (None, "byline") and _dates_the_story(element)
+    # Only teasers and comments: a story's header is often named for its share buttons.
+    return name_reason(class_and_id(element)) not in _OTHER_PEOPLE and not any(
+        parent.name in _PHOTO or name_reason(class_and_id(parent)) in _OTHER_PEOPLE
+        for parent in element.parents
+        if parent.name not in ("html", "body", "[document]")
+    )
 
 
 def _byline_names(element: Tag) -> list[str]:

@@ -40,6 +40,9 @@ from pipeline.clean.metadata import strip_site_name
         ("By Jane Doe, Senior Writer | jane@example.com", ["Jane Doe"]),
         ("Jane Doe, for The Guardian", ["Jane Doe"]),
         ("February 16, 2020", []),
+        ("Written by Rob Ewaschuk Edited by Betsy Beyer", ["Rob Ewaschuk"]),
+        ("By Jane Doe. Photos by John Roe", ["Jane Doe"]),
+        ("By", []),
         ("@janedoe", []),
     ],
 )

@@ -77,6 +77,10 @@ class Page:
     url: str
     html: bytes
     truth: str
+    # Labels some datasets give besides the body (Mozilla Readability's test pages do).
+    title: str | None = None
+    byline: str | None = None
+    authors: tuple[str, ...] | None = None
 
 
 def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
@@ -85,7 +89,15 @@ def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     for page_id, entry in sorted(truth.items()):
         html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
-        yield Page(page_id, entry.get("url", ""), html, entry.get("articleBody") or "")
+        yield Page(
+            page_id,
+            entry.get("url", ""),
+            html,
+            entry.get("articleBody") or "",
+            title=entry.get("title"),
+            byline=entry.get("byline"),
+            authors=tuple(entry["authors"]) if "authors" in entry else None,
+        )
 
 
 def predict_text(page: Page) -> str:

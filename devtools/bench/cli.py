@@ -24,14 +24,24 @@ def bench() -> None:
 @bench.command("extract")
 @click.option(
     "--dataset",
+    "datasets",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     required=True,
-    help="a directory in the layout of article-extraction-dev",
+    multiple=True,
+    help="a directory in the layout of article-extraction-dev; repeat for several "
+    "(figures per dataset and over all)",
 )
 @click.option(
     "--baseline",
+    "baselines",
     type=click.Choice(["trafilatura", "trafilatura-fast", "readability", "newspaper", "get_text"]),
-    help="run this extractor on the same pages in the same process",
+    multiple=True,
+    help="run this extractor on the same pages in the same process; repeat for several",
+)
+@click.option(
+    "--cv",
+    type=click.IntRange(min=2),
+    help="cross-validate over K folds of sites (every page of a site in one fold)",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option(
@@ -40,15 +50,20 @@ def bench() -> None:
     help="write our predictions to this file",
 )
 def bench_extract(
-    dataset: Path, baseline: str | None, as_json: bool, predictions: Path | None
+    datasets: tuple[Path, ...],
+    baselines: tuple[str, ...],
+    cv: int | None,
+    as_json: bool,
+    predictions: Path | None,
 ) -> None:
-    """Extraction quality (P/R/F1) and speed on a labelled dataset."""
+    """Extraction quality (P/R/F1) and speed on labelled datasets."""
     from devtools.bench.extract import run
 
     with _meter() as meter:
         figures = run(
-            dataset,
-            baseline=baseline,
+            datasets,
+            baseline=baselines,
+            cv=cv,
             as_json=as_json,
             predictions=predictions,
             echo=click.echo,

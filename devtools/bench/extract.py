@@ -19,12 +19,14 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devtools.bench.fields import field_agreement
+from devtools.bench.folds import cross_validate, site_of
 from devtools.scoring import Page, PageScore, load_dataset, score_page, summarize
 from pipeline.clean import clean
 from pipeline.clean.decode import decode_html
@@ -216,44 +218,125 @@ def _predictions(pages: list[tuple[Page, str]], ours: _Ours) -> dict[str, Any]:
     return result
 
 
-def _report(ours: dict[str, Any], base: dict[str, Any] | None, ratio: float | None) -> str:
+def _row(label: list[str], f: dict[str, Any], speed: bool) -> list[Any]:
+    row = [*label, f["pages"], f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}"]
+    row.append(f["empty_predictions"])
+    return [*row, f"{f['docs_per_s']:.1f}"] if speed else row
+
+
+def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     columns = ["extractor", "pages", "precision", "recall", "f1", "empty", "docs/s"]
-    rows = [
-        [
-            f["name"],
-            f["pages"],
-            f"{f['precision']:.3f}",
-            f"{f['recall']:.3f}",
-            f"{f['f1']:.3f}",
-            f["empty_predictions"],
-            f"{f['docs_per_s']:.1f}",
+    lines = [format_table(columns, [_row([f["name"]], f, True) for f in runs])]
+    datasets = figures.get("datasets", {})
+    if len(datasets) > 1:
+        rows = [
+            _row([dataset, name], f, False)
+            for dataset, by_name in datasets.items()
+            for name, f in by_name.items()
         ]
-        for f in (ours, base)
-        if f
-    ]
-    lines = [format_table(columns, rows)]
-    if ratio is not None and base:
-        lines.append(f"\nspeed ratio (ours / {base['name']}, same pages, same run): {ratio:.2f}")
+        columns = ["dataset", "extractor", "pages", "precision", "recall", "f1", "empty"]
+        lines += ["", format_table(columns, rows)]
+    for base in figures.get("baselines", {}).values():
+        if base.get("speed_ratio") is not None:
+            lines.append(
+                f"\nspeed ratio (ours / {base['name']}, same pages, same run): "
+                f"{base['speed_ratio']:.2f}"
+            )
+    for name, agreement in figures.get("fields", {}).items():
+        lines.append(_fields_line(name, agreement))
+    if cv := figures.get("cv"):
+        lines += ["", _cv_report(cv)]
     return "\n".join(lines)
 
 
+def _fields_line(dataset: str, a: dict[str, Any]) -> str:
+    authors = (
+        f"{a['author_agreement']:.1%} of {a['pages_stating_authors']} pages stating authors"
+        if a["author_agreement"] is not None
+        else "no page states authors"
+    )
+    return (
+        f"\n{dataset}: titles agree on {a['title_agreement']:.1%} of {a['titled_pages']} pages "
+        f"({a['title_agreement_but_site_suffix']:.1%} counting a label that only adds the "
+        "site's name); "
+        f"authors agree on {authors}; authors invented on {a['pages_with_invented_authors']} "
+        f"of {a['pages_without_authors']} pages without"
+    )
+
+
+def _cv_report(cv: dict[str, Any]) -> str:
+    k = cv["folds"]
+    columns = ["extractor", "whole f1", "cv f1", "stdev", "min", "max"]
+    columns += [f"fold {i + 1}" for i in range(k)]
+    rows = [
+        [
+            name,
+            f"{c['whole_f1']:.3f}",
+            f"{c['cv_f1']:.3f}",
+            f"{c['cv_f1_stdev']:.3f}",
+            f"{c['cv_f1_min']:.3f}",
+            f"{c['cv_f1_max']:.3f}",
+            *(f"{fold['f1']:.3f}" for fold in c["per_fold"]),
+        ]
+        for name, c in cv["extractors"].items()
+    ]
+    sizes = ", ".join(
+        f"{pages} pages/{sites} sites"
+        for pages, sites in zip(cv["fold_pages"], cv["fold_sites"], strict=True)
+    )
+    tuned = ", ".join(cv["tuned_parameters"]) or (
+        "none (the cleaner has no threshold or weight fitted to data: every fold is scored "
+        "with the same fixed rules, and the folds show the spread across groups of sites)"
+    )
+    return "\n".join(
+        [
+            f"cross-validation, {k} folds by site ({sizes})",
+            f"parameters chosen on the training folds: {tuned}",
+            format_table(columns, rows),
+        ]
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str | Path) else list(value)
+
+
 def run(
-    dataset: Path,
+    dataset: Path | Sequence[Path],
     *,
-    baseline: str | None = None,
+    baseline: str | Sequence[str] | None = None,
+    cv: int | None = None,
     as_json: bool = False,
     predictions: Path | None = None,
     echo: Echo = print,
     meter: Meter | None = None,
 ) -> dict[str, Any]:
-    """Score the cleaner (and a baseline) on `dataset`, print the figures, return them.
-    `meter` hears of each timed pass (default: plain log lines); its owner ends it."""
-    if baseline is not None and baseline not in BASELINES:
-        raise ConfigError(f"unknown baseline {baseline!r}: choose one of {', '.join(BASELINES)}")
-    baseline_run = _Run(baseline, _Tolerant(baseline_extractor(baseline))) if baseline else None
-    pages = _load(Path(dataset))
+    """Score the cleaner (and baselines) on the datasets, print the figures, return them.
+
+    The top-level figures are ours over every page; `baseline` and `speed_ratio` are those of
+    the first baseline, `baselines` has every one, `datasets` the figures per dataset, and
+    with `cv`, `cv` the cross-validation by site (devtools/bench/folds.py). `meter` hears of
+    each timed pass (default: plain log lines); its owner ends it.
+    """
+    baselines = _as_list(baseline)
+    for name in baselines:
+        if name not in BASELINES:
+            raise ConfigError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
+    baseline_runs = [_Run(name, _Tolerant(baseline_extractor(name))) for name in baselines]
+    datasets = [Path(d) for d in _as_list(dataset)]
+    if not datasets:
+        raise ConfigError("give at least one --dataset")
+    pages: list[tuple[Page, str]] = []
+    dataset_of: list[str] = []
+    for directory in datasets:
+        loaded = _load(directory)
+        pages += loaded
+        dataset_of += [directory.name] * len(loaded)
     ours = _Ours()
     ours_run = _Run("newsflow", ours)
+    runs = [ours_run, *baseline_runs]
     chatty = [logging.getLogger(name) for name in ("readability", "trafilatura", "newspaper")]
     levels = [logger.level for logger in chatty]
     with warnings.catch_warnings():
@@ -262,23 +345,55 @@ def run(
         for logger in chatty:
             logger.setLevel(logging.ERROR)
         try:
-            _measure(pages, [r for r in (ours_run, baseline_run) if r], meter or LogMeter())
+            _measure(pages, runs, meter or LogMeter())
         finally:
             for logger, level in zip(chatty, levels, strict=True):
                 logger.setLevel(level)
-    figures = ours_run.summary()
-    ratio = None
-    if baseline_run:
-        base = baseline_run.summary()
-        ratio = figures["docs_per_s"] / base["docs_per_s"] if base["docs_per_s"] else None
-        figures["baseline"] = base
-        figures["speed_ratio"] = ratio
-        if isinstance(baseline_run.extract, _Tolerant) and baseline_run.extract.failures:
-            page_id, error = next(iter(baseline_run.extract.failures.items()))
-            count = len(baseline_run.extract.failures)
+    summaries = [r.summary() for r in runs]
+    figures = dict(summaries[0])
+    figures["baselines"] = {}
+    for base_run, base in zip(baseline_runs, summaries[1:], strict=True):
+        base["speed_ratio"] = (
+            figures["docs_per_s"] / base["docs_per_s"] if base["docs_per_s"] else None
+        )
+        figures["baselines"][base_run.name] = base
+        failures = base_run.extract.failures if isinstance(base_run.extract, _Tolerant) else {}
+        if failures:
+            page_id, error = next(iter(failures.items()))
             echo(
-                f"bench extract: {baseline} failed on {count} pages ({page_id}: {error})", err=True
+                f"bench extract: {base_run.name} failed on {len(failures)} pages "
+                f"({page_id}: {error})",
+                err=True,
             )
+    if baseline_runs:
+        first = figures["baselines"][baseline_runs[0].name]
+        figures["baseline"] = first
+        figures["speed_ratio"] = first["speed_ratio"]
+    figures["datasets"] = {
+        name: {
+            r.name: summarize([s for s, d in zip(r.scores, dataset_of, strict=True) if d == name])
+            for r in runs
+        }
+        for name in dict.fromkeys(dataset_of)
+    }
+    fields = {
+        name: agreement
+        for name in dict.fromkeys(dataset_of)
+        if (
+            agreement := field_agreement(
+                [p for (p, _), d in zip(pages, dataset_of, strict=True) if d == name],
+                ours.records,
+            )
+        )
+    }
+    if fields:
+        figures["fields"] = fields
+    if cv:
+        sites = [site_of(page.url, page.id) for page, _ in pages]
+        try:
+            figures["cv"] = cross_validate(sites, {r.name: r.scores for r in runs}, cv)
+        except ValueError as exc:
+            raise ConfigError(f"--cv {cv}: {exc}") from exc
     if predictions:
         predictions.write_text(
             json.dumps(_predictions(pages, ours), ensure_ascii=False, indent=1), encoding="utf-8"
@@ -286,5 +401,5 @@ def run(
     if as_json:
         echo(json.dumps(figures))
     else:
-        echo(_report(figures, figures.get("baseline"), ratio))
+        echo(_report(figures, summaries))
     return figures

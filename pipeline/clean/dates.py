@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 # Before the web carried news, a "date" on a page is a birthday, a founding year, a typo.
@@ -40,10 +40,30 @@ _MONTHS = {
     name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+# The zones news sites write after a time of day. IST is India's (news in English uses it
+# far more than Ireland's summer time); a zone not listed leaves the time as UTC, as before.
+ZONES = {
+    "UTC": 0, "GMT": 0, "Z": 0, "BST": 60, "IST": 330, "CET": 60, "CEST": 120,
+    "EET": 120, "EEST": 180, "WET": 0, "WEST": 60, "MSK": 180, "JST": 540, "KST": 540,
+    "HKT": 480, "SGT": 480, "AEST": 600, "AEDT": 660,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+}  # fmt: skip
+# Upper case only: "ist" and "est" are words in German, French and Spanish dates.
+_ZONES = "|".join(sorted(ZONES, key=len, reverse=True))
+_ZONE = r"(?:\s*\(?(?-i:(?P<zone>" + _ZONES + r"))\b\)?)?"
 _TIME = (
     r"(?:,?\s*(?:at|um|à|a las|às|alle|om|-)?\s*(?P<hour>\d{1,2})[:h](?P<minute>\d{2})"
-    r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+    r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?" + _ZONE + r")?"
 )
+# "2 hours ago", "an hour ago", "3 days ago", "yesterday", "today": resolved against the fetch.
+_RELATIVE = re.compile(
+    r"^\s*(?:(?:updated|published|posted)\s+)?(?:(?P<count>\d{1,3}|an?|one)\s+"
+    r"(?P<unit>sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?)\s+ago|"
+    r"(?P<word>just now|today|yesterday))\b",
+    re.I,
+)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.|º|°)?"
 _WRITTEN_DATES = (
     # "November 18, 2019 12:01 PM", "Nov. 18, 2019"
@@ -84,19 +104,25 @@ def parse_date(value: object) -> datetime | None:
     return found.at if found else None
 
 
-def read_date(value: object) -> PageDate | None:
-    """`parse_date`, telling a date with a time of day from a day alone."""
+def read_date(value: object, now: datetime | None = None) -> PageDate | None:
+    """`parse_date`, telling a date with a time of day from a day alone. With `now` (the
+    fetch time), a relative date ("2 hours ago", "yesterday") is read against it too."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     text = str(value).strip()
     if not text:
         return None
+    if now is not None and (relative := _parse_relative(text, now)):
+        return relative
     if parsed := _parse_iso(text):
         timed = _CLOCK.search(text) is not None
     elif parsed := _parse_epoch(text):
         timed = True
     elif parsed := _parse_rfc2822(text):
         timed = _CLOCK.search(text) is not None
+        # The RFC 2822 reader takes "November 18, 2019 12:01 PM EST" too, losing the zone.
+        if parsed.tzinfo is None and (written := _parse_written(text)):
+            parsed, timed = written
     elif written := _parse_written(text):
         parsed, timed = written
     else:
@@ -136,6 +162,28 @@ def date_from_urls(urls: Iterable[str | None], fetched_at: datetime) -> datetime
         if url and (found := extract_url_date(url, options)):
             return plausible(datetime.fromisoformat(found).replace(tzinfo=UTC), fetched_at)
     return None
+
+
+def _parse_relative(text: str, now: datetime) -> PageDate | None:
+    """ "2 hours ago" is a time (to the unit it names); "yesterday" and "3 days ago" a day."""
+    match = _RELATIVE.match(text)
+    if match is None:
+        return None
+    now = now.astimezone(UTC)
+    if word := match["word"]:
+        word = word.lower()
+        if word == "just now":
+            return PageDate(now, now.date(), True)
+        day = now.date() - timedelta(days=1 if word == "yesterday" else 0)
+        return PageDate(datetime(day.year, day.month, day.day, tzinfo=UTC), day, False)
+    count = match["count"].lower()
+    amount = int(count) if count.isdigit() else 1
+    unit = _UNITS[match["unit"][0].lower()]
+    at = now - timedelta(**{unit: amount})
+    if unit in ("days", "weeks"):
+        day = at.date()
+        return PageDate(datetime(day.year, day.month, day.day, tzinfo=UTC), day, False)
+    return PageDate(at, at.date(), True)
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -184,5 +232,7 @@ def _parse_written(text: str) -> tuple[datetime, bool] | None:
                 )
             except ValueError:
                 return None
+            if zone := match["zone"]:
+                written = written.replace(tzinfo=timezone(timedelta(minutes=ZONES[zone])))
             return written, match["hour"] is not None
     return None

@@ -88,7 +88,7 @@ _EMBEDDED_POST = re.compile(r"embed|tweet|instagram-media", re.I)
 WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 _CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption", "photo"})
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_BYLINE_NAME = re.compile(r"byline|author")
+_BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
 
 

@@ -70,7 +70,7 @@ _BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
 _FINE_PRINT = re.compile(r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}", re.I)
 _FINE_PRINT_MAX_CHARS = 300
 _LINE_MAX_CHARS = 100
-_BY = re.compile(r"^(?:(?i:by|von|par|por|door|av|af)|di)\s")
+_BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
 _MERIDIEM = re.compile(r"\d\s*[ap]\.m\.$", re.I)  # "6:15 p.m." ends a date, not a sentence
 _CLOCK = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?$", re.I)
 # Latin and CJK sentence ends, closing quotes and brackets included.

@@ -187,19 +187,42 @@ def _site_names(ld: LinkedData, meta: dict[str, list[str]], url: str) -> list[st
 def _title(
     ld: LinkedData, meta: dict[str, list[str]], page: PageBlocks, site_names: list[str]
 ) -> str | None:
+    """The headline: the one the page states twice, else the first declared one.
+
+    A page often names its story in several places: the JSON-LD headline, og:title, the
+    `<h1>` and `<title>`, some of them with the site's name after a bar or a dash and some
+    rewritten for search engines or social media. The `<h1>` is what a reader sees; when
+    another of them says the same (once the site's name is cut), the page agrees with itself
+    and that is the title. Otherwise, the first of them in the order above.
+    """
     declared = ld.text("headline") if ld.is_article else None
     og = _first(meta, ["og:title", "twitter:title"])
     h1 = _first_tag(page, "h1")
     title_tag = _first_tag(page, "title")
     sites = {_squash(name) for name in site_names}
+
+    def usable(candidate: str | None) -> str | None:
+        # A site that puts its own name in og:title or its logo in an <h1> names no article.
+        return candidate if candidate and _squash(candidate) not in sites else None
+
+    heading = usable(_text(h1.get_text(" "))) if h1 else None
+    others = [
+        _text(declared),
+        _text(og),
+        _text(title_tag.get_text(" ")) if title_tag else None,
+    ]
+    if heading:
+        key = _squash(heading)
+        for other in filter(None, others):
+            if _squash(strip_site_name(other, site_names)) == key or _squash(other) == key:
+                return heading
     for candidate in (
         _text(declared),
         _text(strip_site_name(og, site_names, guess=False)) if og else None,
-        _text(h1.get_text(" ")) if h1 else None,
+        heading,
         _text(strip_site_name(title_tag.get_text(" "), site_names)) if title_tag else None,
     ):
-        # A site that puts its own name in og:title or its logo in an <h1> names no article.
-        if candidate and _squash(candidate) not in sites:
+        if usable(candidate):
             return candidate
     return None
 
@@ -243,7 +266,7 @@ def _date(
     """
     day_only: PageDate | None = None
     for candidate in chain(declared, visible.dates(prop, published=prop == "datePublished")):
-        found = read_date(candidate)
+        found = read_date(candidate, now=fetched_at)
         if found is None or plausible(found.at, fetched_at) is None:
             continue
         if found.timed and (day_only is None or found.day == day_only.day):

@@ -21,7 +21,12 @@ from pipeline.clean.blocks import PageBlocks
 from pipeline.clean.furniture import class_and_id, name_reason
 from pipeline.clean.lines import dateline_or_byline
 
-_BY_PREFIX = re.compile(r"^\s*(?:(?i:by|von|par|por|door|av|af)|di)\s+\S")
+_BY_PREFIX = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s+\S")
+# Inside a byline, the elements that hold one name each: `<span class="writer">`,
+# `<a class="author-name">`, `<span itemprop="name">`.
+_NAME_NODE = re.compile(
+    r"(?:^|[\s_-])(?:writer|author|author-?name|name|reporter)(?:$|[\s_-])", re.I
+)
 _BYLINE_MAX_CHARS = 150
 _CANDIDATES = 20
 _PUBLISHED_HINT = re.compile(r"publish|posted|pubdate", re.I)
@@ -37,6 +42,8 @@ _UPDATED_LINE = re.compile(
     re.I,
 )
 _PHOTO = frozenset({"figure", "figcaption"})
+# Widgets whose bylines name other stories' authors or commenters.
+_OTHER_PEOPLE = frozenset({"related", "comments"})
 
 
 def _dates_the_story(element: Tag) -> bool:
@@ -53,12 +60,29 @@ def _dates_the_story(element: Tag) -> bool:
     )
 
 
+def _names_the_story(element: Tag) -> bool:
+    """False for a byline in a teaser, comment or other widget ("related-links-author"): it
+    names the author of another story, or a commenter."""
+    # Only teasers and comments: a story's header is often named for its share buttons.
+    return name_reason(class_and_id(element)) not in _OTHER_PEOPLE and not any(
+        parent.name in _PHOTO or name_reason(class_and_id(parent)) in _OTHER_PEOPLE
+        for parent in element.parents
+        if parent.name not in ("html", "body", "[document]")
+    )
+
+
 def _byline_names(element: Tag) -> list[str]:
-    name_node = element.find(itemprop="name") or element
-    text = name_node.get("content") or name_node.get_text(" ", strip=True)
-    if isinstance(text, str) and len(text) <= _BYLINE_MAX_CHARS:
-        return split_byline(text)
-    return []
+    """The names in one byline element: from the elements in it that hold a name each, when
+    there are any (the rest is "By", a role, a date), else from its whole text."""
+    name_nodes = element.find_all(itemprop="name") or [
+        node for node in element.find_all(class_=_NAME_NODE) if not node.find(class_=_NAME_NODE)
+    ]
+    names = []
+    for node in name_nodes or [element]:
+        text = node.get("content") or node.get_text(" ", strip=True)
+        if isinstance(text, str) and len(text) <= _BYLINE_MAX_CHARS:
+            names += split_byline(text)
+    return names
 
 
 def _add(bucket: list[Any], item: Any) -> None:
@@ -121,6 +145,8 @@ class VisibleMetadata:
         co-authors marked up one by one (`<a rel=author>Jane</a>, <a rel=author>John</a>`)."""
         bylines = self._bylines
         for position, element in enumerate(bylines):
+            if not _names_the_story(element):
+                continue
             if names := _byline_names(element):
                 for other in bylines[position + 1 :]:
                     if other.parent is element.parent and other is not element:

@@ -125,3 +125,80 @@ def test_a_baseline_that_fails_on_a_page_predicts_nothing_there_and_is_counted(
     assert figures["baseline"]["failed_pages"] == 1
     assert figures["baseline"]["empty_predictions"] == 1  # the page it failed on
     assert any("get_text failed on 1 pages (library: ImportError" in note for note in notes)
+
+
+def _copy_to_hosts(dataset: Path, target: Path, hosts: list[str]) -> Path:
+    """The fixture's two stories, once per host: one page per site."""
+    (target / "html").mkdir(parents=True)
+    truth = {}
+    for number, host in enumerate(hosts):
+        page_id = f"{'harbour' if number % 2 else 'library'}-{number}"
+        source = dataset / "html" / f"{page_id.split('-')[0]}.html.gz"
+        (target / "html" / f"{page_id}.html.gz").write_bytes(source.read_bytes())
+        truth[page_id] = {
+            "articleBody": "\n".join(STORIES[page_id.split("-")[0]][1]),
+            "url": f"https://www.{host}/{page_id}",
+        }
+    (target / "ground-truth.json").write_text(json.dumps(truth))
+    return target
+
+
+def test_site_folds_keep_every_page_of_a_site_together_and_balance_the_pages():
+    from devtools.bench.folds import site_folds
+
+    sites = ["a.example"] * 4 + ["b.example"] * 2 + ["c.example"] * 2 + ["d.example"]
+    folds = site_folds(sites, 3)
+    assert folds == site_folds(sites, 3)  # the same folds on every run
+    for site in set(sites):
+        assert len({f for s, f in zip(sites, folds, strict=True) if s == site}) == 1
+    assert sorted(folds.count(f) for f in range(3)) == [2, 3, 4]
+    with pytest.raises(ValueError, match="4 sites cannot fill 5 folds"):
+        site_folds(sites, 5)
+
+
+def test_cv_and_several_datasets_report_per_fold_and_per_dataset(dataset, tmp_path):
+    first = _copy_to_hosts(dataset, tmp_path / "first", ["a.example", "b.example"])
+    second = _copy_to_hosts(dataset, tmp_path / "second", ["c.example", "d.example", "e.example"])
+    printed: list[str] = []
+    figures = run(
+        [first, second],
+        baseline=["get_text"],
+        cv=5,
+        echo=lambda line, **_: printed.append(line),
+    )
+    assert figures["pages"] == 5
+    assert set(figures["datasets"]) == {"first", "second"}
+    assert figures["datasets"]["second"]["newsflow"]["pages"] == 3
+    assert figures["datasets"]["first"]["get_text"]["pages"] == 2
+    cv = figures["cv"]
+    assert cv["fold_pages"] == [1, 1, 1, 1, 1] and cv["tuned_parameters"] == []
+    ours = cv["extractors"]["newsflow"]
+    assert ours["whole_f1"] == figures["f1"] == 1.0
+    assert [fold["f1"] for fold in ours["per_fold"]] == [1.0] * 5
+    assert cv["extractors"]["get_text"]["cv_f1"] < 1.0
+    assert "cross-validation, 5 folds by site" in printed[-1]
+    assert "second" in printed[-1]  # the per-dataset table
+
+
+def test_cv_with_more_folds_than_sites_is_a_config_error(dataset):
+    with pytest.raises(ConfigError, match="--cv 5: 1 sites cannot fill 5 folds"):
+        run(dataset, cv=5, echo=lambda *a, **k: None)
+
+
+def test_titles_and_authors_are_scored_against_the_labels_a_dataset_gives(dataset):
+    path = dataset / "ground-truth.json"
+    truth = json.loads(path.read_text())
+    truth["harbour"].update(title="Harbour reopens after the storm | Example", byline="By Jane Doe")
+    # A list label: both extractors agreed the page names nobody; ours names Jane Doe.
+    truth["library"].update(title="Library hours cut", authors=[])
+    path.write_text(json.dumps(truth))
+    printed: list[str] = []
+    figures = run(dataset, echo=lambda line, **_: printed.append(line))
+    fields = figures["fields"][dataset.name]
+    assert fields["titled_pages"] == 2
+    assert fields["title_agreement"] == 0.5  # the harbour label keeps the site's name
+    assert fields["title_agreement_but_site_suffix"] == 1.0
+    assert (fields["pages_stating_authors"], fields["author_agreement"]) == (1, 1.0)
+    assert fields["pages_with_invented_authors"] == 1
+    assert fields["author_misses"] == [{"id": "library", "label": None, "ours": ["Jane Doe"]}]
+    assert "titles agree on 50.0% of 2 pages" in printed[-1]

@@ -270,3 +270,110 @@ def test_a_syndicated_copy_is_dated_by_the_original_linked_as_canonical():
     article = run(html, "https://portal.example.net/news/ar-BBWXwNX")
     assert article.published_at == datetime(2025, 5, 14, tzinfo=UTC)
     assert article.canonical_url == "https://portal.example.net/news/ar-BBWXwNX"  # another site
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("November 18, 2019 12:01 PM EST", datetime(2019, 11, 18, 17, 1, tzinfo=UTC)),
+        ("June 18, 2019 12:01 PM EDT", datetime(2019, 6, 18, 16, 1, tzinfo=UTC)),
+        ("Nov. 19, 2019 at 3:04 p.m. PST", datetime(2019, 11, 19, 23, 4, tzinfo=UTC)),
+        ("Jun. 19, 2019 at 3:04 p.m. PDT", datetime(2019, 6, 19, 22, 4, tzinfo=UTC)),
+        ("1 May 2024 09:00 BST", datetime(2024, 5, 1, 8, 0, tzinfo=UTC)),
+        ("18 Nov 2019, 10:43 CET", datetime(2019, 11, 18, 9, 43, tzinfo=UTC)),
+        ("18 Jun 2019, 10:43 CEST", datetime(2019, 6, 18, 8, 43, tzinfo=UTC)),
+        ("1 May 2024 09:00 IST", datetime(2024, 5, 1, 3, 30, tzinfo=UTC)),
+        ("1 May 2024 09:00 JST", datetime(2024, 5, 1, 0, 0, tzinfo=UTC)),
+        ("1 May 2024, 09:00 (EDT)", datetime(2024, 5, 1, 13, 0, tzinfo=UTC)),
+        ("November 18, 2019 12:01 PM", datetime(2019, 11, 18, 12, 1, tzinfo=UTC)),
+        # Lower case is a word, not a zone: German "ist", Spanish "est".
+        ("3. März 2025 um 14:05 ist", datetime(2025, 3, 3, 14, 5, tzinfo=UTC)),
+    ],
+)
+def test_news_time_zone_abbreviations(text, expected):
+    assert parse_date(text) == expected
+
+
+FETCH_TIME = datetime(2025, 6, 1, 15, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "timed"),
+    [
+        ("2 hours ago", datetime(2025, 6, 1, 13, 30, tzinfo=UTC), True),
+        ("an hour ago", datetime(2025, 6, 1, 14, 30, tzinfo=UTC), True),
+        ("45 minutes ago", datetime(2025, 6, 1, 14, 45, tzinfo=UTC), True),
+        ("Updated 3 hrs ago", datetime(2025, 6, 1, 12, 30, tzinfo=UTC), True),
+        ("yesterday", datetime(2025, 5, 31, tzinfo=UTC), False),
+        ("Today", datetime(2025, 6, 1, tzinfo=UTC), False),
+        ("3 days ago", datetime(2025, 5, 29, tzinfo=UTC), False),
+        ("2 weeks ago", datetime(2025, 5, 18, tzinfo=UTC), False),
+    ],
+)
+def test_relative_dates_are_read_against_the_fetch_time(text, at, timed):
+    found = read_date(text, now=FETCH_TIME)
+    assert found is not None and (found.at, found.timed) == (at, timed)
+    # Without the fetch time there is nothing to count back from.
+    assert parse_date(text) is None
+
+
+def test_a_page_dated_two_hours_ago_is_dated_from_its_fetch():
+    html = (
+        '<html><body><article><h1>Ferry fares</h1><p class="meta">By Ruth Okafor '
+        f'<time class="published">2 hours ago</time></p>{STORY}</article></body></html>'
+    )
+    article = clean(html, "https://news.example.org/f", source_id="x", fetched_at=FETCH_TIME)
+    assert article.published_at == datetime(2025, 6, 1, 13, 30, tzinfo=UTC)
+    assert article.authors == ["Ruth Okafor"]
+
+
+@pytest.mark.parametrize(
+    ("head", "h1", "title"),
+    [
+        (  # the JSON-LD headline is written for search; og:title and the <h1> agree
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Harbour: everything you need to know about the reopening"}</script>'
+            '<meta property="og:title" content="Harbour reopens after the storm | Gazette">',
+            "Harbour reopens after the storm",
+            "Harbour reopens after the storm",
+        ),
+        (  # a description in the headline field, the title tag agreeing with the <h1>
+            '<script type="application/ld+json">{"@type": "Article", "headline": '
+            '"constitutional monarchy in Oceania"}</script><title>New Zealand - Wikipedia</title>',
+            "New Zealand",
+            "New Zealand",
+        ),
+        (  # og:title with a site suffix the page never names, the <h1> without it
+            '<meta property="og:title" content="Harbour reopens after the storm - Springfield">',
+            "Harbour reopens after the storm",
+            "Harbour reopens after the storm",
+        ),
+        (  # nothing agrees: the declared headline, as before
+            '<meta property="og:title" content="Harbour reopens">',
+            "Ferries are back",
+            "Harbour reopens",
+        ),
+    ],
+    ids=["og-and-h1-agree", "title-tag-and-h1-agree", "og-suffix", "no-agreement"],
+)
+def test_the_title_the_page_states_twice_wins(head, h1, title):
+    html = f"<html><head>{head}</head><body><article><h1>{h1}</h1>{STORY}</article></body></html>"
+    assert run(html).title == title
+
+
+def test_a_teasers_author_is_not_the_storys():
+    html = (
+        '<html><body><div class="related-links"><a href="/other"><div class="related-links-title">'
+        'Canada wins again</div><div class="related-links-author">Ryan McKenna</div></a></div>'
+        f"<article><h1>Harbour reopens</h1>{STORY}</article></body></html>"
+    )
+    assert run(html).authors == []
+
+
+def test_an_agency_named_in_the_byline_is_not_a_person():
+    html = (
+        '<html><body><article><h1>Harbour reopens</h1><p class="article-byline">by '
+        '<a class="article-byline__link" href="https://esa.example">European Space Agency</a>'
+        f"</p>{STORY}</article></body></html>"
+    )
+    assert run(html).authors == []

@@ -1,0 +1,105 @@
+"""Convert public extraction benchmarks into the layout of `article-extraction-dev`.
+
+    python -m devtools.benchmark_sets scrapinghub CHECKOUT DEV_DIR OUT_DIR
+    python -m devtools.benchmark_sets readability CHECKOUT OUT_DIR
+
+CHECKOUT is a git directory of the benchmark's repository (read with `git show`, no work tree
+needed). The result is `html/<id>.html.gz` plus `ground-truth.json` (`{id: {"articleBody",
+"url", ...}}`), what `newsflow bench extract --dataset` reads. tests/data/extraction/README.md
+says where each set comes from, under which licence, and what was left out.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+# Mozilla's test pages smaller than this are hand-written markup for one rule, not real pages.
+_REAL_PAGE_MIN_BYTES = 20_000
+_DECLARED_URL = re.compile(
+    r"""<link[^>]*rel=["']canonical["'][^>]*>|<meta[^>]*property=["']og:url["'][^>]*>""", re.I
+)
+_HREF = re.compile(r"""(?:href|content)=["'](https?://[^"']+)["']""", re.I)
+
+
+def _git(checkout: Path, *args: str) -> bytes:
+    return subprocess.run(  # noqa: S603 - a fixed git command on a local checkout
+        ["git", "-C", str(checkout), *args],  # noqa: S607
+        check=True,
+        capture_output=True,
+    ).stdout
+
+
+def _write(out: Path, pages: dict[str, bytes], truth: dict[str, dict[str, object]]) -> None:
+    (out / "html").mkdir(parents=True, exist_ok=True)
+    for page_id, html in pages.items():
+        # mtime=0: the same input gives the same bytes, so a re-run shows no diff.
+        (out / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html, mtime=0))
+    (out / "ground-truth.json").write_text(
+        json.dumps(dict(sorted(truth.items())), ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
+
+
+def scrapinghub(checkout: Path, dev: Path, out: Path) -> int:
+    """The pages of the Scrapinghub benchmark that are not in the dev set."""
+    truth = json.loads(_git(checkout, "show", "HEAD:ground-truth.json"))
+    seen = set(json.loads((dev / "ground-truth.json").read_text(encoding="utf-8")))
+    kept = {k: {"articleBody": v["articleBody"], "url": v["url"]} for k, v in truth.items()}
+    kept = {k: v for k, v in kept.items() if k not in seen}
+    pages = {k: gzip.decompress(_git(checkout, "show", f"HEAD:html/{k}.html.gz")) for k in kept}
+    _write(out, pages, kept)
+    return len(kept)
+
+
+def _declared_url(html: str) -> str | None:
+    for tag in _DECLARED_URL.findall(html):
+        if match := _HREF.search(tag):
+            return match.group(1)
+    return None
+
+
+def readability(checkout: Path, out: Path) -> int:
+    """Mozilla Readability's real test pages: the expected body, title and byline."""
+    listing = _git(checkout, "ls-tree", "--name-only", "HEAD", "test/test-pages/").decode()
+    pages: dict[str, bytes] = {}
+    truth: dict[str, dict[str, object]] = {}
+    for directory in listing.split():
+        name = directory.rsplit("/", 1)[-1]
+        source = _git(checkout, "show", f"HEAD:{directory}/source.html")
+        if len(source) < _REAL_PAGE_MIN_BYTES:
+            continue
+        expected = _git(checkout, "show", f"HEAD:{directory}/expected.html").decode("utf-8")
+        meta = json.loads(_git(checkout, "show", f"HEAD:{directory}/expected-metadata.json"))
+        text = BeautifulSoup(expected, "lxml").get_text(" ")
+        url = _declared_url(source.decode("utf-8", "replace")) or f"http://fakehost/{name}/"
+        pages[name] = source
+        truth[name] = {
+            "articleBody": " ".join(text.split()),
+            "url": url,
+            "title": meta.get("title"),
+            "byline": meta.get("byline"),
+        }
+    _write(out, pages, truth)
+    return len(pages)
+
+
+def main(argv: list[str]) -> None:
+    kind, *paths = argv
+    if kind == "scrapinghub":
+        count = scrapinghub(Path(paths[0]), Path(paths[1]), Path(paths[2]))
+    elif kind == "readability":
+        count = readability(Path(paths[0]), Path(paths[1]))
+    else:
+        raise SystemExit(f"unknown benchmark {kind!r}: scrapinghub or readability")
+    print(f"{count} pages written")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

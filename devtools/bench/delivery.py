@@ -369,4 +369,12 @@ def run(
             m["ratio"],
         )
     )
+    rows.append(
+        (
+            "consumer loop CPU ms per article (the same runs; metrics vs none)",
+            m["metrics_on_cpu_ms_per_article"],
+            m["metrics_off_cpu_ms_per_article"],
+            m["cpu_ratio"],
+        )
+    )
     echo(format_table(("measure", "newsflow", "baseline", "ratio"), rows))

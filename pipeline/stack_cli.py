@@ -43,6 +43,14 @@ _brokers = click.option(
     "topics replicated 3 times, min.insync.replicas 2",
 )
 
+_secure = click.option(
+    "--secure",
+    is_flag=True,
+    default=None,
+    help="Kafka on SASL_SSL (SCRAM-SHA-512) with ACLs, CA and users generated under "
+    "NEWSFLOW_HOME/secrets/kafka (default: NEWSFLOW_KAFKA_SECURE, off)",
+)
+
 
 def _locking(command: Callable) -> Callable:
     """The options of the commands that take the stack lock (one stack command at a time)."""
@@ -81,6 +89,7 @@ def _stack(
     brokers: int | None = None,
     enrichers: int | None = None,
     executor: str | None = None,
+    secure: bool | None = None,
 ) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
@@ -93,6 +102,8 @@ def _stack(
         update["enrichers"] = enrichers
     if executor is not None:
         update["airflow_executor"] = executor
+    if secure:
+        update["kafka_secure"] = True
     if update:
         settings = settings.model_copy(update=update)
     try:
@@ -107,6 +118,7 @@ def _stack(
 @stack.command("up")
 @_component
 @_brokers
+@_secure
 @_locking
 @_scale
 @click.pass_context
@@ -118,6 +130,7 @@ def stack_up(
     lock_timeout: float | None,
     enrichers: int | None,
     executor: str | None,
+    secure: bool | None,
 ) -> None:
     """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
 
@@ -125,9 +138,10 @@ def stack_up(
     each in `stack status`); `--executor celery` runs Airflow's CeleryExecutor with two
     workers and Redis (Debian's redis-server) as its broker; `--brokers 3` (or
     NEWSFLOW_KAFKA_BROKERS=3) makes Kafka a cluster of three KRaft nodes, components kafka-1,
-    kafka-2, kafka-3: give the same setting to the commands that use it.
+    kafka-2, kafka-3: give the same setting to the commands that use it. `--secure` (or
+    NEWSFLOW_KAFKA_SECURE=1) runs Kafka on SASL_SSL with ACLs; other commands need the setting.
     """
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, secure) as manager:
         manager.up(list(components) or None)
 
 
@@ -146,6 +160,7 @@ def stack_down(
 @stack.command("restart")
 @_component
 @_brokers
+@_secure
 @_locking
 @_scale
 @click.pass_context
@@ -157,10 +172,11 @@ def stack_restart(
     lock_timeout: float | None,
     enrichers: int | None,
     executor: str | None,
+    secure: bool | None,
 ) -> None:
     """Restart the stack or the named components (`restart enricher` restarts every
     enricher process; kafka-2: one broker of a cluster)."""
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor) as manager:
+    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, secure) as manager:
         manager.restart(list(components) or None)
 
 

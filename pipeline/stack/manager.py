@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
-from pipeline.stack import airflow, kafka, postgres, redis_broker
+from pipeline.stack import airflow, kafka, kafka_secure, postgres, redis_broker
 from pipeline.stack.lock import StackLock
 from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
@@ -310,6 +310,9 @@ class Stack:
                 Path(runs[nodes[0]].log),
             )
             self.progress(f"kafka: {s.kafka_brokers} brokers in the cluster")
+        if nodes and s.kafka_secure:
+            granted = kafka_secure.grant_acls(s)
+            self.progress(f"kafka: SASL_SSL, {granted} ACLs for the pipeline's user")
         if runs.get("redis"):
             self._wait(runs["redis"], lambda: redis_broker.ready(s), 30)
         if "airflow" in wanted:

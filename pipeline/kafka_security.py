@@ -180,22 +180,48 @@ def check_settings(settings: Settings) -> None:
 
 
 class _Capture(logging.Handler):
-    """Keeps the exceptions kafka-python's connection code logs (as arguments or exc_info)."""
+    """Keeps the exceptions kafka-python's connection code logs (as arguments or exc_info).
+
+    A broker that rejects SCRAM credentials may close the connection without the
+    SaslAuthenticate error response reaching kafka-python ("socket disconnected"): a
+    connection lost while a SaslAuthenticate request was waiting for its answer is recorded as
+    rejected credentials."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.errors: list[BaseException] = []
+        self._sasl_pending = False
         self._lock_errors = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == PARSER_LOGGER:
+            # Only the request and response names: the records also carry the SASL bytes.
+            template = str(record.msg)
+            args = record.args if isinstance(record.args, tuple) else ()
+            if "Sending request" in template and args:
+                self._sasl_pending = type(args[-1]).__name__.startswith("SaslAuthenticate")
+            elif "Received response" in template:
+                self._sasl_pending = False
+            return
         found = [a for a in (record.args or ()) if isinstance(a, BaseException)]
         if record.exc_info and record.exc_info[1] is not None:
             found.append(record.exc_info[1])
-        if found:
-            with self._lock_errors:
-                self.errors.extend(found)
+        if not found:
+            return
+        from kafka import errors as kerr
+
+        with self._lock_errors:
+            if self._sasl_pending and any(isinstance(e, kerr.KafkaConnectionError) for e in found):
+                self._sasl_pending = False
+                found.append(
+                    kerr.SaslAuthenticationFailedError(
+                        "the broker closed the connection during SASL authentication"
+                    )
+                )
+            self.errors.extend(found)
 
 
+PARSER_LOGGER = "kafka.protocol.parser"
 _CAPTURED = ("kafka.net.manager", "kafka.net.connection", "kafka.net.transport")
 
 
@@ -205,13 +231,15 @@ def explained_failures(settings: Settings, role: Role = "pipeline") -> Iterator[
     becomes ConfigError with one line naming the cause and the setting; anything else goes on
     (a broker that is down stays the caller's "cannot reach Kafka")."""
     capture = _Capture()
-    loggers = [logging.getLogger(name) for name in _CAPTURED]
+    loggers = [logging.getLogger(name) for name in (*_CAPTURED, PARSER_LOGGER)]
     saved = [(lg.level, lg.propagate) for lg in loggers]
     for lg in loggers:
         lg.addHandler(capture)
-        # The command-line silences kafka-python; the records must still reach the capture.
-        if lg.getEffectiveLevel() > logging.WARNING:
-            lg.setLevel(logging.WARNING)
+        # The command-line silences kafka-python; the records must still reach the capture,
+        # and no further (the parser's debug records hold the SASL exchange).
+        wanted = logging.DEBUG if lg.name == PARSER_LOGGER else logging.WARNING
+        if lg.getEffectiveLevel() > wanted:
+            lg.setLevel(wanted)
             lg.propagate = False
     try:
         yield

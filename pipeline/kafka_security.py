@@ -357,10 +357,39 @@ def _explain_one(
     return None
 
 
+class _HideSaslExchange(logging.Filter):
+    """kafka-python's debug records show every request and the raw bytes sent: with SASL PLAIN
+    that is the password. Keep the request's name, never its bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        template = str(record.msg)
+        if template.endswith(("Send: %r", "Recv: %r")):
+            return False
+        if isinstance(record.args, tuple) and any(
+            type(a).__name__.startswith("Sasl") for a in record.args
+        ):
+            record.args = tuple(
+                type(a).__name__ if type(a).__name__.startswith("Sasl") else a for a in record.args
+            )
+        return True
+
+
+_HIDE = _HideSaslExchange()
+
+
+def hide_sasl_exchange() -> None:
+    """Install the filter on the loggers that print requests (once per process)."""
+    for name in (PARSER_LOGGER, "kafka.net.connection"):
+        logger = logging.getLogger(name)
+        if _HIDE not in logger.filters:
+            logger.addFilter(_HIDE)
+
+
 def make_client(cls: Any, settings: Settings, role: Role = "pipeline", **config: Any) -> Any:
     """`cls` (KafkaProducer, KafkaConsumer, KafkaAdminClient) connected with the settings'
     security: checked first, and a refused connection explained in one line."""
     check_settings(settings)
+    hide_sasl_exchange()
     with explained_failures(settings, role):
         return cls(**{**client_config(settings, role), **config})
 

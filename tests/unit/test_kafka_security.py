@@ -251,3 +251,23 @@ def test_topic_authorization_names_the_topic_and_user(tmp_path):
     line = explain(_sasl(tmp_path), kerr.TopicAuthorizationFailedError({"other.topic"}))
     assert line is not None
     assert "denied user 'svc' the topic other.topic (TopicAuthorizationFailed)" in line
+
+
+def test_debug_records_never_show_the_sasl_plain_password(caplog):
+    import logging
+
+    from kafka.protocol.sasl import SaslAuthenticateRequest
+
+    from pipeline.kafka_security import hide_sasl_exchange
+
+    hide_sasl_exchange()
+    secret = b"\x00svc\x00plain-secret-pw"
+    parser = logging.getLogger("kafka.protocol.parser")
+    connection = logging.getLogger("kafka.net.connection")
+    with caplog.at_level(logging.DEBUG):
+        parser.debug("%s Sending request %d %s", "node", 3, SaslAuthenticateRequest(secret))
+        parser.debug("%s Send: %r", "node", bytearray(secret))
+        connection.debug("%s Request %d: %s", "conn", 3, SaslAuthenticateRequest(secret))
+    text = caplog.text
+    assert "plain-secret-pw" not in text
+    assert "Sending request 3 SaslAuthenticateRequest" in text

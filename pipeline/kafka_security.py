@@ -182,15 +182,16 @@ def check_settings(settings: Settings) -> None:
 class _Capture(logging.Handler):
     """Keeps the exceptions kafka-python's connection code logs (as arguments or exc_info).
 
-    A broker that rejects SCRAM credentials may close the connection without the
-    SaslAuthenticate error response reaching kafka-python ("socket disconnected"): a
-    connection lost while a SaslAuthenticate request was waiting for its answer is recorded as
-    rejected credentials."""
+    Two refusals arrive as a bare "socket disconnected", told apart by the request that was
+    waiting for its answer: a broker that rejects SCRAM credentials may close the connection
+    before its SaslAuthenticate error response reaches kafka-python (recorded as rejected
+    credentials), and a TLS listener hangs up on a plaintext client's first request,
+    ApiVersions, which any plaintext listener answers (recorded as NoAnswerToFirstRequest)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.errors: list[BaseException] = []
-        self._sasl_pending = False
+        self._pending = ""
         self._lock_errors = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -199,9 +200,11 @@ class _Capture(logging.Handler):
             template = str(record.msg)
             args = record.args if isinstance(record.args, tuple) else ()
             if "Sending request" in template and args:
-                self._sasl_pending = type(args[-1]).__name__.startswith("SaslAuthenticate")
+                # A class name once _HideSaslExchange has replaced the request.
+                request = args[-1] if isinstance(args[-1], str) else type(args[-1]).__name__
+                self._pending = request
             elif "Received response" in template:
-                self._sasl_pending = False
+                self._pending = ""
             return
         found = [a for a in (record.args or ()) if isinstance(a, BaseException)]
         if record.exc_info and record.exc_info[1] is not None:
@@ -211,14 +214,21 @@ class _Capture(logging.Handler):
         from kafka import errors as kerr
 
         with self._lock_errors:
-            if self._sasl_pending and any(isinstance(e, kerr.KafkaConnectionError) for e in found):
-                self._sasl_pending = False
-                found.append(
-                    kerr.SaslAuthenticationFailedError(
-                        "the broker closed the connection during SASL authentication"
+            if self._pending and any(isinstance(e, kerr.KafkaConnectionError) for e in found):
+                if self._pending.startswith("SaslAuthenticate"):
+                    found.append(
+                        kerr.SaslAuthenticationFailedError(
+                            "the broker closed the connection during SASL authentication"
+                        )
                     )
-                )
+                elif self._pending.startswith("ApiVersions"):
+                    found.append(NoAnswerToFirstRequest())
+                self._pending = ""
             self.errors.extend(found)
+
+
+class NoAnswerToFirstRequest(Exception):
+    """The broker hung up on the ApiVersions request that opens every connection."""
 
 
 PARSER_LOGGER = "kafka.protocol.parser"
@@ -330,7 +340,9 @@ def _explain_one(
             f"TLS to Kafka at {servers} failed ({text}): check NEWSFLOW_KAFKA_SSL_CAFILE, "
             "NEWSFLOW_KAFKA_SSL_CERTFILE and NEWSFLOW_KAFKA_SSL_KEYFILE"
         )
-    if isinstance(cause, kerr.InvalidReceiveError) and _tls_record(text):
+    tls_reply = isinstance(cause, kerr.InvalidReceiveError) and _tls_record(text)
+    hung_up = isinstance(cause, NoAnswerToFirstRequest)
+    if tls_reply or (hung_up and client_config_protocol(settings) not in TLS_PROTOCOLS):
         return (
             f"Kafka at {servers} is a TLS listener but this client connects without TLS "
             f"(NEWSFLOW_KAFKA_SECURITY_PROTOCOL={client_config_protocol(settings)}): set it to "

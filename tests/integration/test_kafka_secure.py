@@ -159,6 +159,22 @@ def test_wrong_password_is_refused_with_one_line(secure):
     assert "NEWSFLOW_KAFKA_SASL_USERNAME and NEWSFLOW_KAFKA_SASL_PASSWORD" in line
 
 
+def test_mechanism_the_broker_does_not_offer_is_named(secure):
+    settings, env, outputs = secure
+    password = (kafka_secrets.secrets_dir(settings) / "newsflow.password").read_text().strip()
+    other = {
+        **env,
+        "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "NEWSFLOW_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+        "NEWSFLOW_KAFKA_SASL_USERNAME": "newsflow",
+        "NEWSFLOW_KAFKA_SASL_PASSWORD": password,
+        "NEWSFLOW_KAFKA_SSL_CAFILE": str(kafka_secrets.secrets_dir(settings) / "ca.crt"),
+    }
+    line = _error_line(outputs.run(other, "topics"))
+    assert "does not offer SASL mechanism SCRAM-SHA-256" in line
+    assert "check NEWSFLOW_KAFKA_SASL_MECHANISM" in line
+
+
 def test_client_without_tls_and_credentials_is_refused_with_one_line(secure):
     settings, env, outputs = secure
     plain = {**env, "NEWSFLOW_KAFKA_SECURE": "false"}

@@ -271,3 +271,54 @@ def test_debug_records_never_show_the_sasl_plain_password(caplog):
     text = caplog.text
     assert "plain-secret-pw" not in text
     assert "Sending request 3 SaslAuthenticateRequest" in text
+
+
+@pytest.mark.parametrize(
+    ("request_name", "expected"),
+    [
+        ("ApiVersionsRequest", "is a TLS listener but this client connects without TLS"),
+        ("SaslAuthenticateRequest", "rejected the credentials of user 'svc'"),
+    ],
+)
+def test_hang_up_is_read_from_the_request_left_unanswered(tmp_path, request_name, expected):
+    """What kafka-python logs when the broker just closes the connection: the request that
+    was waiting says why (seen with Kafka 4.1: a TLS listener hangs up on ApiVersions, a SCRAM
+    failure may close before the error response arrives)."""
+    import logging
+
+    from kafka.protocol.metadata.api_versions import ApiVersionsRequest
+    from kafka.protocol.sasl import SaslAuthenticateRequest
+
+    from pipeline.kafka_security import explained_failures, hide_sasl_exchange
+
+    hide_sasl_exchange()  # as make_client does: the filter replaces SASL requests by names
+    requests = {
+        "ApiVersionsRequest": ApiVersionsRequest(),
+        "SaslAuthenticateRequest": SaslAuthenticateRequest(b"x"),
+    }
+    plaintext = request_name == "ApiVersionsRequest"
+    settings = _settings(tmp_path) if plaintext else _sasl(tmp_path)
+    parser = logging.getLogger("kafka.protocol.parser")
+    manager = logging.getLogger("kafka.net.manager")
+    lost = kerr.KafkaConnectionError("socket disconnected")
+    with pytest.raises(ConfigError) as info, explained_failures(settings):
+        parser.debug("%s Sending request %d %s", "node", 1, requests[request_name])
+        manager.warning("Bootstrap connection to %s failed: %s", "bootstrap-0", lost)
+        raise BOOTSTRAP
+    assert expected in str(info.value)
+
+
+def test_hang_up_after_an_answer_is_not_a_security_failure(tmp_path):
+    import logging
+
+    from kafka.protocol.metadata.api_versions import ApiVersionsResponse
+
+    from pipeline.kafka_security import explained_failures
+
+    parser = logging.getLogger("kafka.protocol.parser")
+    manager = logging.getLogger("kafka.net.manager")
+    lost = kerr.KafkaConnectionError("socket disconnected")
+    with pytest.raises(kerr.KafkaTimeoutError), explained_failures(_settings(tmp_path)):
+        parser.debug("%s Received response %d %s", "node", 1, ApiVersionsResponse())
+        manager.warning("Bootstrap connection to %s failed: %s", "bootstrap-0", lost)
+        raise BOOTSTRAP

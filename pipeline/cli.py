@@ -31,6 +31,12 @@ def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
             f"cannot reach the warehouse ({cause}): is PostgreSQL running "
             "(`newsflow stack up postgres`), or is NEWSFLOW_WAREHOUSE_URL right?"
         )
+    if settings is not None:
+        from pipeline.kafka_security import explain
+
+        line = explain(settings, exc)
+        if line is not None:
+            return line
     if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
         servers = settings.kafka_bootstrap_servers if settings else "the bootstrap servers"
         return (

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 CLEANED_TOPIC = "news.articles.cleaned.v1"
 ENRICHED_TOPIC = "news.articles.enriched.v1"
 DLT_TOPIC = CLEANED_TOPIC + ".DLT"
+# The consumer group of `newsflow dlt replay` (the secured stack grants it to the pipeline).
+DLT_REPLAY_GROUP = "newsflow-dlt-replay"
 
 
 class Settings(BaseSettings):
@@ -31,6 +33,17 @@ class Settings(BaseSettings):
     # With N > 1 the bootstrap servers list every node and topics get min(N, 3) replicas
     # unless those settings are given.
     kafka_brokers: int = Field(1, ge=1, le=9)
+    # Kafka client security, used by every client newsflow makes (pipeline/kafka_security.py).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None  # mutual TLS: the client certificate (PEM)
+    kafka_ssl_keyfile: Path | None = None  # its key (PEM), not readable by group or others
+    # The local stack's Kafka on SASL_SSL (SCRAM-SHA-512) with ACLs; with the settings above
+    # unset, clients use its generated CA and users (NEWSFLOW_HOME/secrets/kafka).
+    kafka_secure: bool = False
     topic_partitions: int = Field(6, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
     # Unset: min(2, replication factor); with 3 replicas an acknowledged record is on two

@@ -44,6 +44,14 @@ _brokers = click.option(
     "topics replicated 3 times, min.insync.replicas 2",
 )
 
+_secure = click.option(
+    "--secure",
+    is_flag=True,
+    default=None,
+    help="Kafka on SASL_SSL (SCRAM-SHA-512) with ACLs, CA and users generated under "
+    "NEWSFLOW_HOME/secrets/kafka (default: NEWSFLOW_KAFKA_SECURE, off)",
+)
+
 
 def _locking(command: Callable) -> Callable:
     """The options of the commands that take the stack lock (one stack command at a time)."""
@@ -92,6 +100,7 @@ def _stack(
     enrichers: int | None = None,
     executor: str | None = None,
     metrics: bool | None = None,
+    secure: bool | None = None,
 ) -> Iterator[Stack]:
     """The stack manager of one command; Ctrl-C ends it with status 130 and no traceback,
     once `up` has stopped what it started."""
@@ -106,6 +115,8 @@ def _stack(
         update["airflow_executor"] = executor
     if metrics is not None:
         update["metrics"] = metrics
+    if secure:
+        update["kafka_secure"] = True
     if update:
         settings = settings.model_copy(update=update)
     try:
@@ -124,6 +135,7 @@ def _stack(
 @stack.command("up")
 @_component
 @_brokers
+@_secure
 @_locking
 @_scale
 @_metrics
@@ -137,6 +149,7 @@ def stack_up(
     enrichers: int | None,
     executor: str | None,
     metrics: bool | None,
+    secure: bool | None,
 ) -> None:
     """Start the stack (or the named components); idempotent. Ctrl-C stops what it started.
 
@@ -145,9 +158,12 @@ def stack_up(
     workers and Redis (Debian's redis-server) as its broker; `--brokers 3` (or
     NEWSFLOW_KAFKA_BROKERS=3) makes Kafka a cluster of three KRaft nodes, components kafka-1,
     kafka-2, kafka-3: give the same setting to the commands that use it. `--metrics` adds
-    Prometheus and the Pushgateway (docs/operations.md).
+    Prometheus and the Pushgateway (docs/operations.md). `--secure` (or
+    NEWSFLOW_KAFKA_SECURE=1) runs Kafka on SASL_SSL with ACLs; other commands need the setting.
     """
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics) as manager:
+    with _stack(
+        ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics, secure
+    ) as manager:
         manager.meter.start(None, "stack up")
         manager.up(list(components) or None)
         manager.meter.done("running")
@@ -168,6 +184,7 @@ def stack_down(
 @stack.command("restart")
 @_component
 @_brokers
+@_secure
 @_locking
 @_scale
 @_metrics
@@ -181,10 +198,13 @@ def stack_restart(
     enrichers: int | None,
     executor: str | None,
     metrics: bool | None,
+    secure: bool | None,
 ) -> None:
     """Restart the stack or the named components (`restart enricher` restarts every
     enricher process; kafka-2: one broker of a cluster)."""
-    with _stack(ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics) as manager:
+    with _stack(
+        ctx, no_wait, lock_timeout, brokers, enrichers, executor, metrics, secure
+    ) as manager:
         manager.restart(list(components) or None)
 
 

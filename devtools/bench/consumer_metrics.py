@@ -33,6 +33,7 @@ from pipeline.consume.clients import connect_producer
 from pipeline.consume.metrics import EnricherMetrics
 from pipeline.consume.runner import consume_cleaned
 from pipeline.jobs.metrics import enricher_metrics
+from pipeline.kafka_security import make_client
 from pipeline.publish.producer import make_producer, publish_records
 from pipeline.publish.topics import ensure_topics
 from pipeline.records import CleanedArticle, EnrichedArticle
@@ -159,7 +160,7 @@ def bench_consumer_metrics(
                 best[variant] = max(best[variant], rate)
                 cpu[variant] = min(cpu[variant], cpu_ms)
     finally:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        admin = make_client(KafkaAdminClient, settings, "admin")
         try:
             admin.delete_topics([topic, f"{topic}-enriched"])
         finally:

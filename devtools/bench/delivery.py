@@ -43,6 +43,7 @@ from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
 from pipeline.consume.runner import BATCH_SIZE
 from pipeline.errors import ConfigError
+from pipeline.kafka_security import make_client
 from pipeline.progress import LogMeter, Meter
 from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records
 from pipeline.publish.topics import ensure_topics
@@ -169,7 +170,7 @@ def bench_producer(
                 if meter is not None:
                     meter.advance(1, records=count)
     finally:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        admin = make_client(KafkaAdminClient, settings, "admin")
         try:
             admin.delete_topics([topic])
         finally:

@@ -24,6 +24,7 @@ from kafka.errors import KafkaError
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.errors import ConfigError, NewsflowError
+from pipeline.kafka_security import make_client
 from pipeline.stack.manager import settings_env
 
 READY_TIMEOUT = 300.0  # spaCy loads in each process; three at once on two cores take a while
@@ -47,9 +48,10 @@ def parse_counts(value: str) -> list[int]:
 
 def _admin(settings: Settings) -> KafkaAdminClient:
     try:
-        return KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bench"
+        admin: KafkaAdminClient = make_client(
+            KafkaAdminClient, settings, "admin", client_id="newsflow-bench"
         )
+        return admin
     except KafkaError as exc:
         raise NewsflowError(
             f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}"

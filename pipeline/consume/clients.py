@@ -12,6 +12,7 @@ from kafka.errors import KafkaError
 
 from pipeline.config import Settings
 from pipeline.errors import TransientError
+from pipeline.kafka_security import make_client
 from pipeline.publish.producer import make_producer
 
 
@@ -40,12 +41,14 @@ def connect_consumer(settings: Settings, client_id: str, **config: Any) -> Kafka
     """A consumer that never commits on its own: callers commit what they finished."""
     try:
         with _quiet_bootstrap():
-            return KafkaConsumer(
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+            consumer: KafkaConsumer = make_client(
+                KafkaConsumer,
+                settings,
                 client_id=client_id,
                 enable_auto_commit=False,
                 **config,
             )
+            return consumer
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 

@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.producer.future import FutureRecordMetadata
 
-from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, Settings
+from pipeline.config import CLEANED_TOPIC, DLT_REPLAY_GROUP, DLT_TOPIC, Settings
 from pipeline.consume.clients import connect_consumer, connect_producer
 from pipeline.consume.offsets import BatchOffsets, RecordLike
 from pipeline.errors import TransientError
@@ -27,7 +27,7 @@ from pipeline.progress import LogMeter, Meter
 
 log = logging.getLogger(__name__)
 
-REPLAY_GROUP = "newsflow-dlt-replay"
+REPLAY_GROUP = DLT_REPLAY_GROUP
 COPIED_HEADERS = ("schema", "content-type")
 MAX_ERROR_CHARS = 2000  # a header is metadata; the full story belongs in the consumer's log
 READ_TIMEOUT_S = 60.0

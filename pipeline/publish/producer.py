@@ -24,6 +24,7 @@ from kafka.record import util as record_util
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.errors import TransientError
 from pipeline.interrupt import deferred_interrupt
+from pipeline.kafka_security import make_client
 from pipeline.publish.topics import MAX_MESSAGE_BYTES
 from pipeline.records import CleanedArticle, encode, headers_for
 
@@ -57,7 +58,6 @@ def crc32c_in_use() -> bool:
 
 def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
     config: dict[str, Any] = {  # KafkaProducer's keyword arguments
-        "bootstrap_servers": settings.kafka_bootstrap_servers,
         "client_id": "newsflow-publisher",
         "acks": "all",
         # Explicit, so a conflicting setting (acks=1, retries=0) raises instead of silently
@@ -77,7 +77,8 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
             "kafka-python computes CRC-32C in pure Python; install the crc32c package "
             "(kafka-python[crc32c]) for full throughput"
         )
-    return KafkaProducer(**config)
+    producer: KafkaProducer = make_client(KafkaProducer, settings, **config)
+    return producer
 
 
 @dataclass
@@ -93,11 +94,15 @@ class PublishError(TransientError):
     def __init__(self, result: PublishResult, servers: str, timeout: float) -> None:
         total = result.published + len(result.failed)
         cause = result.failed[0][1] if result.failed else "unknown"
+        hint = (
+            "Kafka denied this user the topic: check NEWSFLOW_KAFKA_SASL_USERNAME and its ACLs"
+            if "AuthorizationFailed" in cause
+            else "Is the broker up (`newsflow stack status`)? Retrying is safe: the warehouse "
+            "stores each article version once"
+        )
         super().__init__(
             f"{len(result.failed)} of {total} records were not acknowledged by Kafka at "
-            f"{servers} (topic {result.topic}) within {timeout:g}s: {cause}. Is the broker up "
-            "(`newsflow stack status`)? Retrying is safe: the warehouse stores each article "
-            "version once"
+            f"{servers} (topic {result.topic}) within {timeout:g}s: {cause}. {hint}"
         )
         self.result = result
 

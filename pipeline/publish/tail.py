@@ -9,6 +9,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.kafka_security import denied_topic, make_client
 
 
 def _value(raw: bytes | None) -> object:
@@ -21,8 +22,9 @@ def _value(raw: bytes | None) -> object:
 
 
 def tail_topic(settings: Settings, topic: str, count: int) -> Iterator[str]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+    consumer = make_client(
+        KafkaConsumer,
+        settings,
         enable_auto_commit=False,
         consumer_timeout_ms=3000,
         bootstrap_timeout_ms=10000,
@@ -30,6 +32,7 @@ def tail_topic(settings: Settings, topic: str, count: int) -> Iterator[str]:
     try:
         parts = consumer.partitions_for_topic(topic)
         if not parts:
+            denied_topic(settings, topic)
             raise NewsflowError(f"topic {topic} does not exist (see `newsflow topics`)")
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         consumer.assign(tps)

@@ -17,6 +17,7 @@ from kafka.errors import (
 
 from pipeline.config import CLEANED_TOPIC, DLT_TOPIC, ENRICHED_TOPIC, Settings
 from pipeline.errors import ConfigError, TransientError
+from pipeline.kafka_security import make_client
 
 TOPICS = (CLEANED_TOPIC, ENRICHED_TOPIC, DLT_TOPIC)
 DAY_MS = 24 * 3600 * 1000
@@ -26,9 +27,10 @@ SHOWN_CONFIGS = ("retention.ms", "min.insync.replicas", "unclean.leader.election
 
 def _admin(settings: Settings) -> KafkaAdminClient:
     try:
-        return KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-admin"
+        admin: KafkaAdminClient = make_client(
+            KafkaAdminClient, settings, "admin", client_id="newsflow-admin"
         )
+        return admin
     except KafkaError as exc:
         raise TransientError(
             f"cannot reach Kafka at {settings.kafka_bootstrap_servers} ({exc}): is it running "
@@ -148,9 +150,7 @@ def describe_topics(settings: Settings, names: Sequence[str] | None = None) -> l
 def _message_counts(settings: Settings, partitions: dict[str, int]) -> dict[str, int]:
     # Offsets count records, not bytes: exact for these topics, which are neither compacted nor
     # written in transactions (a transaction marker would take an offset too).
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
-    )
+    consumer = make_client(KafkaConsumer, settings, enable_auto_commit=False)
     try:
         counts = {}
         for name, count in partitions.items():
@@ -166,9 +166,7 @@ def topic_offsets(
     settings: Settings, topics: list[str] | None = None
 ) -> dict[str, list[tuple[int, int, int]]]:
     """Per topic, (partition, beginning offset, end offset) for every partition."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
-    )
+    consumer = make_client(KafkaConsumer, settings, enable_auto_commit=False)
     try:
         names = topics or sorted(t for t in consumer.topics() if not t.startswith("__"))
         result: dict[str, list[tuple[int, int, int]]] = {}

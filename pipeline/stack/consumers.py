@@ -33,9 +33,11 @@ def group_members(settings: Settings, group: str) -> list[Member] | None:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
+    from pipeline.kafka_security import client_config
+
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **client_config(settings, "admin"),
             request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,
         )

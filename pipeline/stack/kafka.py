@@ -11,7 +11,9 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
+from pipeline.kafka_security import client_config
 from pipeline.progress import Meter, NullMeter
+from pipeline.stack import kafka_secure
 
 POM = "kafka-pom.xml"
 
@@ -115,11 +117,17 @@ def _node_dir(settings: Settings, name: str) -> Path:
     return settings.home_dir / name
 
 
+def _data_dir(settings: Settings, name: str) -> Path:
+    """The secured stack keeps its log directory apart: its storage is formatted with the
+    SCRAM users, and a plaintext stack's topics are not carried over into it."""
+    return _node_dir(settings, name) / ("data-secure" if settings.kafka_secure else "data")
+
+
 def _properties(settings: Settings, name: str) -> str:
     """Each node is broker and controller (KRaft combined mode); a cluster's nodes form one
     quorum of N voters, so it keeps a controller majority with one node down when N >= 3."""
     host = "127.0.0.1"
-    data = _node_dir(settings, name) / "data"
+    data = _data_dir(settings, name)
     node = node_index(name)
     port, ctl = settings.kafka_node_ports[node - 1]
     voters = ",".join(
@@ -128,16 +136,22 @@ def _properties(settings: Settings, name: str) -> str:
     # Kafka's internal topics (group offsets, transactions) replicated like ours.
     rf = min(settings.kafka_brokers, 3)
     min_isr = min(rf, 2)
-    return "\n".join(
-        [
-            "process.roles=broker,controller",
-            f"node.id={node}",
-            f"controller.quorum.voters={voters}",
+    if settings.kafka_secure:
+        listeners = kafka_secure.listener_properties(settings, node, host, port, ctl)
+    else:
+        listeners = [
             f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
             f"advertised.listeners=PLAINTEXT://{host}:{port}",
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        ]
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            f"node.id={node}",
+            f"controller.quorum.voters={voters}",
+            *listeners,
             f"log.dirs={data}",
             f"num.partitions={settings.topic_partitions}",
             f"default.replication.factor={rf}",
@@ -178,8 +192,12 @@ def prepare(settings: Settings, name: str = "kafka", meter: Meter | None = None)
     conf_dir = _node_dir(settings, name)
     conf_dir.mkdir(parents=True, exist_ok=True)
     conf = conf_dir / "server.properties"
+    # The secured stack's file holds the broker's key and the brokers' password.
+    conf.touch(mode=0o600)
+    conf.chmod(0o600 if settings.kafka_secure else 0o644)
     conf.write_text(_properties(settings, name))
-    if not (conf_dir / "data" / "meta.properties").exists():
+    if not (_data_dir(settings, name) / "meta.properties").exists():
+        scram = kafka_secure.scram_format_args(settings) if settings.kafka_secure else []
         result = subprocess.run(
             [
                 "java",
@@ -192,6 +210,7 @@ def prepare(settings: Settings, name: str = "kafka", meter: Meter | None = None)
                 "-c",
                 str(conf),
                 "--ignore-formatted",
+                *scram,
             ],
             capture_output=True,
             text=True,
@@ -229,8 +248,9 @@ def ready(settings: Settings, name: str = "kafka") -> bool:
     if not port_in_use(port):
         return False  # not listening yet: skip the client's noisy connection errors
     try:
+        config = {**client_config(settings, "admin"), "bootstrap_servers": f"127.0.0.1:{port}"}
         admin = KafkaAdminClient(
-            bootstrap_servers=f"127.0.0.1:{port}",
+            **config,
             request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,
         )
@@ -252,7 +272,7 @@ def cluster_size(settings: Settings) -> int:
 
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **client_config(settings, "admin"),
             request_timeout_ms=3000,
             bootstrap_timeout_ms=3000,
         )

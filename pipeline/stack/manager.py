@@ -25,7 +25,7 @@ from pipeline.config import Settings
 from pipeline.errors import NewsflowError, PrerequisiteError
 from pipeline.interrupt import deferred_interrupt
 from pipeline.progress import LogMeter, Meter
-from pipeline.stack import airflow, kafka, monitoring, postgres, redis_broker
+from pipeline.stack import airflow, kafka, kafka_secure, monitoring, postgres, redis_broker
 from pipeline.stack.cold_start import AirflowLogWatch
 from pipeline.stack.enricher_ports import enricher_env, enricher_metrics_port
 from pipeline.stack.lock import StackLock
@@ -344,6 +344,9 @@ class Stack:
                 Path(runs[nodes[0]].log),
             )
             self.progress(f"kafka: {s.kafka_brokers} brokers in the cluster")
+        if nodes and s.kafka_secure:
+            granted = kafka_secure.grant_acls(s)
+            self.progress(f"kafka: SASL_SSL, {granted} ACLs for the pipeline's user")
         if runs.get("redis"):
             self._wait(runs["redis"], lambda: redis_broker.ready(s), 30)
         for name in monitoring.COMPONENTS:

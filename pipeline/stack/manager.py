@@ -298,6 +298,8 @@ class Stack:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
             self._wait(runs["postgres"], lambda: postgres.ready(s), 60)
+            if postgres.require_passwords(s):
+                self.progress("postgres: now scram-sha-256 for every connection (was trust)")
         if "postgres" in wanted or "airflow" in wanted:
             postgres.ensure_databases(s)
         for node in nodes:

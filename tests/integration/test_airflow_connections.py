@@ -11,6 +11,7 @@ A stack of its own (PostgreSQL for Airflow's metadata, and Airflow: side_setting
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -68,6 +69,7 @@ def run(stack: Settings, tmp_path_factory) -> Iterator[dict]:
                 f"postgresql+psycopg://newsflow:{NOWHERE_PASSWORD}@127.0.0.1:9/nowhere"
             ),
         )
+        shutil.rmtree(side.home_dir, ignore_errors=True)  # a server with other passwords
         env = side_env(side)  # its Kafka setting: a port where nothing listens
         env.update({name: json.dumps(value) for name, value in connections.items()})
         start = end_offsets(stack)

@@ -5,6 +5,7 @@ trusted every local connection, keeping every row."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -132,6 +133,7 @@ def _trust_data_directory(settings: Settings) -> tuple[str | None, Path]:
 def test_stack_up_converts_a_trust_data_directory_keeping_every_row():
     superuser_password = "super-" + uuid.uuid4().hex
     settings = side_settings("pgtrust", 580, pg_password=SecretStr(superuser_password))
+    shutil.rmtree(settings.home_dir, ignore_errors=True)  # a data directory of an earlier run
     env = side_env(settings)
     user, data = _trust_data_directory(settings)
     assert pg_auth.trusted_lines(data)

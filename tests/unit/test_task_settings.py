@@ -168,3 +168,31 @@ def test_task_settings_register_every_secret_with_airflows_masker(monkeypatch, t
     assert settings.reader_password is not None  # no Connection: the settings
     line = "reader-secret-2b7c and superuser-secret-9f1e"
     assert redact(line) == "*** and ***"
+
+
+def test_the_connections_in_docs_airflow_md_map_onto_the_settings():
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "airflow.md"
+    block = doc.read_text().split("<!-- airflow-connections -->", 1)[1].split("```sh\n", 1)[1]
+    block = block.split("```", 1)[0]
+    found = dict(re.findall(r"export (AIRFLOW_CONN_\w+)='(.*?)'", block, re.S))
+    assert set(found) == {"AIRFLOW_CONN_NEWSFLOW_KAFKA", "AIRFLOW_CONN_NEWSFLOW_WAREHOUSE"}
+    conns = {}
+    for name, text in found.items():
+        value = json.loads(text)
+        conn_id = name.removeprefix("AIRFLOW_CONN_").lower()
+        extra = value.pop("extra", None)
+        conns[conn_id] = ConnectionFields(
+            conn_id, extra=None if extra is None else json.dumps(extra), **value
+        )
+    kafka_found = kafka_settings(conns["newsflow_kafka"])
+    assert kafka_found["kafka_security_protocol"] == "SASL_SSL"
+    assert kafka_found["kafka_sasl_mechanism"] == "SCRAM-SHA-512"
+    url = make_url(
+        typing.cast(
+            SecretStr, warehouse_settings(conns["newsflow_warehouse"], "x")["warehouse_url"]
+        ).get_secret_value()
+    )
+    assert url.host == "warehouse.db.example.net" and url.query["sslmode"] == "verify-full"

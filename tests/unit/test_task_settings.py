@@ -196,3 +196,23 @@ def test_the_connections_in_docs_airflow_md_map_onto_the_settings():
         ).get_secret_value()
     )
     assert url.host == "warehouse.db.example.net" and url.query["sslmode"] == "verify-full"
+
+
+def test_a_task_with_a_malformed_connection_fails_at_once_naming_it(monkeypatch, tmp_path):
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    monkeypatch.syspath_prepend("dags")
+    sys.modules.pop("newsflow_common", None)
+    import newsflow_common
+
+    def lookup(conn_id: str) -> Connection:
+        if conn_id != "newsflow_kafka":
+            raise AirflowNotFoundException(conn_id)
+        return Connection(conn_id=conn_id, conn_type="kafka", extra='{"bootstrap.servers": ')
+
+    monkeypatch.setattr(Connection, "get", classmethod(lambda cls, conn_id: lookup(conn_id)))
+    monkeypatch.setenv("NEWSFLOW_HOME", str(tmp_path))
+    with pytest.raises(AirflowFailException) as raised:
+        newsflow_common.task_settings()
+    assert str(raised.value).startswith("Airflow Connection newsflow_kafka: extra is not JSON")

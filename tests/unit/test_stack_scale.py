@@ -66,6 +66,14 @@ def test_celery_runs_two_named_workers_under_supervisord(tmp_path):
         f"db+postgresql://postgres:pw%2F1@127.0.0.1:{settings.pg_port}/airflow"
     )
     assert backend.stat().st_mode & 0o777 == 0o600
+    metadata = airflow.metadata_url_file(settings)
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"] == f"cat {metadata}"
+    assert metadata.read_text() == (
+        f"postgresql+psycopg2://postgres:pw%2F1@127.0.0.1:{settings.pg_port}/airflow"
+    )
+    assert metadata.parent.stat().st_mode & 0o777 == 0o700
+    assert "pw%2F1" not in airflow.supervisor_config(settings).read_text()
     config = airflow.supervisor_config(settings).read_text()
     for worker in ("worker-1", "worker-2"):
         section = config.split(f"[program:celery-{worker}]")[1].split("[program:")[0]

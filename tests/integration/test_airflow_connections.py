@@ -2,7 +2,8 @@
 the endpoints are only in the Connections newsflow_kafka and newsflow_warehouse
 (AIRFLOW_CONN_* JSON in the Airflow processes' environment), and the records and rows arrive.
 Then an enricher stores them; none of the passwords involved is in any log file of the
-stack's home or in any task log.
+stack's home or in any task log, and a task log line holding one (a secret setting that is in
+no Connection) shows `***` instead: newsflow registered it with Airflow's masker.
 
 A stack of its own (PostgreSQL for Airflow's metadata, and Airflow: side_settings offset
 590); Kafka and the warehouse are the shared test stack's.
@@ -84,6 +85,12 @@ def run(stack: Settings, tmp_path_factory) -> Iterator[dict]:
             assert state == "success", api.task_states("news_ingest", run_id)
             (summary,) = api.task_results("news_ingest", run_id, "ingest")
             published = [r for r in records_since(stack, start) if r["source_id"] == source_id]
+            # A run whose task logs a line holding a secret setting: the reader's password in
+            # a sources file path, which list_sources names when it fails.
+            probe = api.trigger(
+                "news_ingest", {"sources_file": f"/nonexistent/{READER_PASSWORD}/sources.yaml"}
+            )
+            probe_state = api.wait_for_run("news_ingest", probe, timeout=300)
             # An enricher of the warehouse (its password in its URL), logging into this home.
             log = side.home_dir / "logs" / "enricher-test.log"
             with log.open("w") as out:
@@ -107,12 +114,8 @@ def run(stack: Settings, tmp_path_factory) -> Iterator[dict]:
                 "published": published,
                 "consumed": consumed,
                 "log": log,
-                "secrets": [
-                    SIDE_PG_PASSWORD,
-                    READER_PASSWORD,
-                    NOWHERE_PASSWORD,
-                    str(url.password),
-                ],
+                "probe": (probe, probe_state),
+                "secrets": [SIDE_PG_PASSWORD, NOWHERE_PASSWORD, str(url.password)],
             }
         finally:
             newsflow(env, "stack", "down")
@@ -162,3 +165,25 @@ def test_no_password_is_in_any_log_or_task_log(run):
         assert len(secret) >= 20
         leaks = [str(p) for p in files if secret in p.read_text(errors="replace")]
         assert leaks == [], f"a password is in {leaks}"
+    # The probe's secret (the reader's password, in a failing run's conf): in no task log nor
+    # newsflow's logs. Airflow's scheduler, the tasks' supervisor, logs a failed task's
+    # exception text as raised, unmasked: Airflow's own (docs/security.md).
+    leaks = [
+        str(p)
+        for p in files
+        if READER_PASSWORD in p.read_text(errors="replace") and p.name != "airflow-scheduler.log"
+    ]
+    assert leaks == [], f"a password is in {leaks}"
+
+
+def test_a_task_log_line_holding_a_secret_setting_shows_stars(run):
+    probe, state = run["probe"]
+    assert state == "failed"
+    logs = [
+        p
+        for p in _log_files(run["side"])
+        if f"run_id={probe}" in str(p) and "task_id=list_sources" in str(p)
+    ]
+    text = "".join(p.read_text(errors="replace") for p in logs)
+    assert "/nonexistent/***/sources.yaml: sources file not found" in text
+    assert READER_PASSWORD not in text

@@ -29,7 +29,7 @@ def task_settings():
     from airflow.sdk.log import mask_secret
 
     from pipeline.errors import ConfigError
-    from pipeline.jobs.task_settings import (
+    from pipeline.jobs import (
         KAFKA_CONNECTION,
         WAREHOUSE_CONNECTION,
         ConnectionFields,

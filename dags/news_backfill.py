@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying
+from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying, task_settings
 
 
 @dag(
@@ -44,12 +44,11 @@ def news_backfill():
     @task
     def plan() -> list[str]:
         """Checks the period and lists the enabled sources to backfill."""
-        from pipeline.config import Settings
         from pipeline.errors import ConfigError
         from pipeline.jobs import enabled_sources, publication_window, sync_sources_file
 
         params = get_current_context()["params"]
-        settings = Settings()
+        settings = task_settings()
         try:
             start, end = publication_window(params["since"], params["until"])
             picked = enabled_sources(settings, params["sources_file"], params["sources"] or None)
@@ -67,7 +66,6 @@ def news_backfill():
         doc_md="Discover, fetch, clean and publish one source's articles of the period.",
     )
     def backfill(source_id: str) -> dict:
-        from pipeline.config import Settings
         from pipeline.jobs import backfill_source, enabled_sources
         from pipeline.task_logging import quiet_client_loggers
 
@@ -76,7 +74,7 @@ def news_backfill():
         context = get_current_context()
         context["source_id"] = source_id  # type: ignore[typeddict-unknown-key]
         params = context["params"]
-        settings = Settings()
+        settings = task_settings()
         (source,) = enabled_sources(settings, params["sources_file"], [source_id])
         summary = backfill_source(
             settings,

@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying
+from newsflow_common import CLEANED, SOURCE_PARAMS, START, report_run, retrying, task_settings
 
 # Schedule from configuration; the local stack leaves it unset so runs are triggered.
 SCHEDULE = os.environ.get("NEWSFLOW_INGEST_SCHEDULE") or None
@@ -49,12 +49,11 @@ def news_ingest():
     @task
     def list_sources() -> list[str]:
         """The enabled sources to ingest in this run."""
-        from pipeline.config import Settings
         from pipeline.errors import ConfigError
         from pipeline.jobs import enabled_sources, sync_sources_file
 
         params = get_current_context()["params"]
-        settings = Settings()
+        settings = task_settings()
         try:
             picked = enabled_sources(settings, params["sources_file"], params["sources"] or None)
         except ConfigError as exc:  # a retry would read the same file: fail at once
@@ -70,7 +69,6 @@ def news_ingest():
         doc_md="Discover, fetch, clean and publish one source; returns its summary.",
     )
     def ingest(source_id: str) -> dict:
-        from pipeline.config import Settings
         from pipeline.jobs import enabled_sources, ingest_source
         from pipeline.task_logging import quiet_client_loggers
 
@@ -79,7 +77,7 @@ def news_ingest():
         context = get_current_context()
         context["source_id"] = source_id  # type: ignore[typeddict-unknown-key]
         params = context["params"]
-        settings = Settings()
+        settings = task_settings()
         (source,) = enabled_sources(settings, params["sources_file"], [source_id])
         summary = ingest_source(
             settings, source, url_limit=params["url_limit"], dry_run=params["dry_run"]

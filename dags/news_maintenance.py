@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from newsflow_common import START, retrying
+from newsflow_common import START, retrying, task_settings
 
 
 @dag(
@@ -47,35 +47,31 @@ def news_maintenance():
     @task
     def refresh_rollups() -> dict:
         """Refreshes the materialized rollups concurrently; their row counts."""
-        from pipeline.config import Settings
         from pipeline.jobs import refresh_rollups as refresh
 
-        return refresh(Settings())
+        return refresh(task_settings())
 
     @task
     def apply_retention() -> int:
         """Deletes fetch_log rows past retention; how many."""
-        from pipeline.config import Settings
         from pipeline.jobs import apply_retention as retain
 
-        return retain(Settings(), get_current_context()["params"]["retention_days"])
+        return retain(task_settings(), get_current_context()["params"]["retention_days"])
 
     @task
     def report_dead_letters() -> dict:
         """Copies new dead letters into the warehouse; counts by stage."""
-        from pipeline.config import Settings
         from pipeline.jobs import report_dead_letters as report
 
-        return report(Settings())
+        return report(task_settings())
 
     @task
     def check_source_health() -> list[dict]:
         """Every source's latest health as a table in this log; fails when one is red."""
-        from pipeline.config import Settings
         from pipeline.jobs import UnhealthySources, check_health
 
         try:
-            return [h.as_dict() for h in check_health(Settings(), echo=print)]
+            return [h.as_dict() for h in check_health(task_settings(), echo=print)]
         except UnhealthySources as exc:
             raise AirflowFailException(str(exc)) from exc
 

@@ -19,6 +19,49 @@ _BROKER = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").s
 CLEANED = Asset(name=CLEANED_TOPIC, uri=f"kafka://{_BROKER}/{CLEANED_TOPIC}", group="newsflow")
 
 
+def task_settings():
+    """A task's Settings: NEWSFLOW_*, with the Connections `newsflow_kafka` and
+    `newsflow_warehouse` over them when they exist (pipeline/jobs/task_settings.py). Every
+    secret in them is registered with Airflow's secret masker, so no task log shows it. A
+    malformed Connection fails the task at once (a retry would read the same Connection)."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+    from airflow.sdk.log import mask_secret
+
+    from pipeline.errors import ConfigError
+    from pipeline.jobs import (
+        KAFKA_CONNECTION,
+        WAREHOUSE_CONNECTION,
+        ConnectionFields,
+        secret_values,
+        settings_for_task,
+    )
+
+    found = {}
+    for conn_id in (KAFKA_CONNECTION, WAREHOUSE_CONNECTION):
+        try:
+            conn = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            conn = None
+        found[conn_id] = conn and ConnectionFields(
+            conn_id=conn_id,
+            conn_type=conn.conn_type,
+            host=conn.host,
+            port=conn.port,
+            login=conn.login,
+            password=conn.password,
+            schema=conn.schema,
+            extra=conn.extra,
+        )
+    try:
+        settings = settings_for_task(found[KAFKA_CONNECTION], found[WAREHOUSE_CONNECTION])
+    except ConfigError as exc:
+        raise AirflowFailException(str(exc)) from None
+    for secret in secret_values(settings):
+        mask_secret(secret)
+    return settings
+
+
 def retrying(first: timedelta, longest: timedelta) -> dict:
     """default_args: two retries, exponential backoff from `first` up to `longest`."""
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     warehouse_url: SecretStr | None = None
     pg_port: int = 55432
     pg_user: str = "postgres"
+    # The embedded server's superuser password; unset: the one the local stack generated in
+    # NEWSFLOW_HOME/secrets/pg-superuser.password (`pg_password_file`).
+    pg_password: SecretStr | None = None
     warehouse_db: str = "newsflow"
     airflow_db: str = "airflow"
 
@@ -150,12 +154,30 @@ class Settings(BaseSettings):
     def embedded_warehouse(self) -> bool:
         return self.warehouse_url is None
 
+    @property
+    def pg_password_file(self) -> Path:
+        return self.home_dir / "secrets" / "pg-superuser.password"
+
+    def pg_superuser_password(self) -> str | None:
+        """pg_password, else the generated one; None before the local stack made one."""
+        if self.pg_password is not None:
+            return self.pg_password.get_secret_value()
+        try:
+            return self.pg_password_file.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
     def database_url(self, database: str | None = None) -> str:
-        """SQLAlchemy URL of the warehouse (or of another database on the embedded server)."""
+        """SQLAlchemy URL of the warehouse (or of another database on the embedded server),
+        password included: hand it to create_engine, never to a log (an engine's repr hides
+        the password)."""
         if self.warehouse_url is not None and database is None:
             return self.warehouse_url.get_secret_value()
         db = database or self.warehouse_db
-        return f"postgresql+psycopg://{self.pg_user}@127.0.0.1:{self.pg_port}/{db}"
+        password = self.pg_superuser_password()
+        user = quote(self.pg_user, safe="")
+        login = user if password is None else f"{user}:{quote(password, safe='')}"
+        return f"postgresql+psycopg://{login}@127.0.0.1:{self.pg_port}/{db}"
 
     @property
     def user_agent(self) -> str:

@@ -71,19 +71,27 @@ _EXPORTS = {
     "interrupted_report": "summary",
     "run_totals": "summary",
     "summary_table": "summary",
+    "KAFKA_CONNECTION": "task_settings",
+    "WAREHOUSE_CONNECTION": "task_settings",
+    "ConnectionFields": "task_settings",
+    "secret_values": "task_settings",
+    "settings_for_task": "task_settings",
     "migrate_warehouse": "warehouse_admin",
     "upgrade_warehouse": "warehouse_admin",
 }
 
 __all__ = [
+    "ConnectionFields",
     "IngestInterrupted",
     "IngestSummary",
+    "KAFKA_CONNECTION",
     "KnownVersions",
     "RESEND_AFTER",
     "Shortfall",
     "SourceCheck",
     "SourceHealth",
     "UnhealthySources",
+    "WAREHOUSE_CONNECTION",
     "airflow_client",
     "apply_retention",
     "backfill_source",
@@ -112,6 +120,8 @@ __all__ = [
     "run_consumer",
     "run_list",
     "run_totals",
+    "secret_values",
+    "settings_for_task",
     "show_health",
     "source_health",
     "store_dead_letters",
@@ -167,6 +177,13 @@ if TYPE_CHECKING:
         interrupted_report,
         run_totals,
         summary_table,
+    )
+    from pipeline.jobs.task_settings import (
+        KAFKA_CONNECTION,
+        WAREHOUSE_CONNECTION,
+        ConnectionFields,
+        secret_values,
+        settings_for_task,
     )
     from pipeline.jobs.warehouse_admin import migrate_warehouse, upgrade_warehouse
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import socket
 import sys
 from pathlib import Path
@@ -95,18 +96,19 @@ def base_url(settings: Settings) -> str:
 def environment(settings: Settings) -> dict[str, str]:
     """Airflow configuration as environment variables, so no airflow.cfg edits are needed."""
     venv_bin = str(Path(sys.executable).parent)
-    metadata = f"postgresql+psycopg2://{settings.pg_user}@127.0.0.1:{settings.pg_port}/{settings.airflow_db}"
     return {
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder.resolve()),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        **executor_environment(settings, metadata),
+        **executor_environment(settings),
         "AIRFLOW__CORE__AUTH_MANAGER": (
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
         ),
         "AIRFLOW__CORE__PARALLELISM": "8",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
+        # The URL holds the database password: Airflow runs `cat` on its 0600 file
+        # (metadata_url_files), so it is in no environment and no world-readable file.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": _cat(metadata_url_file(settings)),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(settings.airflow_port),
         "AIRFLOW__API__BASE_URL": base_url(settings),
@@ -117,7 +119,7 @@ def environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def executor_environment(settings: Settings, metadata: str) -> dict[str, str]:
+def executor_environment(settings: Settings) -> dict[str, str]:
     if settings.airflow_executor != "celery":
         return {"AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
     from pipeline.stack.redis_broker import broker_url
@@ -126,10 +128,38 @@ def executor_environment(settings: Settings, metadata: str) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": broker_url(settings),
         # Task states go to the metadata database Airflow already has, not to Redis.
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata.replace("+psycopg2", "", 1),
+        "AIRFLOW__CELERY__RESULT_BACKEND_CMD": _cat(result_backend_url_file(settings)),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(settings.celery_worker_concurrency),
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "pipeline.stack.airflow.worker_hostname",
     }
+
+
+def metadata_url(settings: Settings) -> str:
+    """The metadata database's URL, password included: only for metadata_url_files."""
+    url = settings.database_url(settings.airflow_db)
+    return url.replace("postgresql+psycopg://", "postgresql+psycopg2://", 1)
+
+
+def metadata_url_file(settings: Settings) -> Path:
+    return settings.home_dir / "secrets" / "airflow-metadata.url"
+
+
+def result_backend_url_file(settings: Settings) -> Path:
+    return settings.home_dir / "secrets" / "airflow-result-backend.url"
+
+
+def write_metadata_url_files(settings: Settings) -> None:
+    """The files Airflow's `*_CMD` settings read (0600, in the 0700 secrets directory)."""
+    from pipeline.stack.pg_auth import write_secret
+
+    url = metadata_url(settings)
+    write_secret(metadata_url_file(settings), url)
+    write_secret(result_backend_url_file(settings), "db+" + url.replace("+psycopg2", "", 1))
+
+
+def _cat(path: Path) -> str:
+    # Airflow splits the command with shlex and runs it without a shell.
+    return f"cat {shlex.quote(str(path))}"
 
 
 def supervisor_config(settings: Settings) -> Path:
@@ -155,6 +185,7 @@ def prepare(settings: Settings) -> None:
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     ensure_admin_password(password_file(settings))
+    write_metadata_url_files(settings)
     supervisor_config(settings).write_text(_supervisor_config(settings))
 
 

@@ -332,6 +332,15 @@ class Stack:
                 runs[name] = self._start(name, state)
         if runs.get("postgres"):
             self._wait(runs["postgres"], lambda: postgres.ready(s), 60)
+            if postgres.require_passwords(s):
+                self.progress("postgres: now scram-sha-256 for every connection (was trust)")
+                stale = [
+                    n
+                    for n in ("airflow", "enricher")
+                    if any(component_of(k) == n and r.alive for k, r in state.items())
+                ]
+                if stale:  # their connections were made without a password
+                    self.progress(f"restart them: newsflow stack restart {' '.join(stale)}")
         if "postgres" in wanted or "airflow" in wanted:
             postgres.ensure_databases(s)
         for node in nodes:

@@ -15,6 +15,7 @@ from psycopg import sql
 from pipeline.config import Settings
 from pipeline.errors import PrerequisiteError
 from pipeline.progress import Meter
+from pipeline.stack import pg_auth
 from pipeline.stack.process import as_user
 
 # PostgreSQL refuses to run as root; when we are root it runs as this system user.
@@ -88,28 +89,51 @@ def prepare(settings: Settings, meter: Meter | None = None) -> str | None:
     if not (data / "PG_VERSION").exists():
         if meter is not None:
             meter.advance(step="postgres: initdb (first start)")
-        result = subprocess.run(
-            [
-                bin_path("initdb"),
-                "-D",
-                str(data),
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-                "-U",
-                settings.pg_user,
-                "--no-instructions",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=data,
-            **as_user(user),
-        )
+        # initdb reads the password from a file the server's user can read: 0600, its own.
+        pwfile = data.parent / ".initdb-password"
+        pg_auth.write_secret(pwfile, pg_auth.ensure_superuser_password(settings), chmod_dir=False)
+        if user:
+            entry = pwd.getpwnam(user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        try:
+            result = _initdb(settings, data, pwfile, user)
+        finally:
+            pwfile.unlink()
         if result.returncode != 0:
             raise PrerequisiteError(f"initdb failed for {data}: {result.stderr.strip()}")
+        pg_auth.write_hba(data)  # initdb's has the same methods, and replication lines
         if meter is not None:
             meter.advance(step="postgres: initdb done")
     return user
+
+
+def _initdb(
+    settings: Settings, data: Path, pwfile: Path, user: str | None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            bin_path("initdb"),
+            "-D",
+            str(data),
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "-U",
+            settings.pg_user,
+            "--no-instructions",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=data,
+        **as_user(user),
+    )
+
+
+def require_passwords(settings: Settings) -> bool:
+    """Convert a data directory made when the server trusted local connections (see
+    pg_auth); the server must be running."""
+    return pg_auth.require_passwords(settings, data_dir(settings))
 
 
 def command(settings: Settings) -> list[str]:
@@ -137,6 +161,7 @@ def _connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection
         host="127.0.0.1",
         port=settings.pg_port,
         user=settings.pg_user,
+        password=settings.pg_superuser_password(),
         dbname=dbname,
         connect_timeout=3,
         autocommit=True,
@@ -144,11 +169,23 @@ def _connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection
 
 
 def ready(settings: Settings) -> bool:
+    """True once the server answers; a refused password stops the wait with the fix."""
     try:
         with _connect(settings) as conn:
             conn.execute("SELECT 1")
         return True
-    except psycopg.OperationalError:
+    except psycopg.OperationalError as exc:
+        if "password authentication failed" in str(exc):
+            source = (
+                "NEWSFLOW_PG_PASSWORD"
+                if settings.pg_password is not None
+                else str(settings.pg_password_file)
+            )
+            raise PrerequisiteError(
+                f"PostgreSQL on port {settings.pg_port} refused the password of "
+                f"{settings.pg_user} from {source}: set NEWSFLOW_PG_PASSWORD to the server's "
+                "password (docs/security.md, rotating passwords)"
+            ) from None
         return False
 
 

@@ -29,6 +29,11 @@ def main(argv: list[str]) -> int:
             f"newsflow: prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}",
             flush=True,
         )
+    # The stack gives the metadata URL as `<option>_CMD` (a 0600 file); a plain value inherited
+    # from the shell of `stack up` would win over it in Airflow's lookup order.
+    for option in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACKEND"):
+        if f"{option}_CMD" in os.environ:
+            os.environ.pop(option, None)
     # The markers tell `newsflow stack up`, reading this log, what the wait is for.
     print(MIGRATE_STARTED, flush=True)
     migrated = subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], check=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from pipeline.cli import main
 from pipeline.config import Settings
@@ -47,15 +48,32 @@ def test_every_enricher_the_stack_started_is_its_own():
 
 def test_celery_runs_two_named_workers_under_supervisord(tmp_path):
     settings = Settings(
-        home=tmp_path, dags_folder=tmp_path, airflow_executor="celery", redis_port=7001
+        home=tmp_path,
+        dags_folder=tmp_path,
+        airflow_executor="celery",
+        redis_port=7001,
+        pg_password=SecretStr("pw/1"),
     )
     env = airflow.environment(settings)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://127.0.0.1:7001/0"
-    assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == (
-        f"db+postgresql://postgres@127.0.0.1:{settings.pg_port}/airflow"
-    )
+    # The URL holds the database password: Airflow reads it from a 0600 file.
+    assert "AIRFLOW__CELERY__RESULT_BACKEND" not in env
+    backend = airflow.result_backend_url_file(settings)
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND_CMD"] == f"cat {backend}"
     airflow.prepare(settings)
+    assert backend.read_text() == (
+        f"db+postgresql://postgres:pw%2F1@127.0.0.1:{settings.pg_port}/airflow"
+    )
+    assert backend.stat().st_mode & 0o777 == 0o600
+    metadata = airflow.metadata_url_file(settings)
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"] == f"cat {metadata}"
+    assert metadata.read_text() == (
+        f"postgresql+psycopg2://postgres:pw%2F1@127.0.0.1:{settings.pg_port}/airflow"
+    )
+    assert metadata.parent.stat().st_mode & 0o777 == 0o700
+    assert "pw%2F1" not in airflow.supervisor_config(settings).read_text()
     config = airflow.supervisor_config(settings).read_text()
     for worker in ("worker-1", "worker-2"):
         section = config.split(f"[program:celery-{worker}]")[1].split("[program:")[0]

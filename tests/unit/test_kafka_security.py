@@ -264,7 +264,12 @@ def test_debug_records_never_show_the_sasl_plain_password(caplog):
     secret = b"\x00svc\x00plain-secret-pw"
     parser = logging.getLogger("kafka.protocol.parser")
     connection = logging.getLogger("kafka.net.connection")
-    with caplog.at_level(logging.DEBUG):
+    # Each logger's own level too: another test may have quietened the kafka loggers.
+    with (
+        caplog.at_level(logging.DEBUG),
+        caplog.at_level(logging.DEBUG, logger=parser.name),
+        caplog.at_level(logging.DEBUG, logger=connection.name),
+    ):
         parser.debug("%s Sending request %d %s", "node", 3, SaslAuthenticateRequest(secret))
         parser.debug("%s Send: %r", "node", bytearray(secret))
         connection.debug("%s Request %d: %s", "conn", 3, SaslAuthenticateRequest(secret))

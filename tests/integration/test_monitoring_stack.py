@@ -45,11 +45,15 @@ READER_PASSWORD = "reader-" + uuid.uuid4().hex
 COMPONENTS = ["postgres", "kafka", "pushgateway", "prometheus", "enricher"]
 
 
+OFFSET = 600  # side stacks' ports: 500 enrichers, 520 celery, 540 lone, 560 and 570 secure Kafka,
+# 580 and 590 PostgreSQL passwords and Connections, 620 cold start
+
+
 def metrics_settings() -> Settings:
-    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + 560
+    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + OFFSET
     return side_settings(
         "metrics",
-        560,
+        OFFSET,
         enricher="stub",
         topic_partitions=3,
         consumer_session_timeout_seconds=6,

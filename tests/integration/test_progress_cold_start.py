@@ -30,7 +30,7 @@ def progress_lines(stderr: str) -> list[str]:
 
 
 def test_stack_jars_on_a_first_run_logs_maven_resolving_and_the_jars_it_copied():
-    settings = side_settings("jars", 560)
+    settings = side_settings("jars", 620)
     shutil.rmtree(settings.home_dir, ignore_errors=True)  # no jars yet (~/.m2 may have them)
     try:
         result = run_with_pipes(["stack", "jars"], settings_env(settings), timeout=600)
@@ -61,7 +61,7 @@ def test_stack_jars_on_a_first_run_logs_maven_resolving_and_the_jars_it_copied()
 
 
 def test_a_first_stack_up_of_postgres_logs_initdb_and_prints_what_it_always_printed():
-    settings = side_settings("cold", 560)
+    settings = side_settings("cold", 620)
     shutil.rmtree(settings.home_dir, ignore_errors=True)
     env = settings_env(settings)
     log = settings.home_dir / "logs" / "postgres.log"

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Prometheus metrics (docs/metrics.md). Each `newsflow consume` serves /metrics on this
     # port, the stack's enricher i on metrics_port + (i-1); 0: no metrics server.
     metrics_port: int = Field(9464, ge=0, le=65535)
+    # The address the metrics server binds: loopback by default (secure by default: the local
+    # Prometheus scrapes 127.0.0.1); 0.0.0.0 where a Prometheus elsewhere scrapes it (compose).
+    metrics_host: str = "127.0.0.1"
     # Where `newsflow ingest` and the DAG's tasks push each source's run (a Prometheus
     # Pushgateway, e.g. http://127.0.0.1:9091); unset: ingestion pushes nothing.
     pushgateway_url: str | None = None

@@ -50,7 +50,7 @@ def enricher_metrics(settings: Settings) -> Iterator[EnricherMetrics | None]:
     ProcessCollector(registry=registry)
     metrics = EnricherMetrics(registry)
     try:
-        server, thread = start_http_server(port, registry=registry)
+        server, thread = start_http_server(port, addr=settings.metrics_host, registry=registry)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(port_taken_message(port)) from exc

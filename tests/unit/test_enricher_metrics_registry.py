@@ -207,3 +207,30 @@ def test_a_taken_metrics_port_names_the_setting_that_moves_it():
 def test_metrics_port_zero_serves_nothing():
     with enricher_metrics(Settings(metrics_port=0)) as metrics:
         assert metrics is None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _other_loopback_bind(port: int) -> bool:
+    """Whether 127.0.0.2:port can be bound: yes when the server holds 127.0.0.1 only, no when
+    it holds every interface."""
+    with socket.socket() as other:
+        try:
+            other.bind(("127.0.0.2", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_the_metrics_server_binds_loopback_unless_told_otherwise():
+    port = _free_port()
+    with enricher_metrics(Settings(metrics_port=port)) as metrics:
+        assert metrics is not None
+        assert _other_loopback_bind(port)
+    port = _free_port()
+    with enricher_metrics(Settings(metrics_port=port, metrics_host="0.0.0.0")):
+        assert not _other_loopback_bind(port)

@@ -4,6 +4,7 @@ enrichers, Celery), beside the session's shared test stack and never on it."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,32 @@ def newsflow(env: dict[str, str], *args: str, timeout: float = 420) -> subproces
     return subprocess.run(
         [NEWSFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def home_processes(home: Path) -> dict[int, str]:
+    """pid → command line of every live process running with NEWSFLOW_HOME=home (what the
+    stack starts gets the setting in its environment, and so does what that forks)."""
+    want = f"NEWSFLOW_HOME={home}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if want not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+def stop_side_stack(env: dict[str, str], home: Path) -> None:
+    """`stack down`, then kill -9 whatever a failed test left behind in that home."""
+    newsflow(env, "stack", "down")
+    for pid in home_processes(home):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

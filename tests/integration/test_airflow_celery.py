@@ -6,7 +6,6 @@ both workers, and the fetch pool still bounds how many ran at once."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from side_stack import newsflow, side_env, side_settings
-from test_stack_commands import home_processes
+from side_stack import home_processes, newsflow, side_env, side_settings, stop_side_stack
 
 from devtools.sample_site import SampleSite, stories
 from pipeline.config import Settings
@@ -54,12 +52,7 @@ def celery_stack() -> Iterator[tuple[Settings, dict[str, str], subprocess.Comple
                 assert done.returncode == 0, done.stdout + done.stderr
         yield settings, env, up
     finally:
-        newsflow(env, "stack", "down")
-        for pid in home_processes(home):  # whatever a failed test left behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_side_stack(env, home)
 
 
 def write_sources(site: SampleSite, path: Path) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,9 +17,8 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
-from side_stack import newsflow, side_env, side_settings
+from side_stack import newsflow, side_env, side_settings, stop_side_stack
 from sqlalchemy import create_engine, text
-from test_stack_commands import home_processes
 from test_warehouse_db import make_cleaned
 
 from devtools.sample_site import SampleSite
@@ -62,12 +60,7 @@ def secure() -> Iterator[tuple[Settings, dict[str, str], Outputs]]:
         assert "SASL_SSL" in up.stdout, up.stdout
         yield settings, env, outputs
     finally:
-        newsflow(env, "stack", "down")
-        for pid in home_processes(settings.home_dir):  # whatever a failed test left behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_side_stack(env, settings.home_dir)
 
 
 def _count(settings: Settings, sql: str, **params: object) -> int:

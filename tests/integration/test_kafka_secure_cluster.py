@@ -4,15 +4,12 @@ TLS; the pipeline's user writes records that are replicated on three brokers."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 from collections.abc import Iterator
 
 import pytest
 from kafka import KafkaAdminClient
-from side_stack import newsflow, side_env, side_settings
-from test_stack_commands import home_processes
+from side_stack import newsflow, side_env, side_settings, stop_side_stack
 
 from pipeline.config import CLEANED_TOPIC, Settings
 from pipeline.kafka_security import make_client
@@ -33,12 +30,7 @@ def cluster() -> Iterator[tuple[Settings, dict[str, str]]]:
     try:
         yield settings, env
     finally:
-        newsflow(env, "stack", "down")
-        for pid in home_processes(settings.home_dir):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_side_stack(env, settings.home_dir)
 
 
 def test_secure_cluster_replicates_the_pipeline_users_records(cluster):

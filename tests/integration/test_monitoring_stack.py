@@ -25,11 +25,10 @@ import httpx
 import pytest
 from monitoring_queries import alert_rules, dashboard_promql, dashboard_sql, metric_names
 from pydantic import SecretStr
-from side_stack import newsflow, side_env, side_settings
+from side_stack import home_processes, newsflow, side_env, side_settings, stop_side_stack
 from sqlalchemy import create_engine, make_url, text
 from test_consume_run import publish
 from test_delivery_crashes import poison_messages
-from test_stack_commands import home_processes
 from test_warehouse_db import make_cleaned
 
 from devtools.sample_site import SampleSite, stories
@@ -75,12 +74,7 @@ def metered() -> Iterator[tuple[Settings, dict[str, str]]]:
     try:
         yield settings, env
     finally:
-        newsflow(env, "stack", "down")
-        for pid in home_processes(settings.home_dir):  # whatever a failed test left behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_side_stack(env, settings.home_dir)
 
 
 class Prometheus:

@@ -5,7 +5,6 @@ time, `down` leaves no process, `status` names the consumers it did not start, C
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -13,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from side_stack import NEWSFLOW, newsflow, side_env, side_settings
+from side_stack import NEWSFLOW, home_processes, newsflow, side_env, side_settings, stop_side_stack
 
 from pipeline.config import Settings
 
@@ -27,25 +26,6 @@ def lone_settings() -> Settings:
     return side_settings("lone", 540, enricher="stub")
 
 
-def home_processes(home: Path) -> dict[int, str]:
-    """pid → command line of every live process running with NEWSFLOW_HOME=home (what the
-    stack starts gets the setting in its environment, and so does what that forks)."""
-    want = f"NEWSFLOW_HOME={home}".encode()
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if want not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
-            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                continue
-            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-    return found
-
-
 def enrichers(home: Path) -> list[int]:
     return sorted(pid for pid, cmd in home_processes(home).items() if " consume" in cmd)
 
@@ -56,12 +36,7 @@ def lone() -> Iterator[tuple[Settings, dict[str, str]]]:
     home = settings.home_dir
     env = side_env(settings)
     yield settings, env
-    newsflow(env, "stack", "down")
-    for pid in home_processes(home):  # whatever a failed test left behind
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    stop_side_stack(env, home)
 
 
 @pytest.fixture

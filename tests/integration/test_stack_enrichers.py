@@ -5,8 +5,6 @@ all three."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import time
 import uuid
@@ -16,10 +14,9 @@ from urllib.request import urlopen
 import pytest
 from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
-from side_stack import newsflow, side_env, side_settings
+from side_stack import home_processes, newsflow, side_env, side_settings, stop_side_stack
 from sqlalchemy import create_engine, text
 from test_consume_run import publish
-from test_stack_commands import home_processes
 from test_warehouse_db import make_cleaned
 
 from pipeline.config import CLEANED_TOPIC, Settings
@@ -50,12 +47,7 @@ def scaled() -> Iterator[tuple[Settings, dict[str, str]]]:
     try:
         yield settings, env
     finally:
-        newsflow(env, "stack", "down")
-        for pid in home_processes(home):  # whatever a failed test left behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_side_stack(env, home)
 
 
 def group_assignment(settings: Settings) -> tuple[str, dict[str, list[int]]]:

@@ -88,6 +88,9 @@ def cluster_fixture(stack: Settings, fresh_db: Settings):
         enricher="stub",
         # A killed consumer's partitions wait for its session to time out: 6 s, the minimum.
         consumer_session_timeout_seconds=6,
+        # Three `newsflow consume` processes on one machine: no metrics server, or two of them
+        # would find the port taken and stop.
+        metrics_port=0,
     )
     manager = Stack(settings, progress=lambda line: print(f"[cluster] {line}"))
     try:

@@ -203,6 +203,8 @@ def test_a_taken_metrics_port_stops_stack_up_naming_the_setting(scaled):
     settings, env = scaled
     port = settings.metrics_port + 1  # enricher-2's
     with socket.socket() as taken:
+        # The earlier tests scraped this port: its closed connections may sit in TIME_WAIT.
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", port))
         taken.listen()
         up = newsflow(env, "stack", "up", *COMPONENTS, "--enrichers", "2")

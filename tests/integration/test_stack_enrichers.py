@@ -207,7 +207,9 @@ def test_a_taken_metrics_port_stops_stack_up_naming_the_setting(scaled):
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", port))
         taken.listen()
-        up = newsflow(env, "stack", "up", *COMPONENTS, "--enrichers", "2")
+        # Without progress lines: stderr holds the error and nothing else.
+        quiet = {**env, "NEWSFLOW_PROGRESS": "off"}
+        up = newsflow(quiet, "stack", "up", *COMPONENTS, "--enrichers", "2")
     down = newsflow(env, "stack", "down")
 
     assert up.returncode == 1, up.stdout + up.stderr

@@ -14,6 +14,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
+    any_,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError
 from sqlalchemy.sql.expression import TableClause
@@ -172,7 +176,8 @@ def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]
         return {}
     query = (
         select(Article.article_id, Article.version)
-        .where(Article.article_id.in_(article_ids))
+        # One array parameter: a short statement, not one placeholder per article to parse.
+        .where(Article.article_id == any_(bindparam("ids", article_ids, type_=ARRAY(Text))))
         .order_by(Article.article_id)
         .with_for_update()
     )

@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 256 * 1024
 LINGER_MS = 10
 # The codec, chosen with `newsflow bench delivery` (3 KB records, every codec in one run):
-# zstd compressed as well as gzip and published two to three times as many records per second;
-# lz4 compressed less and was no faster here; kafka-python's gzip runs at level 9, with no
-# setting to lower it. Every topic the project writes is zstd-compressed, so a consumer needs
+# zstd compresses these records as well as gzip (about 5×) and published 10,600 to 12,000
+# records/s against gzip's 2,600 to 4,200; lz4 compresses them 3× and its rate swung from
+# 6,000 to 13,500 between runs; kafka-python's gzip runs at level 9, with no setting to lower
+# it. Every topic the project writes is zstd-compressed, so a consumer needs
 # the zstandard package (kafka-python[zstd]); schemas/README.md says so.
 COMPRESSION = "zstd"
 REQUEST_TIMEOUT_MS = 30_000

@@ -1,7 +1,8 @@
 """A downstream service of newsflow: consume `news.articles.enriched.v1`, validate, use.
 
-It depends only on kafka-python and jsonschema, not on newsflow's own code: the contract is the
-JSON Schema in `schemas/` and the rules in `schemas/README.md`. What it shows:
+It depends only on kafka-python (with its zstd extra: the topics are zstd-compressed, so
+`pip install "kafka-python[zstd]" jsonschema`) and jsonschema, not on newsflow's own code: the
+contract is the JSON Schema in `schemas/` and the rules in `schemas/README.md`. What it shows:
 
 - a consumer group of its own, so it reads at its own pace and never takes records from the
   enricher or another service;

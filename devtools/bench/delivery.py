@@ -1,16 +1,19 @@
 """`newsflow bench delivery`: what one producer and one consumer's store path sustain, each as
 a ratio against a plain baseline run in the same process on the same kind of records.
 
-- Producer: the project's producer (acks=all, idempotent, gzip, 256 KB batches, 10 ms linger)
-  publishes N records of about 3 KB to a scratch topic, with kafka-python checksumming batches
+- Producer: the project's producer (acks=all, idempotent, 256 KB batches, 10 ms linger)
+  publishes N records of about 3 KB to a scratch topic with each codec kafka-python has here
+  (lz4, zstd, gzip, none: these figures chose the producer's codec), checksumming batches
   through the `crc32c` C extension, and again with the pure-Python CRC-32C kafka-python falls
   back to when the extension is missing. Records/s from the first send to the last
   acknowledgement. The same pair without compression shows the checksum's share undiluted
   (kafka-python's gzip runs at level 9 and costs more than the checksum).
-- Store path: `store_batch` (the consumer's transaction: multi-row INSERT ... ON CONFLICT for
-  articles, versions, entities and mentions, plus the offsets) against row-by-row inserts (the
-  same upserts, one row per statement), both in batches of 500 with one transaction per batch,
-  into a scratch database. Article rows/s.
+- Store path: `store_batch` (the consumer's transaction: COPY into staging tables and
+  INSERT ... SELECT ... ON CONFLICT for articles and versions, COPY for mentions, entity ids
+  remembered across batches, plus the offsets) against the same call's multi-row INSERT path
+  (`bulk=False`, what it did before COPY) and against row-by-row inserts (the same upserts,
+  one row per statement), all in batches of 500 with one transaction per batch, into a
+  scratch database. Article rows/s.
 - Consumer loop with metrics on and off (`consumer_metrics.py`): the real `consume_cleaned`
   over the same records, its Prometheus metrics served and scraped against none at all.
 
@@ -45,7 +48,12 @@ from pipeline.consume.runner import BATCH_SIZE
 from pipeline.errors import ConfigError
 from pipeline.kafka_security import make_client
 from pipeline.progress import LogMeter, Meter
-from pipeline.publish.producer import crc32c_in_use, make_producer, publish_records
+from pipeline.publish.producer import (
+    COMPRESSION,
+    crc32c_in_use,
+    make_producer,
+    publish_records,
+)
 from pipeline.publish.topics import ensure_topics
 from pipeline.records import (
     CleanedArticle,
@@ -134,6 +142,15 @@ def _publish_rate(
         producer.close(timeout=10)
 
 
+# Every codec kafka-python 3 writes with the packages pyproject.toml pins (gzip always, lz4
+# and zstd through its extras; snappy is not installed). Its gzip runs at level 9: the client
+# has no setting for the level.
+CODECS: tuple[str | None, ...] = ("lz4", "zstd", "gzip", None)
+# The pure-Python CRC runs for these only: the checksum's share with the old default codec
+# and undiluted.
+PURE_CRC_CODECS: tuple[str | None, ...] = ("gzip", None)
+
+
 def bench_producer(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
@@ -144,10 +161,8 @@ def bench_producer(
         )
     topic = f"newsflow-bench-delivery-{uuid.uuid4().hex[:8]}"
     ensure_topics(settings, [topic])
-    variants = [
-        (compression, crc)
-        for compression in ("gzip", None)
-        for crc in ("crc32c", "pure_python_crc")
+    variants = [(compression, "crc32c") for compression in CODECS] + [
+        (compression, "pure_python_crc") for compression in PURE_CRC_CODECS
     ]
     best = dict.fromkeys(variants, 0.0)
     try:
@@ -176,14 +191,23 @@ def bench_producer(
         finally:
             admin.close()
     size = sum(len(encode_record(r)) for r in _records(50, "size")) / 50
-    figures: dict[str, Any] = {"records": count, "record_bytes": round(size)}
-    for compression in ("gzip", None):
-        fast, plain = best[compression, "crc32c"], best[compression, "pure_python_crc"]
-        figures[compression or "uncompressed"] = {
+    figures: dict[str, Any] = {
+        "records": count,
+        "record_bytes": round(size),
+        "producer_codec": COMPRESSION,
+    }
+    gzip_rate = best["gzip", "crc32c"]
+    for compression in CODECS:
+        fast = best[compression, "crc32c"]
+        entry: dict[str, Any] = {
             "crc32c_records_per_s": round(fast),
-            "pure_python_crc_records_per_s": round(plain),
-            "ratio": round(fast / plain, 2),
+            "vs_gzip": round(fast / gzip_rate, 2),
         }
+        if compression in PURE_CRC_CODECS:
+            plain = best[compression, "pure_python_crc"]
+            entry["pure_python_crc_records_per_s"] = round(plain)
+            entry["ratio"] = round(fast / plain, 2)
+        figures[compression or "uncompressed"] = entry
     return figures
 
 
@@ -288,6 +312,7 @@ def bench_store(
     stub = StubEnricher()
     variants: dict[str, Callable[..., Any]] = {
         "store_batch": store_batch,
+        "multi_row_insert": partial(store_batch, bulk=False),
         "row_by_row": _store_row_by_row,
     }
     best = dict.fromkeys(variants, 0.0)
@@ -311,8 +336,10 @@ def bench_store(
         "batch": BATCH_SIZE,
         "mentions_per_article": mentions / 50,
         "store_batch_articles_per_s": round(best["store_batch"]),
+        "multi_row_insert_articles_per_s": round(best["multi_row_insert"]),
         "row_by_row_articles_per_s": round(best["row_by_row"]),
         "ratio": round(best["store_batch"] / best["row_by_row"], 2),
+        "ratio_vs_multi_row_insert": round(best["store_batch"] / best["multi_row_insert"], 2),
     }
 
 
@@ -330,7 +357,12 @@ def run(
     from devtools.bench.consumer_metrics import bench_consumer_metrics
 
     meter = meter if meter is not None else LogMeter()
-    meter.start(6 * ROUNDS, "bench delivery", "rounds", ("records", "articles"))
+    meter.start(
+        (len(CODECS) + len(PURE_CRC_CODECS) + 3) * ROUNDS,
+        "bench delivery",
+        "rounds",
+        ("records", "articles"),
+    )
     figures = {
         "producer": bench_producer(settings, records, echo, meter),
         "store": bench_store(settings, min(records, MAX_STORE_ARTICLES), echo, meter),
@@ -342,7 +374,7 @@ def run(
         echo(json.dumps(figures))
         return
     p, s = figures["producer"], figures["store"]
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
             f"producer records/s, {name} ({p['records']} × {p['record_bytes']} B; crc32c vs "
             "pure-Python CRC)",
@@ -352,12 +384,30 @@ def run(
         )
         for name in ("gzip", "uncompressed")
     ]
+    rows += [
+        (
+            f"producer records/s, {name} vs gzip (crc32c; the producer uses {p['producer_codec']})",
+            p[name]["crc32c_records_per_s"],
+            p["gzip"]["crc32c_records_per_s"],
+            p[name]["vs_gzip"],
+        )
+        for name in ("lz4", "zstd", "uncompressed")
+    ]
     rows.append(
         (
             f"consumer article rows/s ({s['articles']} articles; store_batch vs row-by-row)",
             s["store_batch_articles_per_s"],
             s["row_by_row_articles_per_s"],
             s["ratio"],
+        )
+    )
+    rows.append(
+        (
+            f"consumer article rows/s ({s['articles']} articles; store_batch with COPY vs its "
+            "multi-row INSERT path)",
+            s["store_batch_articles_per_s"],
+            s["multi_row_insert_articles_per_s"],
+            s["ratio_vs_multi_row_insert"],
         )
     )
     m = figures["consumer_metrics"]

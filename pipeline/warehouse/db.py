@@ -14,6 +14,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
+    any_,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -22,11 +25,14 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError
+from sqlalchemy.sql.expression import TableClause
 
 from pipeline.config import Settings
 from pipeline.records import EnrichedArticle
+from pipeline.warehouse.bulk import ENTITY_IDS, copy_text, stage
 from pipeline.warehouse.models import (
     Article,
     ArticleVersion,
@@ -96,6 +102,7 @@ def store_batch(
     *,
     dead_letters: Sequence[OutboxLetter] = (),
     before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
+    bulk: bool = True,
 ) -> StoreResult:
     """Store enriched articles, the consumer offsets past them and the batch's dead letters
     (the outbox, see `outbox.py`), in one transaction.
@@ -107,9 +114,12 @@ def store_batch(
     `before_commit` runs last inside the transaction with the articles as stored, settled
     versions included (the consumer publishes the enriched records there); if it raises,
     nothing is stored.
+
+    The rows go in with COPY (`bulk.py`); `bulk=False` sends them as multi-row INSERTs
+    instead, the path before COPY, kept for `newsflow bench delivery` to compare.
     """
     with engine.begin() as conn:
-        result, stored = _write(conn, items)
+        result, stored = _write(conn, items, bulk=bulk)
         _save_offsets(conn, group, offsets)
         add_dead_letters(conn, group, dead_letters)
         if before_commit is not None:
@@ -136,7 +146,7 @@ def find_unstorable(engine: Engine, items: Sequence[EnrichedArticle]) -> dict[in
 
 
 def _write(
-    conn: Connection, items: Sequence[EnrichedArticle]
+    conn: Connection, items: Sequence[EnrichedArticle], *, bulk: bool = True
 ) -> tuple[StoreResult, list[EnrichedArticle]]:
     settled, recorded = settle_versions(conn, items)
     renumbered = sum(a.version != b.version for a, b in zip(items, settled, strict=True))
@@ -149,10 +159,10 @@ def _write(
         for a in latest
         if a.version >= max(stored.get(a.article_id, 0), recorded.get(a.article_id, 0))
     ]
-    changed = _upsert_articles(conn, current)
+    changed = _upsert_articles(conn, current, bulk=bulk)
     with_row = set(stored) | {article.article_id for article in current}
-    versions = _insert_versions(conn, [a for a in settled if a.article_id in with_row])
-    entities, mentions = _replace_mentions(conn, current)
+    versions = _insert_versions(conn, [a for a in settled if a.article_id in with_row], bulk=bulk)
+    entities, mentions = _replace_mentions(conn, current, bulk=bulk)
     result = StoreResult(
         changed, len(latest) - len(current), versions, entities, mentions, renumbered
     )
@@ -166,17 +176,26 @@ def _stored_versions(conn: Connection, article_ids: list[str]) -> dict[str, int]
         return {}
     query = (
         select(Article.article_id, Article.version)
-        .where(Article.article_id.in_(article_ids))
+        # One array parameter: a short statement, not one placeholder per article to parse.
+        .where(Article.article_id == any_(bindparam("ids", article_ids, type_=ARRAY(Text))))
         .order_by(Article.article_id)
         .with_for_update()
     )
     return {article_id: version for article_id, version in conn.execute(query)}
 
 
-def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
+def _upsert_articles(conn: Connection, articles: list[EnrichedArticle], *, bulk: bool) -> int:
     if not articles:
         return 0
+    rows = [article_row(a) for a in articles]  # sorted by article_id: rows lock in one order
+    staged: TableClause | None = None
     insert_stmt = pg_insert(Article)
+    if bulk:
+        staged = stage(conn, "articles", ARTICLE_FIELDS, rows)
+        insert_stmt = insert_stmt.from_select(
+            list(ARTICLE_FIELDS),
+            select(*(staged.c[n] for n in ARTICLE_FIELDS)).order_by(staged.c.article_id),
+        )
     new = insert_stmt.excluded
     table = Article.__table__.c
     stmt = insert_stmt.on_conflict_do_update(
@@ -194,28 +213,48 @@ def _upsert_articles(conn: Connection, articles: list[EnrichedArticle]) -> int:
             ),
         ),
     ).returning(Article.article_id)
-    return len(conn.execute(stmt, [article_row(a) for a in articles]).all())
+    if staged is not None:
+        return len(conn.execute(stmt).all())
+    return len(conn.execute(stmt, rows).all())
 
 
-def _insert_versions(conn: Connection, articles: Sequence[EnrichedArticle]) -> int:
-    rows = {(a.article_id, a.version): version_row(a) for a in articles}
+def _insert_versions(conn: Connection, articles: Sequence[EnrichedArticle], *, bulk: bool) -> int:
+    # COPY takes the record as JSON text: pydantic's serializer, not json.dumps of a dict.
+    rows = {(a.article_id, a.version): version_row(a, record_json=bulk) for a in articles}
     if not rows:
         return 0
-    stmt = (
-        pg_insert(ArticleVersion)
-        .on_conflict_do_nothing(index_elements=["article_id", "version"])
-        .returning(ArticleVersion.version)
+    ordered = [rows[key] for key in sorted(rows)]
+    insert_stmt = pg_insert(ArticleVersion)
+    if bulk:
+        columns = list(ordered[0])
+        staged = stage(conn, "article_versions", columns, ordered)
+        insert_stmt = insert_stmt.from_select(
+            columns,
+            select(*(staged.c[n] for n in columns)).order_by(staged.c.article_id, staged.c.version),
+        )
+    stmt = insert_stmt.on_conflict_do_nothing(index_elements=["article_id", "version"]).returning(
+        ArticleVersion.version
     )
-    return len(conn.execute(stmt, [rows[key] for key in sorted(rows)]).all())
+    if bulk:
+        return len(conn.execute(stmt).all())
+    return len(conn.execute(stmt, ordered).all())
 
 
-def _replace_mentions(conn: Connection, current: list[EnrichedArticle]) -> tuple[int, int]:
+def _replace_mentions(
+    conn: Connection, current: list[EnrichedArticle], *, bulk: bool
+) -> tuple[int, int]:
     if not current:
         return 0, 0
     drafts = {article.article_id: mention_drafts(article) for article in current}
     keys = sorted({(d.canonical, d.label) for found in drafts.values() for d in found})
     wikidata = {(e.canonical, e.label): e.wikidata_id for a in current for e in a.entities}
-    created, ids = _entity_ids(conn, keys, wikidata)
+    if bulk:
+        ids = ENTITY_IDS.known(conn, keys)
+        created, new_ids = _entity_ids(conn, [k for k in keys if k not in ids], wikidata)
+        ENTITY_IDS.remember(conn, new_ids)
+        ids.update(new_ids)
+    else:
+        created, ids = _entity_ids(conn, keys, wikidata)
     conn.execute(delete(Mention).where(Mention.article_id.in_(list(drafts))))
     rows = [
         {
@@ -228,7 +267,10 @@ def _replace_mentions(conn: Connection, current: list[EnrichedArticle]) -> tuple
         for article_id, found in drafts.items()
         for d in found
     ]
-    if rows:
+    if rows and bulk:
+        columns = list(rows[0])
+        copy_text(conn, "mentions", columns, ([row[c] for c in columns] for row in rows))
+    elif rows:
         conn.execute(pg_insert(Mention), rows)
     return created, len(rows)
 

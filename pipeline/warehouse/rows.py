@@ -57,7 +57,8 @@ def article_row(article: EnrichedArticle) -> dict[str, Any]:
     return article.model_dump(include=set(ARTICLE_FIELDS))
 
 
-def version_row(article: EnrichedArticle) -> dict[str, Any]:
+def version_row(article: EnrichedArticle, *, record_json: bool = False) -> dict[str, Any]:
+    """`record_json`: the record as JSON text (for COPY) instead of a dict."""
     return {
         "article_id": article.article_id,
         "version": article.version,
@@ -65,7 +66,7 @@ def version_row(article: EnrichedArticle) -> dict[str, Any]:
         "text": article.text,
         "title": article.title,
         "fetched_at": article.fetched_at,
-        "record": article.model_dump(mode="json"),
+        "record": article.model_dump_json() if record_json else article.model_dump(mode="json"),
     }
 
 

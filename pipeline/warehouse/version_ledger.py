@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.types import Text
@@ -87,12 +87,12 @@ def settle_versions(
         return list(items), {}
     conn.execute(_LOCK, {"space": _LOCK_SPACE, "ids": ids})  # sorted: no deadlock
     recorded: dict[str, dict[int, str]] = {article_id: {} for article_id in ids}
-    for start in range(0, len(ids), CHUNK):
-        query = select(
-            VersionLedger.article_id, VersionLedger.version, VersionLedger.content_hash
-        ).where(VersionLedger.article_id.in_(ids[start : start + CHUNK]))
-        for article_id, version, content_hash in conn.execute(query):
-            recorded[article_id][version] = content_hash
+    # One array parameter: a short statement, not one placeholder per article to parse.
+    query = select(
+        VersionLedger.article_id, VersionLedger.version, VersionLedger.content_hash
+    ).where(VersionLedger.article_id == any_(bindparam("ledger_ids", ids, type_=ARRAY(Text))))
+    for article_id, version, content_hash in conn.execute(query):
+        recorded[article_id][version] = content_hash
 
     settled: list[EnrichedArticle] = []
     new_rows: list[dict[str, object]] = []

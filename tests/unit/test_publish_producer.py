@@ -46,7 +46,7 @@ def test_producer_acknowledges_with_all_replicas_idempotently_and_compresses():
     try:
         config = producer.config
         assert (config["acks"], config["enable_idempotence"]) == (-1, True)
-        assert config["compression_type"] == "gzip"
+        assert config["compression_type"] == "zstd"
         assert config["batch_size"] >= 64 * 1024 and config["linger_ms"] > 0
     finally:
         producer.close(timeout=0)

@@ -14,18 +14,22 @@ turn (which goes first alternates, so a noisy neighbour slows both alike):
   paragraphs (captions left out, as the enricher leaves them out).
 
 Each figure is the wall time of the whole process; the ratio compares the fastest round of
-each. The processes' CPU seconds are shown too, and their ratio: on a machine shared with
+each. `--against REV` adds a third process in each round: `newsflow enrich` of that git
+revision's `pipeline` package (same interpreter and packages), for a before/after in one run.
+The processes' CPU seconds are shown too, and their ratio: on a machine shared with
 busy neighbours they move less than wall time does. Figures, never assertions.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -108,6 +112,34 @@ print(articles, spans)
 """
 
 
+# `newsflow enrich` of another tree of the package (`--against REV`): argv[1] is the directory
+# holding that tree's `pipeline`, found before the installed (or editable) one.
+_OTHER_TREE = """
+import sys
+tree = sys.argv.pop(1)
+sys.meta_path[:] = [
+    f for f in sys.meta_path
+    if "pipeline" not in getattr(sys.modules.get(getattr(f, "__module__", "")), "MAPPING", {})
+]
+sys.path.insert(0, tree)
+sys.argv[0] = "newsflow"
+from pipeline.cli import main
+sys.exit(main())
+"""
+
+
+def _checkout(revision: str, into: Path) -> Path:
+    """The `pipeline` package of `revision` of this checkout, extracted under `into`."""
+    archive = subprocess.run(  # noqa: S603
+        ["git", "-C", str(_FIXTURE.parents[3]), "archive", "--format=tar", revision, "pipeline"],  # noqa: S607
+        capture_output=True,
+        check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
 def _enrich_command() -> list[str]:
     """`newsflow enrich`: the console script next to this interpreter, as a user runs it."""
     script = Path(sys.executable).with_name("newsflow")
@@ -144,7 +176,13 @@ def _timed(command: list[str], source: Path, sink: Path) -> tuple[float, float]:
     return seconds, cpu
 
 
-def measure(articles: int, rounds: int, echo: Echo, meter: Meter | None = None) -> dict[str, Any]:
+def measure(
+    articles: int,
+    rounds: int,
+    echo: Echo,
+    meter: Meter | None = None,
+    against: str | None = None,
+) -> dict[str, Any]:
     from pipeline.enrich.enricher import DEFAULT_MODEL
 
     meter = meter if meter is not None else LogMeter()
@@ -154,7 +192,9 @@ def measure(articles: int, rounds: int, echo: Echo, meter: Meter | None = None) 
     ner_seconds: list[float] = []
     enrich_cpu: list[float] = []
     ner_cpu: list[float] = []
-    meter.start(rounds * 2, "bench enrich", "runs")
+    other_seconds: list[float] = []
+    other_cpu: list[float] = []
+    meter.start(rounds * (3 if against else 2), "bench enrich", "runs")
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-enrich-") as tmp:
         source = Path(tmp) / "cleaned.jsonl"
         source.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
@@ -176,8 +216,19 @@ def measure(articles: int, rounds: int, echo: Echo, meter: Meter | None = None) 
             ner_cpu.append(cpu)
             meter.advance(1, step="NER alone")
 
+        def run_other() -> None:
+            command = [sys.executable, "-c", _OTHER_TREE, str(tree), "enrich"]
+            wall, cpu = _timed(command, source, enriched)
+            other_seconds.append(wall)
+            other_cpu.append(cpu)
+            meter.advance(1, step=f"newsflow enrich of {against}")
+
+        runs = [run_enrich, run_ner]
+        if against:
+            tree = _checkout(against, Path(tmp) / "against")
+            runs.append(run_other)
         for number in range(rounds):
-            for run_one in (run_ner, run_enrich) if number % 2 else (run_enrich, run_ner):
+            for run_one in runs[number % len(runs) :] + runs[: number % len(runs)]:
                 run_one()
     words = sum(r.word_count for r in records)
     best_enrich, best_ner = min(enrich_seconds), min(ner_seconds)
@@ -203,6 +254,16 @@ def measure(articles: int, rounds: int, echo: Echo, meter: Meter | None = None) 
         "speed_ratio_median": round(
             statistics.median(n / e for n, e in zip(ner_seconds, enrich_seconds, strict=True)), 3
         ),
+        "against": against
+        and {
+            "revision": against,
+            "seconds": [round(x, 2) for x in other_seconds],
+            "cpu_seconds": [round(x, 2) for x in other_cpu],
+            "articles_per_s": round(len(records) / min(other_seconds), 1),
+            "words_per_s": round(words / min(other_seconds)),
+            "speed_ratio": round(best_ner / min(other_seconds), 3),
+            "cpu_ratio": round(min(ner_cpu) / min(other_cpu), 3),
+        },
     }
 
 
@@ -210,12 +271,13 @@ def run(
     *,
     articles: int = 400,
     rounds: int = 3,
+    against: str | None = None,
     as_json: bool = False,
     echo: Echo = print,
     meter: Meter | None = None,
 ) -> dict[str, Any]:
     """The figures; `meter` hears each process that ends (default: plain log lines)."""
-    figures = measure(articles, rounds, echo, meter)
+    figures = measure(articles, rounds, echo, meter, against)
     if as_json:
         echo(json.dumps(figures))
         return figures
@@ -236,6 +298,17 @@ def run(
             " ".join(f"{x:.2f}" for x in figures["ner_only"]["cpu_seconds"]),
         ),
     ]
+    other = figures["against"]
+    if other:
+        rows.append(
+            (
+                f"newsflow enrich of {other['revision']}",
+                other["articles_per_s"],
+                other["words_per_s"],
+                " ".join(f"{x:.2f}" for x in other["seconds"]),
+                " ".join(f"{x:.2f}" for x in other["cpu_seconds"]),
+            )
+        )
     echo(
         f"{figures['articles']} articles of {figures['words_per_article']} words on average "
         f"({figures['corpus']}), one process each, model load included, fastest of "
@@ -247,4 +320,9 @@ def run(
         f"(median of the rounds {figures['speed_ratio_median']:.2f}x; "
         f"{figures['cpu_ratio']:.2f}x in CPU seconds)"
     )
+    if other:
+        echo(
+            f"newsflow enrich of {other['revision']} runs at {other['speed_ratio']:.2f}x "
+            f"({other['cpu_ratio']:.2f}x in CPU seconds)"
+        )
     return figures

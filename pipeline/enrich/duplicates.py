@@ -56,7 +56,7 @@ def signature(text: str) -> np.ndarray | None:
         return None
     # Each word is hashed once; a shingle's hash is a polynomial of its words' hashes, computed
     # for all shingles at once, so the cost is per word, not per shingle and character.
-    word_hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
+    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
     shingles = np.zeros(len(words) - SHINGLE_WORDS + 1, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
         shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]

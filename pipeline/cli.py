@@ -14,6 +14,7 @@ import click
 
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
+from pipeline.lazy_group import LazyGroup
 from pipeline.plugins import COMMANDS, DEV_INSTALL, registered
 from pipeline.progress import meter_for
 from pipeline.table import format_results, format_table
@@ -51,7 +52,7 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.obj and ctx.obj.get("debug"))
 
 
-class _Group(click.Group):
+class _Group(LazyGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -510,15 +511,23 @@ def _needs_dev_install(name: str, help_line: str) -> click.Command:
     return missing
 
 
-def _register_subgroups() -> None:
+def _stack() -> click.Command:
     from pipeline.stack_cli import stack
 
-    main.add_command(stack)
+    return stack
+
+
+def _register_subgroups() -> None:
+    # Imported on first use, so that `newsflow enrich` in a pipe starts without them.
+    main.add_lazy("stack", _stack)
     points = registered(COMMANDS)
     for name in sorted(DEV_COMMANDS.keys() | points.keys()):
         point = points.get(name)
-        main.add_command(
-            point.load() if point else _needs_dev_install(name, DEV_COMMANDS[name]), name
+        main.add_lazy(
+            name,
+            point.load
+            if point
+            else functools.partial(_needs_dev_install, name, DEV_COMMANDS[name]),
         )
 
 

@@ -16,6 +16,7 @@ a paragraph of prose is not.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 from typing import Any
 
@@ -40,12 +41,28 @@ _CLOSE = (
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
 
 
+_LOADING = threading.Lock()
+
+
 @cache
-def _identifier() -> Any:
-    # Loading the model takes most of a second: once per process, on first use.
+def _load_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _identifier() -> Any:
+    # Loading the model takes about half a second: once per process, on first use (or in the
+    # background, see `load_in_background`); the lock makes a caller wait for a load under way.
+    with _LOADING:
+        return _load_identifier()
+
+
+def load_in_background() -> None:
+    """Start loading the detector in a thread, for a process that will need it after a
+    slower start of its own (the enricher loads its spaCy model meanwhile: the detector's
+    model is LZMA-compressed, and decompressing it releases the GIL)."""
+    threading.Thread(target=_identifier, name="load-language-detector", daemon=True).start()
 
 
 def detect(text: str) -> tuple[str, float] | None:

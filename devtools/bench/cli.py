@@ -73,14 +73,27 @@ def bench_extract(
 
 
 @bench.command("enrich")
-@click.option("--articles", default=200, show_default=True, help="articles to enrich")
+@click.option("--articles", default=400, show_default=True, help="articles to enrich")
+@click.option("--rounds", default=3, show_default=True, help="runs of each process")
+@click.option(
+    "--against",
+    metavar="REV",
+    help="also run newsflow enrich of this git revision's pipeline package (a before/after)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def bench_enrich(articles: int, as_json: bool) -> None:
-    """Enrichment throughput per process, with the NER-only figure of the same run."""
+def bench_enrich(articles: int, rounds: int, against: str | None, as_json: bool) -> None:
+    """`newsflow enrich` as a whole process, with a NER-only process on the same records."""
     from devtools.bench.enrich import run
 
     with _meter() as meter:
-        figures = run(articles=articles, as_json=as_json, echo=click.echo, meter=meter)
+        figures = run(
+            articles=articles,
+            rounds=rounds,
+            against=against,
+            as_json=as_json,
+            echo=click.echo,
+            meter=meter,
+        )
         meter.done(f"{figures['articles_per_s']} articles/s")
 
 

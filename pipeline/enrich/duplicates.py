@@ -5,7 +5,9 @@ word 5-gram sets is at least 0.8. Chinese, Japanese and Korean characters count 
 each: those scripts put no spaces between words, so `\\w+` would make a clause one "word" and
 a one-character edit would change every shingle it is in.
 
-Signatures come from datasketch's MinHash; the LSH index splits each into 16 bands of 8
+Signatures are datasketch's MinHash, scheme "affine32" (the same values, computed here with
+numpy: importing datasketch costs more than a second per process, see `_permutations`; a unit
+test checks them against datasketch's); the LSH index splits each into 16 bands of 8
 values, and two articles sharing any band's key are candidates, whose similarity is then
 estimated from the full signatures. With 16 × 8 a pair at Jaccard 0.8 shares a band with
 probability 0.95 (0.99 at 0.85), while an unrelated pair at 0.3 almost never does, so few
@@ -24,10 +26,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Protocol
 
 import numpy as np
-from datasketch import MinHash
 
 from pipeline.records import CJK_CHARS
 
@@ -54,14 +56,35 @@ def signature(text: str) -> np.ndarray | None:
         return None
     # Each word is hashed once; a shingle's hash is a polynomial of its words' hashes, computed
     # for all shingles at once, so the cost is per word, not per shingle and character.
-    word_hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
+    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
     shingles = np.zeros(len(words) - SHINGLE_WORDS + 1, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
         shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]
     folded = (shingles ^ (shingles >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32", hashfunc=int)
-    minhash.update_batch(np.unique(folded).tolist())
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return _minhash(np.unique(folded).astype(np.uint32))
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations for NUM_PERM and SEED: h → a·h + b mod 2³², a odd."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _minhash(hashes: np.ndarray) -> np.ndarray:
+    """datasketch's MinHash(scheme="affine32").update_batch(hashes).hashvalues, for uint32
+    hashes: MurmurHash3's finalizer, then each permutation, then the minimum per permutation
+    (uint32 arithmetic wraps around, which is the modulo 2³²)."""
+    a, b = _permutations()
+    hv = hashes.reshape(-1, 1)
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> np.uint32(16))
+    return np.asarray((hv * a + b).min(axis=0), dtype=np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

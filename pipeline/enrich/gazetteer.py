@@ -97,6 +97,8 @@ def default_gazetteer() -> Gazetteer:
     """The gazetteer shipped with the package, parsed once per process."""
     text = resources.files(__package__).joinpath("gazetteer.yaml").read_text(encoding="utf-8")
     try:
-        return Gazetteer(yaml.safe_load(text))
+        # libyaml's loader when PyYAML has it: the same documents, ten times faster to parse.
+        return Gazetteer(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))  # noqa: S506
+
     except (yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise ConfigError(f"pipeline/enrich/gazetteer.yaml is invalid: {exc}") from exc

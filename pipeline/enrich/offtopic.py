@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -72,12 +73,18 @@ class ParagraphTerms:
 def content_words(text: str) -> frozenset[str]:
     """Stems of the content words of `text`: lower case, possessive dropped, cut to six letters
     (a crude stemmer that joins "ministers" and "minister", "announced" and "announces")."""
-    found = set()
-    for token in _WORD.findall(text):
-        word = token.lower().replace("’", "'").removesuffix("'s")
-        if len(word) >= 3 and word not in STOP_WORDS and word not in _GENERIC:
-            found.add(word[:6])
-    return frozenset(found)
+    stems = set(map(_stem, _WORD.findall(text)))
+    stems.discard("")
+    return frozenset(stems)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(token: str) -> str:
+    """The stem `content_words` keeps of a token, "" for none (cached: news words repeat)."""
+    word = token.lower().replace("’", "'").removesuffix("'s")
+    if len(word) >= 3 and word not in STOP_WORDS and word not in _GENERIC:
+        return word[:6]
+    return ""
 
 
 def _salience(

@@ -6,6 +6,7 @@ and three changed words bring the true similarity to about 0.78)."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -72,6 +73,30 @@ def test_japanese_copies_are_near_duplicates_and_other_stories_are_not() -> None
     assert original is not None  # one word per character: enough shingles
     assert similarity(original, signature(edited)) >= 0.8
     assert similarity(original, signature(TRAINS_JA)) < 0.2
+
+
+def test_signatures_are_datasketchs_affine32_minhash() -> None:
+    # Signatures stored in the warehouse were made by datasketch's MinHash: the numpy version
+    # must give the same values, or old articles would stop matching new copies.
+    from datasketch import MinHash
+
+    from pipeline.enrich import duplicates
+
+    articles = [*sample_site_articles()[:5], *dataset_articles()[:20]]
+    for text in (STORY, HARBOUR_JA, *("\n\n".join(a.paragraphs) for a in articles)):
+        words = duplicates._WORD.findall(text.lower())
+        sig = signature(text)
+        assert sig is not None
+        hashes = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+        shingles = np.zeros(len(words) - duplicates.SHINGLE_WORDS + 1, dtype=np.uint64)
+        for offset in range(duplicates.SHINGLE_WORDS):
+            shingles = shingles * duplicates._MULTIPLIER + hashes[offset : len(shingles) + offset]
+        folded = (shingles ^ (shingles >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+        reference = MinHash(
+            num_perm=NUM_PERM, seed=duplicates.SEED, scheme="affine32", hashfunc=int
+        )
+        reference.update_batch(np.unique(folded).tolist())
+        assert np.array_equal(sig, np.asarray(reference.hashvalues, dtype=np.uint32))
 
 
 def test_words_outside_chinese_japanese_and_korean_are_split_as_before() -> None:

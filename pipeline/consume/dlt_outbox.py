@@ -16,10 +16,12 @@ the DLT again whenever the batch is retried or the consumer dies before the comm
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 from kafka.partitioner import murmur2
 from sqlalchemy import Engine
 
@@ -76,28 +78,43 @@ class DeadLetterOutbox:
         if self._reader is not None:
             self._reader.close(autocommit=False)
 
-    def _dlt_reader(self) -> KafkaConsumer:
-        """A consumer without a group, for the DLT's offsets and records; made on first use."""
+    @contextmanager
+    def _dlt_reader(self) -> Iterator[KafkaConsumer]:
+        """A consumer without a group, for the DLT's offsets and records; made on first use.
+
+        A reader that failed is dropped, so the batch's retry starts from a fresh bootstrap.
+        kafka-python keeps asking a dead partition leader for offsets until its metadata
+        expires (`metadata.max.age.ms`, 5 minutes) when nothing else marks that metadata
+        stale, and this reader has no group whose rebalance would.
+        """
         if self._reader is None:
             self._reader = connect_consumer(self.settings, f"newsflow-dlt-outbox-{self.group}")
-        return self._reader
+        try:
+            yield self._reader
+        except KafkaError:
+            reader, self._reader = self._reader, None
+            try:
+                reader.close(autocommit=False)
+            except KafkaError as exc:  # closing a broken client is best effort
+                log.debug("closing the DLT reader failed: %s", exc)
+            raise
 
     def letters(self, dead: Sequence[DeadLetter]) -> list[OutboxLetter]:
         """Outbox rows for the batch's dead letters, each with its DLT partition and that
         partition's current end offset."""
         if not dead:
             return []
-        reader = self._dlt_reader()
-        partitions = len(reader.partitions_for_topic(DLT_TOPIC) or ())
-        if not partitions:
-            raise TransientError(
-                f"{DLT_TOPIC} has no partitions (or Kafka is not answering); "
-                "create the topics with `newsflow topics --ensure`"
-            )
-        targets = [
-            dlt_partition_for(record.key, record.partition, partitions) for record, _, _ in dead
-        ]
-        ends = reader.end_offsets([TopicPartition(DLT_TOPIC, p) for p in set(targets)])
+        with self._dlt_reader() as reader:
+            partitions = len(reader.partitions_for_topic(DLT_TOPIC) or ())
+            if not partitions:
+                raise TransientError(
+                    f"{DLT_TOPIC} has no partitions (or Kafka is not answering); "
+                    "create the topics with `newsflow topics --ensure`"
+                )
+            targets = [
+                dlt_partition_for(record.key, record.partition, partitions) for record, _, _ in dead
+            ]
+            ends = reader.end_offsets([TopicPartition(DLT_TOPIC, p) for p in set(targets)])
         letters = []
         for (record, error, stage), target in zip(dead, targets, strict=True):
             letters.append(
@@ -178,23 +195,23 @@ class DeadLetterOutbox:
         for letter in letters:
             tp = TopicPartition(DLT_TOPIC, letter.dlt_partition)
             start[tp] = min(start.get(tp, letter.dlt_from_offset), letter.dlt_from_offset)
-        reader = self._dlt_reader()
-        end = reader.end_offsets(list(start))
-        begin = reader.beginning_offsets(list(start))
-        start = {tp: max(offset, begin[tp]) for tp, offset in start.items() if offset < end[tp]}
-        if not start:
-            return {}
-        reader.assign(list(start))
         wanted = {letter.id for letter in letters}
         group = self.group.encode()
         found: dict[LetterId, int] = {}
-        for batch in read_range(reader, start, end):
-            for record in batch:
-                letter_id = _letter_id(record)
-                if (
-                    letter_id in wanted
-                    and letter_id not in found
-                    and dict(record.headers or ()).get("consumer.group") == group
-                ):
-                    found[letter_id] = record.offset
+        with self._dlt_reader() as reader:
+            end = reader.end_offsets(list(start))
+            begin = reader.beginning_offsets(list(start))
+            start = {tp: max(offset, begin[tp]) for tp, offset in start.items() if offset < end[tp]}
+            if not start:
+                return {}
+            reader.assign(list(start))
+            for batch in read_range(reader, start, end):
+                for record in batch:
+                    letter_id = _letter_id(record)
+                    if (
+                        letter_id in wanted
+                        and letter_id not in found
+                        and dict(record.headers or ()).get("consumer.group") == group
+                    ):
+                        found[letter_id] = record.offset
         return found

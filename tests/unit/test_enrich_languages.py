@@ -8,45 +8,11 @@ in each language, written like the agency copy of a news site."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
+from language_articles import WITHOUT_MODEL, language_record
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.ner_models import MODELS, WIKINER_LABELS, NerModel, NerModels
-from pipeline.records import (
-    CleanedArticle,
-    EnrichedArticle,
-    Extractor,
-    Paragraph,
-    article_id_for,
-    content_hash,
-)
-
-LANGUAGES = Path(__file__).resolve().parents[1] / "fixtures" / "enrich" / "languages"
-WITHOUT_MODEL = ["de", "es", "it", "pt"]
-
-
-def language_record(language: str, *, declared: str | None = "same") -> CleanedArticle:
-    data = json.loads((LANGUAGES / f"{language}.json").read_text(encoding="utf-8"))
-    paragraphs = [Paragraph(text=p) for p in data["paragraphs"]]
-    text = "\n\n".join(p.text for p in paragraphs)
-    return CleanedArticle(
-        article_id=article_id_for(data["url"]),
-        url=data["url"],
-        canonical_url=data["url"],
-        source_id=f"press-{language}",
-        title=data["title"],
-        fetched_at=datetime(2026, 6, 24, 18, 0, tzinfo=UTC),
-        language=data["language"] if declared == "same" else declared,
-        text=text,
-        paragraphs=paragraphs,
-        word_count=len(text.split()),
-        content_hash=content_hash(text),
-        extractor=Extractor(name="test", version="0"),
-    )
+from pipeline.records import CleanedArticle, EnrichedArticle, Paragraph
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +141,8 @@ def test_other_models_load_on_their_first_article_only() -> None:
 def test_a_registered_model_that_is_not_installed_is_named_in_the_reason(
     enricher: Enricher,
 ) -> None:
+    from pipeline.enrich.ner_models import MODELS, WIKINER_LABELS, NerModel, NerModels
+
     models = NerModels(
         enricher.nlp,
         models={

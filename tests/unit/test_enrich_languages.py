@@ -155,3 +155,27 @@ def test_a_registered_model_that_is_not_installed_is_named_in_the_reason(
     )
     assert models.skip_reason("fr") is None
     assert models.skip_reason("nl") == "no NER model for nl installed"
+
+
+@pytest.mark.parametrize("language", ["fr", *WITHOUT_MODEL])
+def test_a_foreign_article_under_an_english_template_gets_no_english_ner(
+    enricher: Enricher, language: str
+) -> None:
+    article = enrich_one(enricher, language_record(language, declared="en"))
+    if language == "fr":
+        assert article.language == "fr"
+        assert ids(article)["NATO"] == "Q7184"
+        return
+    assert article.entities == []
+    if language == "es":
+        # The detector reads the Spanish text as "es" at 0.998: not sure enough to overrule the
+        # page's declaration (the record keeps "en"), sure enough to keep the English model off.
+        assert article.language == "en"
+        assert article.entities_skipped == (
+            "text reads as es (0.998) though the page declares en: no English NER on it"
+        )
+    else:
+        assert article.language == language
+        assert article.entities_skipped == (
+            f"no NER model for {language} installed (page declares en)"
+        )

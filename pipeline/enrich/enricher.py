@@ -62,9 +62,8 @@ class Enricher:
     detected, and NER runs with that language's model (ner_models.MODELS; a language without
     one gets no entities and `entities_skipped` saying why); the model tags each remaining
     paragraph, captions skipped, so no entity spans two paragraphs; mentions are resolved
-    into canonical entities, each listing its surface forms; paragraphs
-    spliced in from another story (English only) are flagged and their mentions left out of
-    the counts; the
+    into canonical entities, each listing its surface forms; paragraphs spliced in from
+    another story (English only) are flagged and their mentions left out of the counts; the
     near-duplicate index `duplicates` (the warehouse's, shared by every consumer and kept
     across restarts, is passed in by whoever builds the consumer; one in memory otherwise)
     names the earliest article this one nearly duplicates.

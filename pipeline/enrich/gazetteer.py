@@ -3,6 +3,12 @@
 Loaded once per process. `lookup` answers for a name the model found, `contextual` for names
 that count only when the article names the entity otherwise, and `pattern_mentions` finds the
 few mentions the model is known to miss.
+
+Names in other languages (`names: {fr: [OTAN], de: [Deutschland]}`) count only in articles of
+that language, before the entry's own (English) names: "EU" is the European Union in English
+but the United States in Spanish. A language's acronyms of three letters or more are also found
+in its text where the model tagged nothing: the small French model misses "OTAN" after an
+elided article now and then.
 """
 
 from __future__ import annotations
@@ -36,15 +42,24 @@ class GazetteerEntry:
         return label in self.labels if self.labels is not None else label != "PERSON"
 
 
+_ACRONYM_PATTERN_MIN = 3
+ENGLISH = "en"
+
+
 class Gazetteer:
     def __init__(self, data: dict[str, Any]) -> None:
         self._exact: dict[str, GazetteerEntry] = {}
         self._folded: dict[str, GazetteerEntry] = {}
         self._contextual: dict[str, GazetteerEntry] = {}
+        # language → (exact, folded) names of that language only
+        self._by_language: dict[str, tuple[dict[str, GazetteerEntry], dict[str, GazetteerEntry]]]
+        self._by_language = {}
         patterns: list[tuple[str, GazetteerEntry]] = []
+        self._language_patterns: dict[str, list[tuple[re.Pattern[str], GazetteerEntry]]] = {}
         for item in data.get("countries") or []:
             country = self._entry(item, "GPE")
             self._add(country, [item["name"], *(item.get("aliases") or [])])
+            self._add_languages(country, item)
             demonyms = item.get("demonyms") or []
             if demonyms:
                 people = GazetteerEntry(demonyms[0], "NORP", country.wikidata_id, _DEMONYM_LABELS)
@@ -52,6 +67,7 @@ class Gazetteer:
         for item in data.get("organizations") or []:
             org = self._entry(item, "ORG")
             self._add(org, [item["name"], *(item.get("aliases") or [])])
+            self._add_languages(org, item)
             for alias in item.get("contextual") or []:
                 self._contextual[alias.casefold()] = org
             patterns.extend((pattern, org) for pattern in item.get("patterns") or [])
@@ -67,27 +83,62 @@ class Gazetteer:
             labels=frozenset(labels) if labels else None,
         )
 
-    def _add(self, entry: GazetteerEntry, names: list[str]) -> None:
+    def _add(
+        self,
+        entry: GazetteerEntry,
+        names: list[str],
+        exact: dict[str, GazetteerEntry] | None = None,
+        folded: dict[str, GazetteerEntry] | None = None,
+    ) -> None:
+        exact = self._exact if exact is None else exact
+        folded = self._folded if folded is None else folded
         for name in names:
             if len(name) <= _EXACT_MAX_LENGTH:
-                self._exact.setdefault(name, entry)
+                exact.setdefault(name, entry)
             else:
-                self._folded.setdefault(name.casefold(), entry)
+                folded.setdefault(name.casefold(), entry)
 
-    def lookup(self, name: str, label: str) -> GazetteerEntry | None:
-        """The entry `name` (a canonical form: no leading "the", no possessive) stands for,
-        when the model's `label` fits it."""
-        entry = self._exact.get(name) if len(name) <= _EXACT_MAX_LENGTH else None
-        entry = entry or self._folded.get(name.casefold())
+    def _add_languages(self, entry: GazetteerEntry, item: dict[str, Any]) -> None:
+        for language, names in (item.get("names") or {}).items():
+            exact, folded = self._by_language.setdefault(language, ({}, {}))
+            self._add(entry, names, exact, folded)
+            self._language_patterns.setdefault(language, []).extend(
+                (re.compile(rf"(?<!\w){re.escape(name)}(?!\w)"), entry)
+                for name in names
+                if len(name) >= _ACRONYM_PATTERN_MIN and name.isalpha() and name.isupper()
+            )
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The languages with names of their own (besides English)."""
+        return frozenset(self._by_language)
+
+    def lookup(self, name: str, label: str, language: str = ENGLISH) -> GazetteerEntry | None:
+        """The entry `name` (a canonical form: no leading "the", no possessive) stands for in
+        an article in `language` (a primary subtag), when the model's `label` fits it."""
+        entry = None
+        if language in self._by_language:
+            exact, folded = self._by_language[language]
+            entry = exact.get(name) if len(name) <= _EXACT_MAX_LENGTH else None
+            entry = entry or folded.get(name.casefold())
+        if entry is None:
+            entry = self._exact.get(name) if len(name) <= _EXACT_MAX_LENGTH else None
+            entry = entry or self._folded.get(name.casefold())
         return entry if entry is not None and entry.accepts(label) else None
 
     def contextual(self, name: str) -> GazetteerEntry | None:
         """The entry `name` means when the article names that entry otherwise ("Alliance")."""
         return self._contextual.get(name.casefold())
 
-    def pattern_mentions(self, text: str) -> Iterator[tuple[int, int, GazetteerEntry]]:
-        """(start, end, entry) of the mentions the gazetteer's patterns find in `text`."""
-        for pattern, entry in self._patterns:
+    def pattern_mentions(
+        self, text: str, language: str = ENGLISH
+    ) -> Iterator[tuple[int, int, GazetteerEntry]]:
+        """(start, end, entry) of the mentions the gazetteer's patterns find in `text`, an
+        article's text in `language`: the English patterns, or that language's acronyms."""
+        patterns = (
+            self._patterns if language == ENGLISH else self._language_patterns.get(language, [])
+        )
+        for pattern, entry in patterns:
             for match in pattern.finditer(text):
                 yield match.start(), match.end(), entry
 

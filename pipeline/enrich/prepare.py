@@ -4,6 +4,7 @@ as the cleaner decided it, so a cleaned record keeps its language)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.enrich.boilerplate import is_furniture, prose_spans
@@ -35,8 +36,13 @@ class Prepared:
     decision: LanguageDecision
 
 
-def prepare(record: CleanedArticle, max_length: int) -> Prepared:
-    """Locate the record's paragraphs in its text; PoisonRecord if they are not there."""
+def prepare(
+    record: CleanedArticle,
+    max_length: int,
+    skip_reason: Callable[[str], str | None] | None = None,
+) -> Prepared:
+    """Locate the record's paragraphs in its text; PoisonRecord if they are not there.
+    `skip_reason(language)` says why a language gets no NER (default: all but English)."""
     if record.text.strip() and not record.paragraphs:
         raise PoisonRecord("record has text but no paragraphs", stage="enrich")
     segments: list[Segment] = []
@@ -69,7 +75,11 @@ def prepare(record: CleanedArticle, max_length: int) -> Prepared:
         for start, end in prose_spans(paragraph.text):
             segments.append(Segment(index, offset + start, paragraph.text[start:end]))
             prose.append(paragraph.text[start:end])
-    decision = decide(record.language, record.text)
+    decision = (
+        decide(record.language, record.text, skip_reason)
+        if skip_reason
+        else decide(record.language, record.text)
+    )
     if not segments:
         decision = LanguageDecision(decision.language, "no body text")
     return Prepared(record, segments, frozenset(furniture), story, "\n\n".join(prose), decision)

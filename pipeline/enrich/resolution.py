@@ -77,14 +77,21 @@ class Resolved:
     entities: dict[str, tuple[str, str, str | None]]  # key → (canonical, label, wikidata_id)
 
 
-def resolve(mentions: Sequence[Mention], gazetteer: Gazetteer | None = None) -> Resolved:
-    """Group the mentions of one article into entities (see the module docstring)."""
+def resolve(
+    mentions: Sequence[Mention],
+    gazetteer: Gazetteer | None = None,
+    language: str = "en",
+) -> Resolved:
+    """Group the mentions of one article in `language` (a primary subtag) into entities (see
+    the module docstring)."""
     gazetteer = gazetteer or default_gazetteer()
     kept = [
         (mention, canonical)
         for mention in sorted(mentions, key=lambda m: m.offset)
         if mention.label in KEPT_LABELS
-        and not is_junk(canonical := canonical_form(mention.surface, mention.label), mention.label)
+        and not is_junk(
+            canonical := canonical_form(mention.surface, mention.label, language), mention.label
+        )
     ]
     groups = _Groups()
     surnames = _surnames(kept)
@@ -94,7 +101,7 @@ def resolve(mentions: Sequence[Mention], gazetteer: Gazetteer | None = None) -> 
         if key in surnames:
             groups.union(surnames[key].casefold(), key, preferred=surnames[key])
             continue
-        entry = gazetteer.lookup(canonical, mention.label)
+        entry = gazetteer.lookup(canonical, mention.label, language)
         if entry is not None:
             entry_key = f"gazetteer:{entry.name}"
             groups.add(entry_key)
@@ -185,6 +192,7 @@ def aggregate(
     gazetteer: Gazetteer | None = None,
     excluded_paragraphs: frozenset[int] = frozenset(),
     resolved: Resolved | None = None,
+    language: str = "en",
 ) -> list[Entity]:
     """One Entity per group, in order of first mention, with its surface forms.
 
@@ -195,7 +203,7 @@ def aggregate(
     """
     counted = [m for m in mentions if m.paragraph not in excluded_paragraphs]
     if resolved is None or len(counted) < len(mentions):
-        resolved = resolve(counted, gazetteer)
+        resolved = resolve(counted, gazetteer, language)
     tallies: dict[str, _Tally] = {}
     for mention, key in zip(resolved.mentions, resolved.keys, strict=True):
         tally = tallies.setdefault(key, _Tally(first_offset=mention.offset))

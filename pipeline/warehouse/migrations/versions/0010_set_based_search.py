@@ -30,13 +30,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The document of each row of the transition table `new_articles`, as 0005 built it per row.
+# newsflow_text_config is called in the select list, where PostgreSQL inlines it (a CASE),
+# not in FROM, where it runs as a function scan per row.
 _DOCUMENTS = """
     INSERT INTO article_search (article_id, config, document)
-    SELECT n.article_id, cfg,
-           setweight(to_tsvector(cfg, n.title), 'A')
-           || setweight(to_tsvector(cfg, coalesce(n.description, '')), 'B')
-           || setweight(to_tsvector(cfg, n.text), 'C')
-    FROM new_articles n CROSS JOIN LATERAL newsflow_text_config(n.language) AS cfg{where}
+    SELECT n.article_id, n.cfg,
+           setweight(to_tsvector(n.cfg, n.title), 'A')
+           || setweight(to_tsvector(n.cfg, coalesce(n.description, '')), 'B')
+           || setweight(to_tsvector(n.cfg, n.text), 'C')
+    FROM (SELECT article_id, title, description, text, language,
+                 newsflow_text_config(language) AS cfg
+          FROM new_articles) n{where}
     ORDER BY n.article_id
     ON CONFLICT (article_id) DO UPDATE
         SET config = EXCLUDED.config, document = EXCLUDED.document;

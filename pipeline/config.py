@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # `newsflow consume` processes the local stack starts in the consumer group; more than the
     # cleaned topic's partitions leaves the extra ones idle (topic_partitions adds partitions).
     enrichers: int = Field(1, ge=1, le=64)
+    # The paths before issue 14, which `newsflow bench e2e --old-paths` compares against:
+    # the producers' codec (gzip before zstd) and the consumer's store path (insert: the
+    # multi-row INSERTs before COPY). The defaults are what newsflow runs.
+    kafka_compression: Literal["zstd", "lz4", "gzip"] = "zstd"
+    store_path: Literal["copy", "insert"] = "copy"
 
     # Prometheus metrics (docs/metrics.md). Each `newsflow consume` serves /metrics on this
     # port, the stack's enricher i on metrics_port + (i-1); 0: no metrics server.

@@ -146,6 +146,15 @@ def bench_delivery(ctx: click.Context, records: int, as_json: bool) -> None:
     help="the enricher the bench's processes run (default NEWSFLOW_ENRICHER, i.e. spacy); "
     "stub gives a Kafka and PostgreSQL figure without NER",
 )
+@click.option(
+    "--old-paths",
+    "old_paths_rounds",
+    type=click.IntRange(min=1),
+    metavar="ROUNDS",
+    help="compare the current paths with the old ones (gzip producers, the multi-row INSERT "
+    "store), ROUNDS rounds each with the bench's own enricher processes (--enrichers N: how "
+    "many, default 1)",
+)
 @click.option("--keep", is_flag=True, help="keep the bench's rows in the warehouse")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object per round")
 @click.pass_context
@@ -154,6 +163,7 @@ def bench_e2e(
     copies: int,
     counts: str | None,
     enricher: str | None,
+    old_paths_rounds: int | None,
     keep: bool,
     as_json: bool,
 ) -> None:
@@ -162,8 +172,11 @@ def bench_e2e(
     from devtools.bench.enrichers import parse_counts
 
     settings = ctx.obj["settings"]
+    parsed = parse_counts(counts) if counts is not None else None
+    if old_paths_rounds and parsed is not None and len(parsed) > 1:
+        raise click.UsageError("--old-paths takes one enricher count: --enrichers N")
     if enricher is not None:
-        if counts is None:
+        if counts is None and not old_paths_rounds:
             raise click.UsageError(
                 "--enricher applies to the bench's own processes: add --enrichers"
             )
@@ -172,8 +185,9 @@ def bench_e2e(
         run(
             settings,
             copies=copies,
-            enrichers=parse_counts(counts) if counts is not None else None,
+            enrichers=parsed,
             keep=keep,
+            old_paths_rounds=old_paths_rounds or 0,
             as_json=as_json,
             echo=click.echo,
             meter=meter,

@@ -10,10 +10,12 @@ a ratio against a plain baseline run in the same process on the same kind of rec
   (kafka-python's gzip runs at level 9 and costs more than the checksum).
 - Store path: `store_batch` (the consumer's transaction: COPY into staging tables and
   INSERT ... SELECT ... ON CONFLICT for articles and versions, COPY for mentions, entity ids
-  remembered across batches, plus the offsets) against the same call's multi-row INSERT path
-  (`bulk=False`, what it did before COPY) and against row-by-row inserts (the same upserts,
-  one row per statement), all in batches of 500 with one transaction per batch, into a
-  scratch database. Article rows/s.
+  remembered across batches, plus the offsets) on the current schema, against the old paths
+  on the schema before migration 0010 (the full-text index built by a row trigger): the same
+  call's multi-row INSERT path (`bulk=False`, what it did before COPY), row-by-row inserts
+  (the same upserts, one row per statement), and `store_batch` itself (the migration's
+  share). All in batches of 500 with one transaction per batch, into two scratch databases.
+  Article rows/s.
 - Consumer loop with metrics on and off (`consumer_metrics.py`): the real `consume_cleaned`
   over the same records, its Prometheus metrics served and scraped against none at all.
 
@@ -24,6 +26,7 @@ broker, the database server and the producer's sender thread as much as in this 
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import time
@@ -72,7 +75,8 @@ from pipeline.warehouse.rows import article_row, mention_drafts, version_row
 
 Echo = Callable[..., None]
 ROUNDS = 3
-MAX_STORE_ARTICLES = 5000  # enough for a steady rate; the row-by-row baseline is slow
+MAX_STORE_ARTICLES = 5000  # enough for a steady rate
+ROW_BY_ROW_ARTICLES = 1000  # the row-by-row baseline is slow: fewer articles, the same rate
 
 
 def _vocabulary(size: int = 3000) -> list[str]:
@@ -276,7 +280,7 @@ def _store_rate(engine: Engine, store: Callable[..., Any], items: list[EnrichedA
 
 
 @contextmanager
-def _scratch_database(settings: Settings) -> Iterator[Engine]:
+def _scratch_database(settings: Settings, revision: str = "heads") -> Iterator[Engine]:
     base = make_url(settings.database_url())
     name = f"newsflow_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -297,7 +301,7 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
     )
     engine = make_engine(scratch, "newsflow-bench")
     try:
-        upgrade(engine)
+        upgrade(engine, revision)
         yield engine
     finally:
         engine.dispose()
@@ -306,23 +310,41 @@ def _scratch_database(settings: Settings) -> Iterator[Engine]:
         admin.dispose()
 
 
+# The schema the old store paths ran on: before the set-based search index (0010).
+_SET_BASED_SEARCH = importlib.import_module(
+    "pipeline.warehouse.migrations.versions.0010_set_based_search"
+)
+SCHEMA_BEFORE = _SET_BASED_SEARCH.down_revision
+
+# name → (store function, schema): the new path on the current schema; the old paths (the
+# multi-row INSERTs before COPY, one row per statement) on the schema they had; and the COPY
+# path on the old schema, which shows the migration's share.
+STORE_VARIANTS: dict[str, tuple[Callable[..., Any], str]] = {
+    "store_batch": (store_batch, "heads"),
+    "store_batch_old_schema": (store_batch, "before"),
+    "multi_row_insert": (partial(store_batch, bulk=False), "before"),
+    "row_by_row": (_store_row_by_row, "before"),
+}
+
+
 def bench_store(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
     stub = StubEnricher()
-    variants: dict[str, Callable[..., Any]] = {
-        "store_batch": store_batch,
-        "multi_row_insert": partial(store_batch, bulk=False),
-        "row_by_row": _store_row_by_row,
-    }
-    best = dict.fromkeys(variants, 0.0)
-    with _scratch_database(settings) as engine:
+    best = dict.fromkeys(STORE_VARIANTS, 0.0)
+    with (
+        _scratch_database(settings) as current,
+        _scratch_database(settings, SCHEMA_BEFORE or "base") as before,
+    ):
+        engines = {"heads": current, "before": before}
         for round_ in range(ROUNDS):
-            for name in variants if round_ % 2 == 0 else reversed(list(variants)):
+            for name in STORE_VARIANTS if round_ % 2 == 0 else reversed(list(STORE_VARIANTS)):
                 if meter is not None:
                     meter.advance(step=f"store {name}")
-                items = stub.enrich_each(_records(count, f"store-{name}-{round_}"))
-                rate = _store_rate(engine, variants[name], items)
+                store, schema = STORE_VARIANTS[name]
+                n = min(count, ROW_BY_ROW_ARTICLES) if name == "row_by_row" else count
+                items = stub.enrich_each(_records(n, f"store-{name}-{round_}"))
+                rate = _store_rate(engines[schema], store, items)
                 echo(
                     f"bench delivery: store {name} round {round_ + 1}: {rate:,.0f} articles/s",
                     err=True,
@@ -335,11 +357,11 @@ def bench_store(
         "articles": count,
         "batch": BATCH_SIZE,
         "mentions_per_article": mentions / 50,
-        "store_batch_articles_per_s": round(best["store_batch"]),
-        "multi_row_insert_articles_per_s": round(best["multi_row_insert"]),
-        "row_by_row_articles_per_s": round(best["row_by_row"]),
+        "schema_before": SCHEMA_BEFORE,
+        **{f"{name}_articles_per_s": round(rate) for name, rate in best.items()},
         "ratio": round(best["store_batch"] / best["row_by_row"], 2),
         "ratio_vs_multi_row_insert": round(best["store_batch"] / best["multi_row_insert"], 2),
+        "ratio_vs_old_schema": round(best["store_batch"] / best["store_batch_old_schema"], 2),
     }
 
 
@@ -358,7 +380,7 @@ def run(
 
     meter = meter if meter is not None else LogMeter()
     meter.start(
-        (len(CODECS) + len(PURE_CRC_CODECS) + 3) * ROUNDS,
+        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS)) * ROUNDS,
         "bench delivery",
         "rounds",
         ("records", "articles"),
@@ -393,23 +415,24 @@ def run(
         )
         for name in ("lz4", "zstd", "uncompressed")
     ]
-    rows.append(
+    before = s["schema_before"]
+    rows += [
         (
-            f"consumer article rows/s ({s['articles']} articles; store_batch vs row-by-row)",
+            f"consumer article rows/s ({s['articles']} articles; store_batch vs {label})",
             s["store_batch_articles_per_s"],
-            s["row_by_row_articles_per_s"],
-            s["ratio"],
+            s[f"{name}_articles_per_s"],
+            s[ratio],
         )
-    )
-    rows.append(
-        (
-            f"consumer article rows/s ({s['articles']} articles; store_batch with COPY vs its "
-            "multi-row INSERT path)",
-            s["store_batch_articles_per_s"],
-            s["multi_row_insert_articles_per_s"],
-            s["ratio_vs_multi_row_insert"],
+        for label, name, ratio in (
+            (f"row-by-row on schema {before}", "row_by_row", "ratio"),
+            (
+                f"the multi-row INSERT path before COPY, on schema {before}",
+                "multi_row_insert",
+                "ratio_vs_multi_row_insert",
+            ),
+            (f"itself on schema {before}", "store_batch_old_schema", "ratio_vs_old_schema"),
         )
-    )
+    ]
     m = figures["consumer_metrics"]
     rows.append(
         (

@@ -194,17 +194,35 @@ def run(
     timeout: float = 300,
     echo: Echo = print,
     meter: Meter | None = None,
+    old_paths_rounds: int = 0,
 ) -> list[dict[str, Any]]:
-    """The figures of each round: one with the stack's enricher, or one per enricher count.
-    `meter` hears the rounds and their pages, records and rows (default: plain log lines)."""
+    """The figures of each round: one with the stack's enricher, or one per enricher count;
+    with `old_paths_rounds`, the current paths and the old ones, that many rounds each
+    (e2e_paths.py). `meter` hears the rounds and their pages, records and rows (default:
+    plain log lines)."""
     from pipeline.warehouse.db import make_engine
 
     progress = (lambda line: None) if as_json else echo
     meter = meter if meter is not None else LogMeter()
-    meter.start(len(enrichers or [1]), "bench e2e", "rounds", ("pages", "published", "stored"))
+    rounds = 2 * old_paths_rounds or len(enrichers or [1])
+    meter.start(rounds, "bench e2e", "rounds", ("pages", "published", "stored"))
     engine = make_engine(settings)
     try:
-        if enrichers is None:
+        if old_paths_rounds:
+            from devtools.bench.e2e_paths import run_paths
+
+            results = run_paths(
+                settings,
+                engine,
+                enrichers=(enrichers or [1])[0],
+                copies=copies,
+                rounds=old_paths_rounds,
+                keep=keep,
+                timeout=timeout,
+                echo=progress,
+                meter=meter,
+            )
+        elif enrichers is None:
             _require_stack(settings, ("postgres", "kafka", "enricher"))
             results = [
                 measure(
@@ -225,6 +243,10 @@ def run(
     if as_json:
         for result in results:
             echo(json.dumps(result))
+    elif old_paths_rounds:
+        from devtools.bench.e2e_paths import paths_table
+
+        echo(paths_table(results))
     elif enrichers is None:
         for key, value in results[0].items():
             echo(f"  {key:<16} {value}")

@@ -109,8 +109,10 @@ class BatchHandler:
         outbox: DeadLetterOutbox,
         send_timeout: float = 60.0,
         enriched_topic: str = ENRICHED_TOPIC,
+        bulk_store: bool = True,  # False: the multi-row INSERT path (NEWSFLOW_STORE_PATH)
     ) -> None:
         self.engine = engine
+        self.bulk_store = bulk_store
         self.producer = producer
         self.enricher = enricher
         self.group = group
@@ -164,6 +166,7 @@ class BatchHandler:
             offsets.to_store(),
             dead_letters=letters,
             before_commit=self._publish,
+            bulk=self.bulk_store,
         )
 
     def _publish(self, articles: list[EnrichedArticle]) -> None:

@@ -116,6 +116,7 @@ def consume_cleaned(
             group=group,
             outbox=outbox,
             enriched_topic=enriched_topic,
+            bulk_store=settings.store_path == "copy",
         )
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))

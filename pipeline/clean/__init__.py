@@ -29,7 +29,7 @@ from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
 from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
-from pipeline.clean.parse import parse_html
+from pipeline.clean.parse import discard, parse_html
 from pipeline.errors import ExtractionError
 from pipeline.language import choose_language
 from pipeline.records import (
@@ -75,9 +75,12 @@ def clean(
         soup = parse_html(markup.html)
     except ParserRejectedMarkup as exc:
         raise ExtractionError(f"unparseable HTML in {url}: {exc}") from exc
-    walked = page_blocks(soup)
-    meta = extract_metadata(walked, url, fetched_at)
-    body = extract_body(walked)
+    try:
+        walked = page_blocks(soup)
+        meta = extract_metadata(walked, url, fetched_at)
+        body = extract_body(walked)
+    finally:
+        discard(soup)  # what the record keeps of the tree are plain strings
     paragraphs = body.paragraphs
     # Captions stay in `paragraphs` for consumers that want them, but are not the story's text,
     # unless they are all there is (a photo gallery).

@@ -5,16 +5,20 @@ from __future__ import annotations
 import gc
 import gzip
 import weakref
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, PageElement, Tag
 
+import pipeline.clean
 from devtools.golden import golden_pages
+from pipeline.clean import clean
 from pipeline.clean.decode import decode_html
 from pipeline.clean.markup import prepare
 from pipeline.clean.parse import discard, parse_html
+from pipeline.errors import ExtractionError
 
 _DATA = Path(__file__).resolve().parents[1] / "data" / "extraction"
 _LINKS = ("parent", "previous_element", "next_element", "previous_sibling", "next_sibling")
@@ -107,3 +111,36 @@ def test_without_discard_the_tree_waits_for_the_garbage_collector():
         gc.enable()
     gc.collect()
     assert inner() is None
+
+
+def test_clean_leaves_the_garbage_collector_as_it_found_it():
+    page = b"<html><body><article><p>" + b"A sentence of the story. " * 20 + b"</p></article>"
+    fetched_at = datetime(2025, 6, 1, tzinfo=UTC)
+    assert gc.isenabled()
+    clean(page, "https://site.example/a", source_id="s", fetched_at=fetched_at)
+    assert gc.isenabled()
+    with pytest.raises(ExtractionError):
+        clean(b"<html></html>", "https://site.example/b", source_id="s", fetched_at=fetched_at)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        clean(page, "https://site.example/a", source_id="s", fetched_at=fetched_at)
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_off_while_a_page_is_cleaned(monkeypatch):
+    seen = []
+    real_page_blocks = pipeline.clean.page_blocks
+
+    def spy(root):
+        seen.append(gc.isenabled())
+        return real_page_blocks(root)
+
+    monkeypatch.setattr(pipeline.clean, "page_blocks", spy)
+    page = b"<html><body><article><p>" + b"A sentence of the story. " * 20 + b"</p></article>"
+    clean(
+        page, "https://site.example/a", source_id="s", fetched_at=datetime(2025, 6, 1, tzinfo=UTC)
+    )
+    assert seen == [False] and gc.isenabled()

@@ -120,10 +120,13 @@ class EnrichedArticle(CleanedArticle):
     enricher: Enricher
 
 
+_WHITESPACE = re.compile(r"\s+")  # compiled once: this runs for every text block
+
+
 def normalize_text(text: str) -> str:
     """NFC, collapsed whitespace: the form content_hash and word counts are taken from."""
     text = unicodedata.normalize("NFC", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 # Han, kana, Hangul syllables and CJK compatibility ideographs: scripts written without spaces

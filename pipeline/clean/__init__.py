@@ -11,7 +11,9 @@ Steps: decode.py (bytes to text), markup.py (cut code and layout space before pa
 parse.py (BeautifulSoup over lxml), blocks.py (the one walk over the tree, with furniture.py
 naming the page's furniture), metadata.py and body.py (what the walk found, with lines.py
 naming the lines that are never story text), pipeline/language.py (the declared language checked
-against the text). The golden pages (devtools/golden.py) and the scoring on a labelled
+against the text). The garbage collector is paused for the length of one call and the tree is
+taken apart at its end (parse.py: a tree freed by reference counting leaves the collector nothing
+to find). The golden pages (devtools/golden.py) and the scoring on a labelled
 dataset (devtools/scoring.py) are development tools, outside this package.
 """
 
@@ -29,7 +31,7 @@ from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
 from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
-from pipeline.clean.parse import parse_html
+from pipeline.clean.parse import collector_paused, discard, parse_html
 from pipeline.errors import ExtractionError
 from pipeline.language import choose_language
 from pipeline.records import (
@@ -61,6 +63,18 @@ def clean(
     canonical_url: str | None = None,
 ) -> CleanedArticle:
     """Extract the article on one page. `canonical_url`, when given, overrides the page's own."""
+    with collector_paused():
+        return _clean(html, url, source_id, fetched_at, content_type, canonical_url)
+
+
+def _clean(
+    html: bytes | str,
+    url: str,
+    source_id: str,
+    fetched_at: datetime,
+    content_type: str | None,
+    canonical_url: str | None,
+) -> CleanedArticle:
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     if kind := file_signature(html):
@@ -75,9 +89,12 @@ def clean(
         soup = parse_html(markup.html)
     except ParserRejectedMarkup as exc:
         raise ExtractionError(f"unparseable HTML in {url}: {exc}") from exc
-    walked = page_blocks(soup)
-    meta = extract_metadata(walked, url, fetched_at)
-    body = extract_body(walked)
+    try:
+        walked = page_blocks(soup)
+        meta = extract_metadata(walked, url, fetched_at)
+        body = extract_body(walked)
+    finally:
+        discard(soup)  # what the record keeps of the tree are plain strings
     paragraphs = body.paragraphs
     # Captions stay in `paragraphs` for consumers that want them, but are not the story's text,
     # unless they are all there is (a photo gallery).

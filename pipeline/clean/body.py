@@ -78,11 +78,14 @@ def _caption_value(block: Block) -> float:
 def _subtree_sums(page: PageBlocks, own: dict[int, float]) -> dict[int, float]:
     """Per element, the sum of `own` over it and its descendants."""
     sums = dict(own)
+    start, get = page.start, sums.get
     # Children come after their parents in document order, so a reverse sweep sums subtrees.
+    # Most elements hold nothing: their parent is not even looked up.
     for element in reversed(page.elements):
-        parent = element.parent
-        if parent is not None and id(parent) in page.start and (value := sums.get(id(element))):
-            sums[id(parent)] = sums.get(id(parent), 0.0) + value
+        if value := get(id(element)):
+            parent = element.parent
+            if parent is not None and (key := id(parent)) in start:
+                sums[key] = get(key, 0.0) + value
     return sums
 
 

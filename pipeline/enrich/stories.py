@@ -319,6 +319,7 @@ class Changes:
     """What one `assign` call changed, for a store to write back."""
 
     assigned: list[tuple[str, str]] = field(default_factory=list)  # (article_id, story_id)
+    scores: dict[str, float] = field(default_factory=dict)  # article_id → score it joined at
     stories: dict[str, Story] = field(default_factory=dict)  # new or changed, by id
     created: set[str] = field(default_factory=set)
     df: Counter[str] = field(default_factory=Counter)
@@ -397,6 +398,7 @@ class MemoryStoryIndex:
                 self.changes.created.add(story.story_id)
             else:
                 story = match[0]
+                self.changes.scores[probe.article_id] = match[1]
             absorb(story, probe, entities, terms, self.params)
             self._post(story)
             self.assigned[probe.article_id] = story.story_id

@@ -120,3 +120,51 @@ def record(
         content_hash=content_hash(text),
         extractor=Extractor(name="test", version="1"),
     )
+
+
+# Other outlets' reports of two sample-site stories (the Leeds tram vote, the Portuguese
+# floods), for the story examples of docs/sql.md: (source, published, title, paragraphs).
+FOLLOW_UPS = [
+    (
+        "sample-courier",
+        datetime(2026, 10, 1, 11, 45, tzinfo=UTC),
+        "Leeds tram extension to Headingley and the airport wins council vote",
+        [
+            "Leeds City Council voted 52 to 37 late on Tuesday night to extend the tram line "
+            "through Headingley to Leeds Bradford Airport, at a cost of £420 million.",
+            "Margaret Okonkwo, the council leader, said the Aire Valley Transport Authority "
+            "would start work in 2028. Daniel Hale, for the opposition, called the plan a "
+            "blank cheque.",
+        ],
+    ),
+    (
+        "sample-gazette",
+        datetime(2026, 10, 2, 9, 10, tzinfo=UTC),
+        "Business leaders welcome Leeds tram decision, but cost doubts linger",
+        [
+            "The Leeds Business Forum welcomed the council's approval of the tram extension to "
+            "Leeds Bradford Airport, while Daniel Hale repeated his warning about costs.",
+            "The Aire Valley Transport Authority said the Northern Infrastructure Commission "
+            "would publish its review in November. Margaret Okonkwo defended the levy.",
+        ],
+    ),
+    (
+        "sample-gazette",
+        datetime(2026, 10, 11, 15, 30, tzinfo=UTC),
+        "Portugal asks EU for help as Douro floods keep thousands from home",
+        [
+            "Rui Almeida, Portugal's interior minister, said in Braga that the government would "
+            "apply to the European Union Solidarity Fund after floods along the Douro and Cávado.",
+            "Trains between Porto and Braga were suspended after an embankment collapsed near "
+            "Famalicão, and the Ribeira district of Porto remained under water.",
+        ],
+    ),
+]
+
+
+def follow_up_records(run: str = "") -> list[CleanedArticle]:
+    records = []
+    for source, published, title, paragraphs in FOLLOW_UPS:
+        made = record(source, 0, title, paragraphs, run=run)
+        records.append(made.model_copy(update={"published_at": published, "fetched_at": published}))
+    return records

@@ -262,3 +262,53 @@ def test_probe_for_an_enriched_article() -> None:
     assert entity_key("Vilnius", None) == "n:vilnius"
     assert with_story(article, "a" * 64).story_id == "a" * 64
     assert article.story_id is None  # a record enriched without stories
+
+
+def test_newsflow_enrich_gives_each_record_the_story_of_its_run() -> None:
+    """`newsflow enrich` (JSON lines): two reports of one event share a story, named after the
+    first; a report of another event and the line that fails have theirs (or none)."""
+    import io
+    import json
+
+    from enrich_cases import make_record
+
+    from pipeline.enrich import Enricher, enrich_jsonl
+
+    iraq = [
+        "NATO defence ministers agreed in Brussels on Tuesday to expand the alliance's training "
+        "mission in Iraq. Jens Stoltenberg said it would stay with the consent of Baghdad.",
+    ]
+    records = [
+        make_record("NATO expands its Iraq mission", iraq, slug="a"),
+        make_record(
+            "Leeds backs a tram to the airport",
+            ["Leeds City Council approved a tram line to Leeds Bradford Airport in Leeds."],
+            slug="b",
+        ),
+        make_record(
+            "Stoltenberg: more NATO trainers for Iraq",
+            [
+                "Jens Stoltenberg told reporters in Brussels that NATO would send more trainers to "
+                "Iraq, at the request of the government in Baghdad."
+            ],
+            slug="c",
+        ),
+    ]
+    lines = [
+        records[0].model_dump_json(),
+        records[1].model_dump_json(),
+        "{not json",
+        records[2].model_dump_json(),
+    ]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert (
+        enrich_jsonl(io.StringIO("\n".join(lines) + "\n"), stdout, stderr, enricher=Enricher()) == 1
+    )
+    out = [
+        EnrichedArticle.model_validate(json.loads(line)) for line in stdout.getvalue().splitlines()
+    ]
+    assert [a.story_id for a in out] == [
+        records[0].article_id,
+        records[1].article_id,
+        records[0].article_id,
+    ]

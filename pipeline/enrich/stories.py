@@ -20,11 +20,13 @@ score = (E·entity cosine + T·term cosine) / (E + T) × time decay, where E is
 language and both have terms (else 0). The article joins the best-scoring candidate at
 `threshold` or above (ties: the earlier story), else starts a story of its own.
 
-Candidates come from an inverted index of story keys, looked up with the probe's rarest
-`lookup_keys` entity keys and rarest `lookup_keys` term keys (the common ones, "United States",
-would list every story), at most `max_candidates` (the latest first), so an assignment costs
-the same with 100 or 100,000 stories. A story's centroid keeps its `profile_keys` heaviest
-entities and terms; the IDF weight of a key is fixed when an article adds it, so a profile is
+Candidates come from an inverted index: a story is listed under its `index_keys` heaviest
+entity keys and terms, each list keeping its `per_key` latest stories. A probe looks up its
+rarest `lookup_keys` entity keys and rarest `lookup_keys` terms among those some article has
+(the common ones, "United States", would list every story), and the `max_candidates` stories
+within the window sharing the most of them (by IDF) are scored, so an assignment costs the same
+with 100 or 100,000 stories. A story's centroid keeps its `profile_keys` heaviest entities and
+terms; the IDF weight of a key is fixed when an article adds it, so a profile is
 self-contained (scored without looking the idf of its keys up again).
 
 A story's id is the article id of the article that started it, so replaying the same records
@@ -90,7 +92,9 @@ class StoryParams:
     window: timedelta = timedelta(days=4)
     half_life: timedelta = timedelta(days=4)
     lookup_keys: int = 5  # rarest keys of each kind used to look candidates up
-    max_candidates: int = 100
+    max_candidates: int = 30
+    index_keys: int = 16  # heaviest entities and terms, each, a story is listed under
+    per_key: int = 100  # latest stories looked at under one key
     profile_keys: int = 64  # entities and terms a story's profile keeps, each
 
 
@@ -172,10 +176,26 @@ class Story:
     entities: dict[str, float] = field(default_factory=dict)
     terms: dict[str, float] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
+    # The vectors' norms, computed when first needed after a change (`absorb` clears them).
+    _norms: tuple[float, float] | None = field(default=None, repr=False, compare=False)
 
-    def keys(self) -> list[str]:
-        """What the inverted index lists it under: entity keys and "t:" + term."""
-        return sorted(self.entities) + sorted("t:" + term for term in self.terms)
+    def norms(self) -> tuple[float, float]:
+        if self._norms is None:
+            self._norms = (norm(self.entities), norm(self.terms))
+        return self._norms
+
+    def keys(self, count: int = 16) -> list[str]:
+        """What the inverted index lists it under: its `count` heaviest entity keys and
+        `count` heaviest terms ("t:" + term), the ones that say what the story is about."""
+        return sorted(_heaviest(self.entities, count)) + sorted(
+            "t:" + term for term in _heaviest(self.terms, count)
+        )
+
+
+def _heaviest(vector: Mapping[str, float], count: int) -> list[str]:
+    if len(vector) <= count:
+        return list(vector)
+    return [k for k, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
 
 
 def idf(df: int, total: int) -> float:
@@ -187,16 +207,23 @@ def weighted(vector: Mapping[str, float], df: Mapping[str, int], total: int) -> 
     return {key: w * idf(df.get(key, 0), total) for key, w in vector.items()}
 
 
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+def norm(vector: Mapping[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
+
+
+def cosine(
+    a: Mapping[str, float],
+    b: Mapping[str, float],
+    norm_a: float | None = None,
+    norm_b: float | None = None,
+) -> float:
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     dot = sum(w * large[k] for k, w in small.items() if k in large)
     if dot == 0.0:
         return 0.0
-    return dot / (
-        math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    )
+    return dot / ((norm_a or norm(a)) * (norm_b or norm(b)))
 
 
 def gap(published: datetime, story: Story) -> timedelta:
@@ -213,6 +240,19 @@ def score(
     params: StoryParams = DEFAULT_PARAMS,
 ) -> float:
     """Similarity of an article (IDF-weighted vectors) to a story, 0 outside its window."""
+    return _score(entities, terms, norm(entities), norm(terms), published, language, story, params)
+
+
+def _score(
+    entities: Mapping[str, float],
+    terms: Mapping[str, float],
+    entity_norm: float,
+    term_norm: float,
+    published: datetime,
+    language: str | None,
+    story: Story,
+    params: StoryParams,
+) -> float:
     distance = gap(published, story)
     if distance > params.window:
         return 0.0
@@ -221,7 +261,11 @@ def score(
     t = params.term_weight if terms and story.terms and same_language else 0.0
     if e + t == 0.0:
         return 0.0
-    similar = (e * cosine(entities, story.entities) + t * cosine(terms, story.terms)) / (e + t)
+    story_entity_norm, story_term_norm = story.norms()
+    similar = (
+        e * cosine(entities, story.entities, entity_norm, story_entity_norm)
+        + t * cosine(terms, story.terms, term_norm, story_term_norm)
+    ) / (e + t)
     decay: float = 0.5 ** (distance / params.half_life)
     return similar * decay
 
@@ -236,8 +280,11 @@ def best_story(
 ) -> tuple[Story, float] | None:
     """The best candidate at `threshold` or above (ties: the earlier story), or None."""
     best: tuple[Story, float] | None = None
+    entity_norm, term_norm = norm(entities), norm(terms)
     for story in candidates:
-        similar = score(entities, terms, published, language, story, params)
+        similar = _score(
+            entities, terms, entity_norm, term_norm, published, language, story, params
+        )
         if similar < params.threshold:
             continue
         if (
@@ -272,6 +319,7 @@ def absorb(
             vector[key] = vector.get(key, 0.0) + w
     story.entities = _prune(story.entities, params.profile_keys)
     story.terms = _prune(story.terms, params.profile_keys)
+    story._norms = None
     if probe.language:
         story.languages[probe.language] = story.languages.get(probe.language, 0) + 1
     story.article_count += 1
@@ -293,10 +341,11 @@ def new_story(probe: StoryProbe) -> Story:
 def lookup_keys(
     probe: StoryProbe, df: Mapping[str, int], count: int = DEFAULT_PARAMS.lookup_keys
 ) -> list[str]:
-    """The probe's rarest `count` entity keys and rarest `count` term keys ("t:" + term)."""
+    """The probe's rarest `count` entity keys and rarest `count` term keys ("t:" + term),
+    among those some article already has (no story is listed under the others)."""
 
     def rarest(vector: Mapping[str, float], prefix: str) -> list[str]:
-        keys = [prefix + key for key in vector]
+        keys = [prefix + key for key in vector if df.get(prefix + key, 0) > 0]
         return sorted(keys, key=lambda k: (df.get(k, 0), -vector[k[len(prefix) :]], k))[:count]
 
     return rarest(probe.entities, "") + rarest(probe.terms, "t:")
@@ -346,33 +395,32 @@ class MemoryStoryIndex:
         self._post(story)
 
     def _post(self, story: Story) -> None:
-        for key in story.keys():
-            self._postings.setdefault(key, {})[story.story_id] = None
+        """List the story last (latest) under its keys, each list kept to `per_key`."""
+        for key in story.keys(self.params.index_keys):
+            posting = self._postings.setdefault(key, {})
+            posting.pop(story.story_id, None)
+            posting[story.story_id] = None
+            if len(posting) > self.params.per_key:
+                del posting[next(iter(posting))]
 
     def candidates(self, probe: StoryProbe) -> list[Story]:
-        """Stories sharing one of the probe's lookup keys within the window, latest first."""
-        found: set[str] = set()
+        """Stories sharing the probe's lookup keys within the window: the `max_candidates`
+        sharing the most (each key counted by its IDF), then the latest."""
+        shared: dict[str, float] = {}
         for key in lookup_keys(probe, self.df, self.params.lookup_keys):
             posting = self._postings.get(key)
             if posting is None:
                 continue
-            if len(posting) > 4 * self.params.max_candidates:
-                self._forget_old(posting, probe.published)
-            found.update(posting)
+            weight = idf(self.df.get(key, 0), self.total)
+            for sid in posting:
+                shared[sid] = shared.get(sid, 0.0) + weight
         near = [
-            s
-            for s in map(self.stories.__getitem__, found)
-            if gap(probe.published, s) <= self.params.window
+            (weight, self.stories[sid])
+            for sid, weight in shared.items()
+            if gap(probe.published, self.stories[sid]) <= self.params.window
         ]
-        near.sort(key=lambda s: (s.latest, s.story_id), reverse=True)
-        return near[: self.params.max_candidates]
-
-    def _forget_old(self, posting: dict[str, None], now: datetime) -> None:
-        """Drop from a long posting list the stories that ended two windows before `now`
-        (they stay stories; they are no longer found under that key)."""
-        horizon = now - 2 * self.params.window
-        for sid in [s for s in posting if self.stories[s].latest < horizon]:
-            del posting[sid]
+        near.sort(key=lambda ws: (ws[0], ws[1].latest, ws[1].story_id), reverse=True)
+        return [story for _, story in near[: self.params.max_candidates]]
 
     def assign(self, probes: Sequence[StoryProbe]) -> list[str]:
         result = []

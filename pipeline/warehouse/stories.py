@@ -11,9 +11,9 @@ batch that fails leaves no assignment behind. Per batch:
 2. the articles already assigned keep their story (a replay changes nothing);
 3. the working set is read: the document frequencies of the batch's keys, and the stories
    found under its lookup keys (each probe's rarest entity and term keys, see
-   `pipeline.enrich.stories.lookup_keys`) within the batch's time window, at most
-   `max_candidates` per key, the latest first: an indexed lookup (GIN on `stories.keys`),
-   never a scan of all stories;
+   `pipeline.enrich.stories.lookup_keys`) within the batch's time window, at most `per_key`
+   per key, the latest first: an indexed lookup (GIN on `stories.keys`), never a scan of all
+   stories;
 4. the pure `MemoryStoryIndex`, seeded with that working set, assigns the batch in order;
 5. the new and changed stories, the assignments and the frequencies are written back.
 
@@ -95,10 +95,16 @@ class WarehouseStoryIndex:
             df = _frequencies(conn, keys)
             index.total = df.pop(TOTAL_KEY, 0)
             index.df.update(df)
-            wanted = sorted({k for p in new for k in lookup_keys(p, df, self.params.lookup_keys)})
+            # Twice the keys the probes look up: the frequencies change as the batch is
+            # assigned, and with them which keys are a probe's rarest.
+            wanted = sorted(
+                {k for p in new for k in lookup_keys(p, df, 2 * self.params.lookup_keys)}
+            )
             earliest = min(p.published for p in new) - self.params.window
             latest = max(p.published for p in new) + self.params.window
-            for story in _candidates(conn, wanted, earliest, latest, self.params.max_candidates):
+            found = _candidates(conn, wanted, earliest, latest, self.params.per_key)
+            # The latest last: the index keeps the latest `per_key` stories under a key.
+            for story in sorted(found, key=lambda s: (s.latest, s.story_id)):
                 index.add_story(story)
         ids = index.assign(probes)
         _write(conn, index)
@@ -170,7 +176,7 @@ def _write(conn: Connection, index: MemoryStoryIndex) -> None:
                 "terms": story.terms,
                 "languages": story.languages,
             },
-            "keys": story.keys(),
+            "keys": story.keys(index.params.index_keys),
         }
         for story in sorted(changes.stories.values(), key=lambda s: s.story_id)
     ]

@@ -24,7 +24,7 @@ would rewrite the story_id of records already published).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,11 @@ _CANDIDATES = text("""
         LIMIT :per_key
     ) s
     ORDER BY s.story_id
+""")
+_RARE = text("""
+    SELECT * FROM stories
+    WHERE keys && CAST(:keys AS text[])
+      AND latest_published_at >= :earliest AND earliest_published_at <= :latest
 """)
 _LOCK = 0x73746F72  # "stor": any constant shared by every newsflow process
 TOTAL_KEY = ""  # the story_key_df row that counts all assigned articles
@@ -102,7 +107,7 @@ class WarehouseStoryIndex:
             )
             earliest = min(p.published for p in new) - self.params.window
             latest = max(p.published for p in new) + self.params.window
-            found = _candidates(conn, wanted, earliest, latest, self.params.per_key)
+            found = _candidates(conn, wanted, df, earliest, latest, self.params.per_key)
             # The latest last: the index keeps the latest `per_key` stories under a key.
             for story in sorted(found, key=lambda s: (s.latest, s.story_id)):
                 index.add_story(story)
@@ -126,17 +131,29 @@ def _frequencies(conn: Connection, keys: list[str]) -> dict[str, int]:
 
 
 def _candidates(
-    conn: Connection, keys: list[str], earliest: datetime, latest: datetime, per_key: int
+    conn: Connection,
+    keys: list[str],
+    df: Mapping[str, int],
+    earliest: datetime,
+    latest: datetime,
+    per_key: int,
 ) -> list[Story]:
-    """Stories listed under any of `keys` whose span comes within [earliest, latest]: for each
-    key the `per_key` latest (a common key would otherwise bring a day's every story)."""
-    if not keys:
-        return []
-    rows = conn.execute(
-        _CANDIDATES,
-        {"keys": keys, "earliest": earliest, "latest": latest, "per_key": per_key},
-    )
-    return [_story(row) for row in rows.mappings()]
+    """Stories listed under any of `keys` whose span comes within [earliest, latest]. Keys
+    fewer than `per_key` articles have are looked up together (one GIN scan: they list fewer
+    than `per_key` stories each); for each of the others, its `per_key` latest stories (a
+    common key would otherwise bring a day's every story)."""
+    rare = [k for k in keys if df.get(k, 0) <= per_key]
+    common = [k for k in keys if df.get(k, 0) > per_key]
+    window = {"earliest": earliest, "latest": latest}
+    found: dict[str, Any] = {}
+    if rare:
+        for row in conn.execute(_RARE, {"keys": rare, **window}).mappings():
+            found[row["story_id"]] = row
+    if common:
+        rows = conn.execute(_CANDIDATES, {"keys": common, "per_key": per_key, **window})
+        for row in rows.mappings():
+            found[row["story_id"]] = row
+    return [_story(row) for row in found.values()]
 
 
 def _story(row: Any) -> Story:

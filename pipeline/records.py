@@ -118,6 +118,13 @@ class EnrichedArticle(CleanedArticle):
     near_duplicate_of: str | None = None
     entities_skipped: str | None = None
     enricher: Enricher
+    # Added within v1, so it has a default: records enriched before it carry none.
+    story_id: str | None = Field(
+        None,
+        description="the story this article joined (pipeline/enrich/stories.py): the "
+        "article_id of the story's first article; null in records enriched before the field "
+        "existed or by an enricher that clusters no stories",
+    )
 
 
 _WHITESPACE = re.compile(r"\s+")  # compiled once: this runs for every text block

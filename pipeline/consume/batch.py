@@ -7,10 +7,11 @@ The order is what makes the consumer lose nothing and double nothing in the ware
 2. one database transaction stores the articles, the offsets past the whole batch and the
    dead letters (`store_batch`); records PostgreSQL refuses as data become dead letters too
    (stage "store") instead of failing the batch forever;
-3. inside that transaction, before it commits, the enriched records are published and every
-   send resolved: a crash after the publish and before the commit repeats the batch, so the
-   enriched topic is at-least-once (duplicates carry the same key, version and content hash)
-   while nothing the warehouse has can be missing from it;
+3. inside that transaction, each article first joins its story (`stories`, see
+   pipeline/warehouse/stories.py); before it commits, the enriched records are published
+   and every send resolved: a crash after the publish and before the commit repeats the
+   batch, so the enriched topic is at-least-once (duplicates carry the same key, version and
+   content hash) while nothing the warehouse has can be missing from it;
 4. after the commit, the runner drains the dead letters to the DLT exactly once
    (`dlt_outbox.py`).
 
@@ -40,6 +41,7 @@ from pipeline.errors import NewsflowError, PoisonRecord
 from pipeline.records import CleanedArticle, EnrichedArticle, decode_cleaned, encode, headers_for
 from pipeline.warehouse.db import find_unstorable, store_batch
 from pipeline.warehouse.outbox import OutboxLetter
+from pipeline.warehouse.stories import WarehouseStoryIndex
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class BatchHandler:
         send_timeout: float = 60.0,
         enriched_topic: str = ENRICHED_TOPIC,
         bulk_store: bool = True,  # False: the multi-row INSERT path (NEWSFLOW_STORE_PATH)
+        stories: WarehouseStoryIndex | None = None,
     ) -> None:
         self.engine = engine
         self.bulk_store = bulk_store
@@ -119,6 +122,7 @@ class BatchHandler:
         self.outbox = outbox
         self.send_timeout = send_timeout
         self.enriched_topic = enriched_topic
+        self.stories = stories  # assigns each article its story in the batch's transaction
 
     def handle(self, records: Sequence[ConsumerRecord], offsets: BatchOffsets) -> BatchOutcome:
         """Process and commit one batch (steps 1 to 3 above); the caller drains the outbox."""
@@ -167,6 +171,7 @@ class BatchHandler:
             dead_letters=letters,
             before_commit=self._publish,
             bulk=self.bulk_store,
+            assign_stories=self.stories.assign_articles if self.stories else None,
         )
 
     def _publish(self, articles: list[EnrichedArticle]) -> None:

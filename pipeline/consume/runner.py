@@ -37,6 +37,7 @@ from pipeline.consume.offsets import BatchOffsets, in_order
 from pipeline.consume.positions import WarehousePositions
 from pipeline.enrich.port import ArticleEnricher
 from pipeline.errors import TransientError
+from pipeline.warehouse.stories import WarehouseStoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ def consume_cleaned(
             outbox=outbox,
             enriched_topic=enriched_topic,
             bulk_store=settings.store_path == "copy",
+            stories=WarehouseStoryIndex(engine),
         )
         if install_signal_handlers:
             cleanup.callback(_stop_on_signals(stop))

@@ -68,6 +68,7 @@ FETCH_COLUMNS = (
 )
 
 T = TypeVar("T")
+AssignStories = Callable[[Connection, Sequence[EnrichedArticle]], list[EnrichedArticle]]
 
 
 def make_engine(settings: Settings, application_name: str = "newsflow") -> Engine:
@@ -103,6 +104,7 @@ def store_batch(
     dead_letters: Sequence[OutboxLetter] = (),
     before_commit: Callable[[list[EnrichedArticle]], None] | None = None,
     bulk: bool = True,
+    assign_stories: AssignStories | None = None,
 ) -> StoreResult:
     """Store enriched articles, the consumer offsets past them and the batch's dead letters
     (the outbox, see `outbox.py`), in one transaction.
@@ -117,8 +119,14 @@ def store_batch(
 
     The rows go in with COPY (`bulk.py`); `bulk=False` sends them as multi-row INSERTs
     instead, the path before COPY, kept for `newsflow bench delivery` to compare.
+
+    `assign_stories` runs first inside the transaction and returns the items with their
+    story_id (`stories.WarehouseStoryIndex.assign_articles`), so what is stored and published
+    carries it, and a batch that fails leaves no assignment.
     """
     with engine.begin() as conn:
+        if assign_stories is not None:
+            items = assign_stories(conn, items)
         result, stored = _write(conn, items, bulk=bulk)
         _save_offsets(conn, group, offsets)
         add_dead_letters(conn, group, dead_letters)

@@ -204,4 +204,5 @@ from pipeline.warehouse import (  # noqa: E402, F401
     models_dedup,
     models_delivery,
     models_fetch,
+    models_stories,
 )

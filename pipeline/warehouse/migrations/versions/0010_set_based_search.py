@@ -15,7 +15,7 @@ rebuild every document (say after changing `newsflow_text_config`):
 `TRUNCATE article_search; UPDATE articles SET language = language`.
 
 Revision ID: 0010_set_based_search
-Revises: 0008_source_presence
+Revises: 0009_stories
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_set_based_search"
-down_revision: str | None = "0008_source_presence"
+down_revision: str | None = "0009_stories"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -61,7 +61,7 @@ class Published:
     source: str
 
 
-# Only figures read in their source; see tests/data/stories/README.md.
+# Only figures read in their source; see docs/bench-cluster.md.
 PUBLISHED = (
     Published(
         name="Priberam news-clustering, English test set",

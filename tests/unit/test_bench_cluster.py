@@ -124,3 +124,24 @@ def test_bench_cluster_prints_its_figures_for_a_tiny_stream(tmp_path: Path) -> N
         round(figures["bcubed"]["recall"], 4),
         round(figures["bcubed"]["f1"], 4),
     )
+
+
+def test_a_threshold_tuned_on_another_stream_is_reported_as_such(tmp_path: Path) -> None:
+    rows = _rows()
+    dev, test = tmp_path / "dev.jsonl", tmp_path / "test.jsonl"
+    dev.write_text("".join(json.dumps(r) + "\n" for r in rows[::2]), encoding="utf-8")
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]), encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["bench", "cluster", "--dataset", str(test), "--tune-on", str(dev), "--thresholds",
+         "0.3,0.95", "--store-size", "0", "--arriving", "5", "--json"],
+        env={"NEWSFLOW_PROGRESS": "off"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["articles"] == 6
+    assert figures["threshold_from"] == "tuned"
+    assert figures["tuned"]["articles"] == 6
+    # Everything alone (0.95) has B-cubed recall 1/2 on two-article stories: 0.3 does better.
+    assert figures["threshold"] == 0.3
+    assert 0.0 <= figures["tuned"]["bcubed_f1"] <= 1.0

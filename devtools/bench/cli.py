@@ -170,7 +170,8 @@ def bench_e2e(
     "--dataset",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     required=True,
-    help="a labelled news stream: Priberam's dataset.{dev,test}.json or JSON lines (.gz too)",
+    help="a labelled news stream: Priberam's dataset.{dev,test}.json, JSON lines or the UCI News "
+    "Aggregator CSV (.gz too)",
 )
 @click.option(
     "--lang",
@@ -183,6 +184,12 @@ def bench_e2e(
     "--tune-on",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="choose the threshold on this other stream (its best B-cubed F1), report on --dataset",
+)
+@click.option(
+    "--split-by-time",
+    "split",
+    is_flag=True,
+    help="choose the threshold on the earlier half of --dataset, report on the later half",
 )
 @click.option(
     "--thresholds",
@@ -219,6 +226,7 @@ def bench_cluster(
     languages: tuple[str, ...],
     limit: int | None,
     tune_on: Path | None,
+    split: bool,
     thresholds: str,
     store: str,
     store_size: int,
@@ -240,6 +248,7 @@ def bench_cluster(
             languages=languages,
             limit=limit,
             tune_on=tune_on,
+            split=split,
             thresholds=tried,
             store=store,
             store_size=store_size,

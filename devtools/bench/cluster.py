@@ -15,7 +15,13 @@ re-timed to arrive just after them so their stories are live candidates.
 
 Dev/test: the clusterer's threshold is its default unless `--tune-on DEV` is given; then the
 threshold with the best B-cubed F1 on DEV (another file, e.g. Priberam's dataset.dev.json) is
-chosen there and the figures are reported on `--dataset` only.
+chosen there and the figures are reported on `--dataset` only. `--split-by-time` does the same
+within `--dataset`: the threshold is chosen on its earlier half (in time order) and the figures
+are reported on the later half only.
+
+Baselines are scored the same way on the same articles (`cluster_baselines`): every article a
+story of its own, and a plain TF-IDF single-pass clusterer whose threshold is tuned on the same
+dev stream (its own grid, `TFIDF_THRESHOLDS`) when the story index's is.
 """
 
 from __future__ import annotations
@@ -32,6 +38,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+from devtools.bench.cluster_baselines import (
+    TFIDF_DEFAULT,
+    TFIDF_THRESHOLDS,
+    singletons,
+    tfidf_single_pass,
+)
 from devtools.bench.cluster_scores import Scores, bcubed, pairwise
 from devtools.bench.story_sets import StoryDoc, cleaned_record, load_stream
 from pipeline.errors import ConfigError, PoisonRecord
@@ -309,6 +321,26 @@ def tune(dev: Enriched, thresholds: Sequence[float], meter: Meter) -> tuple[floa
     return best
 
 
+def tune_tfidf(dev_docs: Sequence[StoryDoc], thresholds: Sequence[float]) -> tuple[float, float]:
+    """The TF-IDF baseline's threshold with the best B-cubed F1 on `dev_docs` (ties: the
+    lower), and that F1."""
+    gold = {d.id: d.story for d in dev_docs}
+    best: tuple[float, float] | None = None
+    for threshold in thresholds:
+        f1 = bcubed(gold, tfidf_single_pass(dev_docs, threshold)).f1
+        if best is None or f1 > best[1]:
+            best = (threshold, f1)
+    assert best is not None
+    return best
+
+
+def split_by_time(docs: Sequence[StoryDoc]) -> tuple[list[StoryDoc], list[StoryDoc]]:
+    """The earlier and the later half of a stream in time order (the later half holds the
+    middle article of an odd count)."""
+    half = len(docs) // 2
+    return list(docs[:half]), list(docs[half:])
+
+
 def _row(name: str, s: Scores, stories: int | str) -> list[object]:
     return [name, f"{s.precision:.4f}", f"{s.recall:.4f}", f"{s.f1:.4f}", stories]
 
@@ -319,6 +351,7 @@ def run(
     languages: Sequence[str] = (),
     limit: int | None = None,
     tune_on: Path | None = None,
+    split: bool = False,
     thresholds: Sequence[float] = (),
     store: str = "memory",
     store_size: int = STORE_SIZE,
@@ -336,15 +369,36 @@ def run(
     if not docs:
         raise ConfigError(f"{dataset}: no article to cluster (languages {list(languages)})")
 
+    if split and tune_on is not None:
+        raise ConfigError("--split-by-time and --tune-on: choose one dev stream")
     threshold: float | None = None
     tuned: dict[str, Any] | None = None
-    if tune_on is not None:
+    tfidf_threshold, tfidf_from = TFIDF_DEFAULT, "default"
+    dev_docs: list[StoryDoc] = []
+    if split:
+        dev_docs, docs = split_by_time(docs)
+        if not dev_docs:
+            raise ConfigError(f"{dataset}: too few articles to split in two halves")
+        dev_name = f"the earlier half of {dataset}"
+    elif tune_on is not None:
         dev_docs = load_stream(tune_on, languages)
         if limit is not None:
             dev_docs = dev_docs[:limit]
+        dev_name = str(tune_on)
+    if dev_docs:
         dev = enrich_stream(dev_docs, meter, "dev stream")
         threshold, dev_f1 = tune(dev, thresholds, meter)
-        tuned = {"on": str(tune_on), "articles": len(dev_docs), "bcubed_f1": round(dev_f1, 4)}
+        tfidf_threshold, tfidf_f1 = tune_tfidf(dev_docs, TFIDF_THRESHOLDS)
+        tfidf_from = "tuned"
+        tuned = {
+            "on": dev_name,
+            "articles": len(dev_docs),
+            "gold_stories": len({d.story for d in dev_docs}),
+            "from": dev_docs[0].published.isoformat(),
+            "to": dev_docs[-1].published.isoformat(),
+            "bcubed_f1": round(dev_f1, 4),
+            "tfidf_bcubed_f1": round(tfidf_f1, 4),
+        }
     params = _params(stories, threshold)
 
     enriched = enrich_stream(docs, meter, "stream")
@@ -352,6 +406,18 @@ def run(
     index = stories.MemoryStoryIndex(params)
     predicted, seconds = cluster(enriched, index)
     b3, pw = bcubed(gold, predicted), pairwise(gold, predicted)
+    baselines: dict[str, Any] = {}
+    for name, made, at in (
+        ("singletons", singletons(docs), None),
+        ("tfidf", tfidf_single_pass(docs, tfidf_threshold), tfidf_threshold),
+    ):
+        baselines[name] = {
+            "bcubed": vars(bcubed(gold, made)),
+            "pairwise": vars(pairwise(gold, made)),
+            "predicted_stories": len(set(made.values())),
+        }
+        if at is not None:
+            baselines[name] |= {"threshold": at, "threshold_from": tfidf_from}
 
     at_size = store_throughput(store, params, store_size, arriving, settings, meter)
 
@@ -368,8 +434,11 @@ def run(
         "threshold": params.threshold,
         "threshold_from": "tuned" if tuned else "default",
         "tuned": tuned,
+        "split_by_time": split,
+        "shared_stories": len({d.story for d in dev_docs} & set(gold.values())) if split else 0,
         "bcubed": vars(b3),
         "pairwise": vars(pw),
+        "baselines": baselines,
         "published": vars(published) if published else None,
         "enrich_articles_per_s": round(len(docs) / enriched.seconds, 1),
         "store": store,
@@ -390,7 +459,16 @@ def run(
         f"enriched {clustered} ({enriched.without_entities} without entities), "
         f"rejected {enriched.rejected}; {figures['enrich_articles_per_s']} articles/s"
     )
-    if tuned:
+    if tuned and split:
+        echo(
+            f"threshold {params.threshold} chosen on the earlier half "
+            f"({tuned['articles']} articles, {tuned['gold_stories']} gold stories, "
+            f"{tuned['from'][:19]} to {tuned['to'][:19]}, B-cubed F1 {tuned['bcubed_f1']}); "
+            f"figures below are on the later half only ({len(docs)} articles from "
+            f"{docs[0].published:%Y-%m-%d %H:%M:%S}; {figures['shared_stories']} gold stories "
+            f"in both halves)"
+        )
+    elif tuned:
         echo(
             f"threshold {params.threshold} chosen on {tune_on} "
             f"({tuned['articles']} articles, B-cubed F1 {tuned['bcubed_f1']}); "
@@ -402,6 +480,16 @@ def run(
         _row("B-cubed", b3, figures["predicted_stories"]),
         _row("pairwise", pw, figures["predicted_stories"]),
     ]
+    for name, label in (("singletons", "singletons"), ("tfidf", "tf-idf single pass")):
+        base = baselines[name]
+        for measure in ("bcubed", "pairwise"):
+            rows.append(
+                _row(
+                    f"{label} {'B-cubed' if measure == 'bcubed' else 'pairwise'}",
+                    Scores(**base[measure]),
+                    base["predicted_stories"],
+                )
+            )
     if published:
         rows.append(
             _row(
@@ -411,6 +499,11 @@ def run(
             )
         )
     echo(format_table(["measure", "precision", "recall", "f1", "stories"], rows))
+    echo(
+        f"baselines on the same articles: singletons (every article its own story); tf-idf "
+        f"single pass at threshold {tfidf_threshold} ({tfidf_from}"
+        f"{' on the same dev stream' if tuned else ''})"
+    )
     if published:
         echo(f"published: {published.name}; {published.source}")
     else:

@@ -1,18 +1,23 @@
 """Labelled news streams for `newsflow bench cluster`: articles with a gold story each.
 
-Two layouts are read, plain or gzipped:
+Three layouts are read, plain or gzipped:
 
 - **Priberam** (`dataset.dev.json`, `dataset.test.json` of Priberam/news-clustering, Miranda et
   al., EMNLP 2018): one JSON array of documents with `id`, `date` ("YYYY-MM-DD HH:MM:SS"),
   `lang` (eng, deu, spa), `title`, `text` and the gold `cluster`;
 - **JSON lines** (`*.jsonl`): one article a line with `id`, `published` (ISO 8601), `language`
-  (ISO 639-1), `title`, `text`, `story`, and optionally `source`.
+  (ISO 639-1), `title`, `text`, `story`, and optionally `source`;
+- **UCI News Aggregator** (`*.csv`, Gasparetti 2016, as in tests/data/stories/): headlines with
+  `ID`, `TITLE`, `STORY` (the Google News story id, the gold story), `TIMESTAMP` (ms since the
+  epoch) and `HOSTNAME` or `PUBLISHER`. The title is the text too (there is no body), the
+  source is the host name (else the publisher), the language English.
 
 Articles come back in time order (ties by id), the order a stream would bring them in.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from collections.abc import Iterable, Sequence
@@ -48,8 +53,8 @@ class StoryDoc:
 
 def _open(path: Path) -> Any:
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
 
 
 def _utc(value: str) -> datetime:
@@ -87,12 +92,29 @@ def _lines(rows: Iterable[dict[str, Any]]) -> list[StoryDoc]:
     ]
 
 
+def _uci(rows: Iterable[dict[str, str]]) -> list[StoryDoc]:
+    return [
+        StoryDoc(
+            id=row["ID"],
+            published=datetime.fromtimestamp(int(row["TIMESTAMP"]) / 1000, tz=UTC),
+            language="en",
+            title=row["TITLE"],
+            text=row["TITLE"],
+            story=row["STORY"],
+            source=row.get("HOSTNAME") or row.get("PUBLISHER") or "bench",
+        )
+        for row in rows
+    ]
+
+
 def load_stream(path: Path, languages: Sequence[str] = ()) -> list[StoryDoc]:
     """The articles of `path` (of `languages` only, ISO 639-1, when given), in time order."""
     name = path.name.removesuffix(".gz")
     try:
         with _open(path) as handle:
-            if name.endswith(".jsonl"):
+            if name.endswith(".csv"):
+                docs = _uci(csv.DictReader(handle))
+            elif name.endswith(".jsonl"):
                 docs = _lines(json.loads(line) for line in handle if line.strip())
             else:
                 docs = _priberam(json.load(handle))

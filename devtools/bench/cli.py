@@ -193,3 +193,99 @@ def bench_e2e(
             meter=meter,
         )
         meter.done()
+
+
+@bench.command("cluster")
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="a labelled news stream: Priberam's dataset.{dev,test}.json, JSON lines or the UCI News "
+    "Aggregator CSV (.gz too)",
+)
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    help="only articles in this language (ISO 639-1, e.g. en); repeat for several",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="only the first N articles in time")
+@click.option(
+    "--tune-on",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="choose the threshold on this other stream (its best B-cubed F1), report on --dataset",
+)
+@click.option(
+    "--split-by-time",
+    "split",
+    is_flag=True,
+    help="choose the threshold on the earlier half of --dataset, report on the later half",
+)
+@click.option(
+    "--thresholds",
+    default="0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.55,0.6",
+    show_default=True,
+    help="the thresholds --tune-on tries",
+)
+@click.option(
+    "--store",
+    type=click.Choice(["memory", "warehouse"]),
+    default="memory",
+    show_default=True,
+    help="the story index the throughput figure is taken on (warehouse: the running stack's)",
+)
+@click.option(
+    "--store-size",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="synthetic articles in that store before the timed ones arrive",
+)
+@click.option(
+    "--arriving",
+    default=2_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="synthetic articles assigned on the clock once the store holds --store-size",
+)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def bench_cluster(
+    ctx: click.Context,
+    dataset: Path,
+    languages: tuple[str, ...],
+    limit: int | None,
+    tune_on: Path | None,
+    split: bool,
+    thresholds: str,
+    store: str,
+    store_size: int,
+    arriving: int,
+    as_json: bool,
+) -> None:
+    """Story clustering B-cubed/pairwise P/R/F1 on a labelled stream, and articles/s."""
+    from devtools.bench.cluster import run
+
+    try:
+        tried = [float(t) for t in thresholds.split(",")]
+    except ValueError:
+        raise click.UsageError(
+            f"--thresholds {thresholds!r}: numbers separated by commas"
+        ) from None
+    with _meter() as meter:
+        figures = run(
+            dataset,
+            languages=languages,
+            limit=limit,
+            tune_on=tune_on,
+            split=split,
+            thresholds=tried,
+            store=store,
+            store_size=store_size,
+            arriving=arriving,
+            settings=ctx.obj["settings"],
+            as_json=as_json,
+            echo=click.echo,
+            meter=meter,
+        )
+        meter.done(f"{figures['articles']} articles, B-cubed f1 {figures['bcubed']['f1']:.3f}")

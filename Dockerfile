@@ -7,11 +7,14 @@ RUN useradd --create-home --uid 50000 newsflow && mkdir -p /opt/airflow && chown
 WORKDIR /opt/newsflow
 
 COPY requirements.lock pyproject.toml README.md ./
+# Bytecode compiled at install (pip does it by default, uv does not): the image runs as a user
+# who cannot write __pycache__ here, so every enricher and Airflow task process would compile
+# what it imports from source (spaCy alone: about 1.3 s of CPU per process).
 RUN pip install --no-cache-dir uv==0.13.8 \
- && uv pip install --system --no-cache -r requirements.lock
+ && uv pip install --system --no-cache --compile-bytecode -r requirements.lock
 COPY pipeline ./pipeline
 COPY dags ./dags
-RUN uv pip install --system --no-cache --no-deps .
+RUN uv pip install --system --no-cache --compile-bytecode --no-deps .
 
 USER newsflow
 ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/newsflow/dags AIRFLOW__CORE__LOAD_EXAMPLES=False

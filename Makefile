@@ -18,7 +18,7 @@ prereqs: ## check the machine has what the local stack needs (Python 3.11, Java 
 $(BIN)/.installed: pyproject.toml devtools/pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode -p $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e devtools
 	@touch $@

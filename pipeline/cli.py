@@ -9,15 +9,19 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.config import Settings
+from pipeline.command_state import CommandState
 from pipeline.errors import NewsflowError
 from pipeline.lazy_group import LazyGroup
 from pipeline.plugins import COMMANDS, DEV_INSTALL, registered
 from pipeline.progress import meter_for
 from pipeline.table import format_results, format_table
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def _unreachable(exc: Exception, settings: Settings | None) -> str | None:
@@ -82,7 +86,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     logging.getLogger("kafka").setLevel(logging.DEBUG if debug else logging.CRITICAL)
     for noisy in ("httpx", "httpcore", "alembic.runtime.migration", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
-    ctx.obj = {"debug": debug, "settings": Settings()}
+    ctx.obj = CommandState(debug=debug)  # the settings are built when a command reads them
 
 
 def _settings(ctx: click.Context) -> Settings:

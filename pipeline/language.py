@@ -46,22 +46,24 @@ _LOADING = threading.Lock()
 
 @cache
 def _load_identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from pipeline.language_model import default_cache_dir, load_identifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier(default_cache_dir())
 
 
 def _identifier() -> Any:
-    # Loading the model takes about half a second: once per process, on first use (or in the
-    # background, see `load_in_background`); the lock makes a caller wait for a load under way.
+    # The model is loaded once per process, on first use (or in the background, see
+    # `load_in_background`), from its uncompressed copy when there is one (pipeline/
+    # language_model.py); the lock makes a caller wait for a load under way.
     with _LOADING:
         return _load_identifier()
 
 
 def load_in_background() -> None:
     """Start loading the detector in a thread, for a process that will need it after a
-    slower start of its own (the enricher loads its spaCy model meanwhile: the detector's
-    model is LZMA-compressed, and decompressing it releases the GIL)."""
+    slower start of its own (the enricher loads its spaCy model meanwhile). With the model's
+    uncompressed copy this takes little; the first load, which decompresses the model's LZMA
+    (releasing the GIL) and writes the copy, takes about half a second."""
     threading.Thread(target=_identifier, name="load-language-detector", daemon=True).start()
 
 

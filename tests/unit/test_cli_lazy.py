@@ -10,7 +10,15 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 
-_LAZY_MODULES = ("pipeline.stack_cli", "pipeline.jobs.stack", "devtools.bench.cli", "devtools.demo")
+_LAZY_MODULES = (
+    "pipeline.stack_cli",
+    "pipeline.jobs.stack",
+    "devtools.bench.cli",
+    "devtools.demo",
+    # The settings are built when a command first reads them (`enrich` reads none).
+    "pipeline.config",
+    "pydantic_settings",
+)
 
 
 def test_the_command_line_starts_without_the_stack_and_the_dev_tools() -> None:

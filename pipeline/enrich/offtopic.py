@@ -91,7 +91,9 @@ def _salience(
     own: frozenset[str], counts: Counter[str], minus: int, title: frozenset[str]
 ) -> float:
     # `counts` includes the paragraph itself when `minus` is 1: its own terms do not count.
-    return sum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
+    # fsum: a set's order follows the string hash seed, and a plain float sum in that order
+    # could reorder near-tied paragraphs from one process to the next.
+    return math.fsum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
 
 
 def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[float] | None]:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.clean import clean
 from pipeline.clean.dates import parse_date, read_date
-from pipeline.clean.metadata import strip_site_name
+from pipeline.clean.titles import strip_site_name
 from pipeline.language import choose_language
 from pipeline.records import CleanedArticle
 

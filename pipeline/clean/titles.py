@@ -22,7 +22,8 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•»«›~/]|::|--?)\s+")
 _COLON = re.compile(r":\s+")
 _SITE_SUFFIX_WORDS = 4
 _SITE_NAME_WORDS = 5
-_MIN_PREFIX_NAME = 4
+_MIN_NAME = 3  # "bbc", "cnn"
+_MIN_SHORTER_NAME = 4
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # A heading's permalink mark ("Shared history ¶") is not part of its text.
 _ANCHOR_MARKS = " ¶§#🔗"
@@ -58,10 +59,11 @@ def _is_site(part: str, names: set[str]) -> bool:
         return False
     if key in names:
         return True
-    if len(part.split()) > _SITE_NAME_WORDS or len(key) < _MIN_PREFIX_NAME:
+    if len(part.split()) > _SITE_NAME_WORDS:
         return False
     return any(
-        len(name) >= _MIN_PREFIX_NAME and (key.startswith(name) or name.startswith(key))
+        (len(name) >= _MIN_NAME and key.startswith(name))
+        or (len(key) >= _MIN_SHORTER_NAME and name.startswith(key))
         for name in names
     )
 

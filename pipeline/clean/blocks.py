@@ -37,7 +37,7 @@ BLOCK_TAGS = frozenset(
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol "
     "p pre section summary table tbody td tfoot th thead tr ul".split()
 )
-METADATA_TAGS = frozenset({"meta", "link", "title", "script", "h1", "time"})
+METADATA_TAGS = frozenset({"meta", "link", "title", "script", "h1", "h2", "time"})
 _KIND_OF: dict[str, ParagraphKind] = {
     **{f"h{level}": "heading" for level in range(1, 7)},
     "blockquote": "quote",

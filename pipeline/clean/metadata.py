@@ -25,6 +25,7 @@ from pipeline.clean.dates import PageDate, plausible, read_date
 from pipeline.clean.hygiene import tidy
 from pipeline.clean.jsonld import LinkedData
 from pipeline.clean.microdata import microdata_items
+from pipeline.clean.titles import choose_title, heading_text, host_brand
 from pipeline.clean.visible import VisibleMetadata
 
 _PUBLISHED_KEYS = (
@@ -41,9 +42,6 @@ _LANGUAGE_KEYS = ("og:locale", "content-language", "language", "dc.language")
 _SECTION_KEYS = ("article:section", "section", "parsely-section", "category")
 _TAG_KEYS = ("article:tag", "news_keywords", "keywords", "parsely-tags")
 _LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_]|$)", re.I)
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»-]\s+")
-_SITE_SUFFIX_WORDS = 4
-_NOT_ALNUM = re.compile(r"[\W_]+")
 _MAX_TAGS = 100
 
 
@@ -150,81 +148,29 @@ def declared_urls(page: PageBlocks, meta: dict[str, list[str]], page_url: str) -
     ]
 
 
-def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True) -> str:
-    """The title without the site's name after (or before) a separator.
-
-    With `guess`, a short last part counts as the site's name even when the page never
-    declares its name ("Headline - Springfield Times").
-    """
-    separators = list(_TITLE_SEPARATOR.finditer(title))
-    if not separators:
-        return title
-    last = separators[-1]
-    head, tail = title[: last.start()].strip(), title[last.end() :].strip()
-    names = {_squash(n) for n in site_names if n}
-    if _squash(tail) in names:
-        return head
-    if guess and len(tail.split()) <= min(_SITE_SUFFIX_WORDS, len(head.split())):
-        return head
-    first = separators[0]
-    if _squash(title[: first.start()]) in names:
-        return title[first.end() :].strip()
-    return title
-
-
-def _squash(name: str) -> str:
-    """A site's name without case, spaces or punctuation: "Old Gazette" is "old-gazette"."""
-    return _NOT_ALNUM.sub("", name.casefold().removeprefix("the "))
-
-
 def _site_names(ld: LinkedData, meta: dict[str, list[str]], url: str) -> list[str]:
     parts = _split(url)
     host = (parts.hostname or "").removeprefix("www.") if parts else ""
     declared = [_first(meta, ["og:site_name", "application-name"]), ld.publisher_name()]
-    return [name for name in (*declared, host, host.split(".")[0]) if name]
+    return [name for name in (*declared, host, host.split(".")[0], host_brand(host)) if name]
 
 
 def _title(
     ld: LinkedData, meta: dict[str, list[str]], page: PageBlocks, site_names: list[str]
 ) -> str | None:
-    """The headline: the one the page states twice, else the first declared one.
-
-    A page often names its story in several places: the JSON-LD headline, og:title, the
-    `<h1>` and `<title>`, some of them with the site's name after a bar or a dash and some
-    rewritten for search engines or social media. The `<h1>` is what a reader sees; when
-    another of them says the same (once the site's name is cut), the page agrees with itself
-    and that is the title. Otherwise, the first of them in the order above.
-    """
-    declared = ld.text("headline") if ld.is_article else None
-    og = _first(meta, ["og:title", "twitter:title"])
-    h1 = _first_tag(page, "h1")
+    """The headline, from the titles the page declares and the headings it shows."""
     title_tag = _first_tag(page, "title")
-    sites = {_squash(name) for name in site_names}
-
-    def usable(candidate: str | None) -> str | None:
-        # A site that puts its own name in og:title or its logo in an <h1> names no article.
-        return candidate if candidate and _squash(candidate) not in sites else None
-
-    heading = usable(_text(h1.get_text(" "))) if h1 else None
-    others = [
-        _text(declared),
-        _text(og),
-        _text(title_tag.get_text(" ")) if title_tag else None,
-    ]
-    if heading:
-        key = _squash(heading)
-        for other in filter(None, others):
-            if _squash(strip_site_name(other, site_names)) == key or _squash(other) == key:
-                return heading
-    for candidate in (
-        _text(declared),
-        _text(strip_site_name(og, site_names, guess=False)) if og else None,
-        heading,
-        _text(strip_site_name(title_tag.get_text(" "), site_names)) if title_tag else None,
-    ):
-        if usable(candidate):
-            return candidate
-    return None
+    return choose_title(
+        [
+            _text(ld.text("headline") if ld.is_article else None),
+            _text(_first(meta, ["og:title"])),
+            _text(_first(meta, ["twitter:title"])),
+        ],
+        [text for h1 in page.found.get("h1", []) if (text := heading_text(h1))],
+        [text for h2 in page.found.get("h2", []) if (text := heading_text(h2))],
+        site_names,
+        title_tag=_text(title_tag.get_text(" ")) if title_tag else None,
+    )
 
 
 def _ld_authors(ld: LinkedData) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.clean import clean
 from pipeline.clean.dates import parse_date, read_date
-from pipeline.clean.metadata import strip_site_name
+from pipeline.clean.titles import strip_site_name
 from pipeline.language import choose_language
 from pipeline.records import CleanedArticle
 
@@ -377,3 +377,100 @@ def test_an_agency_named_in_the_byline_is_not_a_person():
         f"</p>{STORY}</article></body></html>"
     )
     assert run(html).authors == []
+
+
+@pytest.mark.parametrize(
+    ("title", "sites", "expected"),
+    [
+        ("Harbour reopens | Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens - Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens – Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens — Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens · Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens » Gazette", ["Gazette"], "Harbour reopens"),
+        ("Harbour reopens :: Gazette", ["Gazette"], "Harbour reopens"),
+        ("Gazette | Harbour reopens", ["Gazette"], "Harbour reopens"),
+        ("Gazette: Harbour reopens", ["Gazette"], "Harbour reopens"),
+        # The site as its host spells it.
+        ("Harbour reopens | Gazette.com", ["gazette.com"], "Harbour reopens"),
+        # The name as the page declares it, longer or shorter: a brand from the host.
+        ("Harbour reopens - BBC News", ["bbc"], "Harbour reopens"),
+        ("Harbour reopens | The Real Deal", ["The Real Deal New York"], "Harbour reopens"),
+        # A colon that is the headline's own stays; so does a dash inside a long headline.
+        ("Brexit: what happens next | Gazette", ["Gazette"], "Brexit: what happens next"),
+        (
+            "Harbour reopens - and the fishing fleet is back at sea",
+            ["Gazette"],
+            "Harbour reopens - and the fishing fleet is back at sea",
+        ),
+    ],
+    ids=[
+        "bar", "hyphen", "en-dash", "em-dash", "middle-dot", "guillemet", "double-colon",
+        "prefix-bar", "prefix-colon", "host", "host-brand", "shorter-name",
+        "headline-colon", "headline-dash",
+    ],
+)  # fmt: skip
+def test_site_names_are_cut_after_or_before_any_separator(title, sites, expected):
+    assert strip_site_name(title, sites, guess=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "title"),
+    [
+        (  # the first <h1> is the site's logo; the second agrees with og:title
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Springfield harbour: repairs end after three weeks"}</script>'
+            '<meta property="og:title" content="Harbour reopens after the storm">',
+            '<h1 class="site-logo"><a href="/"></a></h1><article>'
+            "<h1>Harbour reopens after the storm</h1>",
+            "https://news.example.org/harbour",
+            "Harbour reopens after the storm",
+        ),
+        (  # the <h1> names the section; an <h2> repeats the <title>
+            "<title>Harbour reopens after the storm</title>",
+            "<h1>Travel Health Center</h1><h2>Tools</h2><article>"
+            "<h2>Harbour reopens after the storm</h2>",
+            "https://news.example.org/harbour",
+            "Harbour reopens after the storm",
+        ),
+        (  # a link inside the heading, the comma straight after it
+            '<meta property="og:title" content="Metroid, a story">',
+            '<article><h1><a href="/metroid">Metroid</a>, a story</h1>',
+            "https://news.example.org/metroid",
+            "Metroid, a story",
+        ),
+        (  # the project's name in the first <h1>; the page's in the second, with a permalink
+            "<title>Shared mutable history — evolve extension for Mercurial</title>",
+            "<h1>evolve extension for Mercurial</h1><article>"
+            '<h1>Shared mutable history<a href="#h">¶</a></h1>',
+            "http://docs.example.org/evolve",
+            "Shared mutable history",
+        ),
+        (  # og:title keeps a section and the site's name after the headline the page shows
+            '<meta property="og:title" content="Harbour reopens | Local news | Springfield">',
+            "<article><h1>Harbour reopens</h1>",
+            "https://news.example.org/harbour",
+            "Harbour reopens",
+        ),
+        (  # only the <title>, the site as its host names it, a section before it
+            "<title>Harbour reopens after the storm - Local - Springfield Herald</title>",
+            "<article>",
+            "https://www.springfieldherald.co.uk/harbour",
+            "Harbour reopens after the storm",
+        ),
+        (  # og:title with the site's name before a colon, as og:site_name gives it
+            '<meta property="og:site_name" content="Gazette">'
+            '<meta property="og:title" content="Gazette: Harbour reopens after the storm">',
+            "<article>",
+            "https://news.example.org/harbour",
+            "Harbour reopens after the storm",
+        ),
+    ],
+    ids=[
+        "logo-h1", "section-h1", "inline-punctuation", "permalink-mark", "og-section-suffix",
+        "title-tag-host", "og-site-colon",
+    ],
+)  # fmt: skip
+def test_title_shapes(head, body, url, title):
+    html = f"<html><head>{head}</head><body>{body}{STORY}</article></body></html>"
+    assert run(html, url).title == title

@@ -10,7 +10,7 @@ from pipeline.clean.authors import split_byline, unique_names
 from pipeline.clean.dates import parse_date, plausible
 from pipeline.clean.decode import decode_html, looks_binary
 from pipeline.clean.furniture import is_boilerplate_name
-from pipeline.clean.metadata import strip_site_name
+from pipeline.clean.titles import strip_site_name
 
 
 @pytest.mark.parametrize(

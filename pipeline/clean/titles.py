@@ -1,0 +1,168 @@
+"""The headline among the titles a page states: JSON-LD, og:title, twitter:title, `<title>`, h1.
+
+A page often names its story in several places, some of them with the site's name before or
+after a separator ("Headline | Site", "Site - Headline", "Headline - Section - Site.com",
+"Site: Headline") and some rewritten for search engines or social media. A visible heading that
+another of them repeats (once the site's name is cut) is the page agreeing with itself, and
+that is the title; without one, the first declared title, without the site's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from bs4 import NavigableString, Tag
+
+from pipeline.clean.hygiene import tidy
+
+# Separators between a headline and the site's or section's name; a colon only ever sets
+# off a name the page declares ("Gazette: Headline"), never a guessed one.
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•»«›~/]|::|--?)\s+")
+_COLON = re.compile(r":\s+")
+_SITE_SUFFIX_WORDS = 4
+_SITE_NAME_WORDS = 5
+_MIN_NAME = 3  # "bbc", "cnn"
+_MIN_SHORTER_NAME = 4
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# A heading's permalink mark ("Shared history ¶") is not part of its text.
+_ANCHOR_MARKS = " ¶§#🔗"
+_MAX_HEADINGS = 8
+# Inline text with no space between its elements reads as one word ("Metroid</a>, One").
+_BREAKING_TAGS = frozenset({"br", "div", "p", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
+_SILENT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+# The labels of a host that name no site: "www.bbc.co.uk" is "bbc", "edition.cnn.com" "cnn".
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go"})
+
+
+def squash(name: str) -> str:
+    """A site's name without case, spaces or punctuation: "Old Gazette" is "old-gazette"."""
+    return _NOT_ALNUM.sub("", name.casefold().removeprefix("the "))
+
+
+def host_brand(host: str) -> str | None:
+    """The label of a host that names the site: "bbc" for "www.bbc.co.uk"."""
+    labels = [label for label in host.lower().split(".") if label]
+    if len(labels) < 2:
+        return None
+    labels.pop()
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels.pop()
+    return labels[-1]
+
+
+def _is_site(part: str, names: set[str]) -> bool:
+    """The part names the site: its name, or a short longer or shorter form of it
+    ("The Real Deal" for "The Real Deal New York", "BBC News" for bbc.co.uk)."""
+    key = squash(part)
+    if not key:
+        return False
+    if key in names:
+        return True
+    if len(part.split()) > _SITE_NAME_WORDS:
+        return False
+    return any(
+        (len(name) >= _MIN_NAME and key.startswith(name))
+        or (len(key) >= _MIN_SHORTER_NAME and name.startswith(key))
+        for name in names
+    )
+
+
+def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True) -> str:
+    """The title without the site's name (and a section's) after or before a separator.
+
+    With `guess`, one short last part counts as the site's name even when the page never
+    declares its name ("Headline - Springfield Times").
+    """
+    names = {squash(n) for n in site_names if n}
+    names.discard("")
+    title = title.strip()
+    while separators := list(_TITLE_SEPARATOR.finditer(title)):
+        last = separators[-1]
+        head, tail = title[: last.start()].strip(), title[last.end() :].strip()
+        if head and _is_site(tail, names):
+            title = head
+            continue
+        first = separators[0]
+        head, rest = title[: first.start()].strip(), title[first.end() :].strip()
+        if rest and _is_site(head, names):
+            title = rest
+            continue
+        if guess and len(tail.split()) <= min(_SITE_SUFFIX_WORDS, len(head.split())):
+            title, guess = head, False
+            continue
+        break
+    colon = _COLON.search(title)
+    if colon and title[colon.end() :].strip() and squash(title[: colon.start()]) in names:
+        return title[colon.end() :].strip()
+    return title
+
+
+def heading_text(heading: Tag) -> str:
+    """A heading's text as it reads: inline parts joined as they are, without a permalink."""
+    parts: list[str] = []
+    stack: list[Tag | NavigableString] = [heading]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in _SILENT_TAGS:
+                continue
+            if node.name in _BREAKING_TAGS:
+                parts.append(" ")
+            stack.extend(
+                child
+                for child in reversed(node.contents)
+                if isinstance(child, Tag) or type(child) is NavigableString
+            )
+        else:
+            parts.append(str(node))
+    return tidy("".join(parts)).rstrip(_ANCHOR_MARKS)
+
+
+def choose_title(
+    declared: Sequence[str | None],
+    h1s: Sequence[str],
+    h2s: Sequence[str],
+    site_names: Sequence[str],
+    *,
+    title_tag: str | None,
+) -> str | None:
+    """The headline: a heading the page also declares, else the first declared title.
+
+    `declared` are the JSON-LD headline, og:title and twitter:title in that order; the
+    `<title>` comes last, its site name cut more eagerly (a short last part is taken for one).
+    An `<h1>` (the first that a declared title repeats) wins; then an `<h2>` that one repeats
+    (a site whose `<h1>` holds a section's name); then the declared titles in order, the
+    first `<h1>`, and the `<title>`.
+    """
+    names = {squash(name) for name in site_names if name}
+
+    def usable(candidate: str | None) -> str | None:
+        # A site that puts its own name in og:title or its logo in an <h1> names no article.
+        return candidate if candidate and squash(candidate) not in names else None
+
+    stated = [
+        *(strip_site_name(text, site_names, guess=False) for text in declared if text),
+        *([strip_site_name(title_tag, site_names)] if title_tag else []),
+    ]
+    raw = [*(text for text in declared if text), *([title_tag] if title_tag else [])]
+    guessed = [strip_site_name(text, site_names) for text in raw]
+    keys = {squash(text) for text in [*stated, *raw, *guessed]}
+    keys.discard("")
+    h1s = [h for h in h1s[:_MAX_HEADINGS] if usable(h)]
+    for heading in [*h1s, *h2s[:_MAX_HEADINGS]]:
+        if usable(heading) and squash(heading) in keys:
+            return heading
+    for heading in h1s:
+        # "Headline | Section | Site": the heading, then a separator, then names.
+        if any(_starts_with_heading(text, heading) for text in raw):
+            return heading
+    for candidate in (*stated[: len(raw) - (1 if title_tag else 0)], *h1s[:1], *stated[-1:]):
+        if usable(candidate):
+            return candidate
+    return None
+
+
+def _starts_with_heading(text: str, heading: str) -> bool:
+    first = _TITLE_SEPARATOR.search(text)
+    return first is not None and squash(text[: first.start()]) == squash(heading)

@@ -222,6 +222,11 @@ def bench_e2e(
     help="choose the threshold on the earlier half of --dataset, report on the later half",
 )
 @click.option(
+    "--dev-only",
+    is_flag=True,
+    help="with --split-by-time: leave the later half out and split the earlier half in two",
+)
+@click.option(
     "--thresholds",
     default="0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.55,0.6",
     show_default=True,
@@ -257,6 +262,7 @@ def bench_cluster(
     limit: int | None,
     tune_on: Path | None,
     split: bool,
+    dev_only: bool,
     thresholds: str,
     store: str,
     store_size: int,
@@ -279,6 +285,7 @@ def bench_cluster(
             limit=limit,
             tune_on=tune_on,
             split=split,
+            dev_only=dev_only,
             thresholds=tried,
             store=store,
             store_size=store_size,

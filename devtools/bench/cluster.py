@@ -17,7 +17,9 @@ Dev/test: the clusterer's threshold is its default unless `--tune-on DEV` is giv
 threshold with the best B-cubed F1 on DEV (another file, e.g. Priberam's dataset.dev.json) is
 chosen there and the figures are reported on `--dataset` only. `--split-by-time` does the same
 within `--dataset`: the threshold is chosen on its earlier half (in time order) and the figures
-are reported on the later half only.
+are reported on the later half only. `--dev-only` with it leaves the later half out altogether
+and splits the earlier half the same way, to develop the clusterer without seeing the figures
+of the half it is finally reported on.
 
 Baselines are scored the same way on the same articles (`cluster_baselines`): every article a
 story of its own, and a plain TF-IDF single-pass clusterer whose threshold is tuned on the same
@@ -352,6 +354,7 @@ def run(
     limit: int | None = None,
     tune_on: Path | None = None,
     split: bool = False,
+    dev_only: bool = False,
     thresholds: Sequence[float] = (),
     store: str = "memory",
     store_size: int = STORE_SIZE,
@@ -371,6 +374,10 @@ def run(
 
     if split and tune_on is not None:
         raise ConfigError("--split-by-time and --tune-on: choose one dev stream")
+    if dev_only and not split:
+        raise ConfigError("--dev-only goes with --split-by-time")
+    if dev_only:
+        docs, _ = split_by_time(docs)  # the later half is never read
     threshold: float | None = None
     tuned: dict[str, Any] | None = None
     tfidf_threshold, tfidf_from = TFIDF_DEFAULT, "default"
@@ -435,6 +442,7 @@ def run(
         "threshold_from": "tuned" if tuned else "default",
         "tuned": tuned,
         "split_by_time": split,
+        "dev_only": dev_only,
         "shared_stories": len({d.story for d in dev_docs} & set(gold.values())) if split else 0,
         "bcubed": vars(b3),
         "pairwise": vars(pw),
@@ -459,6 +467,11 @@ def run(
         f"enriched {clustered} ({enriched.without_entities} without entities), "
         f"rejected {enriched.rejected}; {figures['enrich_articles_per_s']} articles/s"
     )
+    if dev_only:
+        echo(
+            "--dev-only: the later half of the stream is left out; the halves below are "
+            "those of its earlier half"
+        )
     if tuned and split:
         echo(
             f"threshold {params.threshold} chosen on the earlier half "

@@ -16,9 +16,17 @@ Articles are compared with a story's profile (a centroid), not with each other:
   article), and the score halves every `half_life` away from that span.
 
 score = (E·entity cosine + T·term cosine) / (E + T) × time decay, where E is
-`entity_weight` when both sides have entities (else 0) and T is `term_weight` when they share a
-language and both have terms (else 0). The article joins the best-scoring candidate at
-`threshold` or above (ties: the earlier story), else starts a story of its own.
+`entity_weight` when both sides have entities (else 0), scaled by n / `entity_support` when the
+article has n < `entity_support` distinct entities, and T is `term_weight` when they share a
+language and both have terms (else 0). The scaling is for short texts: a headline's one or two
+entities (often a person's or a company's name, or a title-cased word the NER took for one) are
+thin evidence, and at full weight one entity missing from the story's profile outweighs every
+shared word. An article with `entity_support` entities or more, as a report with a lead has, is
+scored as before, so a French and an English report still join on their entities alone, and an
+article whose several entities disagree with a story's still does not join it on words.
+
+The article joins the best-scoring candidate at `threshold` or above (ties: the earlier
+story), else starts a story of its own.
 
 Candidates come from an inverted index: a story is listed under its `index_keys` heaviest
 entity keys and terms, each list keeping its `per_key` latest stories. A probe looks up its
@@ -96,6 +104,8 @@ class StoryParams:
     index_keys: int = 16  # heaviest entities and terms, each, a story is listed under
     per_key: int = 100  # latest stories looked at under one key
     profile_keys: int = 64  # entities and terms a story's profile keeps, each
+    # Entities a probe needs for their full weight; with fewer, E shrinks in proportion.
+    entity_support: int = 4
 
 
 DEFAULT_PARAMS = StoryParams()
@@ -256,7 +266,11 @@ def _score(
     distance = gap(published, story)
     if distance > params.window:
         return 0.0
-    e = params.entity_weight if entities and story.entities else 0.0
+    e = (
+        params.entity_weight * min(1.0, len(entities) / params.entity_support)
+        if entities and story.entities
+        else 0.0
+    )
     same_language = language is None or not story.languages or language in story.languages
     t = params.term_weight if terms and story.terms and same_language else 0.0
     if e + t == 0.0:

@@ -91,3 +91,32 @@ def test_bench_cluster_on_a_uci_slice_tunes_on_the_earlier_half() -> None:
     # Headlines of four stories told with the same names: both beat singletons.
     assert figures["bcubed"]["f1"] > singletons["bcubed"]["f1"]
     assert tfidf["bcubed"]["f1"] > singletons["bcubed"]["f1"]
+
+
+def test_bench_cluster_dev_only_never_reads_the_later_half() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["bench", "cluster", "--dataset", str(UCI), "--limit", "400", "--split-by-time",
+         "--dev-only", "--thresholds", "0.1,0.3", "--store-size", "0", "--arriving", "5",
+         "--json"],
+        env={"NEWSFLOW_PROGRESS": "off"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    # Rows 1-400: the earlier half is rows 1-200, split again into rows 1-100 and 101-200.
+    earlier, _ = split_by_time(load_stream(UCI)[:400])
+    dev, report = split_by_time(earlier)
+    assert figures["dev_only"] is True
+    assert figures["tuned"]["articles"] == len(dev) == 100
+    assert figures["articles"] == len(report) == 100
+    assert figures["gold_stories"] == len({d.story for d in report})
+    assert figures["tuned"]["to"] == dev[-1].published.isoformat()
+    assert figures["baselines"]["singletons"]["predicted_stories"] == 100
+    # Without --split-by-time it is refused.
+    refused = CliRunner().invoke(
+        main,
+        ["bench", "cluster", "--dataset", str(UCI), "--limit", "40", "--dev-only"],
+        env={"NEWSFLOW_PROGRESS": "off"},
+    )
+    assert refused.exit_code != 0
+    assert "--dev-only goes with --split-by-time" in refused.output

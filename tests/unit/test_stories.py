@@ -201,12 +201,16 @@ def test_score_decays_with_time_and_ignores_terms_across_languages() -> None:
 def test_candidates_are_bounded() -> None:
     params = StoryParams(max_candidates=3)
     index = MemoryStoryIndex(params)
+    # Ten stories that share one entity and no word (a headline with two entities weighs
+    # its words more than its entities: one common title word would join them).
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()
     index.assign(
         [
-            probe(f"s{n}", {"Q30": 1.0, f"Q{n + 5000}": 3.0}, f"Story {n}", hours=n)
-            for n in range(10)
+            probe(f"s{n}", {"Q30": 1.0, f"Q{n + 5000}": 3.0}, word.title(), hours=n)
+            for n, word in enumerate(words)
         ]
     )
+    assert len(index.stories) == 10
     found = index.candidates(probe("x", {"Q30": 1.0}, "Anything", hours=10))
     assert len(found) == 3
     assert [s.latest for s in found] == sorted((s.latest for s in found), reverse=True)

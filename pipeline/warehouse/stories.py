@@ -46,24 +46,31 @@ from pipeline.enrich.stories import (
 from pipeline.records import EnrichedArticle
 from pipeline.warehouse.models_stories import ArticleStory, StoryKeyDf, StoryRow
 
-# For each key, its latest stories in the window: GIN (keys @> ARRAY[key]) and the window
-# on the span; DISTINCT ON, as a story is often found under several keys.
+# The batch's working set in one statement. The stories whose span comes within the window
+# are few whatever the store's size (the btree on latest_published_at finds them; a GIN scan of
+# a common key would walk every story listed under it, and a lookup of a thousand keys costs a
+# GIN probe each). Their keys are joined to the looked-up ones (a hash join); under each key
+# the `per_key` latest stories are taken (ties: the greater story_id), under a rare key every
+# one. Only then are the picked stories' columns read, each once.
 _CANDIDATES = text("""
-    SELECT DISTINCT ON (s.story_id) s.*
-    FROM unnest(CAST(:keys AS text[])) AS k(key)
-    CROSS JOIN LATERAL (
-        SELECT * FROM stories
-        WHERE keys @> ARRAY[k.key]
-          AND latest_published_at >= :earliest AND earliest_published_at <= :latest
-        ORDER BY latest_published_at DESC
-        LIMIT :per_key
-    ) s
-    ORDER BY s.story_id
-""")
-_RARE = text("""
-    SELECT * FROM stories
-    WHERE keys && CAST(:keys AS text[])
-      AND latest_published_at >= :earliest AND earliest_published_at <= :latest
+    WITH near AS MATERIALIZED (
+        SELECT story_id, latest_published_at, keys FROM stories
+        WHERE latest_published_at >= :earliest AND earliest_published_at <= :latest
+    ), listed AS (
+        SELECT n.story_id, w.key, w.rare,
+               row_number() OVER (
+                   PARTITION BY w.key
+                   ORDER BY n.latest_published_at DESC, n.story_id DESC
+               ) AS rank
+        FROM near n
+        CROSS JOIN LATERAL unnest(n.keys) AS k(key)
+        JOIN unnest(CAST(:keys AS text[]), CAST(:rare AS boolean[])) AS w(key, rare)
+          ON w.key = k.key
+    )
+    SELECT s.story_id, s.first_article_id, s.first_source, s.first_published_at,
+           s.earliest_published_at, s.latest_published_at, s.article_count, s.profile
+    FROM stories s
+    WHERE s.story_id IN (SELECT story_id FROM listed WHERE rare OR rank <= :per_key)
 """)
 _LOCK = 0x73746F72  # "stor": any constant shared by every newsflow process
 TOTAL_KEY = ""  # the story_key_df row that counts all assigned articles
@@ -138,22 +145,23 @@ def _candidates(
     latest: datetime,
     per_key: int,
 ) -> list[Story]:
-    """Stories listed under any of `keys` whose span comes within [earliest, latest]. Keys
-    fewer than `per_key` articles have are looked up together (one GIN scan: they list fewer
-    than `per_key` stories each); for each of the others, its `per_key` latest stories (a
-    common key would otherwise bring a day's every story)."""
-    rare = [k for k in keys if df.get(k, 0) <= per_key]
-    common = [k for k in keys if df.get(k, 0) > per_key]
-    window = {"earliest": earliest, "latest": latest}
-    found: dict[str, Any] = {}
-    if rare:
-        for row in conn.execute(_RARE, {"keys": rare, **window}).mappings():
-            found[row["story_id"]] = row
-    if common:
-        rows = conn.execute(_CANDIDATES, {"keys": common, "per_key": per_key, **window})
-        for row in rows.mappings():
-            found[row["story_id"]] = row
-    return [_story(row) for row in found.values()]
+    """Stories listed under any of `keys` whose span comes within [earliest, latest]: under a
+    key fewer than `per_key` articles have, every one (it lists fewer than `per_key` stories);
+    under each of the others, its `per_key` latest (a common key would otherwise bring a day's
+    every story)."""
+    if not keys:
+        return []
+    rows = conn.execute(
+        _CANDIDATES,
+        {
+            "keys": keys,
+            "rare": [df.get(k, 0) <= per_key for k in keys],
+            "per_key": per_key,
+            "earliest": earliest,
+            "latest": latest,
+        },
+    )
+    return [_story(row) for row in rows.mappings()]
 
 
 def _story(row: Any) -> Story:

@@ -23,6 +23,7 @@ would rewrite the story_id of records already published).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -68,7 +69,8 @@ _CANDIDATES = text("""
           ON w.key = k.key
     )
     SELECT s.story_id, s.first_article_id, s.first_source, s.first_published_at,
-           s.earliest_published_at, s.latest_published_at, s.article_count, s.profile
+           s.earliest_published_at, s.latest_published_at, s.article_count,
+           CAST(s.profile AS text) AS profile, s.keys
     FROM stories s
     WHERE s.story_id IN (SELECT story_id FROM listed WHERE rare OR rank <= :per_key)
 """)
@@ -114,7 +116,9 @@ class WarehouseStoryIndex:
             )
             earliest = min(p.published for p in new) - self.params.window
             latest = max(p.published for p in new) + self.params.window
-            found = _candidates(conn, wanted, df, earliest, latest, self.params.per_key)
+            found = _candidates(
+                conn, wanted, df, earliest, latest, self.params.per_key, self.params.index_keys
+            )
             # The latest last: the index keeps the latest `per_key` stories under a key.
             for story in sorted(found, key=lambda s: (s.latest, s.story_id)):
                 index.add_story(story)
@@ -144,6 +148,7 @@ def _candidates(
     earliest: datetime,
     latest: datetime,
     per_key: int,
+    index_keys: int,
 ) -> list[Story]:
     """Stories listed under any of `keys` whose span comes within [earliest, latest]: under a
     key fewer than `per_key` articles have, every one (it lists fewer than `per_key` stories);
@@ -161,23 +166,70 @@ def _candidates(
             "latest": latest,
         },
     )
-    return [_story(row) for row in rows.mappings()]
+    return [_StoredStory(row, index_keys) for row in rows.mappings()]
 
 
-def _story(row: Any) -> Story:
-    profile = row["profile"]
-    return Story(
-        story_id=row["story_id"],
-        first_article_id=row["first_article_id"],
-        first_source=row["first_source"],
-        first_published=row["first_published_at"],
-        earliest=row["earliest_published_at"],
-        latest=row["latest_published_at"],
-        article_count=row["article_count"],
-        entities=profile["entities"],
-        terms=profile["terms"],
-        languages=profile["languages"],
-    )
+class _StoredStory(Story):
+    """A story read from the warehouse for one batch. Most are only listed in the working set's
+    postings and never scored, so its profile is decoded from the stored JSON when first read,
+    and until an article joins it its index keys are the stored ones (`_write` stored
+    `keys(index_keys)` of this very profile) instead of being sorted out of the profile again."""
+
+    def __init__(self, row: Any, index_keys: int) -> None:
+        # Story's own __init__ would set the profile: every field is set here instead.
+        self.story_id = row["story_id"]
+        self.first_article_id = row["first_article_id"]
+        self.first_source = row["first_source"]
+        self.first_published = row["first_published_at"]
+        self.earliest = row["earliest_published_at"]
+        self.latest = row["latest_published_at"]
+        self.article_count = row["article_count"]
+        self._norms = None
+        self._json: str | None = row["profile"]
+        self._index_keys = index_keys
+        self._keys: list[str] = list(row["keys"])
+        self._keys_at = self.article_count
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._json is not None:
+            profile = json.loads(self._json)
+            self.__dict__.update(
+                _entities=profile["entities"],
+                _terms=profile["terms"],
+                _languages=profile["languages"],
+            )
+            self._json = None
+        return self.__dict__
+
+    @property
+    def entities(self) -> dict[str, float]:
+        return self._decoded()["_entities"]
+
+    @entities.setter
+    def entities(self, value: dict[str, float]) -> None:
+        self._decoded()["_entities"] = value
+
+    @property
+    def terms(self) -> dict[str, float]:
+        return self._decoded()["_terms"]
+
+    @terms.setter
+    def terms(self, value: dict[str, float]) -> None:
+        self._decoded()["_terms"] = value
+
+    @property
+    def languages(self) -> dict[str, int]:
+        return self._decoded()["_languages"]
+
+    @languages.setter
+    def languages(self, value: dict[str, int]) -> None:
+        self._decoded()["_languages"] = value
+
+    def keys(self, count: int = 16) -> list[str]:
+        # `absorb` counts every article it adds: an unchanged count is an unchanged profile.
+        if count == self._index_keys and self.article_count == self._keys_at:
+            return list(self._keys)
+        return super().keys(count)
 
 
 def _write(conn: Connection, index: MemoryStoryIndex) -> None:

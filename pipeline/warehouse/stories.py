@@ -12,8 +12,9 @@ batch that fails leaves no assignment behind. Per batch:
 3. the working set is read: the document frequencies of the batch's keys, and the stories
    found under its lookup keys (each probe's rarest entity and term keys, see
    `pipeline.enrich.stories.lookup_keys`) within the batch's time window, at most `per_key`
-   per key, the latest first: an indexed lookup (GIN on `stories.keys`), never a scan of all
-   stories;
+   per key, the latest first: one statement over the stories within the window (btree on
+   `latest_published_at`), never a scan of all stories; their profiles are decoded only when
+   the batch reads them (`_StoredStory`);
 4. the pure `MemoryStoryIndex`, seeded with that working set, assigns the batch in order;
 5. the new and changed stories, the assignments and the frequencies are written back.
 
@@ -48,11 +49,11 @@ from pipeline.records import EnrichedArticle
 from pipeline.warehouse.models_stories import ArticleStory, StoryKeyDf, StoryRow
 
 # The batch's working set in one statement. The stories whose span comes within the window
-# are few whatever the store's size (the btree on latest_published_at finds them; a GIN scan of
-# a common key would walk every story listed under it, and a lookup of a thousand keys costs a
-# GIN probe each). Their keys are joined to the looked-up ones (a hash join); under each key
-# the `per_key` latest stories are taken (ties: the greater story_id), under a rare key every
-# one. Only then are the picked stories' columns read, each once.
+# are the last days' only, however large the store: the btree on latest_published_at finds
+# them (a GIN scan of a common key walks every story listed under it, and a lookup of a
+# thousand keys costs a GIN probe each). Their keys are joined to the looked-up ones (a hash
+# join); under each key the `per_key` latest stories are taken (ties: the greater story_id),
+# under a rare key every one. Only then are the picked stories' columns read, each once.
 _CANDIDATES = text("""
     WITH near AS MATERIALIZED (
         SELECT story_id, latest_published_at, keys FROM stories

@@ -12,8 +12,9 @@ batch that fails leaves no assignment behind. Per batch:
 3. the working set is read: the document frequencies of the batch's keys, and the stories
    found under its lookup keys (each probe's rarest entity and term keys, see
    `pipeline.enrich.stories.lookup_keys`) within the batch's time window, at most `per_key`
-   per key, the latest first: an indexed lookup (GIN on `stories.keys`), never a scan of all
-   stories;
+   per key, the latest first: one statement over the stories within the window (btree on
+   `latest_published_at`), never a scan of all stories; their profiles are decoded only when
+   the batch reads them (`_StoredStory`);
 4. the pure `MemoryStoryIndex`, seeded with that working set, assigns the batch in order;
 5. the new and changed stories, the assignments and the frequencies are written back.
 
@@ -23,6 +24,7 @@ would rewrite the story_id of records already published).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -46,24 +48,32 @@ from pipeline.enrich.stories import (
 from pipeline.records import EnrichedArticle
 from pipeline.warehouse.models_stories import ArticleStory, StoryKeyDf, StoryRow
 
-# For each key, its latest stories in the window: GIN (keys @> ARRAY[key]) and the window
-# on the span; DISTINCT ON, as a story is often found under several keys.
+# The batch's working set in one statement. The stories whose span comes within the window
+# are the last days' only, however large the store: the btree on latest_published_at finds
+# them (a GIN scan of a common key walks every story listed under it, and a lookup of a
+# thousand keys costs a GIN probe each). Their keys are joined to the looked-up ones (a hash
+# join); under each key the `per_key` latest stories are taken (ties: the greater story_id),
+# under a rare key every one. Only then are the picked stories' columns read, each once.
 _CANDIDATES = text("""
-    SELECT DISTINCT ON (s.story_id) s.*
-    FROM unnest(CAST(:keys AS text[])) AS k(key)
-    CROSS JOIN LATERAL (
-        SELECT * FROM stories
-        WHERE keys @> ARRAY[k.key]
-          AND latest_published_at >= :earliest AND earliest_published_at <= :latest
-        ORDER BY latest_published_at DESC
-        LIMIT :per_key
-    ) s
-    ORDER BY s.story_id
-""")
-_RARE = text("""
-    SELECT * FROM stories
-    WHERE keys && CAST(:keys AS text[])
-      AND latest_published_at >= :earliest AND earliest_published_at <= :latest
+    WITH near AS MATERIALIZED (
+        SELECT story_id, latest_published_at, keys FROM stories
+        WHERE latest_published_at >= :earliest AND earliest_published_at <= :latest
+    ), listed AS (
+        SELECT n.story_id, w.key, w.rare,
+               row_number() OVER (
+                   PARTITION BY w.key
+                   ORDER BY n.latest_published_at DESC, n.story_id DESC
+               ) AS rank
+        FROM near n
+        CROSS JOIN LATERAL unnest(n.keys) AS k(key)
+        JOIN unnest(CAST(:keys AS text[]), CAST(:rare AS boolean[])) AS w(key, rare)
+          ON w.key = k.key
+    )
+    SELECT s.story_id, s.first_article_id, s.first_source, s.first_published_at,
+           s.earliest_published_at, s.latest_published_at, s.article_count,
+           CAST(s.profile AS text) AS profile, s.keys
+    FROM stories s
+    WHERE s.story_id IN (SELECT story_id FROM listed WHERE rare OR rank <= :per_key)
 """)
 _LOCK = 0x73746F72  # "stor": any constant shared by every newsflow process
 TOTAL_KEY = ""  # the story_key_df row that counts all assigned articles
@@ -107,7 +117,9 @@ class WarehouseStoryIndex:
             )
             earliest = min(p.published for p in new) - self.params.window
             latest = max(p.published for p in new) + self.params.window
-            found = _candidates(conn, wanted, df, earliest, latest, self.params.per_key)
+            found = _candidates(
+                conn, wanted, df, earliest, latest, self.params.per_key, self.params.index_keys
+            )
             # The latest last: the index keeps the latest `per_key` stories under a key.
             for story in sorted(found, key=lambda s: (s.latest, s.story_id)):
                 index.add_story(story)
@@ -137,39 +149,88 @@ def _candidates(
     earliest: datetime,
     latest: datetime,
     per_key: int,
+    index_keys: int,
 ) -> list[Story]:
-    """Stories listed under any of `keys` whose span comes within [earliest, latest]. Keys
-    fewer than `per_key` articles have are looked up together (one GIN scan: they list fewer
-    than `per_key` stories each); for each of the others, its `per_key` latest stories (a
-    common key would otherwise bring a day's every story)."""
-    rare = [k for k in keys if df.get(k, 0) <= per_key]
-    common = [k for k in keys if df.get(k, 0) > per_key]
-    window = {"earliest": earliest, "latest": latest}
-    found: dict[str, Any] = {}
-    if rare:
-        for row in conn.execute(_RARE, {"keys": rare, **window}).mappings():
-            found[row["story_id"]] = row
-    if common:
-        rows = conn.execute(_CANDIDATES, {"keys": common, "per_key": per_key, **window})
-        for row in rows.mappings():
-            found[row["story_id"]] = row
-    return [_story(row) for row in found.values()]
-
-
-def _story(row: Any) -> Story:
-    profile = row["profile"]
-    return Story(
-        story_id=row["story_id"],
-        first_article_id=row["first_article_id"],
-        first_source=row["first_source"],
-        first_published=row["first_published_at"],
-        earliest=row["earliest_published_at"],
-        latest=row["latest_published_at"],
-        article_count=row["article_count"],
-        entities=profile["entities"],
-        terms=profile["terms"],
-        languages=profile["languages"],
+    """Stories listed under any of `keys` whose span comes within [earliest, latest]: under a
+    key fewer than `per_key` articles have, every one (it lists fewer than `per_key` stories);
+    under each of the others, its `per_key` latest (a common key would otherwise bring a day's
+    every story)."""
+    if not keys:
+        return []
+    rows = conn.execute(
+        _CANDIDATES,
+        {
+            "keys": keys,
+            "rare": [df.get(k, 0) <= per_key for k in keys],
+            "per_key": per_key,
+            "earliest": earliest,
+            "latest": latest,
+        },
     )
+    return [_StoredStory(row, index_keys) for row in rows.mappings()]
+
+
+class _StoredStory(Story):
+    """A story read from the warehouse for one batch. Most are only listed in the working set's
+    postings and never scored, so its profile is decoded from the stored JSON when first read,
+    and until an article joins it its index keys are the stored ones (`_write` stored
+    `keys(index_keys)` of this very profile) instead of being sorted out of the profile again."""
+
+    def __init__(self, row: Any, index_keys: int) -> None:
+        # Story's own __init__ would set the profile: every field is set here instead.
+        self.story_id = row["story_id"]
+        self.first_article_id = row["first_article_id"]
+        self.first_source = row["first_source"]
+        self.first_published = row["first_published_at"]
+        self.earliest = row["earliest_published_at"]
+        self.latest = row["latest_published_at"]
+        self.article_count = row["article_count"]
+        self._norms = None
+        self._json: str | None = row["profile"]
+        self._index_keys = index_keys
+        self._keys: list[str] = list(row["keys"])
+        self._keys_at = self.article_count
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._json is not None:
+            profile = json.loads(self._json)
+            self.__dict__.update(
+                _entities=profile["entities"],
+                _terms=profile["terms"],
+                _languages=profile["languages"],
+            )
+            self._json = None
+        return self.__dict__
+
+    @property
+    def entities(self) -> dict[str, float]:
+        return self._decoded()["_entities"]
+
+    @entities.setter
+    def entities(self, value: dict[str, float]) -> None:
+        self._decoded()["_entities"] = value
+
+    @property
+    def terms(self) -> dict[str, float]:
+        return self._decoded()["_terms"]
+
+    @terms.setter
+    def terms(self, value: dict[str, float]) -> None:
+        self._decoded()["_terms"] = value
+
+    @property
+    def languages(self) -> dict[str, int]:
+        return self._decoded()["_languages"]
+
+    @languages.setter
+    def languages(self, value: dict[str, int]) -> None:
+        self._decoded()["_languages"] = value
+
+    def keys(self, count: int = 16) -> list[str]:
+        # `absorb` counts every article it adds: an unchanged count is an unchanged profile.
+        if count == self._index_keys and self.article_count == self._keys_at:
+            return list(self._keys)
+        return super().keys(count)
 
 
 def _write(conn: Connection, index: MemoryStoryIndex) -> None:

@@ -109,6 +109,10 @@ def test_bench_cluster_prints_its_figures_for_a_tiny_stream(tmp_path: Path) -> N
     assert figures["store_size"] == 300
     assert figures["cluster_articles_per_s"] > 0
     assert figures["assign_articles_per_s_at_store_size"] > 0
+    assert (
+        figures["memory_assign_articles_per_s_at_store_size"]
+        == figures["assign_articles_per_s_at_store_size"]
+    )
 
     table = CliRunner().invoke(
         main,

@@ -183,14 +183,21 @@ def test_prometheus_agrees_with_the_warehouse_and_alerts_on_a_killed_enricher(me
     )
     assert site_pages == len(stories())
 
-    # Every query of the dashboard returns data; the latency percentiles are numbers.
-    empty, nan = [], []
-    for title, expr in dashboard_promql(rate_interval="5m").items():
-        result = prometheus.query(expr)
-        if not result:
-            empty.append(title)
-        elif all(math.isnan(float(series["value"][1])) for series in result):
-            nan.append(title)
+    # Every query of the dashboard returns data; the latency percentiles are numbers. A rate
+    # needs two samples of a series, and a series such as a new dead-letter cause appears with
+    # its first increment: a query may need the next scrapes before it has data.
+    deadline = time.monotonic() + 60
+    while True:
+        empty, nan = [], []
+        for title, expr in dashboard_promql(rate_interval="5m").items():
+            result = prometheus.query(expr)
+            if not result:
+                empty.append(title)
+            elif all(math.isnan(float(series["value"][1])) for series in result):
+                nan.append(title)
+        if (not empty and not nan) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert empty == [], empty
     assert nan == [], nan
     # Every alert expression is a valid query, and the metrics it reads have series.

@@ -265,7 +265,7 @@ def _scaling(
     echo: Echo,
     meter: Meter,
 ) -> list[dict[str, Any]]:
-    from devtools.bench.enrichers import EnricherGroup, ensure_partitions
+    from devtools.bench.enrichers import ensure_partitions
     from pipeline.jobs import local_stack
 
     state = _require_stack(settings, ("postgres", "kafka"))
@@ -288,19 +288,17 @@ def _scaling(
         for count in counts:
             echo(f"{count} enricher(s): starting, waiting for them to take every partition")
             meter.advance(step=f"{count} enricher(s): starting, warming up")
-            with EnricherGroup(settings, count, partitions):
-                # One copy first, not counted: the first pages a process ingests or enriches
-                # pay for imports, connections and caches; every round starts warm.
-                measure(settings, engine, copies=1, keep=False, timeout=timeout, echo=_quiet)
-                figures = measure(
-                    settings,
-                    engine,
-                    copies=copies,
-                    keep=keep,
-                    timeout=timeout,
-                    echo=echo,
-                    meter=meter,
-                )
+            figures = measure_warm(
+                settings,
+                engine,
+                enrichers=count,
+                partitions=partitions,
+                copies=copies,
+                keep=keep,
+                timeout=timeout,
+                echo=echo,
+                meter=meter,
+            )
             meter.advance(1)
             base = results[0]["articles_per_s"] if results else figures["articles_per_s"]
             results.append(
@@ -317,6 +315,30 @@ def _scaling(
             echo("starting the stack's enricher again")
             stack.up(["enricher"])
     return results
+
+
+def measure_warm(
+    settings: Settings,
+    engine: Engine,
+    *,
+    enrichers: int,
+    partitions: int,
+    copies: int,
+    keep: bool,
+    timeout: float,
+    echo: Echo,
+    meter: Meter,
+) -> dict[str, Any]:
+    """`measure` with `enrichers` consumer processes of `settings` running. One copy first, not
+    counted: the first pages a process ingests or enriches pay for imports, connections and
+    caches; every round starts warm."""
+    from devtools.bench.enrichers import EnricherGroup
+
+    with EnricherGroup(settings, enrichers, partitions):
+        measure(settings, engine, copies=1, keep=False, timeout=timeout, echo=_quiet)
+        return measure(
+            settings, engine, copies=copies, keep=keep, timeout=timeout, echo=echo, meter=meter
+        )
 
 
 def _quiet(line: str) -> None:

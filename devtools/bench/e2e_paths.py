@@ -45,8 +45,7 @@ def compare_paths(
     meter: Meter,
 ) -> list[dict[str, Any]]:
     """One figure per variant (new, old): its best round."""
-    from devtools.bench.e2e import measure
-    from devtools.bench.enrichers import EnricherGroup
+    from devtools.bench.e2e import measure_warm
 
     variants = {"new": NEW_PATHS, "old": OLD_PATHS}
     best: dict[str, dict[str, Any]] = {}
@@ -60,17 +59,17 @@ def compare_paths(
             paths = variants[name]
             variant = settings.model_copy(update=paths)
             meter.advance(step=f"{name} paths, round {round_ + 1}: starting, warming up")
-            with EnricherGroup(variant, enrichers, partitions):
-                measure(variant, engine, copies=1, keep=False, timeout=timeout, echo=_quiet)
-                figures = measure(
-                    variant,
-                    engine,
-                    copies=copies,
-                    keep=keep,
-                    timeout=timeout,
-                    echo=echo,
-                    meter=meter,
-                )
+            figures = measure_warm(
+                variant,
+                engine,
+                enrichers=enrichers,
+                partitions=partitions,
+                copies=copies,
+                keep=keep,
+                timeout=timeout,
+                echo=echo,
+                meter=meter,
+            )
             meter.advance(1)
             echo(
                 f"{name} paths round {round_ + 1}: {figures['articles_per_s']} articles/s, "
@@ -140,10 +139,6 @@ def run_paths(
         if stack_enricher:
             echo("starting the stack's enricher again")
             stack.up(["enricher"])
-
-
-def _quiet(line: str) -> None:
-    pass
 
 
 def paths_table(results: list[dict[str, Any]]) -> str:

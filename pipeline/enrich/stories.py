@@ -21,9 +21,19 @@ article has n < `entity_support` distinct entities, and T is `term_weight` when 
 language and both have terms (else 0). The scaling is for short texts: a headline's one or two
 entities (often a person's or a company's name, or a title-cased word the NER took for one) are
 thin evidence, and at full weight one entity missing from the story's profile outweighs every
-shared word. An article with `entity_support` entities or more, as a report with a lead has, is
-scored as before, so a French and an English report still join on their entities alone, and an
-article whose several entities disagree with a story's still does not join it on words.
+shared word. For such an article (0 < n < `entity_support`) the score also blends in, with
+weight 1 - n / `entity_support`, the **joint cosine**: entities and terms of each side taken as
+one vector (the terms left out of both sides where the language rule leaves them out), so a
+headline's name and its words are weighed against each other by IDF alone, as one TF-IDF
+vector would weigh them, rather than each against its own part of the story's profile:
+
+    similar = s · separate + (1 - s) · joint,   s = n / entity_support
+
+It uses the dot products and norms the separate cosines already compute, and nothing more is
+stored. An article without entities is scored on terms alone, and an article with
+`entity_support` entities or more, as a report with a lead has, is scored as before, so a
+French and an English report still join on their entities alone, and an article whose several
+entities disagree with a story's still does not join it on words.
 
 The article joins the best-scoring candidate at `threshold` or above (ties: the earlier
 story), else starts a story of its own.
@@ -104,7 +114,8 @@ class StoryParams:
     index_keys: int = 16  # heaviest entities and terms, each, a story is listed under
     per_key: int = 100  # latest stories looked at under one key
     profile_keys: int = 64  # entities and terms a story's profile keeps, each
-    # Entities a probe needs for their full weight; with fewer, E shrinks in proportion.
+    # Entities a probe needs for their full weight; with fewer, E shrinks in proportion and
+    # the joint cosine of entities and terms is blended in (see the module's docstring).
     entity_support: int = 4
 
 
@@ -266,22 +277,47 @@ def _score(
     distance = gap(published, story)
     if distance > params.window:
         return 0.0
-    e = (
-        params.entity_weight * min(1.0, len(entities) / params.entity_support)
-        if entities and story.entities
-        else 0.0
-    )
+    support = min(1.0, len(entities) / params.entity_support)
+    e = params.entity_weight * support if entities and story.entities else 0.0
     same_language = language is None or not story.languages or language in story.languages
     t = params.term_weight if terms and story.terms and same_language else 0.0
     if e + t == 0.0:
         return 0.0
     story_entity_norm, story_term_norm = story.norms()
-    similar = (
-        e * cosine(entities, story.entities, entity_norm, story_entity_norm)
-        + t * cosine(terms, story.terms, term_norm, story_term_norm)
-    ) / (e + t)
+    entity_cosine = cosine(entities, story.entities, entity_norm, story_entity_norm)
+    term_cosine = cosine(terms, story.terms, term_norm, story_term_norm) if same_language else 0.0
+    similar = (e * entity_cosine + t * term_cosine) / (e + t)
+    if 0.0 < support < 1.0:
+        # Few entities: blend in the cosine of entities and terms as one vector (`joint`).
+        joint = _joint(
+            entity_cosine * entity_norm * story_entity_norm,
+            term_cosine * term_norm * story_term_norm,
+            entity_norm,
+            term_norm if same_language else 0.0,
+            story_entity_norm,
+            story_term_norm if same_language else 0.0,
+        )
+        similar = support * similar + (1.0 - support) * joint
     decay: float = 0.5 ** (distance / params.half_life)
     return similar * decay
+
+
+def _joint(
+    entity_dot: float,
+    term_dot: float,
+    entity_norm: float,
+    term_norm: float,
+    story_entity_norm: float,
+    story_term_norm: float,
+) -> float:
+    """The cosine of an article and a story whose entities and terms are one vector (their keys
+    never collide), from the parts' dot products and norms. The terms' norms are 0 where the
+    language rule leaves terms out: entities alone are compared then."""
+    article = math.hypot(entity_norm, term_norm)
+    story = math.hypot(story_entity_norm, story_term_norm)
+    if article == 0.0 or story == 0.0:
+        return 0.0
+    return (entity_dot + term_dot) / (article * story)
 
 
 def best_story(

@@ -210,6 +210,90 @@ def test_article_without_a_model_gets_exactly_the_gazetteers_entities(
         assert article.text[entity.first_offset :].startswith(entity.surface_forms[0])
 
 
+# The EU summit report of tests/fixtures/enrich/languages/eu-report/: what the gazetteer knows
+# of it. Not found, with no model: Frankfurt, Strasbourg, Luís Montenegro, "the Baltic states".
+EU_REPORT_COMMON = {
+    ("European Union", "ORG", "Q458"),
+    ("Brussels", "GPE", "Q239"),
+    ("Ukraine", "GPE", "Q212"),
+    ("Viktor Orbán", "PERSON", None),
+    ("European Council", "ORG", None),
+    ("European Commission", "ORG", "Q8880"),
+    ("Ursula von der Leyen", "PERSON", None),
+    ("Germany", "GPE", "Q183"),
+    ("France", "GPE", "Q142"),
+    ("Poland", "GPE", "Q36"),
+    ("European Central Bank", "ORG", None),
+    ("International Monetary Fund", "ORG", None),
+    ("Moscow", "GPE", "Q649"),
+    ("Kremlin", "ORG", None),
+    ("European Parliament", "ORG", None),
+}
+EU_REPORT_OWN = {
+    # "Ungarns", "Frankreichs", "Italiens": genitives; "Europäischen Rates", "Internationale
+    # Währungsfonds": declined; no "European Union" twice (the title's "EU" is not text).
+    "de": {
+        ("Hungary", "GPE", "Q28"),
+        ("Friedrich Merz", "PERSON", None),
+        ("Emmanuel Macron", "PERSON", "Q3052772"),
+        ("Italy", "GPE", "Q38"),
+        ("Giorgia Meloni", "PERSON", None),
+    },
+    "es": {("Pedro Sánchez", "PERSON", None), ("Spain", "GPE", "Q29")},
+    "it": {("Giorgia Meloni", "PERSON", None), ("Italy", "GPE", "Q38")},
+    "pt": {("Portugal", "GPE", "Q45"), ("Lisbon", "GPE", "Q597")},
+}
+# The European Union and Brussels twice where the text names them twice: "Unión Europea" and
+# "UE", "Unione europea" and "Ue", "União Europeia" and "UE"; "Brüssel" twice in German.
+EU_REPORT_TWICE = {
+    "de": {"Brussels"},
+    "es": {"European Union"},
+    "it": {"European Union"},
+    "pt": {"European Union"},
+}
+
+
+@pytest.mark.parametrize("language", WITHOUT_MODEL)
+def test_an_eu_report_without_a_model_gets_exactly_the_gazetteers_entities(
+    enricher: Enricher, language: str
+) -> None:
+    article = enrich_one(enricher, language_record(language, report="eu-report"))
+    assert article.language == language
+    assert len(article.text.split()) >= 150
+    assert {(e.canonical, e.label, e.wikidata_id) for e in article.entities} == (
+        EU_REPORT_COMMON | EU_REPORT_OWN[language]
+    )
+    assert {e.canonical for e in article.entities if e.count == 2} == EU_REPORT_TWICE[language]
+    assert all(e.count in (1, 2) for e in article.entities)
+    assert article.entities_skipped == (
+        f"gazetteer entities only: no NER model for {language} installed"
+    )
+
+
+@pytest.mark.parametrize("report", ["", "eu-report"])
+def test_the_same_entity_in_every_language_is_one_canonical_entity(
+    enricher: Enricher, report: str
+) -> None:
+    """Every language's report names its entities with the same canonical names and ids: the
+    entities all four share are one set, whatever each language calls them."""
+    by_language = {
+        language: {
+            (e.canonical, e.label, e.wikidata_id)
+            for e in enrich_one(enricher, language_record(language, report=report)).entities
+        }
+        for language in WITHOUT_MODEL
+    }
+    shared = set.intersection(*by_language.values())
+    assert {
+        ("Germany", "GPE", "Q183"),
+        ("Ukraine", "GPE", "Q212"),
+        ("Emmanuel Macron", "PERSON", "Q3052772") if not report else ("Poland", "GPE", "Q36"),
+    } <= shared
+    if not report:
+        assert ("NATO", "ORG", "Q7184") in shared  # NATO, OTAN, Nato, Alleanza atlantica
+        assert ("Volodymyr Zelenskyy", "PERSON", "Q3874799") in shared  # Selenskyj, Zelenski
+
+
 @pytest.mark.parametrize("language", WITHOUT_MODEL)
 def test_no_english_model_entity_appears_in_an_article_without_a_model(
     enricher: Enricher, language: str

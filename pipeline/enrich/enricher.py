@@ -62,8 +62,8 @@ class Enricher:
     detected, and NER runs with that language's model (ner_models.MODELS; a language without
     one is tagged by the gazetteer's rules if the gazetteer has its names, `entities_skipped`
     saying so, and gets no entities and `entities_skipped` saying why otherwise); the model
-    tags each remaining
-    paragraph, captions skipped, so no entity spans two paragraphs; mentions are resolved
+    tags each remaining paragraph, captions skipped, so no entity spans two paragraphs;
+    mentions are resolved
     into canonical entities, each listing its surface forms; paragraphs spliced in from
     another story (English only) are flagged and their mentions left out of the counts; the
     near-duplicate index `duplicates` (the warehouse's, shared by every consumer and kept

@@ -43,7 +43,10 @@ def build_pipeline(language: str, gazetteer: Gazetteer) -> Language:
     """spaCy's blank `language` pipeline with the gazetteer's names for it: full names first
     (any case), then short names and acronyms (exact), then people's bare surnames (exact),
     each ruler leaving what an earlier one found."""
-    nlp = spacy.blank(language)
+    try:
+        nlp = spacy.blank(language)
+    except ImportError:  # a language spaCy has no tokenizer rules for: its generic ones
+        nlp = spacy.blank("xx")
     infixes = [*(nlp.Defaults.infixes or ()), _HYPHEN_INFIX]
     tokenizer: Any = nlp.tokenizer  # spacy.tokenizer.Tokenizer, compiled, without stubs
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer

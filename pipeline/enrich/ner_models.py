@@ -163,4 +163,6 @@ class NerModels:
         """ "fr_core_news_sm 3.8.0": what the enriched record names as its model;
         "de_newsflow_gazetteer 0.1.0" for the gazetteer's rules."""
         meta = self.pipeline(language).meta
-        return f"{meta['lang']}_{meta['name']} {meta['version']}"
+        # The rules' pipeline may be spaCy's generic "xx" one: named after the article's language.
+        lang = language if self.model(language).kind == GAZETTEER else meta["lang"]
+        return f"{lang}_{meta['name']} {meta['version']}"

@@ -75,3 +75,10 @@ def test_a_language_with_no_names_of_its_own_still_gets_the_shared_ones() -> Non
 def test_the_pipeline_names_itself(language: str) -> None:
     nlp = build_pipeline(language, default_gazetteer())
     assert (nlp.meta["lang"], nlp.meta["name"]) == (language, "newsflow_gazetteer")
+
+
+def test_a_language_spacy_has_no_rules_for_gets_the_generic_tokenizer() -> None:
+    gazetteer = Gazetteer(
+        {"countries": [{"name": "Germany", "id": "Q183", "names": {"sw": ["Ujerumani"]}}]}
+    )
+    assert ents("sw", "Rais wa Ujerumani alisema.", gazetteer) == [("Ujerumani", "Germany")]

@@ -33,8 +33,8 @@ from pipeline.errors import ConfigError
 _EXACT_MAX_LENGTH = 4
 # The labels a demonym may have: "French" tagged LANGUAGE is the language, not the people.
 _DEMONYM_LABELS = frozenset({"NORP", "GPE", "ORG", "LOC"})
-# Languages whose country names take a genitive -s the gazetteer need not list ("Deutschlands",
-# "Frankreichs"): added for one-word country names not ending in a sibilant.
+# Languages whose place names take a genitive -s the gazetteer need not list ("Deutschlands",
+# "Frankreichs", "Moskaus"): added for one-word GPE names not ending in a sibilant.
 _GENITIVE_S = frozenset({"de"})
 _PERSON_LABELS = frozenset({"PERSON"})
 # English names that read the same in every language: acronyms from this many letters (NATO,

@@ -32,10 +32,32 @@ _EXACT_MAX_LENGTH = 4
 _HYPHEN_INFIX = r"(?<=\w)[-‐](?=\w)"
 
 
+# Listed names that are also a common word capitalized at the start of a sentence, and the words
+# after which they are that word: Italian "Nato a Roma nel 1948" is "born", not NATO.
+_SENTENCE_START_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "it": (
+        frozenset({"Nato", "Nata", "Nati", "Nate"}),
+        frozenset({"a", "ad", "nel", "nella", "in", "da", "il", "lo", "la", "l'", "nell'"}),
+    ),
+}
+_SENTENCE_END = frozenset('.!?:;«»"“”„')
+
+
 @Language.component("newsflow_proper_names_only")
 def _proper_names_only(doc: Doc) -> Doc:
-    """Drop a case-insensitive match that starts in lower case: a word, not the name."""
-    doc.ents = [ent for ent in doc.ents if ent.text[:1].isupper()]
+    """Drop a case-insensitive match that starts in lower case (a word, not the name), and a
+    listed word opening a sentence where what follows makes it the common word."""
+    words, followers = _SENTENCE_START_WORDS.get(doc.lang_, (frozenset(), frozenset()))
+    kept = []
+    for ent in doc.ents:
+        if not ent.text[:1].isupper():
+            continue
+        opens = ent.start == 0 or doc[ent.start - 1].text[-1:] in _SENTENCE_END
+        after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+        if ent.text in words and opens and after in followers:
+            continue
+        kept.append(ent)
+    doc.ents = kept
     return doc
 
 

@@ -82,3 +82,21 @@ def test_a_language_spacy_has_no_rules_for_gets_the_generic_tokenizer() -> None:
         {"countries": [{"name": "Germany", "id": "Q183", "names": {"sw": ["Ujerumani"]}}]}
     )
     assert ents("sw", "Rais wa Ujerumani alisema.", gazetteer) == [("Ujerumani", "Germany")]
+
+
+def test_italian_nato_opening_a_sentence_before_a_preposition_is_born() -> None:
+    assert ents("it", "Nato a Napoli nel 1948, il ministro ha lavorato per la Nato.") == [
+        ("Nato", "NATO")
+    ]
+    assert spans("it", "Nato a Napoli. La Nato a Bruxelles.") == [(18, "Nato"), (25, "Bruxelles")]
+    # Opening a sentence otherwise, it is the alliance.
+    assert ents("it", "Nato e Ue hanno firmato. «Nato, vertice a luglio»") == [
+        ("Nato", "NATO"),
+        ("Ue", "European Union"),
+        ("Nato", "NATO"),
+    ]
+
+
+def spans(language: str, text: str) -> list[tuple[int, str]]:
+    nlp = build_pipeline(language, default_gazetteer())
+    return [(ent.start_char, ent.text) for ent in nlp(text).ents]

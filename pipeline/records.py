@@ -116,7 +116,12 @@ class EnrichedArticle(CleanedArticle):
     paragraphs: list[EnrichedParagraph]  # type: ignore[assignment]
     entities: list[Entity]
     near_duplicate_of: str | None = None
-    entities_skipped: str | None = None
+    entities_skipped: str | None = Field(
+        None,
+        description="null when a NER model tagged the article; otherwise why its entities are "
+        'fewer than a model\'s: none at all (e.g. "no NER model for nl installed") or only '
+        'the curated gazetteer\'s ("gazetteer entities only: no NER model for de installed")',
+    )
     enricher: Enricher
     # Added within v1, so it has a default: records enriched before it carry none.
     story_id: str | None = Field(

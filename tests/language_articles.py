@@ -1,6 +1,7 @@
 """The report of one NATO summit in French, German, Spanish, Italian and Portuguese
-(tests/fixtures/enrich/languages/), as cleaned records: the non-English articles of the
-enricher's unit and integration tests."""
+(tests/fixtures/enrich/languages/), and of one EU summit in German, Spanish, Italian and
+Portuguese (eu-report/; written for these tests like agency copy), as cleaned records: the
+non-English articles of the enricher's unit and integration tests."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ LANGUAGES = Path(__file__).resolve().parent / "fixtures" / "enrich" / "languages
 WITHOUT_MODEL = ["de", "es", "it", "pt"]
 
 
-def language_record(language: str, *, declared: str | None = "same") -> CleanedArticle:
-    data = json.loads((LANGUAGES / f"{language}.json").read_text(encoding="utf-8"))
+def language_record(
+    language: str, *, declared: str | None = "same", report: str = ""
+) -> CleanedArticle:
+    """The summit report in `language`; with `report="eu-report"`, the report of an EU
+    summit in Brussels (tests/fixtures/enrich/languages/eu-report/, de/es/it/pt)."""
+    data = json.loads((LANGUAGES / report / f"{language}.json").read_text(encoding="utf-8"))
     paragraphs = [Paragraph(text=p) for p in data["paragraphs"]]
     text = "\n\n".join(p.text for p in paragraphs)
     return CleanedArticle(

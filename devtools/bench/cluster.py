@@ -2,7 +2,8 @@
 
 The stream goes through the path the consumer takes, in time order: each article becomes the
 record the pipeline would publish (`story_sets.cleaned_record`), the real `Enricher` enriches it
-in batches (entities where the language has a model, `entities_skipped` elsewhere), then
+in batches (entities where the language has a model, the gazetteer's alone in de/es/it/pt,
+`entities_skipped` saying so, none elsewhere), then
 `probe_for` and the story index's `assign` give its story. The predicted stories are scored
 against the gold ones with B-cubed and pairwise precision, recall and F1 (`cluster_scores`),
 next to the published figure of that dataset where one is known (`PUBLISHED`), measured the

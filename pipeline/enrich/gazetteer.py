@@ -9,6 +9,10 @@ that language, before the entry's own (English) names: "EU" is the European Unio
 but the United States in Spanish. A language's acronyms of three letters or more are also found
 in its text where the model tagged nothing: the small French model misses "OTAN" after an
 elided article now and then.
+
+`rule_names` and `surnames` give a language without a model the names its rule-based pipeline
+looks for (pipeline/enrich/gazetteer_ner.py): that language's names, then the names that read
+the same in every language (people's names, acronyms of three capitals or more such as NATO).
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ from pipeline.errors import ConfigError
 _EXACT_MAX_LENGTH = 4
 # The labels a demonym may have: "French" tagged LANGUAGE is the language, not the people.
 _DEMONYM_LABELS = frozenset({"NORP", "GPE", "ORG", "LOC"})
+# Languages whose place names take a genitive -s the gazetteer need not list ("Deutschlands",
+# "Frankreichs", "Moskaus"): added for one-word GPE names not ending in a sibilant.
+_GENITIVE_S = frozenset({"de"})
+_PERSON_LABELS = frozenset({"PERSON"})
+# English names that read the same in every language: acronyms from this many letters (NATO,
+# CIA). Shorter ones ("US", "UK", "UN", "EU") are words or other acronyms elsewhere ("UN" is a
+# Spanish and Italian article): a language lists those it uses under its own names.
+_SHARED_ACRONYM_MIN = 3
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class Gazetteer:
         self._exact: dict[str, GazetteerEntry] = {}
         self._folded: dict[str, GazetteerEntry] = {}
         self._contextual: dict[str, GazetteerEntry] = {}
+        self._spelling: dict[str, str] = {}  # case-folded name → a spelling as written
         # language → (exact, folded) names of that language only
         self._by_language: dict[str, tuple[dict[str, GazetteerEntry], dict[str, GazetteerEntry]]]
         self._by_language = {}
@@ -72,6 +85,28 @@ class Gazetteer:
                 self._contextual[alias.casefold()] = org
             patterns.extend((pattern, org) for pattern in item.get("patterns") or [])
         self._patterns = [(re.compile(pattern), entry) for pattern, entry in patterns]
+        # Names that mean the same in every language: people's names and long acronyms.
+        self._shared: list[tuple[str, GazetteerEntry]] = []
+        self._surnames: list[tuple[str, GazetteerEntry]] = []
+        for item in data.get("people") or []:
+            person = self._entry({"labels": ["PERSON"], **item}, "PERSON")
+            names = [item["name"], *(item.get("aliases") or [])]
+            self._add(person, names)
+            self._add_languages(person, item)
+            self._shared.extend((name, person) for name in names)
+            for name in [*names, *(n for ns in (item.get("names") or {}).values() for n in ns)]:
+                surname = name.split()[-1]
+                if surname != name and len(surname) >= _SHARED_ACRONYM_MIN:
+                    self._surnames.append((surname, person))
+        written = [*self._exact.items(), *((self._spelling[k], e) for k, e in self._folded.items())]
+        self._shared.extend(
+            (name, entry)
+            for name, entry in written
+            if entry.labels != _PERSON_LABELS
+            and len(name.replace(".", "")) >= _SHARED_ACRONYM_MIN
+            and name.replace(".", "").isalpha()
+            and name.isupper()
+        )
 
     @staticmethod
     def _entry(item: dict[str, Any], label: str) -> GazetteerEntry:
@@ -97,11 +132,19 @@ class Gazetteer:
                 exact.setdefault(name, entry)
             else:
                 folded.setdefault(name.casefold(), entry)
+                self._spelling.setdefault(name.casefold(), name)
 
     def _add_languages(self, entry: GazetteerEntry, item: dict[str, Any]) -> None:
         for language, names in (item.get("names") or {}).items():
             exact, folded = self._by_language.setdefault(language, ({}, {}))
             self._add(entry, names, exact, folded)
+            if language in _GENITIVE_S and entry.label == "GPE":
+                genitives = [
+                    f"{name}s"
+                    for name in names
+                    if " " not in name and name[-1] not in "sßxz" and name[-1].islower()
+                ]
+                self._add(entry, genitives, exact, folded)
             self._language_patterns.setdefault(language, []).extend(
                 (re.compile(rf"(?<!\w){re.escape(name)}(?!\w)"), entry)
                 for name in names
@@ -125,6 +168,33 @@ class Gazetteer:
             entry = self._exact.get(name) if len(name) <= _EXACT_MAX_LENGTH else None
             entry = entry or self._folded.get(name.casefold())
         return entry if entry is not None and entry.accepts(label) else None
+
+    def rule_names(self, language: str) -> list[tuple[str, GazetteerEntry]]:
+        """(name, entry) a rule-based pipeline looks for in `language`'s text: the language's
+        own names, then the names that read the same everywhere (people, acronyms such as
+        NATO) where the language does not use that name for something else. A name of up to
+        four characters is matched exactly, a longer one in any case, as `lookup` does."""
+        exact, folded = self._by_language.get(language, ({}, {}))
+        # The folded tables are keyed by the case-folded name ("grossbritannien"): the
+        # matcher gets the name as written, whose lower case is what it compares.
+        names = [*exact.items(), *((self._spelling[key], e) for key, e in folded.items())]
+        taken = {self._key(name) for name, _ in names}
+        for name, entry in self._shared:
+            if self._key(name) not in taken:
+                taken.add(self._key(name))
+                names.append((name, entry))
+        return names
+
+    @staticmethod
+    def _key(name: str) -> str:
+        # How `lookup` tells names apart: short ones as written ("Nato" is not "NATO").
+        return name if len(name) <= _EXACT_MAX_LENGTH else name.casefold()
+
+    def surnames(self) -> list[tuple[str, GazetteerEntry]]:
+        """(surname, person) for the people the gazetteer knows: "Merz" alone in a text is a
+        PERSON mention, joined to the full name when the article names that person fully
+        (`resolution`), a name of its own otherwise."""
+        return list(self._surnames)
 
     def contextual(self, name: str) -> GazetteerEntry | None:
         """The entry `name` means when the article names that entry otherwise ("Alliance")."""

@@ -21,6 +21,9 @@ FOREIGN_TEXT_CONFIDENCE = 0.99
 class LanguageDecision:
     language: str | None  # what the enriched record says
     skipped: str | None  # why NER does not run, or None when it does
+    # When NER runs but finds less than a model would: what the record says about its
+    # entities ("gazetteer entities only: no NER model for de installed"), or None.
+    partial: str | None = None
 
     @property
     def ner_language(self) -> str:
@@ -36,10 +39,12 @@ def decide(
     declared: str | None,
     text: str,
     skip_reason: Callable[[str], str | None] = _english_only,
+    partial_reason: Callable[[str], str | None] | None = None,
 ) -> LanguageDecision:
     """The record's language and whether NER runs: `skip_reason(primary subtag)` says why
-    not (no model for that language), None when a model tags it. With no language known,
-    English is assumed for NER: tagging costs little and skips nothing."""
+    not (no model for that language), None when a model tags it; `partial_reason(primary
+    subtag)` what a record tagged by rules alone says. With no language known, English is
+    assumed for NER: tagging costs little and skips nothing."""
     language = choose_language(declared, text)
     primary = primary_subtag(language) if language else DEFAULT_LANGUAGE
     if primary == DEFAULT_LANGUAGE and declared and len(text) >= MIN_CHARS:
@@ -50,9 +55,11 @@ def decide(
                 f"text reads as {found[0]} ({found[1]:.3f}) though the page declares "
                 f"{declared}: no English NER on it",
             )
+    mismatch = (
+        f" (page declares {declared})" if declared and primary_subtag(declared) != primary else ""
+    )
     reason = skip_reason(primary)
     if reason is None:
-        return LanguageDecision(language, None)
-    if declared and primary_subtag(declared) != primary:
-        reason += f" (page declares {declared})"
-    return LanguageDecision(language, reason)
+        partial = partial_reason(primary) if partial_reason else None
+        return LanguageDecision(language, None, partial and partial + mismatch)
+    return LanguageDecision(language, reason + mismatch)

@@ -2,12 +2,16 @@
 
 One pipeline per language, loaded once per process and only when the first article in that
 language arrives: an enricher that only ever sees English loads the English model alone, as
-before. A language is tagged only when its model package is installed; any other article gets
-no entities and a reason (`skip_reason`), never an English model run on foreign text.
+before. A language is tagged by its model when its model package is installed; a language
+without one whose names the gazetteer lists (German, Spanish, Italian, Portuguese) is tagged
+by a rule-based pipeline built from the gazetteer (pipeline/enrich/gazetteer_ner.py), and its
+records say that only gazetteer entities were looked for (`partial_reason`); any other article
+gets no entities and a reason (`skip_reason`). Never an English model run on foreign text.
 
 To add a language: pin its model package in pyproject.toml (then `make lock`), add a
 `NerModel` to `MODELS` with its label map, and give the gazetteer that language's names
-(docs/enrichment.md).
+(docs/enrichment.md). Names alone (`names: {nl: [...]}` in gazetteer.yaml) give the language
+the rule-based pipeline.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import spacy
 import spacy.util
 from spacy.language import Language
 
+from pipeline.enrich.gazetteer import Gazetteer, default_gazetteer
+from pipeline.enrich.gazetteer_ner import build_pipeline
 from pipeline.errors import PrerequisiteError
 
 # The NER component of these small models embeds its own tok2vec (no listener), so it runs
@@ -49,6 +55,9 @@ class NerModel:
     # model label → record label; a label absent from the map is dropped. None: the model
     # already speaks OntoNotes (the English one).
     labels: Mapping[str, str] | None = None
+    # "model": the spaCy package `package`; "gazetteer": spaCy's blank pipeline with the
+    # gazetteer's names for the language (no package; the labels are the gazetteer's).
+    kind: str = "model"
 
     def record_label(self, label: str) -> str | None:
         return label if self.labels is None else self.labels.get(label)
@@ -80,14 +89,23 @@ def _installed(package: str) -> bool:
     return importlib.util.find_spec(package) is not None
 
 
+GAZETTEER = "gazetteer"
+
+
+def gazetteer_model(language: str) -> NerModel:
+    return NerModel(language, f"spacy.blank({language!r})", "", kind=GAZETTEER)
+
+
 @dataclass
 class NerModels:
     """The pipelines of one enricher process: English given (loaded at start-up, as always),
-    the others loaded on first use."""
+    the others loaded on first use; a language with no installed model but names in
+    `gazetteer` gets the gazetteer's rule-based pipeline."""
 
     english: Language
     english_package: str = ENGLISH_MODEL
     models: Mapping[str, NerModel] = field(default_factory=lambda: MODELS)
+    gazetteer: Gazetteer = field(default_factory=default_gazetteer)
     load_seconds: dict[str, float] = field(default_factory=dict)  # language → model load time
     _loaded: dict[str, Language] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,10 +113,13 @@ class NerModels:
     def model(self, language: str) -> NerModel:
         if language == "en":
             return NerModel("en", self.english_package, self.english_package)
-        return self.models[language]
+        known = self.models.get(language)
+        if known is not None and _installed(known.package):
+            return known
+        return gazetteer_model(language)
 
-    def skip_reason(self, language: str) -> str | None:
-        """Why an article in `language` (a primary subtag) gets no NER, or None."""
+    def _missing(self, language: str) -> str | None:
+        """Why no statistical model tags `language`, or None when one does."""
         if language == "en":
             return None
         known = self.models.get(language)
@@ -108,6 +129,20 @@ class NerModels:
             return f"no NER model for {language} installed ({known.distribution} is missing)"
         return None
 
+    def skip_reason(self, language: str) -> str | None:
+        """Why an article in `language` (a primary subtag) gets no NER at all, or None (a
+        model or the gazetteer's rules tag it)."""
+        missing = self._missing(language)
+        return None if missing is None or language in self.gazetteer.languages else missing
+
+    def partial_reason(self, language: str) -> str | None:
+        """What an article in `language` tagged by the gazetteer's rules alone says about its
+        entities ("gazetteer entities only: no NER model for de installed"), or None."""
+        missing = self._missing(language)
+        if missing is None or language not in self.gazetteer.languages:
+            return None
+        return f"gazetteer entities only: {missing}"
+
     def pipeline(self, language: str) -> Language:
         """The loaded pipeline of `language`, loading it now if this is its first article."""
         if language == "en":
@@ -115,11 +150,19 @@ class NerModels:
         with self._lock:
             if language not in self._loaded:
                 started = time.perf_counter()
-                self._loaded[language] = load_pipeline(self.models[language].package)
+                model = self.model(language)
+                self._loaded[language] = (
+                    build_pipeline(language, self.gazetteer)
+                    if model.kind == GAZETTEER
+                    else load_pipeline(model.package)
+                )
                 self.load_seconds[language] = time.perf_counter() - started
             return self._loaded[language]
 
     def description(self, language: str) -> str:
-        """ "fr_core_news_sm 3.8.0": what the enriched record names as its model."""
+        """ "fr_core_news_sm 3.8.0": what the enriched record names as its model;
+        "de_newsflow_gazetteer 0.1.0" for the gazetteer's rules."""
         meta = self.pipeline(language).meta
-        return f"{meta['lang']}_{meta['name']} {meta['version']}"
+        # The rules' pipeline may be spaCy's generic "xx" one: named after the article's language.
+        lang = language if self.model(language).kind == GAZETTEER else meta["lang"]
+        return f"{lang}_{meta['name']} {meta['version']}"

@@ -40,9 +40,11 @@ def prepare(
     record: CleanedArticle,
     max_length: int,
     skip_reason: Callable[[str], str | None] | None = None,
+    partial_reason: Callable[[str], str | None] | None = None,
 ) -> Prepared:
     """Locate the record's paragraphs in its text; PoisonRecord if they are not there.
-    `skip_reason(language)` says why a language gets no NER (default: all but English)."""
+    `skip_reason(language)` says why a language gets no NER (default: all but English),
+    `partial_reason(language)` what a language tagged by rules alone says (`decide`)."""
     if record.text.strip() and not record.paragraphs:
         raise PoisonRecord("record has text but no paragraphs", stage="enrich")
     segments: list[Segment] = []
@@ -76,7 +78,7 @@ def prepare(
             segments.append(Segment(index, offset + start, paragraph.text[start:end]))
             prose.append(paragraph.text[start:end])
     decision = (
-        decide(record.language, record.text, skip_reason)
+        decide(record.language, record.text, skip_reason, partial_reason)
         if skip_reason
         else decide(record.language, record.text)
     )

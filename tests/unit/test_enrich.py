@@ -136,17 +136,24 @@ def test_captions_left_out_of_text_by_the_cleaner_are_accepted(enricher: Enriche
     assert [p.kind for p in article.paragraphs][1] == "caption"
 
 
-def test_declared_non_english_record_is_skipped_with_reason(enricher: Enricher) -> None:
+def gazetteer_only(article: EnrichedArticle) -> list[tuple[str, str, str | None]]:
+    return [(e.canonical, e.label, e.wikidata_id) for e in article.entities]
+
+
+def test_declared_non_english_record_gets_gazetteer_entities_with_reason(
+    enricher: Enricher,
+) -> None:
     article = enrich_one(enricher, make_record(GERMAN_STORY, language="de"))
-    assert article.entities == []
-    assert article.entities_skipped == "no NER model for de installed"
+    # Only what the gazetteer knows: Berlin, not Olaf Scholz (no German model).
+    assert gazetteer_only(article) == [("Berlin", "GPE", "Q64")]
+    assert article.entities_skipped == "gazetteer entities only: no NER model for de installed"
 
 
 def test_untagged_language_is_detected_and_stored(enricher: Enricher) -> None:
     german = enrich_one(enricher, make_record(GERMAN_STORY, language=None))
-    assert german.entities == []
+    assert gazetteer_only(german) == [("Berlin", "GPE", "Q64")]
     assert german.language == "de"
-    assert german.entities_skipped == "no NER model for de installed"
+    assert german.entities_skipped == "gazetteer entities only: no NER model for de installed"
 
     english = enrich_one(enricher, make_record(NATO_STORY, language=None))
     assert english.language == "en"
@@ -157,8 +164,10 @@ def test_untagged_language_is_detected_and_stored(enricher: Enricher) -> None:
 def test_detected_language_overrules_a_wrong_declaration(enricher: Enricher) -> None:
     article = enrich_one(enricher, make_record(GERMAN_STORY, language="en"))
     assert article.language == "de"
-    assert article.entities == []
-    assert article.entities_skipped == "no NER model for de installed (page declares en)"
+    assert gazetteer_only(article) == [("Berlin", "GPE", "Q64")]
+    assert article.entities_skipped == (
+        "gazetteer entities only: no NER model for de installed (page declares en)"
+    )
 
 
 def test_empty_text_yields_no_entities(enricher: Enricher) -> None:

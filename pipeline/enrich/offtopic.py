@@ -73,7 +73,7 @@ class ParagraphTerms:
 def content_words(text: str) -> frozenset[str]:
     """Stems of the content words of `text`: lower case, possessive dropped, cut to six letters
     (a crude stemmer that joins "ministers" and "minister", "announced" and "announces")."""
-    stems = set(map(_stem, _WORD.findall(text)))
+    stems = set(map(_stem, set(_WORD.findall(text))))  # each distinct word stemmed once
     stems.discard("")
     return frozenset(stems)
 

@@ -44,7 +44,8 @@ class _Groups:
         self.nodes: dict[str, _Node] = {}
 
     def add(self, key: str) -> None:
-        self.nodes.setdefault(key, _Node(parent=key))
+        if key not in self.nodes:
+            self.nodes[key] = _Node(parent=key)
 
     def find(self, key: str) -> str:
         root = key
@@ -150,13 +151,10 @@ def _link_acronyms(groups: _Groups, kept: list[tuple[Mention, str]]) -> None:
             groups.union(
                 mention.long_form.casefold(), canonical.casefold(), preferred=mention.long_form
             )
+        if " " not in canonical:  # a one-word name is never linked by its initials
+            continue
         spelled = initials(canonical)
-        if (
-            len(spelled) >= _MIN_INITIALS
-            and " " in canonical
-            and spelled in acronyms
-            and spelled != canonical
-        ):
+        if len(spelled) >= _MIN_INITIALS and spelled in acronyms and spelled != canonical:
             groups.union(canonical.casefold(), spelled.casefold(), preferred=canonical)
 
 

@@ -308,3 +308,30 @@ def test_prose_spans_match_the_reference() -> None:
     assert boilerplate.prose_spans(cut) == [(0, 13), (48, 59)]
     odd = "Talks go on. ſign up for our newsletter updates. More talks."
     assert boilerplate.prose_spans(odd) == reference_prose_spans(odd) != [(0, len(odd))]
+
+
+# --- gazetteer: one screening pass for all the patterns -----------------------------------
+
+
+def test_the_screen_finds_something_exactly_when_a_pattern_does() -> None:
+    from pipeline.enrich.gazetteer import any_of, default_gazetteer
+
+    gazetteer = default_gazetteer()
+    patterns = [pattern for pattern, _ in gazetteer._patterns]
+    screen = any_of(patterns)
+    assert screen is not None
+    rng = random.Random(19)
+    pieces = ["anti-", "IS", " fighters", " militant", "ISIS", " group", "the ", "-", "is", "\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        assert (screen.search(text) is not None) == any(p.search(text) for p in patterns)
+        expected = [
+            (m.start(), m.end(), entry)
+            for pattern, entry in gazetteer._patterns
+            for m in pattern.finditer(text)
+        ]
+        assert list(gazetteer.pattern_mentions(text)) == expected
+    # Patterns that could mean something else once joined are not joined.
+    assert any_of([re.compile(r"(a)\1"), re.compile("b")]) is None
+    assert any_of([re.compile("(?i)a"), re.compile("b")]) is None
+    assert any_of([re.compile("a")]) is None

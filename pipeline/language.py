@@ -88,10 +88,20 @@ def _close(a: str, b: str) -> bool:
     return any(a in group and b in group for group in _CLOSE)
 
 
+def detection(text: str) -> tuple[str, float] | None:
+    """What `choose_language` reads of `text`: `detect(text)`, None for text too short."""
+    return detect(text) if len(text) >= MIN_CHARS else None
+
+
 def choose_language(declared: str | None, text: str) -> str | None:
     """The declared language (in its own form, e.g. "en-GB"), unless the text is long and
     clearly in another one; with none declared, the detected one when the detector is sure."""
-    found = detect(text) if len(text) >= MIN_CHARS else None
+    return choose_detected(declared, text, detection(text))
+
+
+def choose_detected(declared: str | None, text: str, found: tuple[str, float] | None) -> str | None:
+    """`choose_language` given `found`, the `detection(text)` a caller already has (the
+    enricher asks the detector's answer again: one detection serves both)."""
     if found is None:
         return declared
     detected, confidence = found

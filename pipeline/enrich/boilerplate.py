@@ -98,8 +98,21 @@ def is_furniture(text: str, position: int, authors: Sequence[str] = ()) -> bool:
     )
 
 
+# Every match of _INLINE starts with one of these words, in any case: a paragraph whose
+# lower-cased text has none is not searched. Case-insensitive matching takes an ASCII letter
+# for its other case, and for four other letters only (İ ı ſ K, as i i s k: a unit test checks
+# every code point), in whose presence the paragraph is searched anyway.
+_INLINE_WORDS = ("follow ", "click here", "sign up", "subscribe")
+_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
 def prose_spans(text: str) -> list[tuple[int, int]]:
     """[start, end) ranges of `text` left once inline furniture is cut out (usually one)."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _INLINE_WORDS) and not any(
+        char in text for char in _CASE_ODDITIES
+    ):
+        return [(0, len(text))] if text.strip() else []
     spans = []
     start = 0
     for match in _INLINE.finditer(text):

@@ -87,9 +87,19 @@ def _trim_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     A final period stays when it closes a one-letter abbreviation ("U.S.", "D.C."), where it is
     part of the name; otherwise it is sentence punctuation the model swallowed ("IL-25.").
     """
-    while start < end and (text[start].isspace() or _is_punct(text[start])):
+    # A letter or digit is neither space nor punctuation: most spans start and end with one,
+    # and that check is much cheaper than the Unicode category.
+    while (
+        start < end
+        and not text[start].isalnum()
+        and (text[start].isspace() or _is_punct(text[start]))
+    ):
         start += 1
-    while start < end and (text[end - 1].isspace() or _is_punct(text[end - 1])):
+    while (
+        start < end
+        and not text[end - 1].isalnum()
+        and (text[end - 1].isspace() or _is_punct(text[end - 1]))
+    ):
         abbreviation = (
             text[end - 1] == "."
             and end - start >= 2
@@ -104,10 +114,14 @@ def _trim_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _long_form_before(paragraph: str, start: int, acronym: str) -> str | None:
     """The capitalized words right before "(ACRONYM)" at `start` whose initials spell it."""
-    before = paragraph[:start].rstrip()
-    if not before.endswith("("):
+    # paragraph[:start].rstrip() must end with "(": looked at in place rather than copied,
+    # since almost no span has one before it.
+    end = start
+    while end > 0 and paragraph[end - 1].isspace():
+        end -= 1
+    if end == 0 or paragraph[end - 1] != "(":
         return None
-    words = before[:-1].split()
+    words = paragraph[: end - 1].split()
     letters = [char for char in acronym if char.isupper()]
     if len(letters) < 2:
         return None

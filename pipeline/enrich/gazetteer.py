@@ -107,6 +107,7 @@ class Gazetteer:
             and name.replace(".", "").isalpha()
             and name.isupper()
         )
+        self._screens: dict[str, re.Pattern[str] | None] = {}  # language → any_of(patterns)
 
     @staticmethod
     def _entry(item: dict[str, Any], label: str) -> GazetteerEntry:
@@ -208,9 +209,26 @@ class Gazetteer:
         patterns = (
             self._patterns if language == ENGLISH else self._language_patterns.get(language, [])
         )
+        if language not in self._screens:
+            self._screens[language] = any_of([pattern for pattern, _ in patterns])
+        screen = self._screens[language]
+        if screen is not None and screen.search(text) is None:
+            return  # one pass over the text instead of one per pattern, and most find nothing
         for pattern, entry in patterns:
             for match in pattern.finditer(text):
                 yield match.start(), match.end(), entry
+
+
+def any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that finds something in a text exactly when one of `patterns` does, or None
+    when they cannot be joined so (a numbered group could be referred to by number, a flag
+    could apply to all)."""
+    if len(patterns) < 2 or any(p.groups or p.flags != re.UNICODE for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
 
 
 @cache

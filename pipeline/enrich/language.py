@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.language import MIN_CHARS, choose_language, detect, primary_subtag
+from pipeline.language import MIN_CHARS, choose_detected, detection, primary_subtag
 
 DEFAULT_LANGUAGE = "en"
 # A page declaring English whose text the detector reads as another language this surely keeps
@@ -45,10 +45,11 @@ def decide(
     not (no model for that language), None when a model tags it; `partial_reason(primary
     subtag)` what a record tagged by rules alone says. With no language known, English is
     assumed for NER: tagging costs little and skips nothing."""
-    language = choose_language(declared, text)
+    # One detection for both questions: the detector reads the same sample each time.
+    found = detection(text)
+    language = choose_detected(declared, text, found)
     primary = primary_subtag(language) if language else DEFAULT_LANGUAGE
     if primary == DEFAULT_LANGUAGE and declared and len(text) >= MIN_CHARS:
-        found = detect(text)
         if found and found[0] != DEFAULT_LANGUAGE and found[1] >= FOREIGN_TEXT_CONFIDENCE:
             return LanguageDecision(
                 language,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -73,7 +73,7 @@ class ParagraphTerms:
 def content_words(text: str) -> frozenset[str]:
     """Stems of the content words of `text`: lower case, possessive dropped, cut to six letters
     (a crude stemmer that joins "ministers" and "minister", "announced" and "announces")."""
-    stems = set(map(_stem, _WORD.findall(text)))
+    stems = set(map(_stem, set(_WORD.findall(text))))  # each distinct word stemmed once
     stems.discard("")
     return frozenset(stems)
 
@@ -88,23 +88,41 @@ def _stem(token: str) -> str:
 
 
 def _salience(
-    own: frozenset[str], counts: Counter[str], minus: int, title: frozenset[str]
+    own: frozenset[str],
+    counts: Counter[str],
+    minus: int,
+    title: frozenset[str],
+    log1p: Sequence[float] | None = None,
 ) -> float:
     # `counts` includes the paragraph itself when `minus` is 1: its own terms do not count.
     # fsum: a set's order follows the string hash seed, and a plain float sum in that order
-    # could reorder near-tied paragraphs from one process to the next.
-    return math.fsum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
+    # could reorder near-tied paragraphs from one process to the next. `log1p[n]` is
+    # math.log1p(n), looked up (`features` makes the table once for all its paragraphs).
+    if log1p is None:
+        log1p = [math.log1p(n) for n in range(max(counts.values(), default=0) + 1)]
+    return math.fsum([log1p[counts[t] - minus] + (t in title) for t in own]) / len(own)
+
+
+def _counts(sets: Iterable[frozenset[str]]) -> Counter[str]:
+    """In how many of `sets` each term is."""
+    counts: Counter[str] = Counter()
+    for terms in sets:
+        counts.update(terms)
+    return counts
 
 
 def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[float] | None]:
     """The features of each paragraph (None for one with fewer than MIN_TERMS terms)."""
     title_terms = content_words(title)
     sets = [p.terms for p in paragraphs]
-    everywhere = Counter(t for terms in sets for t in terms)
-    first = [_salience(terms, everywhere, 1, title_terms) if terms else 0.0 for terms in sets]
+    log1p = [math.log1p(n) for n in range(len(sets) + 1)]
+    everywhere = _counts(sets)
+    first = [
+        _salience(terms, everywhere, 1, title_terms, log1p) if terms else 0.0 for terms in sets
+    ]
     weakest = sorted(range(len(sets)), key=first.__getitem__)[: max(1, len(sets) // 3)]
     peeled = {i for i in weakest if first[i] < 0.35 and len(sets[i]) >= MIN_TERMS}
-    core = Counter(t for i, terms in enumerate(sets) if i not in peeled for t in terms)
+    core = _counts(terms for i, terms in enumerate(sets) if i not in peeled)
 
     result: list[list[float] | None] = []
     for i, terms in enumerate(sets):
@@ -113,7 +131,7 @@ def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[floa
             continue
         result.append(
             [
-                _salience(terms, core, 0 if i in peeled else 1, title_terms),
+                _salience(terms, core, 0 if i in peeled else 1, title_terms, log1p),
                 first[i],
                 min(len(terms & title_terms), 3) / 3,
             ]

@@ -10,8 +10,9 @@ never holds two gazetteer entries.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.enrich.entities import (
     KEPT_LABELS,
@@ -43,7 +44,8 @@ class _Groups:
         self.nodes: dict[str, _Node] = {}
 
     def add(self, key: str) -> None:
-        self.nodes.setdefault(key, _Node(parent=key))
+        if key not in self.nodes:
+            self.nodes[key] = _Node(parent=key)
 
     def find(self, key: str) -> str:
         root = key
@@ -89,9 +91,7 @@ def resolve(
         (mention, canonical)
         for mention in sorted(mentions, key=lambda m: m.offset)
         if mention.label in KEPT_LABELS
-        and not is_junk(
-            canonical := canonical_form(mention.surface, mention.label, language), mention.label
-        )
+        and (canonical := _kept_name(mention.surface, mention.label, language)) is not None
     ]
     groups = _Groups()
     surnames = _surnames(kept)
@@ -114,6 +114,14 @@ def resolve(
         if entry is not None and entry.name in present:
             groups.union(f"gazetteer:{entry.name}", canonical.casefold())
     return _named(groups, kept)
+
+
+@lru_cache(maxsize=1 << 15)
+def _kept_name(surface: str, label: str, language: str) -> str | None:
+    """The canonical form of a mention worth keeping, None for junk. Cached: an article names
+    the same people and places again and again, and so do the day's articles."""
+    canonical = canonical_form(surface, label, language)
+    return None if is_junk(canonical, label) else canonical
 
 
 def _surnames(kept: list[tuple[Mention, str]]) -> dict[str, str]:
@@ -143,13 +151,10 @@ def _link_acronyms(groups: _Groups, kept: list[tuple[Mention, str]]) -> None:
             groups.union(
                 mention.long_form.casefold(), canonical.casefold(), preferred=mention.long_form
             )
+        if " " not in canonical:  # a one-word name is never linked by its initials
+            continue
         spelled = initials(canonical)
-        if (
-            len(spelled) >= _MIN_INITIALS
-            and " " in canonical
-            and spelled in acronyms
-            and spelled != canonical
-        ):
+        if len(spelled) >= _MIN_INITIALS and spelled in acronyms and spelled != canonical:
             groups.union(canonical.casefold(), spelled.casefold(), preferred=canonical)
 
 
@@ -164,21 +169,29 @@ def _named(groups: _Groups, kept: list[tuple[Mention, str]]) -> Resolved:
         if node.entry is not None:
             entities[key] = (node.entry.name, node.entry.label, node.entry.wikidata_id)
             continue
+        if len(items) == 1:  # the rule below for one mention, without its counters
+            (mention, only), preferred = items[0], node.preferred
+            name = preferred if preferred and only.casefold() != preferred.casefold() else only
+            entities[key] = (name, mention.label, None)
+            continue
         # most_common keeps insertion order among ties, so ties go to the earliest mention.
-        canonical = node.preferred or Counter(c for _, c in items).most_common(1)[0][0]
-        canonical = _most_common_casing(items, canonical)
+        canonical = node.preferred or _most_common(c for _, c in items)
+        # "THE HOME DEPOT" and two "Home Depot": the group is named as most mentions write it.
+        folded = canonical.casefold()
+        spelled = [(m, c) for m, c in items if c.casefold() == folded]
+        if spelled:
+            canonical = _most_common(c for _, c in spelled)
         # The label of the name the group is named after ("label from the full name"), when
         # the model gave it one; the vote of all mentions otherwise.
-        named = [m.label for m, c in items if c.casefold() == canonical.casefold()]
-        votes = Counter(named or [m.label for m, _ in items])
-        entities[key] = (canonical, votes.most_common(1)[0][0], None)
+        votes = [m.label for m, _ in spelled] or [m.label for m, _ in items]
+        entities[key] = (canonical, _most_common(votes), None)
     return Resolved([m for m, _ in kept], keys, entities)
 
 
-def _most_common_casing(items: list[tuple[Mention, str]], canonical: str) -> str:
-    # "THE HOME DEPOT" and two "Home Depot": the group is named as most mentions write it.
-    casings = Counter(c for _, c in items if c.casefold() == canonical.casefold())
-    return casings.most_common(1)[0][0] if casings else canonical
+def _most_common(values: Iterable[str]) -> str:
+    """The commonest value, the first seen of those tied (Counter.most_common(1)'s)."""
+    counts = Counter(values)
+    return max(counts, key=counts.__getitem__)
 
 
 @dataclass
@@ -211,9 +224,11 @@ def aggregate(
     entities: list[Entity] = []
     for key, tally in tallies.items():
         canonical, label, wikidata_id = resolved.entities[key]
+        surfaces = tally.surfaces
         entities.append(
             Entity(
-                name=tally.surfaces.most_common(1)[0][0],
+                # The most common one, the first of those tied (as Counter.most_common(1)).
+                name=max(surfaces, key=surfaces.__getitem__),
                 label=label,
                 canonical=canonical,
                 count=tally.surfaces.total(),

@@ -36,6 +36,12 @@ _PAGE_TAGS = frozenset({"html", "body", "[document]"})
 _LABEL_MAX_CHARS = 20
 _WORDS = re.compile(r"[^\W\d_]{2}")  # two letters in a row, in any script
 _WORDS_WITHIN = 200
+# A Chinese or Japanese character carries about a word: a 30-character line of hanzi, kana or
+# hangul says as much as 80 Latin letters, and such lines often end without punctuation.
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_CJK_WEIGHT = 3
 
 
 def _max_link_density(block: Block) -> float:
@@ -48,10 +54,20 @@ def _is_prose(block: Block) -> bool:
     return (
         block.kind in ("body", "quote")
         and block.link_density < _max_link_density(block)
-        and (len(block.text) >= PROSE_CHARS or bool(SENTENCE_END.search(block.text)))
+        and (_prose_length(block.text) or bool(SENTENCE_END.search(block.text)))
         # Prose has words: a run of "<<<<" or "----" is debris, however long.
         and bool(_WORDS.search(block.text, 0, _WORDS_WITHIN))
     )
+
+
+def _prose_length(text: str) -> bool:
+    """Whether a line is long enough to read as prose, counting CJK characters as words."""
+    if len(text) >= PROSE_CHARS:
+        return True
+    if len(text) * _CJK_WEIGHT < PROSE_CHARS:
+        return False
+    cjk = len(_CJK.findall(text))
+    return len(text) + cjk * (_CJK_WEIGHT - 1) >= PROSE_CHARS
 
 
 def _block_value(block: Block, noise: bool) -> float:

@@ -111,10 +111,13 @@ def dateline_or_byline(text: str) -> str | None:
     return "dateline" if _CLOCK.match(text) or parse_date(text) is not None else None
 
 
-# "3 responses", "Comments (34)", "Leave a reply": the heading over a comments section.
+# "3 responses", "Comments (34)", "Leave a reply": the heading over a comments section. A bare
+# "Response" is a section of a technical article (the Fetch API's Request and Response): the
+# singular counts only with its number ("1 Response").
 _COMMENTS_HEADING = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reactions|reader comments|kommentare|"
+    r"^(?:\d+\s+)?(?:comments?|responses|replies|reactions|reader comments|kommentare|"
     r"commentaires|comentarios|commenti)(?:\s*\(\d+\))?\W*$|"
+    r"^(?:\d+\s+response|response\s*\(\d+\))\W*$|"
     r"^(?:leave a (?:comment|reply)|join the discussion|have your say|add a comment|"
     r"post a comment|what do you think)\b",
     re.I,
@@ -124,8 +127,10 @@ _COMMENTS_HEADING_MAX_CHARS = 60
 
 def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
     """Elements that a comments heading opens: the outermost element the heading comes first
-    in, or, when the heading shares its element with the story, everything after it there."""
+    in that does not hold the page's `<h1>`, or, when the heading shares its element with the
+    story, everything after it there."""
     sections: dict[int, str] = {}
+    headlines = page.found.get("h1", [])
     for position, block in enumerate(blocks):
         if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
             continue
@@ -139,6 +144,9 @@ def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
             and parent.name not in WRAPPER_TAGS
             and id(parent) in page.start
             and (previous is None or not page.contains(parent, previous))
+            # Readers' comments never hold the headline: a "Responses" drawer placed before
+            # the story (Medium) must not take the story with it.
+            and not any(page.contains(parent, h1) for h1 in headlines)
         ):
             section, parent = parent, parent.parent
         sections[id(section)] = "comments"

@@ -16,6 +16,7 @@ from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
 from pipeline.clean.removals import Removals
+from pipeline.clean.tails import tail_reason
 from pipeline.records import Paragraph, Removal
 
 # A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
@@ -231,12 +232,35 @@ def extract_body(page: PageBlocks) -> Body:
     start, end = 0, len(kept)
     while start < end and _is_label(kept[start]):
         start += 1
-    while end > start and (_is_label(kept[end - 1]) or kept[end - 1].kind == "heading"):
-        end -= 1
-    for block in kept[:start] + kept[end:]:
+    for block in kept[:start]:
         removals.add("label", block.text)
-    paragraphs = [Paragraph(text=block.text, kind=block.kind) for block in kept[start:end]]
+    closing = _closing_lines(kept, start)
+    for position in sorted(closing):
+        removals.add(closing[position], kept[position].text)
+    paragraphs = [
+        Paragraph(text=block.text, kind=block.kind)
+        for position, block in enumerate(kept[start:], start)
+        if position not in closing
+    ]
     return Body(paragraphs, removals.summary())
+
+
+def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
+    """Positions in `kept` after the story's last paragraph that are not the story, with the
+    reason: labels, headings with nothing after them, and the lines of tails.py. Captions
+    there are stepped over and kept (they are not the story's text anyway)."""
+    closing: dict[int, str] = {}
+    for position in range(len(kept) - 1, start - 1, -1):
+        block = kept[position]
+        if block.kind == "caption":
+            continue
+        if _is_label(block) or block.kind == "heading":
+            closing[position] = "label"
+        elif reason := tail_reason(block.text):
+            closing[position] = reason
+        else:
+            break
+    return closing
 
 
 def _is_label(block: Block) -> bool:

@@ -24,6 +24,12 @@ _LINE_REASONS = (
     ("share", r"share|share this(?: article| story)?|email|print|tweet"),
     ("comments", r"comments?|discuss this (?:article|story)"),
     ("related", r"other (?:reports|stories|articles) by"),
+    # A gallery's counter and buttons: "1 / 8", "Image 3 of 12", "Back to Gallery".
+    (
+        "navigation",
+        r"(?:(?:image|photo|picture|slide)s?\s+)?\d+\s*(?:/|of)\s*/?\s*\d+|"
+        r"back to (?:the )?(?:gallery|slideshow|top)|(?:view|launch|open) (?:the )?gallery",
+    ),
     (
         "label",
         r"read more|continue reading|loading\.*|scroll to continue with content|"
@@ -64,10 +70,17 @@ _NEWSLETTER_LINE = re.compile(
 )
 _NEWSLETTER_MAX_CHARS = 200
 _AFFILIATE_NOTICE = re.compile(
-    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
+    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)|"
+    # "If you buy something through this post, IGN may get a share of the sale."
+    r"\bif you (?:buy|purchase|click)\b.{0,80}\b(?:commission|share of (?:the )?sales?|"
+    r"compensat\w+|earn money)\b",
+    re.I,
 )
+_AFFILIATE_MAX_CHARS = 300
 _BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
-_FINE_PRINT = re.compile(r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}", re.I)
+_FINE_PRINT = re.compile(
+    r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
+)
 _FINE_PRINT_MAX_CHARS = 300
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
@@ -86,7 +99,7 @@ def noise_reason(block: Block) -> str | None:
         return "link_list"
     if _SHORTCODE.match(text):
         return "label"
-    if _AFFILIATE_NOTICE.match(text):
+    if len(text) < _AFFILIATE_MAX_CHARS and _AFFILIATE_NOTICE.search(text):
         return "promo"
     if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
         return "paywall"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from pipeline.clean import clean
 from pipeline.records import CleanedArticle
 
@@ -109,3 +111,68 @@ def test_a_section_headed_response_is_part_of_the_story():
     assert text.endswith(sections["Response"]) and "Response\n\n" in text
     counted = html.replace("</article>", "<h2>1 Response</h2><p>" + STORY[2] + "</p></article>")
     assert run(counted).text == text
+
+
+def story_page(closing: str, *, before: str = "") -> str:
+    paragraphs = "".join(f"<p>{text}</p>" for text in STORY)
+    return (
+        "<html><body><div class='page'><article><h1>Harbour reopens</h1>"
+        f"{before}{paragraphs}{closing}</article></div></body></html>"
+    )
+
+
+CLOSING_LINES = {
+    "tip": "<p>Have a tip? Amy Kuperinsky may be reached at akuperinsky@example.com. Follow her "
+    "on Twitter @AmyKup.</p>",
+    "bio": "<p>Eric Song is the site's deal curator and spends 25% of his pay on stuff he "
+    "posts.</p>",
+    "forums": "<p>Join our forums to keep talking about the harbour and the coast! And if you "
+    "have a news tip, send it to us.</p>",
+    "coverage": "<p>Follow AP's full coverage of the storms at https://apnews.com/storms</p>",
+    "membership": "<h3>Something to Consider</h3><p>If you enjoyed this article, we have a "
+    "proposition for you: join our members and get all of our content.</p>",
+    "credit": "<p>Additional reporting by Joseph Hudak</p>",
+    "citation": "<p>Explore further</p><p>Citation: Harbour reopens (2019, November 18) "
+    "retrieved 20 November 2019 from https://news.example.com/harbour</p>",
+    "magazine": "<p>Get Harbour Monthly delivered through your letterbox every month. 12 issues "
+    "for £11.99.</p>",
+    "several": "<p>Additional reporting by Joseph Hudak</p><figure><figcaption>The sea wall, "
+    "rebuilt.</figcaption></figure><p>Listen to Harbour Radio live at 12:45 weekdays.</p>",
+}
+
+
+@pytest.mark.parametrize("closing", CLOSING_LINES.values(), ids=CLOSING_LINES.keys())
+def test_lines_that_close_a_story_page_are_not_the_story(closing):
+    assert run(story_page(closing)).text == "\n\n".join(STORY)
+
+
+def test_closing_lines_are_reported_with_their_reason():
+    article = run(story_page(CLOSING_LINES["tip"] + CLOSING_LINES["forums"]))
+    reasons = {removal.reason: removal.sample for removal in article.removed}
+    assert reasons["promo"].startswith("Join our forums")
+    assert reasons["author_box"].startswith("Have a tip?")
+
+
+def test_the_same_words_inside_the_story_stay():
+    # Only what follows the last paragraph is a closing line; a how-to step is not a call to
+    # action either.
+    inside = "<p>Join us on the quay at noon, the harbour master told the crews on Tuesday.</p>"
+    step = "<p>Sign up for the bundle using the same email as your harbour account</p>"
+    article = run(story_page(step, before=inside))
+    assert article.text.startswith("Join us on the quay") and article.text.endswith("account")
+
+
+BOILERPLATE_ANYWHERE = {
+    "affiliate": "<p>If you buy something through this post, the site may get a share of the "
+    "sale. For more, learn more.</p>",
+    "gallery-counter": "<div class='gallery'><p>Image 1 of 8</p><p>1 / 8</p>"
+    "<p>Back to Gallery</p></div>",
+    "reuse-notice": "<p>This document is subject to copyright. Apart from any fair dealing, no "
+    "part may be reproduced without the written permission.</p>",
+}
+
+
+@pytest.mark.parametrize("line", BOILERPLATE_ANYWHERE.values(), ids=BOILERPLATE_ANYWHERE.keys())
+def test_boilerplate_lines_go_wherever_they_stand(line):
+    html = story_page("").replace(f"<p>{STORY[1]}</p>", f"{line}<p>{STORY[1]}</p>")
+    assert run(html).text == "\n\n".join(STORY)

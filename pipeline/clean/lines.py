@@ -24,6 +24,14 @@ _LINE_REASONS = (
     ("share", r"share|share this(?: article| story)?|email|print|tweet"),
     ("comments", r"comments?|discuss this (?:article|story)"),
     ("related", r"other (?:reports|stories|articles) by"),
+    # A video player's or a photo viewer's buttons and read-outs, each on a line of its own.
+    (
+        "controls",
+        r"play(?: video)?|pause|(?:un)?mute|(?:exit )?full ?screen|autoplay|close|caption|"
+        r"expand|collapse|next|prev(?:ious)?|replay|skip ad|view (?:photos|gallery|slideshow)|"
+        r"(?:current|remaining|duration) time\s*-?[\d:]+|(?:loaded|progress):\s*\d+%|"
+        r"stream type\s*live|wait \d+ seconds? to continue",
+    ),
     # A gallery's counter and buttons: "1 / 8", "Image 3 of 12", "Back to Gallery".
     (
         "navigation",

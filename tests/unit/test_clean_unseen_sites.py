@@ -167,6 +167,8 @@ BOILERPLATE_ANYWHERE = {
     "sale. For more, learn more.</p>",
     "gallery-counter": "<div class='gallery'><p>Image 1 of 8</p><p>1 / 8</p>"
     "<p>Back to Gallery</p></div>",
+    "player-controls": "<div class='player'><p>Play Video</p><p>Mute</p><p>Current Time 0:00</p>"
+    "<p>Loaded: 0%</p><p>Full Screen</p><p>Caption</p><p>Close</p></div>",
     "reuse-notice": "<p>This document is subject to copyright. Apart from any fair dealing, no "
     "part may be reproduced without the written permission.</p>",
 }
@@ -175,4 +177,36 @@ BOILERPLATE_ANYWHERE = {
 @pytest.mark.parametrize("line", BOILERPLATE_ANYWHERE.values(), ids=BOILERPLATE_ANYWHERE.keys())
 def test_boilerplate_lines_go_wherever_they_stand(line):
     html = story_page("").replace(f"<p>{STORY[1]}</p>", f"{line}<p>{STORY[1]}</p>")
+    assert run(html).text == "\n\n".join(STORY)
+
+
+def test_section_ids_made_from_headings_do_not_name_widgets():
+    # Sphinx and many CMSs give each section an id made of its heading's words; "Sharing with
+    # a single developer" is a section of the guide, not a share bar.
+    sections = [
+        ("sharing-with-a-single-developer", "Sharing with a single developer", STORY[1]),
+        ("comments-on-the-council-report", "Comments on the council report", STORY[2]),
+    ]
+    body = "".join(
+        f"<div class='section' id='{ident}'><h2>{heading}</h2><p>{text}</p></div>"
+        for ident, heading, text in sections
+    )
+    html = (
+        "<html><body><div class='document'><h1>Harbour guide</h1>"
+        f"<p>{STORY[0]}</p>{body}</div></body></html>"
+    )
+    assert run(html).text.split("\n\n") == [
+        STORY[0],
+        "Sharing with a single developer",
+        STORY[1],
+        "Comments on the council report",
+        STORY[2],
+    ]
+
+
+def test_widget_ids_still_name_widgets():
+    share = (
+        "<div id='share-buttons-top'><p>Share this story with your friends on Facebook.</p></div>"
+    )
+    html = story_page("").replace(f"<p>{STORY[1]}</p>", f"{share}<p>{STORY[1]}</p>")
     assert run(html).text == "\n\n".join(STORY)

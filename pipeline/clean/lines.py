@@ -32,9 +32,12 @@ _LINE_REASONS = (
         r"(?:current|remaining|duration) time\s*-?[\d:]+|(?:loaded|progress):\s*\d+%|"
         r"stream type\s*live|wait \d+ seconds? to continue",
     ),
-    # A gallery's counter and buttons: "1 / 8", "Image 3 of 12", "Back to Gallery".
+    # A gallery's counter and buttons ("1 / 8", "Image 3 of 12", "Back to Gallery"), and the
+    # heading of a table of contents or of in-page links (the links go as a link list).
     (
         "navigation",
+        r"table of contents|contents|in this (?:article|story|guide)|on this page|"
+        r"jump to(?: section)?|skip to (?:main )?content|"
         r"(?:(?:image|photo|picture|slide)s?\s+)?\d+\s*(?:/|of)\s*/?\s*\d+|"
         r"back to (?:the )?(?:gallery|slideshow|top)|(?:view|launch|open) (?:the )?gallery",
     ),
@@ -53,6 +56,7 @@ _BOILERPLATE_LINE = re.compile(
 _POINTER_LINE = re.compile(
     r"^(?:read more|related|see also|also read|read also|more|recommended|watch|listen|"
     r"related (?:articles?|stories|coverage|content)|more (?:on|from) [^:]{0,40}|"
+    r"more (?:[\w&'’-]+ ){0,3}(?:news|stories|coverage|articles|headlines)|"
     r"lesen sie auch|mehr zum thema|lire aussi|[àa] lire aussi|lea tambi[ée]n|leer m[áa]s|"
     r"leggi anche|potrebbe interessarti)"
     r"\s*[:>»|-]",
@@ -92,6 +96,8 @@ _FINE_PRINT = re.compile(
 _FINE_PRINT_MAX_CHARS = 300
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
+# "By Kelli Miller WebMD Health News", "By Staff Writer": every word after "By" capitalised.
+_BY_TITLE_CASE = re.compile(r"^\w+(?:\s+\w+)?(?:\s+(?:[A-Z][\w.'’-]*|and|&),?){1,10}$")
 _MERIDIEM = re.compile(r"\d\s*[ap]\.m\.$", re.I)  # "6:15 p.m." ends a date, not a sentence
 _CLOCK = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?$", re.I)
 # Latin and CJK sentence ends, closing quotes and brackets included.
@@ -127,7 +133,7 @@ def dateline_or_byline(text: str) -> str | None:
     the authors."""
     if len(text) > _LINE_MAX_CHARS or (SENTENCE_END.search(text) and not _MERIDIEM.search(text)):
         return None
-    if _BY.match(text) and split_byline(text):
+    if _BY.match(text) and (split_byline(text) or _BY_TITLE_CASE.match(text)):
         return "byline"
     return "dateline" if _CLOCK.match(text) or parse_date(text) is not None else None
 

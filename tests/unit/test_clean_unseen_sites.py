@@ -169,6 +169,10 @@ BOILERPLATE_ANYWHERE = {
     "<p>Back to Gallery</p></div>",
     "player-controls": "<div class='player'><p>Play Video</p><p>Mute</p><p>Current Time 0:00</p>"
     "<p>Loaded: 0%</p><p>Full Screen</p><p>Caption</p><p>Close</p></div>",
+    "byline-with-outlet": "<p>By Kelli Miller WebMD Health News</p>",
+    "table-of-contents": "<div class='toc'><p>Table of Contents</p><ul><li><a href='#a'>The "
+    "wall</a></li><li><a href='#b'>The boats</a></li></ul></div>",
+    "more-news-pointer": "<p>More harbour news: Ferry timetable changes for the winter</p>",
     "reuse-notice": "<p>This document is subject to copyright. Apart from any fair dealing, no "
     "part may be reproduced without the written permission.</p>",
 }

@@ -23,7 +23,14 @@ _LINE_REASONS = (
     ),
     ("share", r"share|share this(?: article| story)?|email|print|tweet"),
     ("comments", r"comments?|discuss this (?:article|story)"),
-    ("related", r"other (?:reports|stories|articles) by"),
+    (
+        "related",
+        r"other (?:reports|stories|articles) by|you (?:may|might) (?:also )?(?:like|enjoy)|"
+        r"(?:recommended|suggested) (?:for you|stories|articles|reading)|more stories|"
+        r"(?:what|more) to read(?: next)?|read next|up next|around the web|from the web|"
+        r"(?:popular|trending) (?:now|stories|articles)|don['’]t miss",
+    ),
+    ("newsletter", r"subscribe(?: now| today| for free)?|sign up(?: now| today)?|newsletters?"),
     # A video player's or a photo viewer's buttons and read-outs, each on a line of its own.
     (
         "controls",

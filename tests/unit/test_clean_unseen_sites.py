@@ -173,6 +173,8 @@ BOILERPLATE_ANYWHERE = {
     "table-of-contents": "<div class='toc'><p>Table of Contents</p><ul><li><a href='#a'>The "
     "wall</a></li><li><a href='#b'>The boats</a></li></ul></div>",
     "more-news-pointer": "<p>More harbour news: Ferry timetable changes for the winter</p>",
+    "you-may-also-like": "<p>You may also like...</p>",
+    "subscribe-button": "<p>Subscribe</p>",
     "reuse-notice": "<p>This document is subject to copyright. Apart from any fair dealing, no "
     "part may be reproduced without the written permission.</p>",
 }

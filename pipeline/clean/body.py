@@ -55,16 +55,19 @@ def _is_prose(block: Block) -> bool:
     return (
         block.kind in ("body", "quote")
         and block.link_density < _max_link_density(block)
-        and (_prose_length(block.text) or bool(SENTENCE_END.search(block.text)))
+        and (
+            len(block.text) >= PROSE_CHARS
+            or bool(SENTENCE_END.search(block.text))
+            or _long_in_cjk(block.text)
+        )
         # Prose has words: a run of "<<<<" or "----" is debris, however long.
         and bool(_WORDS.search(block.text, 0, _WORDS_WITHIN))
     )
 
 
-def _prose_length(text: str) -> bool:
-    """Whether a line is long enough to read as prose, counting CJK characters as words."""
-    if len(text) >= PROSE_CHARS:
-        return True
+def _long_in_cjk(text: str) -> bool:
+    """Whether a line too short for Latin prose is long enough counting CJK characters as
+    words."""
     if len(text) * _CJK_WEIGHT < PROSE_CHARS:
         return False
     cjk = len(_CJK.findall(text))

@@ -96,14 +96,17 @@ _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|for
 # CMSs' section anchors) names the section's subject, not a widget: four words or more, one of
 # them a function word.
 _SLUG_PARTS = re.compile(r"[-_]")
+_SLUG_MIN_WORDS = 4
 _FUNCTION_WORDS = frozenset(
     "a an the and or of to in on with for from by is are how what why".split()
 )
 
 
 def _is_heading_slug(ident: str) -> bool:
+    if ident.count("-") + ident.count("_") < _SLUG_MIN_WORDS - 1:
+        return False
     parts = _SLUG_PARTS.split(ident.lower())
-    return len(parts) >= 4 and not _FUNCTION_WORDS.isdisjoint(parts)
+    return len(parts) >= _SLUG_MIN_WORDS and not _FUNCTION_WORDS.isdisjoint(parts)
 
 
 def class_and_id(tag: Tag) -> str:

@@ -89,8 +89,11 @@ _NEWSLETTER_LINE = re.compile(
 )
 _NEWSLETTER_MAX_CHARS = 200
 _AFFILIATE_NOTICE = re.compile(
-    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)|"
-    # "If you buy something through this post, IGN may get a share of the sale."
+    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
+)
+# "If you buy something through this post, IGN may get a share of the sale." Searched only in
+# lines that hold "you" (a cheap test first: this runs for every line of every page).
+_AFFILIATE_PURCHASE = re.compile(
     r"\bif you (?:buy|purchase|click)\b.{0,80}\b(?:commission|share of (?:the )?sales?|"
     r"compensat\w+|earn money)\b",
     re.I,
@@ -120,7 +123,9 @@ def noise_reason(block: Block) -> str | None:
         return "link_list"
     if _SHORTCODE.match(text):
         return "label"
-    if len(text) < _AFFILIATE_MAX_CHARS and _AFFILIATE_NOTICE.search(text):
+    if _AFFILIATE_NOTICE.match(text) or (
+        len(text) < _AFFILIATE_MAX_CHARS and "you " in text and _AFFILIATE_PURCHASE.search(text)
+    ):
         return "promo"
     if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
         return "paywall"

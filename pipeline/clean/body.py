@@ -16,6 +16,7 @@ from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
 from pipeline.clean.removals import Removals
+from pipeline.clean.tails import tail_reason
 from pipeline.records import Paragraph, Removal
 
 # A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
@@ -36,6 +37,12 @@ _PAGE_TAGS = frozenset({"html", "body", "[document]"})
 _LABEL_MAX_CHARS = 20
 _WORDS = re.compile(r"[^\W\d_]{2}")  # two letters in a row, in any script
 _WORDS_WITHIN = 200
+# A Chinese or Japanese character carries about a word: a 30-character line of hanzi, kana or
+# hangul says as much as 80 Latin letters, and such lines often end without punctuation.
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_CJK_WEIGHT = 3
 
 
 def _max_link_density(block: Block) -> float:
@@ -48,10 +55,23 @@ def _is_prose(block: Block) -> bool:
     return (
         block.kind in ("body", "quote")
         and block.link_density < _max_link_density(block)
-        and (len(block.text) >= PROSE_CHARS or bool(SENTENCE_END.search(block.text)))
+        and (
+            len(block.text) >= PROSE_CHARS
+            or bool(SENTENCE_END.search(block.text))
+            or _long_in_cjk(block.text)
+        )
         # Prose has words: a run of "<<<<" or "----" is debris, however long.
         and bool(_WORDS.search(block.text, 0, _WORDS_WITHIN))
     )
+
+
+def _long_in_cjk(text: str) -> bool:
+    """Whether a line too short for Latin prose is long enough counting CJK characters as
+    words."""
+    if len(text) * _CJK_WEIGHT < PROSE_CHARS:
+        return False
+    cjk = len(_CJK.findall(text))
+    return len(text) + cjk * (_CJK_WEIGHT - 1) >= PROSE_CHARS
 
 
 def _block_value(block: Block, noise: bool) -> float:
@@ -215,12 +235,35 @@ def extract_body(page: PageBlocks) -> Body:
     start, end = 0, len(kept)
     while start < end and _is_label(kept[start]):
         start += 1
-    while end > start and (_is_label(kept[end - 1]) or kept[end - 1].kind == "heading"):
-        end -= 1
-    for block in kept[:start] + kept[end:]:
+    for block in kept[:start]:
         removals.add("label", block.text)
-    paragraphs = [Paragraph(text=block.text, kind=block.kind) for block in kept[start:end]]
+    closing = _closing_lines(kept, start)
+    for position in sorted(closing):
+        removals.add(closing[position], kept[position].text)
+    paragraphs = [
+        Paragraph(text=block.text, kind=block.kind)
+        for position, block in enumerate(kept[start:], start)
+        if position not in closing
+    ]
     return Body(paragraphs, removals.summary())
+
+
+def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
+    """Positions in `kept` after the story's last paragraph that are not the story, with the
+    reason: labels, headings with nothing after them, and the lines of tails.py. Captions
+    there are stepped over and kept (they are not the story's text anyway)."""
+    closing: dict[int, str] = {}
+    for position in range(len(kept) - 1, start - 1, -1):
+        block = kept[position]
+        if block.kind == "caption":
+            continue
+        if _is_label(block) or block.kind == "heading":
+            closing[position] = "label"
+        elif reason := tail_reason(block.text):
+            closing[position] = reason
+        else:
+            break
+    return closing
 
 
 def _is_label(block: Block) -> bool:

@@ -92,12 +92,31 @@ _BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
 
 
+# An id made from a heading's words ("sharing-with-a-single-developer", Sphinx's and many
+# CMSs' section anchors) names the section's subject, not a widget: four words or more, one of
+# them a function word.
+_SLUG_PARTS = re.compile(r"[-_]")
+_SLUG_MIN_WORDS = 4
+_FUNCTION_WORDS = frozenset(
+    "a an the and or of to in on with for from by is are how what why".split()
+)
+
+
+def _is_heading_slug(ident: str) -> bool:
+    if ident.count("-") + ident.count("_") < _SLUG_MIN_WORDS - 1:
+        return False
+    parts = _SLUG_PARTS.split(ident.lower())
+    return len(parts) >= _SLUG_MIN_WORDS and not _FUNCTION_WORDS.isdisjoint(parts)
+
+
 def class_and_id(tag: Tag) -> str:
     classes = tag.get("class") or ""
     if isinstance(classes, list):  # a soup parsed with multi-valued class attributes
         classes = " ".join(classes)
     ident = tag.get("id") or ""
-    return f"{classes} {ident}" if isinstance(ident, str) and ident else classes
+    if not isinstance(ident, str) or not ident or _is_heading_slug(ident):
+        return classes
+    return f"{classes} {ident}"
 
 
 class NameInfo(NamedTuple):

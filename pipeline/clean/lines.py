@@ -23,7 +23,31 @@ _LINE_REASONS = (
     ),
     ("share", r"share|share this(?: article| story)?|email|print|tweet"),
     ("comments", r"comments?|discuss this (?:article|story)"),
-    ("related", r"other (?:reports|stories|articles) by"),
+    (
+        "related",
+        r"other (?:reports|stories|articles) by|you (?:may|might) (?:also )?(?:like|enjoy)|"
+        r"(?:recommended|suggested) (?:for you|stories|articles|reading)|more stories|"
+        r"(?:what|more) to read(?: next)?|read next|up next|around the web|from the web|"
+        r"(?:popular|trending) (?:now|stories|articles)|don['’]t miss",
+    ),
+    ("newsletter", r"subscribe(?: now| today| for free)?|sign up(?: now| today)?|newsletters?"),
+    # A video player's or a photo viewer's buttons and read-outs, each on a line of its own.
+    (
+        "controls",
+        r"play(?: video)?|pause|(?:un)?mute|(?:exit )?full ?screen|autoplay|close|caption|"
+        r"expand|collapse|next|prev(?:ious)?|replay|skip ad|view (?:photos|gallery|slideshow)|"
+        r"(?:current|remaining|duration) time\s*-?[\d:]+|(?:loaded|progress):\s*\d+%|"
+        r"stream type\s*live|wait \d+ seconds? to continue",
+    ),
+    # A gallery's counter and buttons ("1 / 8", "Image 3 of 12", "Back to Gallery"), and the
+    # heading of a table of contents or of in-page links (the links go as a link list).
+    (
+        "navigation",
+        r"table of contents|contents|in this (?:article|story|guide)|on this page|"
+        r"jump to(?: section)?|skip to (?:main )?content|"
+        r"(?:(?:image|photo|picture|slide)s?\s+)?\d+\s*(?:/|of)\s*/?\s*\d+|"
+        r"back to (?:the )?(?:gallery|slideshow|top)|(?:view|launch|open) (?:the )?gallery",
+    ),
     (
         "label",
         r"read more|continue reading|loading\.*|scroll to continue with content|"
@@ -39,6 +63,7 @@ _BOILERPLATE_LINE = re.compile(
 _POINTER_LINE = re.compile(
     r"^(?:read more|related|see also|also read|read also|more|recommended|watch|listen|"
     r"related (?:articles?|stories|coverage|content)|more (?:on|from) [^:]{0,40}|"
+    r"more (?:[\w&'’-]+ ){0,3}(?:news|stories|coverage|articles|headlines)|"
     r"lesen sie auch|mehr zum thema|lire aussi|[àa] lire aussi|lea tambi[ée]n|leer m[áa]s|"
     r"leggi anche|potrebbe interessarti)"
     r"\s*[:>»|-]",
@@ -66,11 +91,23 @@ _NEWSLETTER_MAX_CHARS = 200
 _AFFILIATE_NOTICE = re.compile(
     r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
 )
+# "If you buy something through this post, IGN may get a share of the sale." Searched only in
+# lines that hold "you" (a cheap test first: this runs for every line of every page).
+_AFFILIATE_PURCHASE = re.compile(
+    r"\bif you (?:buy|purchase|click)\b.{0,80}\b(?:commission|share of (?:the )?sales?|"
+    r"compensat\w+|earn money)\b",
+    re.I,
+)
+_AFFILIATE_MAX_CHARS = 300
 _BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
-_FINE_PRINT = re.compile(r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}", re.I)
+_FINE_PRINT = re.compile(
+    r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
+)
 _FINE_PRINT_MAX_CHARS = 300
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
+# "By Kelli Miller WebMD Health News", "By Staff Writer": every word after "By" capitalised.
+_BY_TITLE_CASE = re.compile(r"^\w+(?:\s+\w+)?(?:\s+(?:[A-Z][\w.'’-]*|and|&),?){1,10}$")
 _MERIDIEM = re.compile(r"\d\s*[ap]\.m\.$", re.I)  # "6:15 p.m." ends a date, not a sentence
 _CLOCK = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?$", re.I)
 # Latin and CJK sentence ends, closing quotes and brackets included.
@@ -86,7 +123,9 @@ def noise_reason(block: Block) -> str | None:
         return "link_list"
     if _SHORTCODE.match(text):
         return "label"
-    if _AFFILIATE_NOTICE.match(text):
+    if _AFFILIATE_NOTICE.match(text) or (
+        len(text) < _AFFILIATE_MAX_CHARS and "you " in text and _AFFILIATE_PURCHASE.search(text)
+    ):
         return "promo"
     if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
         return "paywall"
@@ -106,15 +145,18 @@ def dateline_or_byline(text: str) -> str | None:
     the authors."""
     if len(text) > _LINE_MAX_CHARS or (SENTENCE_END.search(text) and not _MERIDIEM.search(text)):
         return None
-    if _BY.match(text) and split_byline(text):
+    if _BY.match(text) and (split_byline(text) or _BY_TITLE_CASE.match(text)):
         return "byline"
     return "dateline" if _CLOCK.match(text) or parse_date(text) is not None else None
 
 
-# "3 responses", "Comments (34)", "Leave a reply": the heading over a comments section.
+# "3 responses", "Comments (34)", "Leave a reply": the heading over a comments section. A bare
+# "Response" is a section of a technical article (the Fetch API's Request and Response): the
+# singular counts only with its number ("1 Response").
 _COMMENTS_HEADING = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reactions|reader comments|kommentare|"
+    r"^(?:\d+\s+)?(?:comments?|responses|replies|reactions|reader comments|kommentare|"
     r"commentaires|comentarios|commenti)(?:\s*\(\d+\))?\W*$|"
+    r"^(?:\d+\s+response|response\s*\(\d+\))\W*$|"
     r"^(?:leave a (?:comment|reply)|join the discussion|have your say|add a comment|"
     r"post a comment|what do you think)\b",
     re.I,
@@ -124,8 +166,10 @@ _COMMENTS_HEADING_MAX_CHARS = 60
 
 def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
     """Elements that a comments heading opens: the outermost element the heading comes first
-    in, or, when the heading shares its element with the story, everything after it there."""
+    in that does not hold the page's `<h1>`, or, when the heading shares its element with the
+    story, everything after it there."""
     sections: dict[int, str] = {}
+    headlines = page.found.get("h1", [])
     for position, block in enumerate(blocks):
         if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
             continue
@@ -139,6 +183,9 @@ def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
             and parent.name not in WRAPPER_TAGS
             and id(parent) in page.start
             and (previous is None or not page.contains(parent, previous))
+            # Readers' comments never hold the headline: a "Responses" drawer placed before
+            # the story (Medium) must not take the story with it.
+            and not any(page.contains(parent, h1) for h1 in headlines)
         ):
             section, parent = parent, parent.parent
         sections[id(section)] = "comments"

@@ -1,0 +1,60 @@
+"""What closes a story page without being the story, and why.
+
+Calls to action ("Join our forums", "Follow AP's full coverage at ..."), tip and contact lines
+("Have a tip? Jane may be reached at ..."), the author's one-line biography ("Eric is IGN's deal
+curator"), credit lines ("Additional reporting by ...") and citation notices ("Citation: ...
+retrieved 20 November 2019"). Sites put them after the story's last paragraph; body.py drops
+them only there, walking back from the end, so the same words inside a story stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longer than this, a closing line is a paragraph of the story.
+TAIL_MAX_CHARS = 400
+_CALL_TO_ACTION = re.compile(
+    r"^(?:join|follow|subscribe|sign up|register|listen|watch|download|like us|"
+    r"get (?:[\w'’]+ ){1,5}delivered|don['’]t miss|never miss|click here|"
+    r"if you (?:enjoyed|liked|found|value|appreciate)d?)\s",
+    re.I,
+)
+# What a call to action points to; "Sign up for the bundle with your email" is a how-to step.
+_CALL_TO_ACTION_OBJECT = re.compile(
+    r"\b(?:us|our|we|coverage|newsletters?|podcasts?|forums?|apps?|channel|live|delivered|"
+    r"here)\b",
+    re.I,
+)
+_CONTACT = re.compile(
+    r"\b(?:have|got) a (?:news |story )?tip\b|\b(?:can|may) be (?:reached|contacted|emailed) at\b|"
+    r"\bfollow (?:him|her|them|me|us) on\b|"
+    r"\b(?:email|e-mail|contact|reach) (?:him|her|them|me|the (?:author|reporter|writer)) at\b",
+    re.I,
+)
+# "Eric Song is IGN's deal curator": one to four capitalised names, then what the author does.
+_BIO = re.compile(
+    r"^(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]* (?:is|was) (?:a|an|the|[A-Z][\w'’]*['’]s)\s"
+    r"[^.]{0,80}\b(?:writer|reporter|editor|correspondent|curator|columnist|contributor|"
+    r"journalist|blogger|critic)s?\b"
+)
+_CREDIT = re.compile(
+    r"^(?:additional |with )?(?:reporting|writing|editing|research)(?: and \w+)? (?:by|from)\s|"
+    r"^(?:edited|compiled|produced) by\s",
+    re.I,
+)
+_CITATION = re.compile(r"^citation:|\bretrieved (?:on )?\d{1,2} \w+ \d{4}\b", re.I)
+
+
+def tail_reason(text: str) -> str | None:
+    """Why a line after the story's last paragraph is not the story, or None."""
+    if len(text) > TAIL_MAX_CHARS:
+        return None
+    if _CALL_TO_ACTION.match(text) and _CALL_TO_ACTION_OBJECT.search(text):
+        return "promo"
+    if _CONTACT.search(text) or _BIO.match(text):
+        return "author_box"
+    if _CREDIT.match(text):
+        return "byline"
+    if _CITATION.search(text):
+        return "copyright"
+    return None

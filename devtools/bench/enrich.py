@@ -1,8 +1,11 @@
 """`newsflow bench enrich`: the `newsflow enrich` command as a user runs it, beside NER alone.
 
-Articles of about 600 words are built from real article text: the curated dataset articles of
-tests/fixtures/enrich/articles.jsonl when run from a checkout (whole paragraphs, cut once 600
-words are reached; articles under 500 words left out), the sample site's stories otherwise.
+Articles of up to about 600 words are built from real article text, as many distinct texts as
+the checkout ships before any is repeated (devtools/bench/enrich_texts.py: the curated dataset
+articles of tests/fixtures/enrich/articles.jsonl, then the English bodies of the labelled
+extraction benchmarks under tests/data/extraction; whole paragraphs, cut once 600 words are
+reached, bodies under 300 words left out), the sample site's stories otherwise. Repeated
+texts would meet the enricher's per-string caches warm, which real traffic does not.
 They are written once as JSON lines, then each round runs two processes on that file, in
 turn (which goes first alternates, so a noisy neighbour slows both alike):
 
@@ -41,40 +44,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devtools.bench import enrich_texts as texts
 from devtools.bench.enrich_outputs import compare_outputs
 from pipeline.progress import LogMeter, Meter
 from pipeline.records import CleanedArticle, Extractor, Paragraph, article_id_for, content_hash
 from pipeline.table import format_table
 
 Echo = Callable[..., None]
-TARGET_WORDS = 600
-MIN_WORDS = 500
 _FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "enrich" / "articles.jsonl"
 
 
-def _bodies() -> tuple[str, list[tuple[str, list[str]]]]:
-    """(corpus name, [(title, paragraphs)]) of the articles to cycle through."""
-    if _FIXTURE.exists():
-        bodies = []
-        for line in _FIXTURE.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            kept: list[str] = []
-            for paragraph in row["paragraphs"]:
-                kept.append(paragraph)
-                if sum(len(p.split()) for p in kept) >= TARGET_WORDS:
-                    break
-            if sum(len(p.split()) for p in kept) >= MIN_WORDS:
-                bodies.append((row["title"], kept))
-        return "dataset articles (tests/fixtures/enrich)", bodies
-    from devtools.sample_site import stories
-
-    return "sample site stories", [
-        (s.title, [t for k, t in s.paragraphs if k != "caption"]) for s in stories()
-    ]
-
-
 def _records(count: int) -> tuple[str, list[CleanedArticle]]:
-    corpus, bodies = _bodies()
+    corpus, bodies = texts.bodies()  # each distinct text once; cycled only past the last
     records = []
     for n in range(count):
         title, paragraphs = bodies[n % len(bodies)]
@@ -256,6 +237,7 @@ def measure(
     return {
         "corpus": corpus,
         "articles": len(records),
+        "distinct_texts": len({r.text for r in records}),
         "words_per_article": round(words / len(records)),
         "rounds": rounds,
         "command": "newsflow enrich < cleaned.jsonl > enriched.jsonl",
@@ -334,8 +316,8 @@ def run(
         )
     echo(
         f"{figures['articles']} articles of {figures['words_per_article']} words on average "
-        f"({figures['corpus']}), one process each, model load included, fastest of "
-        f"{figures['rounds']} rounds"
+        f"from {figures['distinct_texts']} distinct texts ({figures['corpus']}), one process "
+        f"each, model load included, fastest of {figures['rounds']} rounds"
     )
     echo(format_table(columns, rows))
     echo(

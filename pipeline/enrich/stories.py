@@ -55,6 +55,7 @@ the other stays as it is.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -464,13 +465,19 @@ class MemoryStoryIndex:
             weight = idf(self.df.get(key, 0), self.total)
             for sid in posting:
                 shared[sid] = shared.get(sid, 0.0) + weight
+        # Within the window: gap(published, story) <= window, as two comparisons.
+        lowest, highest = probe.published - self.params.window, probe.published + self.params.window
+        stories = self.stories
         near = [
-            (weight, self.stories[sid])
+            (weight, story)
             for sid, weight in shared.items()
-            if gap(probe.published, self.stories[sid]) <= self.params.window
+            if (story := stories[sid]).latest >= lowest and story.earliest <= highest
         ]
-        near.sort(key=lambda ws: (ws[0], ws[1].latest, ws[1].story_id), reverse=True)
-        return [story for _, story in near[: self.params.max_candidates]]
+        # The first max_candidates of the order sorted(reverse=True) gives, without sorting all.
+        best = heapq.nlargest(
+            self.params.max_candidates, near, key=lambda ws: (ws[0], ws[1].latest, ws[1].story_id)
+        )
+        return [story for _, story in best]
 
     def assign(self, probes: Sequence[StoryProbe]) -> list[str]:
         result = []

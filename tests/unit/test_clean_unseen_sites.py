@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from test_clean_removed import STORY
 
 from pipeline.clean import clean
 from pipeline.records import CleanedArticle
@@ -19,16 +20,6 @@ FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 def run(html: str, url: str = "https://news.example.com/2025/06/harbour") -> CleanedArticle:
     return clean(html, url, source_id="test", fetched_at=FETCHED_AT)
-
-
-STORY = [
-    "The harbour reopened on Wednesday after three weeks of repairs to the sea wall, which was "
-    "breached during the March storms.",
-    "Fishing boats queued from dawn, and the harbour master said traffic would be back to normal "
-    "by the end of the week.",
-    "Repairs cost the town council 2.4 million euros, most of it covered by a national emergency "
-    "fund set up after the floods of 2019.",
-]
 
 
 def test_a_responses_drawer_before_the_story_does_not_take_the_story_with_it():

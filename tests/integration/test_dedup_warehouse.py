@@ -107,7 +107,13 @@ def test_copies_in_one_batch_and_across_sources_are_linked(fresh_db, engine) -> 
     assert [tuple(r) for r in near] == [
         (copy.article_id, original.article_id, "regional", "example")
     ]
-    assert ids == {"United States": "Q30", "NATO": "Q7184", "Iraq": "Q796", "Iraqi": "Q796"}
+    assert ids == {
+        "United States": "Q30",
+        "NATO": "Q7184",
+        "Iraq": "Q796",
+        "Iraqi": "Q796",
+        "Brussels": "Q239",  # the gazetteer's capitals carry their ids
+    }
 
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM articles WHERE article_id = :id"), {"id": copy.article_id})

@@ -144,9 +144,15 @@ def extract(
 @main.command()
 def enrich() -> None:
     """Read cleaned records (JSON lines) on stdin, write enriched records on stdout."""
-    from pipeline.enrich import enrich_jsonl
+    from pipeline.heap import long_lived_start
 
-    sys.exit(enrich_jsonl(sys.stdin.buffer, sys.stdout))
+    # spaCy and its model are loaded once and kept: frozen out of the collector's scans
+    # (pipeline/heap.py; this command's own process only).
+    with long_lived_start():
+        from pipeline.enrich import Enricher, enrich_jsonl
+
+        enricher = Enricher()
+    sys.exit(enrich_jsonl(sys.stdin.buffer, sys.stdout, enricher=enricher))
 
 
 def _interruptible(command: Callable) -> Callable:

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from array import array
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +103,19 @@ def _from_copy(copy: Path, identifier_class: Any) -> Any:
         out.frombytes(np.ascontiguousarray(values).data.cast("B"))
         return out
 
+    def mapped_items(values: Any) -> memoryview:
+        # The same integers as `as_array`, indexed as fast (one Python int per item), read
+        # from the mapped file: no 39 MB copy at start-up (about 30 ms of CPU), and only the
+        # pages a walk touches are read.
+        formats: dict[int, Literal["H", "I", "L"]] = {2: "H", 4: "I", 8: "L"}  # as _TYPECODES
+        item = formats[values.dtype.itemsize]
+        return memoryview(values).cast("B").cast(item)
+
     return identifier_class(
         np.asarray(load("ptc", mapped=True)),  # 28 MB, of which a text touches a few rows
         load("pc"),
         load("classes").tolist(),
-        as_array(load("nextmove", mapped=True)),
+        mapped_items(load("nextmove", mapped=True)),  # 39 MB, the automaton's transitions
         load("out_feat").tolist(),
         norm_probs=True,
         tk_row=as_array(load("nextmove_row")),

@@ -61,7 +61,8 @@ def signature(text: str) -> np.ndarray | None:
     for offset in range(SHINGLE_WORDS):
         shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]
     folded = (shingles ^ (shingles >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return _minhash(np.unique(folded).astype(np.uint32))
+    # 32-bit values, so the distinct ones are sorted as uint32 (half the bytes to sort).
+    return _minhash(np.unique(folded.astype(np.uint32)))
 
 
 @cache
@@ -78,13 +79,15 @@ def _minhash(hashes: np.ndarray) -> np.ndarray:
     hashes: MurmurHash3's finalizer, then each permutation, then the minimum per permutation
     (uint32 arithmetic wraps around, which is the modulo 2³²)."""
     a, b = _permutations()
-    hv = hashes.reshape(-1, 1)
-    hv = hv ^ (hv >> np.uint32(16))
-    hv = hv * np.uint32(0x85EBCA6B)
-    hv = hv ^ (hv >> np.uint32(13))
-    hv = hv * np.uint32(0xC2B2AE35)
-    hv = hv ^ (hv >> np.uint32(16))
-    return np.asarray((hv * a + b).min(axis=0), dtype=np.uint32)
+    hv = hashes ^ (hashes >> np.uint32(16))  # a new array: the steps below work in place
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    # One (hashes × permutations) array, the offsets added in place, then the minima.
+    permuted = np.multiply.outer(hv, a)
+    permuted += b
+    return np.asarray(permuted.min(axis=0), dtype=np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

@@ -11,6 +11,20 @@ from pipeline.config import Settings
 from pipeline.errors import NewsflowError
 from pipeline.stack.airflow import admin_password, base_url, password_file
 
+_DATABASE_ERROR_RETRIES = (0.5, 1.0, 2.0)  # seconds before each new try
+
+
+def _database_error(resp: httpx.Response) -> bool:
+    """Airflow's answer when its metadata database refused the request's transaction."""
+    if resp.status_code != 500:
+        return False
+    try:
+        body = resp.json()
+    except ValueError:
+        return False
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return isinstance(detail, dict) and detail.get("reason") == "Database error"
+
 
 class AirflowAPI:
     def __init__(self, settings: Settings, username: str = "admin") -> None:
@@ -33,6 +47,15 @@ class AirflowAPI:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         resp = self.http.request(method, path, **kwargs)
+        # Airflow answers 500 "Database error" when its metadata database aborted the request's
+        # transaction, e.g. a deadlock with the scheduler updating the same run (PostgreSQL
+        # aborts one side; nothing of it was written). Requests that set a state or read are
+        # idempotent: try them again. A POST (a new run) is never repeated.
+        for pause in _DATABASE_ERROR_RETRIES if method in ("GET", "PATCH") else ():
+            if not _database_error(resp):
+                break
+            time.sleep(pause)
+            resp = self.http.request(method, path, **kwargs)
         if resp.status_code >= 400:
             raise NewsflowError(
                 f"Airflow API {method} {path}: HTTP {resp.status_code} {resp.text[:300]}"

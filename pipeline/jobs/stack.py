@@ -22,6 +22,7 @@ LOGS = (
     *COMPONENTS,
     *(f"airflow-{part}" for part in airflow.COMPONENTS),
     *(f"airflow-celery-{worker}" for worker in airflow.CELERY_WORKERS),
+    "airflow-watchdog",
 )
 
 __all__ = [

@@ -11,12 +11,14 @@ every interface, on ports shared by every stack on the machine).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 import shlex
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -166,6 +168,16 @@ def supervisor_config(settings: Settings) -> Path:
     return airflow_home(settings) / "supervisord.conf"
 
 
+def supervisor_socket(settings: Settings) -> Path:
+    """supervisord's control socket: in AIRFLOW_HOME unless that path is too long for a unix
+    socket (108 bytes), then in the temporary directory under a name derived from it."""
+    path = airflow_home(settings) / "supervisor.sock"
+    if len(str(path).encode()) < 100:
+        return path
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"newsflow-supervisor-{digest}.sock"
+
+
 def component_log(settings: Settings, component: str) -> Path:
     return settings.home_dir / "logs" / f"airflow-{component}.log"
 
@@ -218,6 +230,31 @@ def _supervisor_config(settings: Settings) -> str:
     if os.geteuid() == 0:
         # Running as root is deliberate in the local stack; this only silences the warning.
         sections.insert(-1, "user=root")
+    # supervisord's control socket, its owner's only: the watchdog restarts components through
+    # it, and `supervisorctl -c <this file> status` shows each program's state and uptime.
+    socket_url = f"unix://{supervisor_socket(settings)}"
+    sections += [
+        "[unix_http_server]",
+        f"file={supervisor_socket(settings)}",
+        "chmod=0700",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl={socket_url}",
+        "",
+        # The liveness probe: restarts a component that is alive but no longer heartbeats.
+        "[eventlistener:watchdog]",
+        f"command={sys.executable} -m pipeline.stack.watchdog {base_url(settings)}",
+        "events=TICK_5",
+        "autostart=true",
+        "autorestart=true",
+        f"stderr_logfile={component_log(settings, 'watchdog')}",
+        "stderr_logfile_maxbytes=10MB",
+        "stderr_logfile_backups=2",
+        "",
+    ]
     for name, args in programs(settings).items():
         worker = name.removeprefix("celery-")
         sections += [

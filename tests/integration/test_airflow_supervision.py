@@ -54,11 +54,22 @@ def eventually(check, timeout: float):
     return None
 
 
-def wait_for(check, what: str, timeout: float = 120):
+def wait_for(check, what: str, timeout: float = 120, settings: Settings | None = None):
     value = eventually(check, timeout)
     if not value:
-        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        logs = "" if settings is None else "\n" + log_tails(settings)
+        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}{logs}")
     return value
+
+
+def log_tails(settings: Settings, lines: int = 25) -> str:
+    """The end of supervisord's, the scheduler's and the watchdog's logs: what a failure shows."""
+    out = []
+    for name in ("airflow", "airflow-scheduler", "airflow-watchdog"):
+        path = settings.home_dir / "logs" / f"{name}.log"
+        text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+        out += [f"==> {path}", *text]
+    return "\n".join(out)
 
 
 def ingest_runs(settings: Settings, tmp_path: Path, source_id: str) -> dict:
@@ -104,7 +115,36 @@ def test_dags_run_after_the_metadata_database_was_down(airflow_stack, stack_mana
         assert rows["postgres"].split()[1] == "stopped"
     finally:
         stack_manager.up(["postgres"])
-    wait_for(lambda: scheduler_pids(airflow_stack), "a new scheduler")
-    wait_for(lambda: airflow.ready(airflow_stack), "Airflow healthy again", 180)
+    wait_for(lambda: scheduler_pids(airflow_stack), "a new scheduler", settings=airflow_stack)
+    wait_for(
+        lambda: airflow.ready(airflow_stack), "Airflow healthy again", 180, settings=airflow_stack
+    )
     summary = ingest_runs(airflow_stack, tmp_path, "sup-pg")
+    assert summary["published"] == 3 and summary["failed"] == 0
+
+
+def test_a_hung_scheduler_is_restarted_by_the_watchdog(airflow_stack, tmp_path):
+    # A stopped process is alive to supervisord and heartbeats no more: what a scheduler stuck
+    # in a call that never returns looks like from outside.
+    (before,) = wait_for(lambda: scheduler_pids(airflow_stack), "a scheduler")
+    os.kill(before, signal.SIGSTOP)
+    try:
+        wait_for(
+            lambda: scheduler_pids(airflow_stack) - {before},
+            "the watchdog to start a new scheduler",
+            300,
+            settings=airflow_stack,
+        )
+    finally:
+        try:
+            os.kill(before, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    log = (airflow_stack.home_dir / "logs" / "airflow-watchdog.log").read_text()
+    assert f"restarting scheduler (pid {before}," in log
+    assert "last heartbeated" in log and f"{before} T (stopped)" in log
+    wait_for(
+        lambda: airflow.ready(airflow_stack), "Airflow healthy again", 180, settings=airflow_stack
+    )
+    summary = ingest_runs(airflow_stack, tmp_path, "sup-hung")
     assert summary["published"] == 3 and summary["failed"] == 0

@@ -83,7 +83,9 @@ def test_airflow_components_are_supervised_and_the_password_stays_out_of_logs(tm
     for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
         assert f"[program:{name}]" in config
         assert str(airflow.component_log(settings, name)) in config
-    assert config.count("autorestart=true") == 4
+    assert config.count("autorestart=true") == 5  # the four, and the watchdog
+    assert "[eventlistener:watchdog]" in config and "events=TICK_5" in config
+    assert f"file={airflow.supervisor_socket(settings)}\nchmod=0700" in config
     # No log server on every interface: scheduler and triggerer skip theirs.
     assert config.count("--skip-serve-logs") == 2
     env = airflow.environment(settings)
@@ -162,3 +164,15 @@ def test_a_second_stack_command_says_which_pid_holds_the_lock(tmp_path):
     )
     assert stopped.exit_code == 0, stopped.output
     assert (tmp_path / "stack.lock").read_text() == ""
+
+
+def test_the_supervisor_socket_moves_out_of_a_home_too_long_for_a_unix_socket(tmp_path):
+    from pipeline.stack import airflow
+
+    short = airflow.supervisor_socket(Settings(home=tmp_path / "h"))
+    assert short == tmp_path / "h" / "airflow" / "supervisor.sock"
+    deep = Settings(home=tmp_path / ("x" * 90))
+    moved = airflow.supervisor_socket(deep)
+    assert len(str(moved)) < 100 and moved.name.startswith("newsflow-supervisor-")
+    assert moved == airflow.supervisor_socket(deep)  # the same for every start
+    assert moved != airflow.supervisor_socket(Settings(home=tmp_path / ("y" * 90)))

@@ -1,0 +1,147 @@
+"""The Airflow watchdog's decisions: which stuck component it restarts, and when it waits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.stack import watchdog
+from pipeline.stack.watchdog import DATABASE_GRACE_SECONDS, STALE_SECONDS, Program, Watchdog
+
+NOW = 1_800_000_000.0
+
+
+def iso(seconds_ago: float) -> str:
+    return datetime.fromtimestamp(NOW - seconds_ago, tz=UTC).isoformat()
+
+
+def health(scheduler_ago=5.0, processor_ago=5.0, triggerer_ago=5.0, database="healthy"):
+    def part(ago):
+        return {"status": "healthy" if ago is not None and ago < 30 else "unhealthy"}
+
+    return {
+        "metadatabase": {"status": database},
+        "scheduler": {
+            **part(scheduler_ago),
+            "latest_scheduler_heartbeat": None if scheduler_ago is None else iso(scheduler_ago),
+        },
+        "dag_processor": {
+            **part(processor_ago),
+            "latest_dag_processor_heartbeat": iso(processor_ago),
+        },
+        "triggerer": {**part(triggerer_ago), "latest_triggerer_heartbeat": iso(triggerer_ago)},
+    }
+
+
+def programs(running_for=600.0, state="RUNNING"):
+    return {
+        name: Program(name, state, 100 + n, NOW - running_for)
+        for n, name in enumerate(("api-server", "scheduler", "dag-processor", "triggerer"))
+    }
+
+
+def names(found):
+    return [program.name for program, _reason in found]
+
+
+def test_a_component_without_a_heartbeat_for_too_long_is_restarted():
+    found = watchdog.stuck(health(scheduler_ago=STALE_SECONDS + 1), NOW - 60, programs(), NOW)
+    assert names(found) == ["scheduler"]
+    (_program, reason) = found[0]
+    assert "pid 101" in reason and "last heartbeated 91 s ago" in reason
+
+
+def test_each_heartbeating_component_is_watched():
+    found = watchdog.stuck(health(processor_ago=200, triggerer_ago=300), NOW - 60, programs(), NOW)
+    assert names(found) == ["dag-processor", "triggerer"]
+
+
+def test_a_recent_heartbeat_or_a_fresh_process_is_left_alone():
+    late = health(scheduler_ago=STALE_SECONDS + 1)
+    assert watchdog.stuck(health(scheduler_ago=STALE_SECONDS - 1), NOW - 60, programs(), NOW) == []
+    # Started less than STALE_SECONDS ago: it gets its chance to heartbeat.
+    assert watchdog.stuck(late, NOW - 60, programs(running_for=STALE_SECONDS - 1), NOW) == []
+    # supervisord is (re)starting it, or it was stopped on purpose.
+    for state in ("STARTING", "BACKOFF", "STOPPED", "FATAL"):
+        assert watchdog.stuck(late, NOW - 60, programs(state=state), NOW) == []
+
+
+def test_nothing_is_restarted_until_the_database_has_been_back_a_while():
+    late = health(scheduler_ago=600)
+    assert watchdog.stuck(late, None, programs(), NOW) == []
+    assert watchdog.stuck(late, NOW - DATABASE_GRACE_SECONDS + 1, programs(), NOW) == []
+    assert names(watchdog.stuck(late, NOW - DATABASE_GRACE_SECONDS, programs(), NOW)) == [
+        "scheduler"
+    ]
+
+
+def test_a_component_that_never_heartbeated_is_restarted_once_it_had_its_time():
+    found = watchdog.stuck(health(scheduler_ago=None), NOW - 60, programs(), NOW)
+    assert names(found) == ["scheduler"]
+    assert "last heartbeated never" in found[0][1]
+
+
+class FakeSupervisor:
+    """supervisord's XML-RPC `supervisor` namespace, recording the calls."""
+
+    def __init__(self, infos):
+        self.infos = infos
+        self.calls = []
+
+    def getAllProcessInfo(self):  # noqa: N802 (supervisord's name)
+        return self.infos
+
+    def stopProcess(self, name, wait):  # noqa: N802
+        self.calls.append(("stop", name, wait))
+
+    def startProcess(self, name, wait):  # noqa: N802
+        self.calls.append(("start", name, wait))
+
+
+class FakeRPC:
+    def __init__(self, infos):
+        self.supervisor = FakeSupervisor(infos)
+
+
+def make_watchdog(answers, running_for=600.0):
+    infos = [
+        {"name": p.name, "statename": p.state, "pid": p.pid, "start": p.started}
+        for p in programs(running_for).values()
+    ]
+    rpc = FakeRPC(infos)
+    lines = []
+    dog = Watchdog("http://127.0.0.1:1", rpc, log=lines.append)
+    answers = iter(answers)
+    dog.health = lambda: next(answers)
+    return dog, rpc.supervisor.calls, lines
+
+
+def test_the_watchdog_restarts_a_stuck_scheduler_once_the_database_is_back():
+    stuck_health = health(scheduler_ago=400)
+    down = health(scheduler_ago=400, database="unhealthy")
+    dog, calls, lines = make_watchdog([down, stuck_health, stuck_health, None, stuck_health])
+    assert dog.tick(NOW) == []  # database down: wait for it
+    assert dog.tick(NOW + 5) == []  # back since now: the grace starts
+    assert dog.tick(NOW + 5 + DATABASE_GRACE_SECONDS - 1) == []
+    assert dog.tick(NOW + 40) == []  # the API server did not answer: no evidence
+    assert dog.tick(NOW + 5 + DATABASE_GRACE_SECONDS) == ["scheduler"]
+    assert calls == [("stop", "scheduler", True), ("start", "scheduler", False)]
+    assert len(lines) == 1 and "restarting scheduler (pid 101" in lines[0]
+
+
+def test_a_database_outage_restarts_the_grace():
+    stuck_health = health(scheduler_ago=400)
+    down = health(scheduler_ago=400, database="unhealthy")
+    dog, calls, lines = make_watchdog([stuck_health, down, stuck_health])
+    assert dog.tick(NOW) == []
+    assert dog.tick(NOW + 20) == []
+    assert dog.tick(NOW + 40) == []  # back for 0 s, not 40
+    assert calls == []
+    assert lines == [f"{watchdog._stamp(NOW + 20)} metadata database unhealthy: waiting for it"]
+
+
+def test_the_log_shows_the_kernel_state_of_the_stuck_process():
+    import os
+
+    line = watchdog.process_state(os.getpid())
+    assert line.startswith(f"{os.getpid()} R (running) in ")  # it reads its own state
+    assert watchdog.process_state(2**22 + 12345) == f"{2**22 + 12345} gone"

@@ -15,10 +15,20 @@ interface, a heartbeating component (scheduler, dag-processor, triggerer) when
 
 Nothing is done while the API server does not answer. Each decision is logged to stderr
 (logs/airflow-watchdog.log) with its cause and the stuck process's kernel state.
+
+Seen here: after a PostgreSQL outage the scheduler leaves its loop and LocalExecutor.end()
+joins its workers without a timeout; a worker still waiting for work never exits, so neither
+does the scheduler (Airflow 3.3.2; apache/airflow#67870 reports the same wedge).
+
+It also stops idle LocalExecutor workers left behind by a scheduler that was killed: supervisord
+(a child subreaper, see supervise.py) inherits them, and they wait for work that never comes,
+~150 MB each.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 import xmlrpc.client
@@ -115,12 +125,33 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+WORKER_TITLE = b"airflow worker -- LocalExecutor"
+
+
+def orphan_workers(supervisord: int, programs: set[int]) -> list[int]:
+    """Idle LocalExecutor workers whose scheduler is gone: supervisord's children that are not
+    one of its programs."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in programs:
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == supervisord and title.startswith(WORKER_TITLE) and b"<idle>" in title:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 class Watchdog:
-    def __init__(self, api_url: str, rpc, log=None):
+    def __init__(self, api_url: str, rpc, log=None, supervisord: int | None = None):
         self.health_url = f"{api_url.rstrip('/')}/api/v2/monitor/health"
         self.rpc = rpc
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.database_up_since: float | None = None
+        self.supervisord = supervisord
         self.http = httpx.Client(timeout=3)
 
     def health(self) -> dict | None:
@@ -139,6 +170,9 @@ class Watchdog:
     def tick(self, now: float | None = None) -> list[str]:
         """One look; the names of the programs restarted."""
         now = time.time() if now is None else now
+        programs = self.programs()
+        if self.supervisord is not None:
+            self.stop_orphans({p.pid for p in programs.values() if p.pid}, now)
         health = self.health()
         if health is None:
             return []  # the API server is starting, stopping or busy: no evidence either way
@@ -150,12 +184,29 @@ class Watchdog:
         if self.database_up_since is None:
             self.database_up_since = now
         restarted = []
-        for program, reason in stuck(health, self.database_up_since, self.programs(), now):
+        for program, reason in stuck(health, self.database_up_since, programs, now):
             self.log(f"{_stamp(now)} restarting {reason}; process: {process_state(program.pid)}")
             self.rpc.supervisor.stopProcess(program.name, True)
             self.rpc.supervisor.startProcess(program.name, False)
             restarted.append(program.name)
         return restarted
+
+    def stop_orphans(self, program_pids: set[int], now: float) -> None:
+        assert self.supervisord is not None
+        orphans = orphan_workers(self.supervisord, program_pids)
+        if not orphans:
+            return
+        self.log(
+            f"{_stamp(now)} stopping {len(orphans)} idle LocalExecutor workers left by a "
+            f"scheduler that is gone: {' '.join(map(str, orphans))}"
+        )
+        for pid in orphans:
+            # SIGKILL: a worker keeps the scheduler's SIGTERM handler, which returns at once in
+            # any process but the scheduler. An idle worker holds no task.
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _stamp(now: float) -> str:
@@ -163,12 +214,10 @@ def _stamp(now: float) -> str:
 
 
 def main(argv: list[str]) -> int:
-    import os
-
     from supervisor import childutils
 
     (api_url,) = argv
-    watchdog = Watchdog(api_url, childutils.getRPCInterface(os.environ))
+    watchdog = Watchdog(api_url, childutils.getRPCInterface(os.environ), supervisord=os.getppid())
     watchdog.log(
         f"{_stamp(time.time())} watching {', '.join(HEARTBEATS)} at {watchdog.health_url}: "
         f"restart after {STALE_SECONDS:.0f} s without a heartbeat"

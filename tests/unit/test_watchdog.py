@@ -145,3 +145,32 @@ def test_the_log_shows_the_kernel_state_of_the_stuck_process():
     line = watchdog.process_state(os.getpid())
     assert line.startswith(f"{os.getpid()} R (running) in ")  # it reads its own state
     assert watchdog.process_state(2**22 + 12345) == f"{2**22 + 12345} gone"
+
+
+def test_idle_workers_of_a_gone_scheduler_are_found_and_stopped():
+    import os
+    import subprocess
+
+    def child(title):
+        return subprocess.Popen([title, "60"], executable="/bin/sleep")
+
+    orphan = child("airflow worker -- LocalExecutor: <idle>")
+    busy = child("airflow worker -- LocalExecutor: news_ingest/ingest")
+    other = child("airflow scheduler")
+    try:
+        me = os.getpid()
+        assert watchdog.orphan_workers(me, set()) == [orphan.pid]
+        assert watchdog.orphan_workers(me, {orphan.pid}) == []  # a program of its own
+        lines = []
+        dog = Watchdog("http://127.0.0.1:1", FakeRPC([]), log=lines.append, supervisord=me)
+        dog.stop_orphans(set(), NOW)
+        assert orphan.wait(timeout=5) == -9
+        assert busy.poll() is None and other.poll() is None
+        assert lines == [
+            f"{watchdog._stamp(NOW)} stopping 1 idle LocalExecutor workers left by a "
+            f"scheduler that is gone: {orphan.pid}"
+        ]
+    finally:
+        for each in (orphan, busy, other):
+            each.kill()
+            each.wait()

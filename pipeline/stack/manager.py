@@ -33,10 +33,12 @@ from pipeline.stack.process import (
     STACK_COMPONENT_VAR,
     STACK_HOME_VAR,
     is_running,
+    port_bindable,
     port_in_use,
     spawn,
     stack_processes,
     stop_group,
+    wait_for_free_port,
     wait_until,
 )
 
@@ -44,6 +46,9 @@ from pipeline.stack.process import (
 # (Celery's broker, before Airflow); pushgateway and prometheus only with `--metrics`
 # (pipeline/stack/monitoring.py); enricher stands for its NEWSFLOW_ENRICHERS processes.
 COMPONENTS = ("postgres", "kafka", "redis", "pushgateway", "prometheus", "airflow", "enricher")
+# How long a start waits for a connection to release the port its component listens on: a
+# closed one that closed first keeps its port for TIME_WAIT, 60 s on Linux.
+PORT_RELEASE_TIMEOUT = 90.0
 PORT_SETTINGS = {
     "postgres": "NEWSFLOW_PG_PORT",
     "kafka": "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS",
@@ -231,6 +236,17 @@ class Stack:
                 f"port {port} is in use by another process, so {name} cannot start: stop that "
                 f"process or choose another port with {PORT_SETTINGS[name.split('-')[0]]}"
             )
+        if port is not None and not port_bindable(port):
+            # Nothing listens there, but a connection has it as its local port: usually gone
+            # within seconds.
+            self.progress(f"{name}: port {port} is held by a connection; waiting for it")
+            if not wait_for_free_port(port, PORT_RELEASE_TIMEOUT):
+                raise PrerequisiteError(
+                    f"port {port} is held by a connection of another process (the kernel gives "
+                    f"outgoing connections local ports from net.ipv4.ip_local_port_range), so "
+                    f"{name} cannot listen on it: choose a port outside that range with "
+                    f"{PORT_SETTINGS[name.split('-')[0]]}"
+                )
         if name == "redis":
             redis_broker.prepare(self.settings)  # says how to install redis-server if missing
         log = self.logs / f"{name}.log"

@@ -25,6 +25,29 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def port_bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on the port now. A port nothing listens on can still be
+    taken: an outgoing connection of any process may have it as its local port (the kernel
+    picks those from net.ipv4.ip_local_port_range, 32768-60999 by default)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL and Kafka do
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_free_port(port: int, timeout: float, host: str = "127.0.0.1") -> bool:
+    """Wait up to `timeout` seconds for a port that a connection holds to be released."""
+    deadline = time.monotonic() + timeout
+    while not port_bindable(port, host):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def is_running(pid: int | None) -> bool:
     """True when pid is alive and not a zombie (a zombie child of ours is reaped here)."""
     if not pid:

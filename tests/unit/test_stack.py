@@ -24,6 +24,48 @@ def test_a_port_in_use_names_the_port_and_the_setting(tmp_path):
     assert stack.status()[0] == ("postgres", None)
 
 
+def held_by_a_connection():
+    """A listener on some port, and a connection to it whose local port is returned: what an
+    outgoing connection with an ephemeral port looks like to a server that wants that port."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    client = socket.socket()
+    client.bind(("127.0.0.1", 0))
+    client.connect(server.getsockname())
+    accepted, _ = server.accept()
+    return client.getsockname()[1], [client, accepted, server]
+
+
+def test_a_port_a_connection_holds_is_waited_for_then_named(tmp_path, monkeypatch):
+    from pipeline.stack import manager
+    from pipeline.stack.process import port_bindable, port_in_use, wait_for_free_port
+
+    port, sockets = held_by_a_connection()
+    try:
+        assert not port_in_use(port)  # nothing listens there: the old check saw a free port
+        assert not port_bindable(port)
+        monkeypatch.setattr(manager, "PORT_RELEASE_TIMEOUT", 1.0)
+        said = []
+        stack = Stack(Settings(home=tmp_path, pg_port=port), progress=said.append)
+        with pytest.raises(
+            PrerequisiteError,
+            match=f"port {port} is held by a connection.*ip_local_port_range.*NEWSFLOW_PG_PORT",
+        ):
+            stack.up(["postgres"])
+        assert f"postgres: port {port} is held by a connection; waiting for it" in said
+        assert stack.status()[0] == ("postgres", None)
+    finally:
+        # The server's side closes first, so the client's port is not left in TIME_WAIT (a
+        # client that closes first keeps its port from servers for TIME_WAIT's 60 s).
+        client, accepted, server = sockets
+        accepted.close()
+        time.sleep(0.2)
+        client.close()
+        server.close()
+    assert wait_for_free_port(port, 5)  # released once the connection is closed
+
+
 def test_missing_java_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     stack = Stack(

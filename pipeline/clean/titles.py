@@ -20,6 +20,10 @@ from pipeline.clean.hygiene import tidy
 # off a name the page declares ("Gazette: Headline"), never a guessed one.
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•»«›~/]|::|--?)\s+")
 _COLON = re.compile(r":\s+")
+# A site's or section's name in brackets after the headline: "Headline [Site]".
+_BRACKETED = re.compile(r"\s+\[([^\[\]]{1,60})\]$")
+_WORD = re.compile(r"\w+")
+_LOGO_EXTRA_WORDS = 1  # "Archive of Our Own beta"
 _SITE_SUFFIX_WORDS = 4
 _SITE_NAME_WORDS = 5
 _MIN_NAME = 3  # "bbc", "cnn"
@@ -77,6 +81,10 @@ def strip_site_name(title: str, site_names: Iterable[str], *, guess: bool = True
     names = {squash(n) for n in site_names if n}
     names.discard("")
     title = title.strip()
+    tag = _BRACKETED.search(title)
+    if tag and title[: tag.start()].strip() and (guess or _is_site(tag.group(1), names)):
+        # "LWN.net Weekly Edition [LWN.net]", "Chapter 1 [Archive of Our Own]"
+        title = title[: tag.start()].strip()
     while separators := list(_TITLE_SEPARATOR.finditer(title)):
         last = separators[-1]
         head, tail = title[: last.start()].strip(), title[last.end() :].strip()
@@ -137,9 +145,14 @@ def choose_title(
     """
     names = {squash(name) for name in site_names if name}
 
+    # The parts the `<title>` sets off as the site's ("Chapter 1 | Fandom [Archive of Our Own]").
+    logos = _site_parts(title_tag, strip_site_name(title_tag, site_names)) if title_tag else []
+
     def usable(candidate: str | None) -> str | None:
         # A site that puts its own name in og:title or its logo in an <h1> names no article.
-        return candidate if candidate and squash(candidate) not in names else None
+        if not candidate or squash(candidate) in names:
+            return None
+        return None if any(_is_logo(candidate, part) for part in logos) else candidate
 
     stated = [
         *(strip_site_name(text, site_names, guess=False) for text in declared if text),
@@ -150,6 +163,15 @@ def choose_title(
     keys = {squash(text) for text in [*stated, *raw, *guessed]}
     keys.discard("")
     h1s = [h for h in h1s[:_MAX_HEADINGS] if usable(h)]
+    # A title as written counts where a heading repeats it (the site's name was a guess).
+    shown = {squash(h) for h in h1s}
+    statements = [
+        [cut, *([text] if squash(text) in shown else [])]
+        for text, cut in zip(raw, stated, strict=True)
+    ]
+    if title_tag and (agreed := _most_stated([*statements, h1s])):
+        if usable(agreed):
+            return agreed
     for heading in [*h1s, *h2s[:_MAX_HEADINGS]]:
         if usable(heading) and squash(heading) in keys:
             return heading
@@ -161,6 +183,49 @@ def choose_title(
         if usable(candidate):
             return candidate
     return None
+
+
+def _most_stated(statements: Sequence[Sequence[str]]) -> str | None:
+    """The headline most of the page's statements give, when the `<title>` is among them.
+
+    `statements` are the declared titles (JSON-LD headline, og:title, twitter:title), then the
+    `<title>` (each as written and without the site's name) and last the `<h1>`s (one vote
+    for all). A page whose `<h1>` was rewritten after its `<title>` and og:title were set
+    states the `<title>`'s headline at least as often as the heading's; a tie goes to the
+    `<title>`, which is what browsers and search results show. Without a majority that
+    includes the `<title>`, None: the visible heading decides.
+    """
+    voters: dict[str, set[int]] = {}
+    for source, forms in enumerate(statements):
+        for key in {squash(text) for text in forms} - {""}:
+            voters.setdefault(key, set()).add(source)
+    title = len(statements) - 2
+    most = max((len(v) for v in voters.values()), default=0)
+    best = [key for key, v in voters.items() if len(v) == most and title in v]
+    if most < 2 or not best:
+        return None
+    # The heading as it reads, else the declared title, else the `<title>`'s words.
+    texts = [*statements[-1], *(text for forms in statements[:-1] for text in forms[::-1])]
+    return next((text for key in best for text in texts if squash(text) == key), None)
+
+
+def _site_parts(title: str, kept: str) -> list[str]:
+    """The parts of a title that `strip_site_name` cut: the site's and sections' names."""
+    tag = _BRACKETED.search(title)
+    parts = [
+        part.strip() for part in _TITLE_SEPARATOR.split(title[: tag.start()] if tag else title)
+    ]
+    found = [part for part in parts if part and part not in kept]
+    return [*found, tag.group(1).strip()] if tag and tag.group(1) not in kept else found
+
+
+def _is_logo(heading: str, site: str) -> bool:
+    """The heading is the site's name, give or take a word after a name of several words
+    ("Archive of Our Own beta"); a one-word name must be all of it ("Weather warning" is not
+    the logo of "Storm | Weather")."""
+    words, name = _WORD.findall(heading.casefold()), _WORD.findall(site.casefold())
+    extra = _LOGO_EXTRA_WORDS if len(name) > 1 else 0
+    return bool(name) and words[: len(name)] == name and len(words) - len(name) <= extra
 
 
 def _starts_with_heading(text: str, heading: str) -> bool:

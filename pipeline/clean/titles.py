@@ -23,6 +23,8 @@ _COLON = re.compile(r":\s+")
 # A site's or section's name in brackets after the headline: "Headline [Site]".
 _BRACKETED = re.compile(r"\s+\[([^\[\]]{1,60})\]$")
 _WORD = re.compile(r"\w+")
+_KICKER_WORDS = 3  # "Exclusive", "Opinion", "Live updates", "In pictures"
+_KICKER_ENDS = ":|-–—·•»/"
 _LOGO_EXTRA_WORDS = 1  # "Archive of Our Own beta"
 _SITE_SUFFIX_WORDS = 4
 _SITE_NAME_WORDS = 5
@@ -169,6 +171,14 @@ def choose_title(
         [cut, *([text] if squash(text) in shown else [])]
         for text, cut in zip(raw, stated, strict=True)
     ]
+    for heading in h1s:
+        # A kicker before the same headline ("EXCLUSIVE: Headline", "Analysis" glued to the
+        # heading): the shorter, without it.
+        for text in (*stated, *guessed):
+            if _kicked(text, heading):
+                return heading
+            if _kicked(heading, text) and usable(text):
+                return text
     if title_tag and (agreed := _most_stated([*statements, h1s])):
         if usable(agreed):
             return agreed
@@ -226,6 +236,25 @@ def _is_logo(heading: str, site: str) -> bool:
     words, name = _WORD.findall(heading.casefold()), _WORD.findall(site.casefold())
     extra = _LOGO_EXTRA_WORDS if len(name) > 1 else 0
     return bool(name) and words[: len(name)] == name and len(words) - len(name) <= extra
+
+
+def _kicked(text: str, headline: str) -> bool:
+    """The text is the headline after a kicker of a few words: "Exclusive: Headline",
+    "Opinion | Headline", "AnalysisHeadline" (a kicker `<span>` glued to an `<h1>`)."""
+    key, end = squash(text), squash(headline)
+    if not end or len(end) == len(key) or not key.endswith(end):
+        return False
+    # Where the headline starts in the text, its first word's letters onwards.
+    first = _WORD.search(headline)
+    start = text.casefold().rfind(first.group().casefold()) if first else -1
+    while start > 0 and squash(text[start:]) != end:
+        start = text.casefold().rfind(first.group().casefold(), 0, start) if first else -1
+    if start <= 0 or len(_WORD.findall(text[:start])) > _KICKER_WORDS:
+        return False
+    before = text[:start].rstrip()
+    # Set off by a separator or a colon, or glued on: "Analysis" + "Harbour reopens".
+    glued = before == text[:start] and before[-1].isalpha() and text[start].isupper()
+    return glued or before[-1] in _KICKER_ENDS
 
 
 def _starts_with_heading(text: str, heading: str) -> bool:

@@ -95,3 +95,24 @@ def test_an_h1_that_only_starts_with_a_short_site_name_is_a_headline():
     # Nor is a two-word heading after a one-word site part.
     head = "<title>Storm warning for the coast | Weather</title>"
     assert run(head, "<h1>Weather warning</h1>") == "Weather warning"
+
+
+def test_a_kicker_before_the_declared_headline_is_left_out():
+    # og:title carries the kicker the page shows above its heading.
+    head = (
+        "<title>EXCLUSIVE: Harbour reopens after the storm</title>"
+        '<meta property="og:title" content="EXCLUSIVE: Harbour reopens after the storm">'
+    )
+    assert run(head, "<h1>Harbour reopens after the storm</h1>") == (
+        "Harbour reopens after the storm"
+    )
+
+
+def test_a_kicker_glued_to_the_h1_is_left_out():
+    # A kicker <span> inside the <h1>, with no space after it, and only a <title> besides.
+    head = "<title>Harbour reopens after the storm - Gazette</title>"
+    heading = "<h1><span class='kicker'>Analysis</span>Harbour reopens after the storm</h1>"
+    assert run(head, heading) == "Harbour reopens after the storm"
+    # Only a kicker: "Why the harbour reopens" is another headline, not a kicked one.
+    head = "<title>Harbour reopens - Gazette</title>"
+    assert run(head, "<h1>Why the harbour reopens</h1>") == "Why the harbour reopens"

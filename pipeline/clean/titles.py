@@ -9,6 +9,7 @@ that is the title; without one, the first declared title, without the site's nam
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -23,6 +24,7 @@ _COLON = re.compile(r":\s+")
 # A site's or section's name in brackets after the headline: "Headline [Site]".
 _BRACKETED = re.compile(r"\s+\[([^\[\]]{1,60})\]$")
 _WORD = re.compile(r"\w+")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
 _KICKER_WORDS = 3  # "Exclusive", "Opinion", "Live updates", "In pictures"
 _KICKER_ENDS = ":|-–—·•»/"
 _LOGO_EXTRA_WORDS = 1  # "Archive of Our Own beta"
@@ -126,7 +128,9 @@ def heading_text(heading: Tag) -> str:
             )
         else:
             parts.append(str(node))
-    return tidy("".join(parts)).rstrip(_ANCHOR_MARKS)
+    # A CMS that escapes twice shows "&amp;" in the heading: the page meant "&".
+    text = _ENTITY.sub(lambda entity: html.unescape(entity.group()), "".join(parts))
+    return tidy(text).rstrip(_ANCHOR_MARKS)
 
 
 def choose_title(

@@ -116,3 +116,11 @@ def test_a_kicker_glued_to_the_h1_is_left_out():
     # Only a kicker: "Why the harbour reopens" is another headline, not a kicked one.
     head = "<title>Harbour reopens - Gazette</title>"
     assert run(head, "<h1>Why the harbour reopens</h1>") == "Why the harbour reopens"
+
+
+def test_an_entity_escaped_twice_in_the_heading_is_read_as_its_character():
+    # The CMS escaped "&" twice: the heading shows "&amp;", the <title> (read as metadata
+    # values are, entities decoded) the "&" it meant. AT&T, with no entity, stays.
+    head = "<title>Harbour &amp;amp; ferries reopen | Gazette</title>"
+    assert run(head, "<h1>Harbour &amp;amp; ferries reopen</h1>") == "Harbour & ferries reopen"
+    assert run("", "<h1>AT&amp;T opens a harbour office</h1>") == "AT&T opens a harbour office"

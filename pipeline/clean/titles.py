@@ -175,7 +175,9 @@ def choose_title(
         [cut, *([text] if squash(text) in shown else [])]
         for text, cut in zip(raw, stated, strict=True)
     ]
-    for heading in h1s:
+    # "Headline — Site" where another <h1> is the headline: the tail is the site, no kicker.
+    headed = any(_starts_with_heading(text, heading) for text in raw for heading in h1s)
+    for heading in [] if headed else h1s:
         # A kicker before the same headline ("EXCLUSIVE: Headline", "Analysis" glued to the
         # heading): the shorter, without it.
         for text in (*stated, *guessed):

@@ -258,6 +258,8 @@ def _kicked(text: str, headline: str) -> bool:
     if start <= 0 or len(_WORD.findall(text[:start])) > _KICKER_WORDS:
         return False
     before = text[:start].rstrip()
+    if not before:
+        return False
     # Set off by a separator or a colon, or glued on: "Analysis" + "Harbour reopens".
     glued = before == text[:start] and before[-1].isalpha() and text[start].isupper()
     return glued or before[-1] in _KICKER_ENDS

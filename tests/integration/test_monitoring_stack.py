@@ -142,6 +142,11 @@ def test_prometheus_agrees_with_the_warehouse_and_alerts_on_a_killed_enricher(me
     ]:
         assert rows[name][1:2] == ["running"] and rows[name][3] == str(port), rows
     prometheus = Prometheus(settings)
+    # The latency panels are quantiles of a rate, which needs a sample from before the
+    # enrichers' first batch (their histograms start at 0): two batches done between two
+    # scrapes would leave every rate 0 and each quantile NaN.
+    for histogram in ("store_batch_seconds", "ner_seconds"):
+        assert prometheus.wait_for(f"count(newsflow_enricher_{histogram}_count)", 2) == 2
 
     # N records with POISON poison records among them, then one ingestion run that pushes.
     run = uuid.uuid4().hex[:8]

@@ -102,7 +102,7 @@ def stuck(
 def process_state(pid: int) -> str:
     """The kernel's view of a process and its children: state and wait channel, for the log."""
     parts = []
-    for each in [pid, *_children(pid)]:
+    for each in [pid, *children(pid)]:
         proc = Path(f"/proc/{each}")
         try:
             state = next(
@@ -117,7 +117,8 @@ def process_state(pid: int) -> str:
     return "; ".join(parts) or f"{pid} gone"
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The pids of a process's children, from every thread's list."""
     try:
         tasks = Path(f"/proc/{pid}/task").iterdir()
         return [int(child) for task in tasks for child in (task / "children").read_text().split()]

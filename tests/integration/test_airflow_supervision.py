@@ -19,9 +19,10 @@ from click.testing import CliRunner
 from devtools.sample_site import SampleSite
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.stack import airflow
+from pipeline.stack import airflow, watchdog
 from pipeline.stack.airflow_api import AirflowAPI
 from pipeline.stack.manager import settings_env
+from pipeline.stack.process import is_running
 
 pytestmark = pytest.mark.integration
 
@@ -90,30 +91,15 @@ def ingest_runs(settings: Settings, tmp_path: Path, source_id: str) -> dict:
         site.stop()
 
 
-def children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(child) for child in (task / "children").read_text().split()}
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def test_a_killed_scheduler_is_started_again(airflow_stack, tmp_path):
     (before,) = wait_for(lambda: scheduler_pids(airflow_stack), "a scheduler")
-    workers = children(before)  # its LocalExecutor workers
+    workers = watchdog.children(before)  # its LocalExecutor workers
     assert workers
     os.kill(before, signal.SIGKILL)
     (after,) = wait_for(lambda: scheduler_pids(airflow_stack) - {before}, "a new scheduler")
     # Its idle workers, inherited by supervisord, are stopped by the watchdog.
     wait_for(
-        lambda: not any(alive(pid) for pid in workers),
+        lambda: not any(is_running(pid) for pid in workers),
         "the killed scheduler's workers to be stopped",
         60,
         settings=airflow_stack,

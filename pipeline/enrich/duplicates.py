@@ -40,6 +40,7 @@ SHINGLE_WORDS = 5
 # Below this many words a text has too few shingles for the estimate to mean much (and short
 # stubs, "page not found" and paywall teasers, would all be "duplicates" of each other).
 MIN_WORDS = 30
+_CHUNK = 4096  # shingles permuted at once
 SEED = 1  # the permutations; stored signatures are only comparable under the same seed
 
 _WORD = re.compile(rf"[{CJK_CHARS}]|[^\W{CJK_CHARS}]+")  # one token per CJK character
@@ -61,8 +62,9 @@ def signature(text: str) -> np.ndarray | None:
     for offset in range(SHINGLE_WORDS):
         shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]
     folded = (shingles ^ (shingles >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    # 32-bit values, so the distinct ones are sorted as uint32 (half the bytes to sort).
-    return _minhash(np.unique(folded.astype(np.uint32)))
+    # Repeated shingles are not removed first: a minimum is the same with or without them, and
+    # `np.unique` costs a sort, plus numpy.ma's import (0.15 s) on its first call in a process.
+    return _minhash(folded.astype(np.uint32))
 
 
 @cache
@@ -84,10 +86,14 @@ def _minhash(hashes: np.ndarray) -> np.ndarray:
     hv ^= hv >> np.uint32(13)
     hv *= np.uint32(0xC2B2AE35)
     hv ^= hv >> np.uint32(16)
-    # One (hashes × permutations) array, the offsets added in place, then the minima.
-    permuted = np.multiply.outer(hv, a)
-    permuted += b
-    return np.asarray(permuted.min(axis=0), dtype=np.uint32)
+    # A (hashes × permutations) array per chunk, the offsets added in place, then the minima;
+    # chunks bound the memory a very long text takes (CHUNK × NUM_PERM × 4 bytes, 2 MB).
+    minima = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(hv), _CHUNK):
+        permuted = np.multiply.outer(hv[start : start + _CHUNK], a)
+        permuted += b
+        np.minimum(minima, permuted.min(axis=0), out=minima)
+    return minima
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

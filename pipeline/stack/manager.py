@@ -432,6 +432,12 @@ class Stack:
                     stop_group(run.pid, sig, timeout=30)
                 state.pop(name)
                 self._save(state)
+                if name == "airflow" and (
+                    failed := monitoring.forget_airflow(
+                        self.settings, airflow.base_url(self.settings)
+                    )
+                ):
+                    self.progress(failed)
             # Enricher processes share one marker: look for untracked ones after the last.
             marker = component_of(name)
             if all(component_of(later) != marker for later in targets[index + 1 :]):

@@ -198,6 +198,22 @@ def ready(settings: Settings, name: str) -> bool:
         return False
 
 
+def forget_airflow(settings: Settings, api_url: str) -> str | None:
+    """After the stack stopped Airflow on purpose: delete its watchdog's group from the
+    Pushgateway it pushed to, so NewsflowAirflowUnwatched does not fire for a stack that is
+    down. Returns why it could not, or None (also when there was no Pushgateway)."""
+    from pipeline.stack.watchdog_metrics import delete_group
+
+    gateway = settings.pushgateway_url or pushgateway_url(settings)
+    if not settings.pushgateway_url and not ready(settings, "pushgateway"):
+        return None  # the stack's own gateway is not running: nothing was pushed to keep
+    try:
+        delete_group(gateway, api_url)
+    except (OSError, ValueError) as exc:  # URLError is an OSError
+        return f"the Airflow watchdog's metrics were not deleted from {gateway}: {exc}"
+    return None
+
+
 def environment(settings: Settings) -> dict[str, str]:
     """What the stack's Airflow and enrichers get with --metrics: where to push ingestion
     metrics, unless NEWSFLOW_PUSHGATEWAY_URL was set."""

@@ -14,7 +14,9 @@ interface, a heartbeating component (scheduler, dag-processor, triggerer) when
 - its process has been running for at least STALE_SECONDS (a fresh start gets its chance).
 
 Nothing is done while the API server does not answer. Each decision is logged to stderr
-(logs/airflow-watchdog.log) with its cause and the stuck process's kernel state.
+(logs/airflow-watchdog.log) with its cause and the stuck process's kernel state. With
+NEWSFLOW_PUSHGATEWAY_URL in its environment it pushes what it saw after each look
+(watchdog_metrics.py), for the alert rules in monitoring/alerts.yml.
 
 Seen here: after a PostgreSQL outage the scheduler leaves its loop and LocalExecutor.end()
 joins its workers without a timeout; a worker still waiting for work never exits, so neither
@@ -38,6 +40,10 @@ from pathlib import Path
 
 import httpx
 
+from pipeline.stack.watchdog_metrics import WatchdogMetrics
+
+# Where the stack's Airflow pushes metrics (`newsflow stack up --metrics`, or the user's own).
+PUSHGATEWAY_VAR = "NEWSFLOW_PUSHGATEWAY_URL"
 STALE_SECONDS = 90.0
 DATABASE_GRACE_SECONDS = 30.0
 
@@ -147,13 +153,27 @@ def orphan_workers(supervisord: int, programs: set[int]) -> list[int]:
 
 
 class Watchdog:
-    def __init__(self, api_url: str, rpc, log=None, supervisord: int | None = None):
+    def __init__(
+        self,
+        api_url: str,
+        rpc,
+        log=None,
+        supervisord: int | None = None,
+        pushgateway: str | None = None,
+    ):
         self.health_url = f"{api_url.rstrip('/')}/api/v2/monitor/health"
         self.rpc = rpc
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.database_up_since: float | None = None
         self.supervisord = supervisord
         self.http = httpx.Client(timeout=3)
+        self.metrics = (
+            WatchdogMetrics(
+                pushgateway, api_url, lambda line: self.log(f"{_stamp(time.time())} {line}")
+            )
+            if pushgateway
+            else None
+        )
 
     def health(self) -> dict | None:
         try:
@@ -169,12 +189,27 @@ class Watchdog:
         }
 
     def tick(self, now: float | None = None) -> list[str]:
-        """One look; the names of the programs restarted."""
+        """One look; the names of the programs restarted. With a Pushgateway, what it saw is
+        pushed there (watchdog_metrics.py)."""
         now = time.time() if now is None else now
         programs = self.programs()
+        orphans = 0
         if self.supervisord is not None:
-            self.stop_orphans({p.pid for p in programs.values() if p.pid}, now)
+            orphans = self.stop_orphans({p.pid for p in programs.values() if p.pid}, now)
         health = self.health()
+        restarted = self._look(health, programs, now)
+        if self.metrics is not None:
+            ages = {} if health is None else heartbeat_ages(health, now)
+            self.metrics.record(
+                health,
+                {HEARTBEATS[part][1]: age for part, age in ages.items()},
+                restarted,
+                orphans,
+            )
+            self.metrics.push()
+        return restarted
+
+    def _look(self, health: dict | None, programs: dict[str, Program], now: float) -> list[str]:
         if health is None:
             return []  # the API server is starting, stopping or busy: no evidence either way
         if (health.get("metadatabase") or {}).get("status") != "healthy":
@@ -192,11 +227,12 @@ class Watchdog:
             restarted.append(program.name)
         return restarted
 
-    def stop_orphans(self, program_pids: set[int], now: float) -> None:
+    def stop_orphans(self, program_pids: set[int], now: float) -> int:
+        """Stop the idle workers a killed scheduler left; how many."""
         assert self.supervisord is not None
         orphans = orphan_workers(self.supervisord, program_pids)
         if not orphans:
-            return
+            return 0
         self.log(
             f"{_stamp(now)} stopping {len(orphans)} idle LocalExecutor workers left by a "
             f"scheduler that is gone: {' '.join(map(str, orphans))}"
@@ -208,6 +244,7 @@ class Watchdog:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        return len(orphans)
 
 
 def _stamp(now: float) -> str:
@@ -218,10 +255,17 @@ def main(argv: list[str]) -> int:
     from supervisor import childutils
 
     (api_url,) = argv
-    watchdog = Watchdog(api_url, childutils.getRPCInterface(os.environ), supervisord=os.getppid())
+    pushgateway = os.environ.get(PUSHGATEWAY_VAR) or None
+    watchdog = Watchdog(
+        api_url,
+        childutils.getRPCInterface(os.environ),
+        supervisord=os.getppid(),
+        pushgateway=pushgateway,
+    )
     watchdog.log(
         f"{_stamp(time.time())} watching {', '.join(HEARTBEATS)} at {watchdog.health_url}: "
         f"restart after {STALE_SECONDS:.0f} s without a heartbeat"
+        + (f"; pushing what it sees to {pushgateway}" if pushgateway else "")
     )
     while True:
         childutils.listener.wait(sys.stdin, sys.stdout)

@@ -18,6 +18,10 @@ ALERTS = {
     "NewsflowNoArticleStored",
     "NewsflowSourceFailing",
     "NewsflowRecordsDeadLettered",
+    "NewsflowAirflowDown",
+    "NewsflowAirflowComponentStale",
+    "NewsflowAirflowRestartedByWatchdog",
+    "NewsflowAirflowUnwatched",
 }
 
 

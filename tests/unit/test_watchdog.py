@@ -174,3 +174,77 @@ def test_idle_workers_of_a_gone_scheduler_are_found_and_stopped():
         for each in (orphan, busy, other):
             each.kill()
             each.wait()
+
+
+def pushed(dog) -> list[str]:
+    """Each look's exposition, as the Pushgateway would get it; nothing is sent."""
+    from prometheus_client import generate_latest
+
+    texts: list[str] = []
+    dog.metrics.push = lambda: texts.append(generate_latest(dog.metrics.registry).decode())
+    return texts
+
+
+def test_each_look_is_pushed_with_ages_restarts_and_availability():
+    stuck_health = health(scheduler_ago=400, processor_ago=2.5)
+    dog, _calls, _lines = make_watchdog([stuck_health, stuck_health, None])
+    dog.metrics = watchdog.WatchdogMetrics("http://127.0.0.1:1", "http://127.0.0.1:8080", print)
+    texts = pushed(dog)
+    assert dog.tick(NOW) == []  # the database's grace starts
+    assert dog.tick(NOW + DATABASE_GRACE_SECONDS) == ["scheduler"]
+    assert dog.tick(NOW + DATABASE_GRACE_SECONDS + 5) == []  # the API server did not answer
+    first, second, third = texts
+    assert "newsflow_airflow_api_up 1.0" in first
+    assert "newsflow_airflow_metadatabase_up 1.0" in first
+    assert 'newsflow_airflow_heartbeat_age_seconds{component="scheduler"} 400.0' in first
+    assert 'newsflow_airflow_heartbeat_age_seconds{component="dag-processor"} 2.5' in first
+    for component in ("scheduler", "dag-processor", "triggerer"):
+        assert f'newsflow_airflow_watchdog_restarts_total{{component="{component}"}} 0.0' in first
+    assert 'newsflow_airflow_watchdog_restarts_total{component="scheduler"} 1.0' in second
+    assert 'newsflow_airflow_watchdog_restarts_total{component="triggerer"} 0.0' in second
+    # No answer: down, the database and the ages unknown, the counts kept.
+    assert "newsflow_airflow_api_up 0.0" in third
+    assert "newsflow_airflow_metadatabase_up" not in third
+    assert "newsflow_airflow_heartbeat_age_seconds{" not in third
+    assert 'newsflow_airflow_watchdog_restarts_total{component="scheduler"} 1.0' in third
+
+
+def test_an_unhealthy_database_is_pushed_as_down():
+    dog, _calls, _lines = make_watchdog([health(database="unhealthy")])
+    dog.metrics = watchdog.WatchdogMetrics("http://127.0.0.1:1", "http://127.0.0.1:8080", print)
+    texts = pushed(dog)
+    dog.tick(NOW)
+    assert "newsflow_airflow_api_up 1.0" in texts[0]
+    assert "newsflow_airflow_metadatabase_up 0.0" in texts[0]
+
+
+def test_stopped_orphan_workers_are_counted(monkeypatch):
+    dog, _calls, _lines = make_watchdog([health()])
+    dog.supervisord = 1
+    dog.metrics = watchdog.WatchdogMetrics("http://127.0.0.1:1", "http://127.0.0.1:8080", print)
+    texts = pushed(dog)
+    monkeypatch.setattr(watchdog, "orphan_workers", lambda _parent, _programs: [7001, 7002])
+    killed = []
+    monkeypatch.setattr(watchdog.os, "kill", lambda pid, sig: killed.append((pid, sig)))
+    dog.tick(NOW)
+    assert killed == [(7001, watchdog.signal.SIGKILL), (7002, watchdog.signal.SIGKILL)]
+    assert "newsflow_airflow_orphan_workers_stopped_total 2.0" in texts[0]
+
+
+def test_a_push_that_fails_is_logged_once_until_it_works_again():
+    lines: list[str] = []
+    # Nothing listens on port 1 of loopback: the connection is refused.
+    metrics = watchdog.WatchdogMetrics("http://127.0.0.1:1", "http://127.0.0.1:8080", lines.append)
+    metrics.record(health(), {}, [], 0)
+    metrics.push()
+    metrics.push()
+    assert (
+        len(lines) == 1
+        and "metrics not pushed to the Pushgateway at http://127.0.0.1:1" in lines[0]
+    )
+    assert metrics.grouping_key == {"airflow": "127.0.0.1:8080"}
+
+
+def test_without_a_pushgateway_nothing_is_pushed():
+    dog = Watchdog("http://127.0.0.1:1", FakeRPC([]), log=lambda _line: None)
+    assert dog.metrics is None

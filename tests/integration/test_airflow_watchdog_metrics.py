@@ -1,0 +1,193 @@
+"""The Airflow watchdog's series, end to end: `newsflow stack up --metrics` on a stack of its own
+(PostgreSQL, Airflow, the Pushgateway and Prometheus; side_settings offset 640). The watchdog
+pushes Airflow's health, Prometheus scrapes it with the pushed labels, a hung scheduler's
+restart counts, and `stack down airflow` deletes the group once Airflow is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from side_stack import newsflow, side_env, side_settings, stop_side_stack
+
+from pipeline.config import Settings
+from pipeline.stack import airflow
+from pipeline.stack.watchdog_metrics import JOB
+
+pytestmark = pytest.mark.integration
+
+OFFSET = 640
+
+
+@pytest.fixture(scope="module")
+def watched() -> Iterator[tuple[Settings, dict[str, str]]]:
+    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + OFFSET
+    settings = side_settings(
+        "watchdog", OFFSET, prometheus_port=9090 + step, pushgateway_port=9091 + step
+    )
+    env = side_env(settings)
+    newsflow(env, "stack", "down")
+    try:
+        up = newsflow(
+            env,
+            "stack",
+            "up",
+            "postgres",
+            "pushgateway",
+            "prometheus",
+            "airflow",
+            "--metrics",
+            timeout=600,
+        )
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield settings, env
+    finally:
+        stop_side_stack(env, settings.home_dir)
+
+
+def gateway_samples(settings: Settings) -> dict[tuple[str, tuple], float]:
+    """(name, sorted labels) → value of the Pushgateway's newsflow_airflow_ samples."""
+    text = httpx.get(f"http://127.0.0.1:{settings.pushgateway_port}/metrics", timeout=10).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("newsflow_airflow_") and sample.labels.get("job") == JOB
+    }
+
+
+def value(samples: dict, name: str, **labels: str) -> float | None:
+    found = [
+        v for (n, got), v in samples.items() if n == name and labels.items() <= dict(got).items()
+    ]
+    assert len(found) <= 1, (name, labels, found)
+    return found[0] if found else None
+
+
+def query(settings: Settings, expr: str) -> list[dict]:
+    answer = httpx.get(
+        f"http://127.0.0.1:{settings.prometheus_port}/api/v1/query",
+        params={"query": expr},
+        timeout=10,
+    ).json()
+    assert answer["status"] == "success", answer
+    return answer["data"]["result"]
+
+
+def eventually(check, timeout: float, what: str, settings: Settings):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)
+    log = settings.home_dir / "logs" / "airflow-watchdog.log"
+    tail = log.read_text()[-3000:] if log.exists() else "(no watchdog log)"
+    pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")
+
+
+def scheduler_pid(settings: Settings) -> int:
+    supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == supervisor and b"scheduler" in cmdline:
+            return int(entry.name)
+    raise AssertionError("no scheduler under this stack's supervisord")
+
+
+def test_the_watchdog_reports_airflow_healthy_and_prometheus_has_it(watched):
+    settings, _env = watched
+    instance = f"127.0.0.1:{settings.airflow_port}"
+
+    def healthy():
+        samples = gateway_samples(settings)
+        age = value(samples, "newsflow_airflow_heartbeat_age_seconds", component="scheduler")
+        return samples if age is not None and age < 60 else None
+
+    samples = eventually(healthy, 120, "a pushed scheduler heartbeat", settings)
+    assert value(samples, "newsflow_airflow_api_up", airflow=instance) == 1
+    assert value(samples, "newsflow_airflow_metadatabase_up", airflow=instance) == 1
+    for component in ("scheduler", "dag-processor", "triggerer"):
+        age = value(samples, "newsflow_airflow_heartbeat_age_seconds", component=component)
+        assert age is not None and 0 <= age < 60, (component, age)
+        restarts = value(samples, "newsflow_airflow_watchdog_restarts_total", component=component)
+        assert restarts == 0, (component, restarts)
+    # Scraped with the pushed labels (honor_labels), as the alert rules select them; the
+    # first scrapes may still hold the pushes from before the API server answered.
+    selector = f'{{job="{JOB}", airflow="{instance}"}}'
+
+    def scraped():
+        up = query(settings, f"newsflow_airflow_api_up{selector} == 1")
+        ages = query(settings, f"newsflow_airflow_heartbeat_age_seconds{selector}")
+        components = sorted(r["metric"]["component"] for r in ages)
+        return components if up and len(components) == 3 else None
+
+    components = eventually(scraped, 60, "Prometheus to scrape a healthy Airflow", settings)
+    assert components == ["dag-processor", "scheduler", "triggerer"]
+
+
+def test_a_restart_by_the_watchdog_is_counted(watched):
+    settings, _env = watched
+    before = scheduler_pid(settings)
+    os.kill(before, signal.SIGSTOP)  # alive to supervisord, no more heartbeats
+    try:
+        samples = eventually(
+            lambda: (
+                s
+                if value(
+                    s := gateway_samples(settings),
+                    "newsflow_airflow_watchdog_restarts_total",
+                    component="scheduler",
+                )
+                == 1
+                else None
+            ),
+            300,
+            "the scheduler's restart to be counted",
+            settings,
+        )
+    finally:
+        try:
+            os.kill(before, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert value(samples, "newsflow_airflow_watchdog_restarts_total", component="triggerer") == 0
+    assert scheduler_pid(settings) != before
+    # The restarted scheduler heartbeats again, and the pushed age says so.
+    eventually(
+        lambda: (
+            (
+                age := value(
+                    gateway_samples(settings),
+                    "newsflow_airflow_heartbeat_age_seconds",
+                    component="scheduler",
+                )
+            )
+            is not None
+            and age < 30
+        ),
+        180,
+        "the new scheduler's heartbeat",
+        settings,
+    )
+
+
+def test_stopping_airflow_deletes_the_watchdogs_group(watched):
+    settings, env = watched
+    assert gateway_samples(settings), "nothing pushed before the stop"
+    down = newsflow(env, "stack", "down", "airflow")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert gateway_samples(settings) == {}

@@ -36,7 +36,11 @@ French and an English report still join on their entities alone, and an article 
 entities disagree with a story's still does not join it on words.
 
 The article joins the best-scoring candidate at `threshold` or above (ties: the earlier
-story), else starts a story of its own.
+story), else starts a story of its own. A candidate's score is weighed by its size first,
+× (1 + `size_prior` · ln(article count)): an article is compared with the centroid of a story's
+articles, and the more articles a story has, the more of their words and names the centroid
+spreads its weight over, so a short text's cosine with it falls as the story grows even when the
+text reports the same event. A story of one article is scored as it is.
 
 Candidates come from an inverted index: a story is listed under its `index_keys` heaviest
 entity keys and terms, each list keeping its `per_key` latest stories. A probe looks up its
@@ -118,6 +122,8 @@ class StoryParams:
     # Entities a probe needs for their full weight; with fewer, E shrinks in proportion and
     # the joint cosine of entities and terms is blended in (see the module's docstring).
     entity_support: int = 4
+    # A candidate of n articles has its score × (1 + size_prior · ln n) (module docstring).
+    size_prior: float = 0.1
 
 
 DEFAULT_PARAMS = StoryParams()
@@ -329,13 +335,16 @@ def best_story(
     candidates: Iterable[Story],
     params: StoryParams = DEFAULT_PARAMS,
 ) -> tuple[Story, float] | None:
-    """The best candidate at `threshold` or above (ties: the earlier story), or None."""
+    """The best candidate at `threshold` or above (ties: the earlier story), or None, each
+    candidate's score weighed by its size (`size_prior`)."""
     best: tuple[Story, float] | None = None
     entity_norm, term_norm = norm(entities), norm(terms)
     for story in candidates:
         similar = _score(
             entities, terms, entity_norm, term_norm, published, language, story, params
         )
+        if story.article_count > 1:
+            similar *= 1.0 + params.size_prior * math.log(story.article_count)
         if similar < params.threshold:
             continue
         if (

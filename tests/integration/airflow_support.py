@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.stack import airflow
 from pipeline.stack.airflow_api import AirflowAPI
 
 
@@ -13,3 +17,20 @@ def clear_active_runs(api: AirflowAPI, dag_id: str) -> list[str]:
     for run_id in active:
         api.mark_run(dag_id, run_id, "failed")
     return active
+
+
+def scheduler_pids(settings: Settings) -> set[int]:
+    """Pids of `airflow scheduler` processes started by this stack's supervisord."""
+    supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if parent == supervisor and b"scheduler" in cmdline:
+            pids.add(int(entry.name))
+    return pids

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from airflow_support import clear_active_runs
+from airflow_support import clear_active_runs, scheduler_pids
 from click.testing import CliRunner
 
 from devtools.sample_site import SampleSite
@@ -25,23 +25,6 @@ from pipeline.stack.manager import settings_env
 from pipeline.stack.process import is_running
 
 pytestmark = pytest.mark.integration
-
-
-def scheduler_pids(settings: Settings) -> set[int]:
-    """Pids of `airflow scheduler` processes started by this stack's supervisord."""
-    supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if parent == supervisor and b"scheduler" in cmdline:
-            pids.add(int(entry.name))
-    return pids
 
 
 def eventually(check, timeout: float):

@@ -10,15 +10,14 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from airflow_support import scheduler_pids
 from prometheus_client.parser import text_string_to_metric_families
 from side_stack import newsflow, side_env, side_settings, stop_side_stack
 
 from pipeline.config import Settings
-from pipeline.stack import airflow
 from pipeline.stack.watchdog_metrics import JOB
 
 pytestmark = pytest.mark.integration
@@ -93,21 +92,6 @@ def eventually(check, timeout: float, what: str, settings: Settings):
     pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")
 
 
-def scheduler_pid(settings: Settings) -> int:
-    supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == supervisor and b"scheduler" in cmdline:
-            return int(entry.name)
-    raise AssertionError("no scheduler under this stack's supervisord")
-
-
 def test_the_watchdog_reports_airflow_healthy_and_prometheus_has_it(watched):
     settings, _env = watched
     instance = f"127.0.0.1:{settings.airflow_port}"
@@ -141,7 +125,7 @@ def test_the_watchdog_reports_airflow_healthy_and_prometheus_has_it(watched):
 
 def test_a_restart_by_the_watchdog_is_counted(watched):
     settings, _env = watched
-    before = scheduler_pid(settings)
+    (before,) = scheduler_pids(settings)
     os.kill(before, signal.SIGSTOP)  # alive to supervisord, no more heartbeats
     try:
         samples = eventually(
@@ -165,7 +149,7 @@ def test_a_restart_by_the_watchdog_is_counted(watched):
         except ProcessLookupError:
             pass
     assert value(samples, "newsflow_airflow_watchdog_restarts_total", component="triggerer") == 0
-    assert scheduler_pid(settings) != before
+    assert before not in scheduler_pids(settings)
     # The restarted scheduler heartbeats again, and the pushed age says so.
     eventually(
         lambda: (

@@ -198,6 +198,31 @@ def _drop_reason(block: Block, noise: str | None) -> str | None:
     return "link_list" if dense else None
 
 
+def _section_links(blocks: list[Block], noise: dict[int, str]) -> set[int]:
+    """Headings made of one link that open a section of prose ("<h3><a>RAVPower 61W
+    Charger</a></h3>" in a gift guide): the link names the subject, the section is the story.
+    Not a run of linked headings (a list of other stories), hence: prose right after it and
+    no linked block right before it. `blocks` are the candidates in page order."""
+    found: set[int] = set()
+    for position, block in enumerate(blocks):
+        if (
+            block.kind != "heading"
+            or block.tag == "h1"
+            or block.link_density < MAX_LINK_DENSITY
+            or " " not in block.text  # one word: a name or a file, not a subject
+            or id(block) in noise
+            or position + 1 >= len(blocks)
+        ):
+            continue
+        after = blocks[position + 1]
+        if not _is_prose(after) or id(after) in noise:
+            continue
+        if position and blocks[position - 1].link_density >= MAX_LINK_DENSITY:
+            continue
+        found.add(id(block))
+    return found
+
+
 @dataclass(frozen=True)
 class Body:
     paragraphs: list[Paragraph]
@@ -221,12 +246,15 @@ def extract_body(page: PageBlocks) -> Body:
     for reason, text in page.silent:
         removals.add(reason, text)
     kept = []
+    section_links = _section_links(blocks, noise)
     # In page order, so that each reason's sample is the first text it removed.
     for block in page.blocks:
         reason = block.dropped or excluded.get(id(block.owner))
         if reason is None and (container is None or not page.contains(container, block.owner)):
             reason = "title" if block.tag == "h1" else noise.get(id(block)) or "outside_article"
-        if reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:
+        if reason is None and id(block) in section_links:
+            kept.append(block)
+        elif reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:
             kept.append(block)
         else:
             removals.add(reason, block.text)

@@ -64,3 +64,27 @@ def test_a_linked_name_over_a_paragraph_is_not_a_section():
     body = f"<p>{STORY[0]}</p><p>{STORY[1]}</p><h5><a href='/author/regan'>Regan</a></h5>"
     body += f"<p>{STORY[2]}</p>"
     assert "Regan" not in run(page(body)).text
+
+
+def test_a_caption_set_inline_in_a_paragraph_is_not_part_of_it():
+    # Fails before the rule: the credit's "©" made the whole lead paragraph a copyright line,
+    # and elsewhere a caption glued itself to the text ("...sea wall.Jane Doe/Getty").
+    lead = (
+        "<p><span class='storyimage'><img src='/wall.jpg'><span class='caption'>"
+        "<span class='attribution'>© Provided by Harbour News</span> Jane Doe/Getty</span>"
+        f"</span>{STORY[0]}</p>"
+    )
+    article = run(page(lead + "".join(f"<p>{text}</p>" for text in STORY[1:])))
+    assert article.text == "\n\n".join(STORY)
+    # The credit goes as fine print, on its own.
+    reasons = {removal.reason: removal.sample for removal in article.removed}
+    assert reasons["copyright"] == "© Provided by Harbour News Jane Doe/Getty"
+
+
+def test_a_span_without_a_caption_name_stays_in_its_paragraph():
+    # Guard: only a box named as a caption or credit is set apart.
+    html = page(
+        f"<p><span class='dropcap'>T</span>{STORY[0][1:]}</p>"
+        + "".join(f"<p>{text}</p>" for text in STORY[1:])
+    )
+    assert run(html).text == "\n\n".join(STORY)

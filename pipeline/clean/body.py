@@ -198,6 +198,43 @@ def _drop_reason(block: Block, noise: str | None) -> str | None:
     return "link_list" if dense else None
 
 
+def _author_boxes(
+    page: PageBlocks, container: Tag | None, blocks: list[Block]
+) -> list[tuple[int, int]]:
+    """The spans (first and last element position) of the elements named as a byline or an
+    author box inside the story's container: what they hold is the author's name, biography or
+    contact line, never the story. One that holds the container, or half of the prose in it,
+    is the story's wrapper ("post-author-content")."""
+    if container is None:
+        return []
+    spans = [
+        (page.start[id(element)], page.end[id(element)])
+        for element in page.bylines
+        if element.name != "a"
+        and element.name not in WRAPPER_TAGS
+        and element is not container
+        and page.contains(container, element)
+    ]
+    if not spans:
+        return []
+    prose = [
+        (page.start[id(block.owner)], len(block.text))
+        for block in blocks
+        if _is_prose(block) and page.contains(container, block.owner)
+    ]
+    total = sum(chars for _, chars in prose)
+    return [
+        (first, last)
+        for first, last in spans
+        if sum(chars for where, chars in prose if first <= where <= last) * 2 < total
+    ]
+
+
+def _inside(page: PageBlocks, spans: list[tuple[int, int]], element: Tag) -> bool:
+    where = page.start[id(element)]
+    return any(first <= where <= last for first, last in spans)
+
+
 def _section_links(blocks: list[Block], noise: dict[int, str]) -> set[int]:
     """Headings made of one link that open a section of prose ("<h3><a>RAVPower 61W
     Charger</a></h3>" in a gift guide): the link names the subject, the section is the story.
@@ -247,11 +284,15 @@ def extract_body(page: PageBlocks) -> Body:
         removals.add(reason, text)
     kept = []
     section_links = _section_links(blocks, noise)
+    authored = _author_boxes(page, container, blocks)
     # In page order, so that each reason's sample is the first text it removed.
     for block in page.blocks:
         reason = block.dropped or excluded.get(id(block.owner))
         if reason is None and (container is None or not page.contains(container, block.owner)):
             reason = "title" if block.tag == "h1" else noise.get(id(block)) or "outside_article"
+        if reason is None and authored and _inside(page, authored, block.owner):
+            # A biography is prose; a name, a role or a date is the byline.
+            reason = "author_box" if _is_prose(block) else "byline"
         if reason is None and id(block) in section_links:
             kept.append(block)
         elif reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:

@@ -88,3 +88,28 @@ def test_a_span_without_a_caption_name_stays_in_its_paragraph():
         + "".join(f"<p>{text}</p>" for text in STORY[1:])
     )
     assert run(html).text == "\n\n".join(STORY)
+
+
+def test_an_author_box_inside_the_story_container_is_not_the_story():
+    # Fails before the rule: "post-author" and "author-content" name no widget, and the
+    # author's biography after the story read as its last paragraph.
+    box = (
+        "<div class='post-author'><div class='author-img'><img src='/regan.jpg'></div>"
+        "<div class='author-content'><h5><a href='/author/regan' rel='author'>Regan</a></h5>"
+        "<p>Regan is a Southeastern Connecticut native now living in Central Massachusetts "
+        "with her husband, two sons, and two cats. Regan loves travelling and coffee.</p>"
+        "</div></div>"
+    )
+    body = "".join(f"<p>{text}</p>" for text in STORY) + box
+    article = run(page(body))
+    assert article.text == "\n\n".join(STORY)
+    assert article.authors == ["Regan"]
+
+
+def test_a_story_wrapper_named_for_its_author_keeps_the_story():
+    # Guard: an element named "author" that holds most of the story is its wrapper.
+    body = (
+        f"<p class='standfirst'>{STORY[2]}</p>"
+        "<div class='post-author-content'>" + "".join(f"<p>{text}</p>" for text in STORY) + "</div>"
+    )
+    assert run(page(body)).text == "\n\n".join([STORY[2], *STORY])

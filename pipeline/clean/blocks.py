@@ -140,7 +140,8 @@ class _Builder:
 
 def _kind(name: str, caption_name: bool, inherited: ParagraphKind) -> ParagraphKind:
     if kind := _KIND_OF.get(name):
-        return kind
+        # A heading in a caption box or a gallery titles the photo ("3/50 Rogue trader freed").
+        return "caption" if kind == "heading" and inherited == "caption" else kind
     # Sites that do not use <figcaption> still name their caption and credit boxes as such.
     if inherited == "body" and caption_name and name not in WRAPPER_TAGS:
         return "caption"

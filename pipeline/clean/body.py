@@ -324,9 +324,9 @@ def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
     closing: dict[int, str] = {}
     for position in range(len(kept) - 1, start - 1, -1):
         block = kept[position]
-        if block.kind == "caption":
+        if block.kind == "caption" and not _is_label(block, "caption"):
             continue
-        if _is_label(block) or block.kind == "heading":
+        if _is_label(block, block.kind) or block.kind == "heading":
             closing[position] = "label"
         elif reason := tail_reason(block.text):
             closing[position] = reason
@@ -335,10 +335,10 @@ def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
     return closing
 
 
-def _is_label(block: Block) -> bool:
+def _is_label(block: Block, kind: str = "body") -> bool:
     # Short list items at the end are content (a review's pros and cons), not furniture.
     return (
-        block.kind == "body"
+        block.kind == kind
         and block.tag != "li"
         and len(block.text) < _LABEL_MAX_CHARS
         and not SENTENCE_END.search(block.text)

@@ -113,3 +113,57 @@ def test_a_story_wrapper_named_for_its_author_keeps_the_story():
         "<div class='post-author-content'>" + "".join(f"<p>{text}</p>" for text in STORY) + "</div>"
     )
     assert run(page(body)).text == "\n\n".join([STORY[2], *STORY])
+
+
+# A gallery of other stories' photos embedded in the middle of a story, its legends set as
+# plain paragraphs under a counter heading.
+LEGENDS = [
+    (
+        "1/3 Ferry operator sold",
+        "The island ferry operator was sold to a Danish group for "
+        "forty million euros, its second change of owner in five years.",
+    ),
+    (
+        "2/3 Fish market expands",
+        "The fish market will double its floor space next spring, the "
+        "harbour board said, after a record year for landings.",
+    ),
+    (
+        "3/3 Boatyard wins award",
+        "The old boatyard on the north quay won a national prize for "
+        "its restoration of wooden fishing boats.",
+    ),
+]
+
+
+def gallery_page(gallery_class: str) -> str:
+    legends = "".join(
+        f"<li><h2><span class='counter'>{heading[:3]}</span>{heading[3:]}</h2><p>{text}</p></li>"
+        for heading, text in LEGENDS
+    )
+    gallery = (
+        f"<div class='{gallery_class}'><h2>Business news in pictures</h2>"
+        f"<ul class='legends'>{legends}</ul></div>"
+    )
+    return page(f"<p>{STORY[0]}</p><p>{STORY[1]}</p>{gallery}<p>{STORY[2]}</p>")
+
+
+def test_a_gallery_embedded_in_the_story_is_captions_not_the_story():
+    # Fails before the rule: the legends read as paragraphs of the story.
+    article = run(gallery_page("widget type-gallery"))
+    assert article.text == "\n\n".join(STORY)
+    captions = [p.text for p in article.paragraphs if p.kind == "caption"]
+    assert captions[:3] == ["Business news in pictures", "1/3 Ferry operator sold", LEGENDS[0][1]]
+
+
+def test_an_item_without_a_caption_is_not_a_caption_box():
+    # Fails before the rule as well: BuzzFeed's "buzz_superlist_item no_caption" holds the story's own text.
+    article = run(gallery_page("superlist_item no_caption"))
+    assert LEGENDS[0][1] in article.text
+
+
+def test_a_gallery_that_is_all_the_page_holds_is_its_text():
+    # Guard: a photo story without a paragraph of its own keeps its captions.
+    html = gallery_page("gallery").replace(f"<p>{STORY[0]}</p><p>{STORY[1]}</p>", "")
+    html = html.replace(f"<p>{STORY[2]}</p>", "")
+    assert LEGENDS[2][1] in run(html).text

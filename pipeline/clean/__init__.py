@@ -92,7 +92,7 @@ def _clean(
     try:
         walked = page_blocks(soup)
         meta = extract_metadata(walked, url, fetched_at)
-        body = extract_body(walked)
+        body = extract_body(walked, meta.title)
     finally:
         discard(soup)  # what the record keeps of the tree are plain strings
     paragraphs = body.paragraphs

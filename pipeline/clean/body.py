@@ -17,6 +17,7 @@ from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
+from pipeline.clean.titles import squash
 from pipeline.records import Paragraph, Removal
 
 # A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
@@ -266,9 +267,10 @@ class Body:
     removed: list[Removal]
 
 
-def extract_body(page: PageBlocks) -> Body:
+def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     """The story's paragraphs in document order (none when the page has no prose), and what
-    was left out, by reason."""
+    was left out, by reason. `title` is the page's headline, when known: repeated before the
+    story's first paragraph (in an `<h2>` or a plain `<div>`), it is not the story."""
     noise: dict[int, str] = {}
     candidates = []
     for block in page.blocks:
@@ -306,15 +308,33 @@ def extract_body(page: PageBlocks) -> Body:
         start += 1
     for block in kept[:start]:
         removals.add("label", block.text)
+    headline = _repeated_headline(kept, start, title)
+    for position in sorted(headline):
+        removals.add("title", kept[position].text)
     closing = _closing_lines(kept, start)
     for position in sorted(closing):
         removals.add(closing[position], kept[position].text)
     paragraphs = [
         Paragraph(text=block.text, kind=block.kind)
         for position, block in enumerate(kept[start:], start)
-        if position not in closing
+        if position not in closing and position not in headline
     ]
     return Body(paragraphs, removals.summary())
+
+
+def _repeated_headline(kept: list[Block], start: int, title: str | None) -> set[int]:
+    """Positions in `kept` before the story's first paragraph whose text is the headline."""
+    target = squash(title) if title else ""
+    found: set[int] = set()
+    if not target:
+        return found
+    for position in range(start, len(kept)):
+        block = kept[position]
+        if squash(block.text) == target:
+            found.add(position)
+        elif _is_prose(block):
+            break
+    return found
 
 
 def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:

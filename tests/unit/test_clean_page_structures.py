@@ -167,3 +167,28 @@ def test_a_gallery_that_is_all_the_page_holds_is_its_text():
     html = gallery_page("gallery").replace(f"<p>{STORY[0]}</p><p>{STORY[1]}</p>", "")
     html = html.replace(f"<p>{STORY[2]}</p>", "")
     assert LEGENDS[2][1] in run(html).text
+
+
+def test_the_headline_repeated_before_the_story_is_not_the_story():
+    # Fails before the rule: a blog theme sets the post's title in an <h3> (the <h1> is the
+    # blog's name), and only an <h1> was known to be the headline.
+    html = (
+        "<html><head><title>Harbour reopens after storm repairs | Harbour Blog</title>"
+        "<meta property='og:title' content='Harbour reopens after storm repairs'></head><body>"
+        "<h1>Harbour Blog</h1><div class='post'><div class='date'>Sunday, May 8, 2016</div>"
+        "<h3 class='post-title'>Harbour Reopens After Storm Repairs</h3>"
+        + "".join(f"<p>{text}</p>" for text in STORY)
+        + "</div></body></html>"
+    )
+    article = run(html)
+    assert article.title == "Harbour reopens after storm repairs"
+    assert article.text == "\n\n".join(STORY)
+
+
+def test_the_headline_s_words_inside_the_story_stay():
+    # Guard: only before the first paragraph; a section heading that happens to read like the
+    # headline, later on, is the story's.
+    html = page(
+        f"<p>{STORY[0]}</p><h2>Gifts for the harbour crews</h2><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    )
+    assert "Gifts for the harbour crews" in run(html).text

@@ -301,13 +301,12 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             kept.append(block)
         else:
             removals.add(reason, block.text)
-    # Labels at the edges of the container ("2 min", "Photo") belong to the page's furniture,
-    # and a heading with nothing after it introduces something that is not there.
-    start, end = 0, len(kept)
-    while start < end and _is_label(kept[start]):
-        start += 1
-    for block in kept[:start]:
-        removals.add("label", block.text)
+    # Labels at the edges of the container ("2 min", "Photo", a view counter) belong to the
+    # page's furniture, and a heading with nothing after it introduces something that is not
+    # there. Captions at either edge are stepped over: a photo's caption stays one.
+    opening, start = _opening_labels(kept)
+    for position in sorted(opening):
+        removals.add("label", kept[position].text)
     headline = _repeated_headline(kept, start, title)
     for position in sorted(headline):
         removals.add("title", kept[position].text)
@@ -316,10 +315,25 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
         removals.add(closing[position], kept[position].text)
     paragraphs = [
         Paragraph(text=block.text, kind=block.kind)
-        for position, block in enumerate(kept[start:], start)
-        if position not in closing and position not in headline
+        for position, block in enumerate(kept)
+        if position not in closing and position not in headline and position not in opening
     ]
     return Body(paragraphs, removals.summary())
+
+
+def _opening_labels(kept: list[Block]) -> tuple[set[int], int]:
+    """Positions of the labels before the story's first line, and that line's position."""
+    found: set[int] = set()
+    for position, block in enumerate(kept):
+        if _is_edge_label(block):
+            found.add(position)
+        elif block.kind != "caption":
+            return found, position
+    return found, len(kept)
+
+
+def _is_edge_label(block: Block) -> bool:
+    return _is_label(block) or _is_label(block, "caption")
 
 
 def _repeated_headline(kept: list[Block], start: int, title: str | None) -> set[int]:
@@ -344,9 +358,9 @@ def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
     closing: dict[int, str] = {}
     for position in range(len(kept) - 1, start - 1, -1):
         block = kept[position]
-        if block.kind == "caption" and not _is_label(block, "caption"):
+        if block.kind == "caption" and not _is_edge_label(block):
             continue
-        if _is_label(block, block.kind) or block.kind == "heading":
+        if _is_edge_label(block) or block.kind == "heading":
             closing[position] = "label"
         elif reason := tail_reason(block.text):
             closing[position] = reason

@@ -192,3 +192,34 @@ def test_the_headline_s_words_inside_the_story_stay():
         f"<p>{STORY[0]}</p><h2>Gifts for the harbour crews</h2><p>{STORY[1]}</p><p>{STORY[2]}</p>"
     )
     assert "Gifts for the harbour crews" in run(html).text
+
+
+def test_labels_after_a_caption_at_the_top_of_the_story_still_go():
+    # Fails before the rule: the credits box (a caption) at the top stopped the search for
+    # labels, and the view counter "4553" became the story's first line.
+    html = page(
+        "<div class='refs'><div class='refs-credits'><time>21:17 18.11.2019</time> Get short URL"
+        "</div><div class='counters'><a href='#comments'></a>4553</div></div>"
+        + "".join(f"<p>{text}</p>" for text in STORY)
+    )
+    article = run(html)
+    assert article.text == "\n\n".join(STORY)
+    assert [p.kind for p in article.paragraphs][0] == "caption"
+
+
+def test_a_short_quote_closing_the_story_stays():
+    # Guard: only body lines and captions are labels at the edges, not a quote.
+    html = page(
+        "".join(f"<p>{text}</p>" for text in STORY) + "<blockquote>Never again</blockquote>"
+    )
+    assert run(html).text.endswith("Never again")
+
+
+def test_bookmark_buttons_are_not_the_story():
+    # Fails before the rule: Quanta's "Read Later" button sits between its paragraphs.
+    html = page(
+        "".join(
+            f"<p>{text}</p><div class='bookmark'><span>Read Later</span></div>" for text in STORY
+        )
+    )
+    assert run(html).text == "\n\n".join(STORY)

@@ -44,6 +44,9 @@ _KIND_OF: dict[str, ParagraphKind] = {
     "figcaption": "caption",
     "figure": "caption",
 }
+# A caption or credit box set inline ("<p><span class='caption'>© Agency</span>Story...</p>")
+# is a paragraph of its own, as a reader sees it: beside or under the photo, not in the text.
+_INLINE_BOXES = frozenset({"span", "small"})
 _SPACES = re.compile(r"\s+")
 _ENTER, _EXIT, _EXIT_BLOCK = 0, 1, 2
 _ENTERING = repeat(_ENTER)
@@ -137,7 +140,8 @@ class _Builder:
 
 def _kind(name: str, caption_name: bool, inherited: ParagraphKind) -> ParagraphKind:
     if kind := _KIND_OF.get(name):
-        return kind
+        # A heading in a caption box or a gallery titles the photo ("3/50 Rogue trader freed").
+        return "caption" if kind == "heading" and inherited == "caption" else kind
     # Sites that do not use <figcaption> still name their caption and credit boxes as such.
     if inherited == "body" and caption_name and name not in WRAPPER_TAGS:
         return "caption"
@@ -226,7 +230,17 @@ def page_blocks(root: Tag) -> PageBlocks:
         elif reason and name not in BLOCK_TAGS:
             builder.quiet = (node, reason, [])
             quiet = True
-        is_block = not quiet and (name in BLOCK_TAGS or node is root)
+        is_block = not quiet and (
+            name in BLOCK_TAGS
+            or node is root
+            # Set apart from body text only: a credit inside a caption stays with it.
+            or (
+                caption
+                and name in _INLINE_BOXES
+                and bool(builder.owners)
+                and builder.owners[-1][1] == "body"
+            )
+        )
         contents = node.contents
         if not is_block and reason is None and len(contents) == 1:
             child = contents[0]

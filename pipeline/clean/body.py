@@ -17,6 +17,7 @@ from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
+from pipeline.clean.titles import squash
 from pipeline.records import Paragraph, Removal
 
 # A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
@@ -198,15 +199,78 @@ def _drop_reason(block: Block, noise: str | None) -> str | None:
     return "link_list" if dense else None
 
 
+def _author_boxes(
+    page: PageBlocks, container: Tag | None, blocks: list[Block]
+) -> list[tuple[int, int]]:
+    """The spans (first and last element position) of the elements named as a byline or an
+    author box inside the story's container: what they hold is the author's name, biography or
+    contact line, never the story. One that holds the container, or half of the prose in it,
+    is the story's wrapper ("post-author-content")."""
+    if container is None:
+        return []
+    spans = [
+        (page.start[id(element)], page.end[id(element)])
+        for element in page.bylines
+        if element.name != "a"
+        and element.name not in WRAPPER_TAGS
+        and element is not container
+        and page.contains(container, element)
+    ]
+    if not spans:
+        return []
+    prose = [
+        (page.start[id(block.owner)], len(block.text))
+        for block in blocks
+        if _is_prose(block) and page.contains(container, block.owner)
+    ]
+    total = sum(chars for _, chars in prose)
+    return [
+        (first, last)
+        for first, last in spans
+        if sum(chars for where, chars in prose if first <= where <= last) * 2 < total
+    ]
+
+
+def _inside(page: PageBlocks, spans: list[tuple[int, int]], element: Tag) -> bool:
+    where = page.start[id(element)]
+    return any(first <= where <= last for first, last in spans)
+
+
+def _section_links(blocks: list[Block], noise: dict[int, str]) -> set[int]:
+    """Headings made of one link that open a section of prose ("<h3><a>RAVPower 61W
+    Charger</a></h3>" in a gift guide): the link names the subject, the section is the story.
+    Not a run of linked headings (a list of other stories), hence: prose right after it and
+    no linked block right before it. `blocks` are the candidates in page order."""
+    found: set[int] = set()
+    for position, block in enumerate(blocks):
+        if (
+            block.kind != "heading"
+            or block.tag == "h1"
+            or block.link_density < MAX_LINK_DENSITY
+            or " " not in block.text  # one word: a name or a file, not a subject
+            or id(block) in noise
+            or position + 1 >= len(blocks)
+        ):
+            continue
+        after = blocks[position + 1]
+        if not _is_prose(after) or id(after) in noise:
+            continue
+        if position and blocks[position - 1].link_density >= MAX_LINK_DENSITY:
+            continue
+        found.add(id(block))
+    return found
+
+
 @dataclass(frozen=True)
 class Body:
     paragraphs: list[Paragraph]
     removed: list[Removal]
 
 
-def extract_body(page: PageBlocks) -> Body:
+def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     """The story's paragraphs in document order (none when the page has no prose), and what
-    was left out, by reason."""
+    was left out, by reason. `title` is the page's headline, when known: repeated before the
+    story's first paragraph (in an `<h2>` or a plain `<div>`), it is not the story."""
     noise: dict[int, str] = {}
     candidates = []
     for block in page.blocks:
@@ -221,31 +285,70 @@ def extract_body(page: PageBlocks) -> Body:
     for reason, text in page.silent:
         removals.add(reason, text)
     kept = []
+    section_links = _section_links(blocks, noise)
+    authored = _author_boxes(page, container, blocks)
     # In page order, so that each reason's sample is the first text it removed.
     for block in page.blocks:
         reason = block.dropped or excluded.get(id(block.owner))
         if reason is None and (container is None or not page.contains(container, block.owner)):
             reason = "title" if block.tag == "h1" else noise.get(id(block)) or "outside_article"
-        if reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:
+        if reason is None and authored and _inside(page, authored, block.owner):
+            # A biography is prose; a name, a role or a date is the byline.
+            reason = "author_box" if _is_prose(block) else "byline"
+        if reason is None and id(block) in section_links:
+            kept.append(block)
+        elif reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:
             kept.append(block)
         else:
             removals.add(reason, block.text)
-    # Labels at the edges of the container ("2 min", "Photo") belong to the page's furniture,
-    # and a heading with nothing after it introduces something that is not there.
-    start, end = 0, len(kept)
-    while start < end and _is_label(kept[start]):
-        start += 1
-    for block in kept[:start]:
-        removals.add("label", block.text)
+    # Labels at the edges of the container ("2 min", "Photo", a view counter) belong to the
+    # page's furniture, and a heading with nothing after it introduces something that is not
+    # there. Captions at either edge are stepped over: a photo's caption stays one.
+    opening, start = _opening_labels(kept)
+    for position in sorted(opening):
+        removals.add("label", kept[position].text)
+    headline = _repeated_headline(kept, start, title)
+    for position in sorted(headline):
+        removals.add("title", kept[position].text)
     closing = _closing_lines(kept, start)
     for position in sorted(closing):
         removals.add(closing[position], kept[position].text)
     paragraphs = [
         Paragraph(text=block.text, kind=block.kind)
-        for position, block in enumerate(kept[start:], start)
-        if position not in closing
+        for position, block in enumerate(kept)
+        if position not in closing and position not in headline and position not in opening
     ]
     return Body(paragraphs, removals.summary())
+
+
+def _opening_labels(kept: list[Block]) -> tuple[set[int], int]:
+    """Positions of the labels before the story's first line, and that line's position."""
+    found: set[int] = set()
+    for position, block in enumerate(kept):
+        if _is_edge_label(block):
+            found.add(position)
+        elif block.kind != "caption":
+            return found, position
+    return found, len(kept)
+
+
+def _is_edge_label(block: Block) -> bool:
+    return _is_label(block) or _is_label(block, "caption")
+
+
+def _repeated_headline(kept: list[Block], start: int, title: str | None) -> set[int]:
+    """Positions in `kept` before the story's first paragraph whose text is the headline."""
+    target = squash(title) if title else ""
+    found: set[int] = set()
+    if not target:
+        return found
+    for position in range(start, len(kept)):
+        block = kept[position]
+        if squash(block.text) == target:
+            found.add(position)
+        elif _is_prose(block):
+            break
+    return found
 
 
 def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
@@ -255,9 +358,9 @@ def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
     closing: dict[int, str] = {}
     for position in range(len(kept) - 1, start - 1, -1):
         block = kept[position]
-        if block.kind == "caption":
+        if block.kind == "caption" and not _is_edge_label(block):
             continue
-        if _is_label(block) or block.kind == "heading":
+        if _is_edge_label(block) or block.kind == "heading":
             closing[position] = "label"
         elif reason := tail_reason(block.text):
             closing[position] = reason
@@ -266,10 +369,10 @@ def _closing_lines(kept: list[Block], start: int) -> dict[int, str]:
     return closing
 
 
-def _is_label(block: Block) -> bool:
+def _is_label(block: Block, kind: str = "body") -> bool:
     # Short list items at the end are content (a review's pros and cons), not furniture.
     return (
-        block.kind == "body"
+        block.kind == kind
         and block.tag != "li"
         and len(block.text) < _LABEL_MAX_CHARS
         and not SENTENCE_END.search(block.text)

@@ -86,7 +86,10 @@ _TOKEN_REASONS = {
 _EMBEDDED_POST = re.compile(r"embed|tweet|instagram-media", re.I)
 # Page and story wrappers: their class names describe the page ("has-sidebar", "f_caption_on").
 WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
-_CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption", "photo"})
+_CAPTION_TOKENS = frozenset(
+    {"caption", "credit", "credits", "figcaption", "photo", "gallery", "slideshow", "carousel"}
+)
+_NEGATIONS = frozenset({"no", "without"})
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
@@ -138,7 +141,11 @@ def describe(name: str) -> NameInfo:
         reason = next(reason for reason, pattern in _NAME_REASONS if pattern.fullmatch(found))
     else:
         reason = next((_TOKEN_REASONS[t] for t in tokens if t in _TOKEN_REASONS), None)
-    caption = not _CAPTION_TOKENS.isdisjoint(tokens)
+    # "no_caption" (an item without one) names no caption box.
+    caption = any(
+        token in _CAPTION_TOKENS and (n == 0 or tokens[n - 1] not in _NEGATIONS)
+        for n, token in enumerate(tokens)
+    )
     byline = bool(_BYLINE_NAME.search(lower)) and not _NOT_BYLINE_NAME.search(lower)
     return NameInfo(reason, caption, byline)
 

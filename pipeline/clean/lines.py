@@ -50,7 +50,8 @@ _LINE_REASONS = (
     ),
     (
         "label",
-        r"read more|continue reading|loading\.*|scroll to continue with content|"
+        r"read more|continue reading|read later|save for later|save (?:this )?(?:article|story)|"
+        r"bookmark(?: this (?:article|story))?|loading\.*|scroll to continue with content|"
         r"story continues below|(?:this|the) (?:slideshow|video|content|gallery) requires "
         r"javascript|please enable javascript.*|javascript is (?:disabled|required).*",
     ),

@@ -1,4 +1,5 @@
 """`python -m pipeline.stack.watchdog API_URL`: restarts an Airflow component that hangs.
+(`--observe API_URL`: only looks and pushes what it sees, for deployments without supervisord.)
 
 supervisord restarts a component that exits, but not one that is alive and stuck: a scheduler
 that stops heartbeating (after its metadata database went away, say) keeps its process, and
@@ -45,6 +46,7 @@ from pipeline.stack.watchdog_metrics import WatchdogMetrics
 # Where the stack's Airflow pushes metrics (`newsflow stack up --metrics`, or the user's own).
 PUSHGATEWAY_VAR = "NEWSFLOW_PUSHGATEWAY_URL"
 STALE_SECONDS = 90.0
+TICK_SECONDS = 5.0  # supervisord's TICK_5, and `--observe`'s interval
 DATABASE_GRACE_SECONDS = 30.0
 
 # The health endpoint's part, its heartbeat field, the supervisord program.
@@ -183,6 +185,8 @@ class Watchdog:
         return resp.json() if resp.status_code == 200 else None
 
     def programs(self) -> dict[str, Program]:
+        if self.rpc is None:
+            return {}  # observing only (`--observe`): nothing to restart
         return {
             info["name"]: Program(info["name"], info["statename"], info["pid"], info["start"])
             for info in self.rpc.supervisor.getAllProcessInfo()
@@ -251,7 +255,30 @@ def _stamp(now: float) -> str:
     return datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="seconds")
 
 
+def observe(api_url: str, interval: float = TICK_SECONDS) -> int:
+    """`--observe API_URL`: look every `interval` seconds and push what is seen, restarting
+    nothing. For a deployment without the local stack's supervisord (docker-compose.yml's
+    monitoring profile), where the NewsflowAirflow* alerts need the same series."""
+    pushgateway = os.environ.get(PUSHGATEWAY_VAR)
+    if not pushgateway:
+        print(f"--observe pushes to a Pushgateway: set {PUSHGATEWAY_VAR}", file=sys.stderr)
+        return 2
+    watchdog = Watchdog(api_url, None, pushgateway=pushgateway)
+    watchdog.log(
+        f"{_stamp(time.time())} observing {', '.join(HEARTBEATS)} at {watchdog.health_url} "
+        f"every {interval:.0f} s, pushing to {pushgateway}; restarting nothing"
+    )
+    while True:
+        try:
+            watchdog.tick()
+        except Exception as exc:  # noqa: BLE001 (a look that failed must not stop the next)
+            watchdog.log(f"{_stamp(time.time())} look failed: {type(exc).__name__}: {exc}")
+        time.sleep(interval)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--observe"] and len(argv) == 2:
+        return observe(argv[1])
     from supervisor import childutils
 
     (api_url,) = argv

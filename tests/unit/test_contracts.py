@@ -219,8 +219,12 @@ def test_compose_monitoring_profile_runs_prometheus_and_grafana_with_the_repo_fi
     assert ok.returncode == 0, ok.stderr
     services = yaml.safe_load(ok.stdout)["services"]
     # Only with the profile (Debian's docker-compose lists the services of every profile).
-    for name in ("prometheus", "grafana", "pushgateway", "reader-login"):
+    for name in ("prometheus", "grafana", "pushgateway", "reader-login", "airflow-health"):
         assert services[name]["profiles"] == ["monitoring"], name
+    # Airflow's health pushed to the gateway Prometheus scrapes, observing only.
+    health = services["airflow-health"]
+    assert health["command"][-2:] == ["--observe", "http://airflow-apiserver:8080"]
+    assert health["environment"]["NEWSFLOW_PUSHGATEWAY_URL"] == "http://pushgateway:9091"
 
     def mounts(service: str) -> dict[str, str]:
         found = {}

@@ -248,3 +248,20 @@ def test_a_push_that_fails_is_logged_once_until_it_works_again():
 def test_without_a_pushgateway_nothing_is_pushed():
     dog = Watchdog("http://127.0.0.1:1", FakeRPC([]), log=lambda _line: None)
     assert dog.metrics is None
+
+
+def test_observing_only_pushes_a_stale_component_and_restarts_nothing():
+    dog = Watchdog("http://127.0.0.1:1", None, log=lambda _line: None, pushgateway="http://x")
+    answers = iter([health(scheduler_ago=400)] * 3)
+    dog.health = lambda: next(answers)
+    texts = pushed(dog)
+    assert dog.tick(NOW) == []
+    assert dog.tick(NOW + DATABASE_GRACE_SECONDS) == []
+    assert 'newsflow_airflow_heartbeat_age_seconds{component="scheduler"} 400.0' in texts[0]
+    assert 'newsflow_airflow_watchdog_restarts_total{component="scheduler"} 0.0' in texts[1]
+
+
+def test_observing_needs_a_pushgateway(monkeypatch, capsys):
+    monkeypatch.delenv(watchdog.PUSHGATEWAY_VAR, raising=False)
+    assert watchdog.main(["--observe", "http://127.0.0.1:1"]) == 2
+    assert "set NEWSFLOW_PUSHGATEWAY_URL" in capsys.readouterr().err

@@ -66,7 +66,19 @@ def alert_rules() -> dict[str, str]:
 
 
 def metric_names(expr: str) -> set[str]:
-    """The metric names an expression reads: newsflow_* (histogram suffixes kept) and up."""
+    """The metric names an expression reads: newsflow_* (histogram suffixes kept), up and the
+    Pushgateway's push_time_seconds."""
     expr = re.sub(r'"[^"]*"', '""', expr)  # label values are not metric names
     names = set(re.findall(r"\b(newsflow_[a-z_]+)\b", expr))
-    return names | ({"up"} if re.search(r"\bup\s*\{", expr) else set())
+    names |= {"up"} if re.search(r"\bup\s*\{", expr) else set()
+    return names | ({"push_time_seconds"} if re.search(r"\bpush_time_seconds\b", expr) else set())
+
+
+def reads_airflow(expr: str) -> bool:
+    """Whether an expression reads the Airflow watchdog's series (job newsflow_airflow), which
+    only a stack running Airflow with --metrics has (tests/integration/
+    test_airflow_watchdog_metrics.py checks those)."""
+    return any(
+        name.startswith("newsflow_airflow_") or name == "push_time_seconds"
+        for name in metric_names(expr)
+    )

@@ -7,6 +7,7 @@ restart counts, and `stack down airflow` deletes the group once Airflow is stopp
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from airflow_support import scheduler_pids
+from monitoring_queries import alert_rules, dashboard_promql, metric_names, reads_airflow
 from prometheus_client.parser import text_string_to_metric_families
 from side_stack import newsflow, side_env, side_settings, stop_side_stack
 
@@ -33,6 +35,10 @@ def watched() -> Iterator[tuple[Settings, dict[str, str]]]:
     )
     env = side_env(settings)
     newsflow(env, "stack", "down")
+    # From nothing: Prometheus and the Pushgateway keep what earlier runs pushed (a restart
+    # counted within the hour would make the rules fire).
+    shutil.rmtree(settings.home_dir)
+    env = side_env(settings)
     try:
         up = newsflow(
             env,
@@ -121,6 +127,33 @@ def test_the_watchdog_reports_airflow_healthy_and_prometheus_has_it(watched):
 
     components = eventually(scraped, 60, "Prometheus to scrape a healthy Airflow", settings)
     assert components == ["dag-processor", "scheduler", "triggerer"]
+
+
+def test_the_dashboards_airflow_panels_and_the_airflow_rules_have_data(watched):
+    settings, _env = watched
+    panels = {
+        title: expr
+        for title, expr in dashboard_promql(rate_interval="5m").items()
+        if reads_airflow(expr)
+    }
+    assert len(panels) == 6, sorted(panels)  # heartbeat age, up ×2, restarts ×2, last report
+
+    def empty() -> list[str]:
+        return [title for title, expr in panels.items() if not query(settings, expr)]
+
+    eventually(lambda: not empty(), 90, "data in every Airflow panel", settings)
+    rules = {name: expr for name, expr in alert_rules().items() if reads_airflow(expr)}
+    assert sorted(rules) == [
+        "NewsflowAirflowComponentStale",
+        "NewsflowAirflowDown",
+        "NewsflowAirflowRestartedByWatchdog",
+        "NewsflowAirflowUnwatched",
+    ]
+    for name, expr in rules.items():
+        assert query(settings, expr) == [], name  # valid, and quiet on a healthy Airflow
+        for metric in metric_names(expr):
+            selector = f'{metric}{{job="{JOB}"}}'
+            assert query(settings, f"count({selector})"), (name, metric)
 
 
 def test_a_restart_by_the_watchdog_is_counted(watched):

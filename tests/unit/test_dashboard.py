@@ -37,6 +37,12 @@ EXPORTED = {
     "newsflow_ingest_last_success_timestamp_seconds",
     "newsflow_ingest_run_failed",
     "newsflow_ingest_sources_enabled",
+    "newsflow_airflow_api_up",
+    "newsflow_airflow_metadatabase_up",
+    "newsflow_airflow_heartbeat_age_seconds",
+    "newsflow_airflow_watchdog_restarts_total",
+    "newsflow_airflow_orphan_workers_stopped_total",
+    "push_time_seconds",  # the Pushgateway's, per group: how old the watchdog's last push is
 }
 
 

@@ -16,6 +16,12 @@ a ratio against a plain baseline run in the same process on the same kind of rec
   (the same upserts, one row per statement), and `store_batch` itself (the migration's
   share). All in batches of 500 with one transaction per batch, into two scratch databases.
   Article rows/s.
+- The store path's ceilings (not paths a consumer can take): the same article and mention
+  rows COPY'd straight into their tables, nothing else (no upsert, no versions, no ledger, no
+  offsets; entity ids made and remembered as `store_batch` does), on the current schema; and
+  the same with `session_replication_role = replica` (needs a superuser: no triggers, so no
+  full-text documents, and no foreign-key checks). What a writer of these rows pays whatever
+  it does in the client.
 - Consumer loop with metrics on and off (`consumer_metrics.py`): the real `consume_cleaned`
   over the same records, its Prometheus metrics served and scraped against none at all.
 
@@ -68,10 +74,11 @@ from pipeline.records import (
 )
 from pipeline.records import encode as encode_record
 from pipeline.table import format_table
-from pipeline.warehouse.db import make_engine, store_batch
+from pipeline.warehouse.bulk import copy_rows, copy_text
+from pipeline.warehouse.db import _entity_ids, make_engine, store_batch
 from pipeline.warehouse.migrate import upgrade
 from pipeline.warehouse.models import Article, ArticleVersion, ConsumerOffset, Entity, Mention
-from pipeline.warehouse.rows import article_row, mention_drafts, version_row
+from pipeline.warehouse.rows import ARTICLE_FIELDS, article_row, mention_drafts, version_row
 
 Echo = Callable[..., None]
 ROUNDS = 3
@@ -270,6 +277,62 @@ def _store_row_by_row(
             )
 
 
+MENTION_COLUMNS = ("article_id", "entity_id", "count", "surface_forms", "first_offset")
+
+
+class CopyOnly:
+    """A ceiling: the batch's article and mention rows COPY'd into their tables and nothing
+    else; `unchecked` sets `session_replication_role = replica` first (no triggers, no
+    foreign-key checks)."""
+
+    def __init__(self, unchecked: bool = False) -> None:
+        self.unchecked = unchecked
+        self.ids: dict[tuple[str, str], int] = {}
+
+    def __call__(
+        self,
+        engine: Engine,
+        group: str,
+        items: Sequence[EnrichedArticle],
+        offsets: dict[tuple[str, int], int],
+    ) -> None:
+        with engine.begin() as conn:
+            if self.unchecked:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            copy_rows(conn, "articles", ARTICLE_FIELDS, [article_row(a) for a in items])
+            drafts = {a.article_id: mention_drafts(a) for a in items}
+            keys = {(d.canonical, d.label) for found in drafts.values() for d in found}
+            missing = sorted(keys - self.ids.keys())
+            if missing:
+                self.ids.update(_entity_ids(conn, missing)[1])
+            copy_text(
+                conn,
+                "mentions",
+                MENTION_COLUMNS,
+                (
+                    (
+                        article_id,
+                        self.ids[(d.canonical, d.label)],
+                        d.count,
+                        d.surface_forms,
+                        d.first_offset,
+                    )
+                    for article_id, found in drafts.items()
+                    for d in found
+                ),
+            )
+
+
+def _may_skip_checks(engine: Engine) -> bool:
+    """Whether this role may set session_replication_role (a superuser, or granted SET)."""
+    with engine.connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT has_parameter_privilege('session_replication_role', 'SET')"
+            ).scalar()
+        )
+
+
 def _store_rate(engine: Engine, store: Callable[..., Any], items: list[EnrichedArticle]) -> float:
     started = time.perf_counter()
     for start in range(0, len(items), BATCH_SIZE):
@@ -325,23 +388,43 @@ STORE_VARIANTS: dict[str, tuple[Callable[..., Any], str]] = {
     "multi_row_insert": (partial(store_batch, bulk=False), "before"),
     "row_by_row": (_store_row_by_row, "before"),
 }
+# name → the ceiling's store function (made per round: it remembers entity ids), current schema.
+CEILINGS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "copy_only": CopyOnly,
+    "copy_only_unchecked": partial(CopyOnly, unchecked=True),
+}
 
 
 def bench_store(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
     stub = StubEnricher()
-    best = dict.fromkeys(STORE_VARIANTS, 0.0)
+    best = dict.fromkeys([*STORE_VARIANTS, *CEILINGS], 0.0)
     with (
         _scratch_database(settings) as current,
         _scratch_database(settings, SCHEMA_BEFORE or "base") as before,
+        _scratch_database(settings) as ceiling,
     ):
-        engines = {"heads": current, "before": before}
+        engines = {"heads": current, "before": before, "ceiling": ceiling}
+        variants = {
+            **STORE_VARIANTS,
+            **{name: (make, "ceiling") for name, make in CEILINGS.items()},
+        }
+        if not _may_skip_checks(ceiling):
+            echo(
+                "bench delivery: copy_only_unchecked skipped: setting "
+                "session_replication_role needs a superuser",
+                err=True,
+            )
+            del variants["copy_only_unchecked"]
+            del best["copy_only_unchecked"]
         for round_ in range(ROUNDS):
-            for name in STORE_VARIANTS if round_ % 2 == 0 else reversed(list(STORE_VARIANTS)):
+            for name in variants if round_ % 2 == 0 else reversed(list(variants)):
                 if meter is not None:
                     meter.advance(step=f"store {name}")
-                store, schema = STORE_VARIANTS[name]
+                store, schema = variants[name]
+                if name in CEILINGS:
+                    store = store()
                 n = min(count, ROW_BY_ROW_ARTICLES) if name == "row_by_row" else count
                 items = stub.enrich_each(_records(n, f"store-{name}-{round_}"))
                 rate = _store_rate(engines[schema], store, items)
@@ -358,10 +441,18 @@ def bench_store(
         "batch": BATCH_SIZE,
         "mentions_per_article": mentions / 50,
         "schema_before": SCHEMA_BEFORE,
-        **{f"{name}_articles_per_s": round(rate) for name, rate in best.items()},
+        **{
+            f"{name}_articles_per_s": round(best[name]) if name in best else None
+            for name in [*STORE_VARIANTS, *CEILINGS]
+        },
         "ratio": round(best["store_batch"] / best["row_by_row"], 2),
         "ratio_vs_multi_row_insert": round(best["store_batch"] / best["multi_row_insert"], 2),
         "ratio_vs_old_schema": round(best["store_batch"] / best["store_batch_old_schema"], 2),
+        **{
+            f"ratio_vs_{name}": round(best["store_batch"] / best[name], 2)
+            for name in CEILINGS
+            if name in best
+        },
     }
 
 
@@ -380,7 +471,7 @@ def run(
 
     meter = meter if meter is not None else LogMeter()
     meter.start(
-        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS)) * ROUNDS,
+        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS) + len(CEILINGS)) * ROUNDS,
         "bench delivery",
         "rounds",
         ("records", "articles"),
@@ -432,6 +523,19 @@ def run(
             ),
             (f"itself on schema {before}", "store_batch_old_schema", "ratio_vs_old_schema"),
         )
+    ]
+    rows += [
+        (
+            f"consumer article rows/s: store_batch vs the ceiling {label}",
+            s["store_batch_articles_per_s"],
+            s[f"{name}_articles_per_s"],
+            s[f"ratio_vs_{name}"],
+        )
+        for label, name in (
+            ("of a bare COPY of the same article and mention rows", "copy_only"),
+            ("of the same COPY without triggers or foreign-key checks", "copy_only_unchecked"),
+        )
+        if s[f"{name}_articles_per_s"] is not None
     ]
     m = figures["consumer_metrics"]
     rows.append(

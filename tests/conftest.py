@@ -4,7 +4,8 @@ The test stack lives under `.newsflow/test-stack` on ports of its own, so it nev
 demo's stack. It starts once per session, on first use, and stops at the end unless
 NEWSFLOW_TEST_KEEP_STACK=1 (handy when iterating on integration tests).
 NEWSFLOW_TEST_STACK_SLOT=N (1-9) moves it to `.newsflow/test-stack-N` and other ports, so
-several test sessions can run side by side.
+several test sessions can run side by side. PostgreSQL's test ports lie above the kernel's
+ephemeral port range, where no client connection takes them (the other services' lie below it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def make_test_settings(**overrides: object) -> Settings:
         "dags_folder": REPO / "dags",
         "kafka_bootstrap_servers": f"127.0.0.1:{19092 + step}",
         "kafka_controller_port": 19093 + step,
-        "pg_port": 55433 + slot,
+        # Above the kernel's ephemeral range (32768-60999 on Linux): no connection's local port
+        # can hold it when the stack starts.
+        "pg_port": 61433 + slot,
         "airflow_port": 18080 + step,
         "sample_site_port": 18808 + step,
         "metrics_port": 19464 + step,

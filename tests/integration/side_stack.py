@@ -19,14 +19,19 @@ NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 
 def side_settings(suffix: str, offset: int, **overrides: object) -> Settings:
     """The shared test stack's settings with the home `<its home>-<suffix>` and every port at
-    its default + 1000 * slot + `offset`: clear of every slot's shared test stack."""
+    its default + 1000 * slot + `offset` (500-699), PostgreSQL's at 61500 + 200 * slot +
+    `offset` - 500: clear of every slot's shared test stack."""
+    if not 500 <= offset < 700:
+        raise ValueError(f"side stacks take offsets 500-699, not {offset}")
     shared = make_test_settings()
-    step = 1000 * int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0")) + offset
+    slot = int(os.environ.get("NEWSFLOW_TEST_STACK_SLOT", "0"))
+    step = 1000 * slot + offset
     return make_test_settings(
         home=shared.home_dir.with_name(f"{shared.home_dir.name}-{suffix}"),
         kafka_bootstrap_servers=f"127.0.0.1:{9092 + step}",
         kafka_controller_port=9093 + step,
-        pg_port=55432 + step,
+        # Above the kernel's ephemeral range like the shared stack's: 61500-63499.
+        pg_port=61500 + 200 * slot + offset - 500,
         airflow_port=8080 + step,
         metrics_port=9464 + step,
         **overrides,

@@ -9,6 +9,9 @@ from pipeline.stack.api_hang import HANG_SECONDS, Answer
 from pipeline.stack.watchdog import DATABASE_GRACE_SECONDS, STALE_SECONDS, Program, Watchdog
 
 NOW = 1_800_000_000.0
+# The fake programs' pids: above Linux's highest pid_max (2**22), so no restart in these tests
+# signals a real process (a restart continues the program's stopped processes).
+PID = 2**22 + 100
 
 
 def iso(seconds_ago: float) -> str:
@@ -35,7 +38,7 @@ def health(scheduler_ago=5.0, processor_ago=5.0, triggerer_ago=5.0, database="he
 
 def programs(running_for=600.0, state="RUNNING"):
     return {
-        name: Program(name, state, 100 + n, NOW - running_for)
+        name: Program(name, state, PID + n, NOW - running_for)
         for n, name in enumerate(("api-server", "scheduler", "dag-processor", "triggerer"))
     }
 
@@ -48,7 +51,7 @@ def test_a_component_without_a_heartbeat_for_too_long_is_restarted():
     found = watchdog.stuck(health(scheduler_ago=STALE_SECONDS + 1), NOW - 60, programs(), NOW)
     assert names(found) == ["scheduler"]
     (_program, reason) = found[0]
-    assert "pid 101" in reason and "last heartbeated 91 s ago" in reason
+    assert f"pid {PID + 1}" in reason and "last heartbeated 91 s ago" in reason
 
 
 def test_each_heartbeating_component_is_watched():
@@ -139,7 +142,7 @@ def test_the_watchdog_restarts_a_stuck_scheduler_once_the_database_is_back():
     assert dog.tick(NOW + 40) == []  # the API server did not answer: no evidence
     assert dog.tick(NOW + 5 + DATABASE_GRACE_SECONDS) == ["scheduler"]
     assert calls == [("stop", "scheduler", True), ("start", "scheduler", False)]
-    assert len(lines) == 1 and "restarting scheduler (pid 101" in lines[0]
+    assert len(lines) == 1 and f"restarting scheduler (pid {PID + 1}" in lines[0]
 
 
 def test_a_database_outage_restarts_the_grace():
@@ -308,9 +311,9 @@ def test_an_api_server_silent_for_the_threshold_is_restarted_once():
     assert dog.tick(NOW + HANG_SECONDS) == ["api-server"]
     assert calls == [("stop", "api-server", True), ("start", "api-server", False)]
     assert (
-        f"{watchdog._stamp(NOW + HANG_SECONDS)} restarting api-server (pid 100, running 690 s): "
+        f"{watchdog._stamp(NOW + HANG_SECONDS)} restarting api-server (pid {PID}, running 690 s): "
         "its health endpoint has not answered for 90 s (no answer within 3 s (ReadTimeout)); "
-        "process: 100 " in lines[1]
+        f"process: {PID} gone" == lines[1]
     )
     # Still silent: the new process gets a whole period of its own, not a restart per look.
     assert dog.tick(NOW + HANG_SECONDS + 5) == []
@@ -320,14 +323,14 @@ def test_an_api_server_silent_for_the_threshold_is_restarted_once():
 
 def test_an_api_server_started_during_the_silence_gets_its_grace():
     started = NOW + 60  # supervisord restarted it: it exited, or someone restarted it
-    infos = [{"name": "api-server", "statename": "RUNNING", "pid": 200, "start": started}]
+    infos = [{"name": "api-server", "statename": "RUNNING", "pid": PID, "start": started}]
     dog, calls, lines = make_watchdog([TIMED_OUT] * 4, rpc=FakeRPC(infos))
     assert dog.tick(NOW) == []
     assert dog.tick(NOW + HANG_SECONDS) == []  # silent 90 s, but running only 30 s
     assert dog.tick(NOW + HANG_SECONDS + 5) == []  # the grace is logged once
     assert calls == []
     assert lines[1:] == [
-        f"{watchdog._stamp(NOW + HANG_SECONDS)} api-server (pid 200) has not answered for 90 s "
+        f"{watchdog._stamp(NOW + HANG_SECONDS)} api-server (pid {PID}) has not answered for 90 s "
         "but started 30 s ago: giving it 90 s"
     ]
     assert dog.tick(started + HANG_SECONDS) == ["api-server"]

@@ -14,7 +14,11 @@ interface, a heartbeating component (scheduler, dag-processor, triggerer) when
   within seconds of the database's return; one that does not is stuck), and
 - its process has been running for at least STALE_SECONDS (a fresh start gets its chance).
 
-Nothing is done while the API server does not answer. Each decision is logged to stderr
+While the API server does not answer there is no evidence about the others. The API server
+itself is restarted when its health endpoint has not answered for 90 s while supervisord has
+had it RUNNING for longer (api_hang.py; NEWSFLOW_AIRFLOW_API_HANG_SECONDS sets another time).
+A restart continues a stopped process first (SIGCONT), so that it acts on supervisord's SIGTERM
+instead of waiting 20 s for its SIGKILL. Each decision is logged to stderr
 (logs/airflow-watchdog.log) with its cause and the stuck process's kernel state. With
 NEWSFLOW_PUSHGATEWAY_URL in its environment it pushes what it saw after each look
 (watchdog_metrics.py), for the alert rules in monitoring/alerts.yml.
@@ -41,6 +45,8 @@ from pathlib import Path
 
 import httpx
 
+from pipeline.stack import api_hang
+from pipeline.stack.api_hang import Answer, ApiHang
 from pipeline.stack.watchdog_metrics import WatchdogMetrics
 
 # Where the stack's Airflow pushes metrics (`newsflow stack up --metrics`, or the user's own).
@@ -48,6 +54,7 @@ PUSHGATEWAY_VAR = "NEWSFLOW_PUSHGATEWAY_URL"
 STALE_SECONDS = 90.0
 TICK_SECONDS = 5.0  # supervisord's TICK_5, and `--observe`'s interval
 DATABASE_GRACE_SECONDS = 30.0
+HEALTH_TIMEOUT_SECONDS = 3.0  # the next look comes 5 s later
 
 # The health endpoint's part, its heartbeat field, the supervisord program.
 HEARTBEATS = {
@@ -134,6 +141,33 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def descendants(pid: int) -> list[int]:
+    """The process and every process below it."""
+    found = [pid]
+    for child in children(pid):
+        found += descendants(child)
+    return found
+
+
+def continue_stopped(pid: int) -> list[int]:
+    """SIGCONT to each stopped process of a program (its own and its children's): a stopped
+    process does not act on supervisord's SIGTERM until it is continued, so it would be
+    SIGKILLed after stopwaitsecs with no chance to stop cleanly. The pids continued."""
+    continued = []
+    for each in descendants(pid):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        if "\nState:\tT " in status:  # stopped by a signal (not "t": stopped by a tracer)
+            try:
+                os.kill(each, signal.SIGCONT)
+            except ProcessLookupError:
+                continue
+            continued.append(each)
+    return continued
+
+
 WORKER_TITLE = b"airflow worker -- LocalExecutor"
 
 
@@ -162,13 +196,17 @@ class Watchdog:
         log=None,
         supervisord: int | None = None,
         pushgateway: str | None = None,
+        api_hang_seconds: float = api_hang.HANG_SECONDS,
     ):
         self.health_url = f"{api_url.rstrip('/')}/api/v2/monitor/health"
         self.rpc = rpc
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.database_up_since: float | None = None
         self.supervisord = supervisord
-        self.http = httpx.Client(timeout=3)
+        self.http = httpx.Client(timeout=HEALTH_TIMEOUT_SECONDS)
+        self.api_hang = ApiHang(
+            lambda now, line: self.log(f"{_stamp(now)} {line}"), api_hang_seconds
+        )
         self.metrics = (
             WatchdogMetrics(
                 pushgateway, api_url, lambda line: self.log(f"{_stamp(time.time())} {line}")
@@ -177,12 +215,22 @@ class Watchdog:
             else None
         )
 
-    def health(self) -> dict | None:
+    def ask(self) -> Answer:
+        """One request to the health endpoint: a timeout (the server accepted the connection,
+        or the kernel queued it, and no answer came) is told apart from a refusal."""
         try:
             resp = self.http.get(self.health_url)
-        except httpx.HTTPError:
-            return None
-        return resp.json() if resp.status_code == 200 else None
+        except httpx.TimeoutException as exc:
+            return Answer(
+                None,
+                timed_out=True,
+                failure=f"no answer within {HEALTH_TIMEOUT_SECONDS:.0f} s ({type(exc).__name__})",
+            )
+        except httpx.HTTPError as exc:
+            return Answer(None, failure=f"{type(exc).__name__}: {exc}")
+        if resp.status_code != 200:
+            return Answer(None, failure=f"answered HTTP {resp.status_code}")
+        return Answer(resp.json())
 
     def programs(self) -> dict[str, Program]:
         if self.rpc is None:
@@ -200,8 +248,11 @@ class Watchdog:
         orphans = 0
         if self.supervisord is not None:
             orphans = self.stop_orphans({p.pid for p in programs.values() if p.pid}, now)
-        health = self.health()
+        answer = self.ask()
+        health = answer.health
         restarted = self._look(health, programs, now)
+        if self.rpc is not None:  # observing only (`--observe`): nothing to restart
+            restarted += self._look_at_api_server(answer, programs, now)
         if self.metrics is not None:
             ages = {} if health is None else heartbeat_ages(health, now)
             self.metrics.record(
@@ -225,11 +276,32 @@ class Watchdog:
             self.database_up_since = now
         restarted = []
         for program, reason in stuck(health, self.database_up_since, programs, now):
-            self.log(f"{_stamp(now)} restarting {reason}; process: {process_state(program.pid)}")
-            self.rpc.supervisor.stopProcess(program.name, True)
-            self.rpc.supervisor.startProcess(program.name, False)
+            self.restart(program, reason, now)
             restarted.append(program.name)
         return restarted
+
+    def _look_at_api_server(
+        self, answer: Answer, programs: dict[str, Program], now: float
+    ) -> list[str]:
+        program = programs.get(api_hang.PROGRAM)
+        reason = self.api_hang.look(answer, program, now)
+        if reason is None or program is None:
+            return []
+        self.restart(program, reason, now)
+        return [program.name]
+
+    def restart(self, program: Program, reason: str, now: float) -> None:
+        """Stop the program through supervisord (SIGTERM to its process group, SIGKILL after
+        stopwaitsecs), continuing a stopped process first, then start it again."""
+        self.log(f"{_stamp(now)} restarting {reason}; process: {process_state(program.pid)}")
+        continued = continue_stopped(program.pid)
+        if continued:
+            self.log(
+                f"{_stamp(now)} continued the stopped processes {' '.join(map(str, continued))} "
+                f"of {program.name} (SIGCONT), so that they act on supervisord's SIGTERM"
+            )
+        self.rpc.supervisor.stopProcess(program.name, True)
+        self.rpc.supervisor.startProcess(program.name, False)
 
     def stop_orphans(self, program_pids: set[int], now: float) -> int:
         """Stop the idle workers a killed scheduler left; how many."""
@@ -283,15 +355,25 @@ def main(argv: list[str]) -> int:
 
     (api_url,) = argv
     pushgateway = os.environ.get(PUSHGATEWAY_VAR) or None
+    problem = None
+    try:
+        api_hang_seconds = api_hang.hang_seconds(os.environ)
+    except ValueError as exc:
+        problem = f"{exc}: using {api_hang.HANG_SECONDS:.0f} s"
+        api_hang_seconds = api_hang.HANG_SECONDS
     watchdog = Watchdog(
         api_url,
         childutils.getRPCInterface(os.environ),
         supervisord=os.getppid(),
         pushgateway=pushgateway,
+        api_hang_seconds=api_hang_seconds,
     )
+    if problem:
+        watchdog.log(f"{_stamp(time.time())} {problem}")
     watchdog.log(
         f"{_stamp(time.time())} watching {', '.join(HEARTBEATS)} at {watchdog.health_url}: "
-        f"restart after {STALE_SECONDS:.0f} s without a heartbeat"
+        f"restart after {STALE_SECONDS:.0f} s without a heartbeat, and {api_hang.PROGRAM} "
+        f"after {api_hang_seconds:g} s without an answer"
         + (f"; pushing what it sees to {pushgateway}" if pushgateway else "")
     )
     while True:

@@ -1,7 +1,8 @@
 """What the Airflow watchdog sees, pushed to the Pushgateway after each look (every 5 s).
 
-The watchdog (pipeline/stack/watchdog.py) restarts a component that stops heartbeating; these
-series let Prometheus say so, and say when a restart did not help or Airflow is down:
+The watchdog (pipeline/stack/watchdog.py) restarts a component that stops heartbeating, and an
+API server that stops answering; these series let Prometheus say so, and say when a restart
+did not help or Airflow is down:
 
 - `newsflow_airflow_api_up`: 1 when the API server's health endpoint answered, else 0;
 - `newsflow_airflow_metadatabase_up`: 1 when Airflow reports its metadata database healthy
@@ -10,7 +11,7 @@ series let Prometheus say so, and say when a restart did not help or Airflow is 
   the scheduler, dag-processor and triggerer (supervisord's program names); a component that
   never heartbeated has no sample;
 - `newsflow_airflow_watchdog_restarts_total{component}`: restarts by the watchdog since it
-  started, 0 for each component from the first push on;
+  started, 0 for each component (the api-server too) from the first push on;
 - `newsflow_airflow_orphan_workers_stopped_total`: idle LocalExecutor workers of a killed
   scheduler that it stopped.
 
@@ -38,8 +39,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 JOB = "newsflow_airflow"
 PUSH_TIMEOUT_SECONDS = 3.0  # the next look comes 5 s later
 # The `component` label: supervisord's program names, as `newsflow stack logs` and
-# `supervisorctl status` name them.
-COMPONENTS = ("scheduler", "dag-processor", "triggerer")
+# `supervisorctl status` name them. The api-server has no heartbeat: it is restarted when its
+# health endpoint stops answering.
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
 def grouping_key(api_url: str) -> dict[str, str]:
@@ -115,7 +117,8 @@ class WatchdogMetrics:
         yield ages
         restarts = CounterMetricFamily(
             "newsflow_airflow_watchdog_restarts",
-            "Components the watchdog restarted because they stopped heartbeating.",
+            "Components the watchdog restarted because they stopped heartbeating (the "
+            "api-server: answering).",
             labels=["component"],
         )
         for program, count in sorted(self.restarts.items()):

@@ -21,16 +21,22 @@ def clear_active_runs(api: AirflowAPI, dag_id: str) -> list[str]:
 
 def scheduler_pids(settings: Settings) -> set[int]:
     """Pids of `airflow scheduler` processes started by this stack's supervisord."""
+    return program_pids(settings, b"scheduler")
+
+
+def program_pids(settings: Settings, word: bytes) -> set[int]:
+    """Pids of the processes started by this stack's supervisord with `word` in their command
+    line (`airflow scheduler ...`) or the title they set (`airflow api_server -- ...`)."""
     supervisor = int((airflow.airflow_home(settings) / "supervisord.pid").read_text())
     pids = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
-        if parent == supervisor and b"scheduler" in cmdline:
+        if parent == supervisor and word in cmdline:
             pids.add(int(entry.name))
     return pids

@@ -251,7 +251,7 @@ class Watchdog:
         answer = self.ask()
         health = answer.health
         restarted = self._look(health, programs, now)
-        if self.rpc is not None:  # observing only (`--observe`): nothing to restart
+        if self.rpc is not None:  # without supervisord (`--observe`) nothing is restarted
             restarted += self._look_at_api_server(answer, programs, now)
         if self.metrics is not None:
             ages = {} if health is None else heartbeat_ages(health, now)

@@ -51,7 +51,8 @@ COMPONENTS = ["postgres", "kafka", "pushgateway", "prometheus", "enricher"]
 
 
 OFFSET = 600  # side stacks' ports: 500 enrichers, 520 celery, 540 lone, 560 and 570 secure Kafka,
-# 580 and 590 PostgreSQL passwords and Connections, 620 cold start
+# 580 and 590 PostgreSQL passwords and Connections, 620 cold start, 640 the watchdog's metrics,
+# 670 a hung API server
 
 
 def metrics_settings() -> Settings:

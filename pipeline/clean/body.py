@@ -15,6 +15,7 @@ from bs4 import Tag
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
+from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
 from pipeline.clean.titles import squash
@@ -278,6 +279,10 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             if reason := noise_reason(block):
                 noise[id(block)] = reason
             candidates.append(block)
+    captions = photo_box_captions(page, candidates)
+    for block in candidates:
+        if id(block) in captions:
+            block.kind = "caption"
     excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
     blocks = [block for block in candidates if id(block.owner) not in excluded]
     container = _best_container(page, blocks, set(noise))

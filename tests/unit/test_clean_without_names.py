@@ -1,0 +1,96 @@
+"""Page structures found without class names (issue 11's fourth round): a site whose class
+names say nothing still sets a caption in the photo's own box or writes it into the photo's
+alt text (pipeline/clean/photo_boxes.py).
+
+Every class name here is opaque on purpose ("c7f2a9"), as on a site with hashed CSS names:
+blocks.py's caption names do not apply. Each test marked so fails on the cleaner before the
+rule; the guards pass on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from test_clean_removed import STORY
+
+from pipeline.clean import clean
+from pipeline.records import CleanedArticle
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+CAPTION = (
+    "Fishing boats wait at the harbour entrance on Wednesday, June 4, 2025, as the repaired "
+    "sea wall reopens. (AP Photo/Jane Doe)"
+)
+
+
+def run(body: str) -> CleanedArticle:
+    html = (
+        "<html><body><div class='c1a2b3'><div class='c9d8e7'><h1>The harbour reopens</h1>"
+        f"{body}</div></div></body></html>"
+    )
+    return clean(
+        html, "https://news.example.com/2025/06/harbour", source_id="test", fetched_at=FETCHED_AT
+    )
+
+
+def photo(alt: str = "", size: str = "") -> str:
+    return f"<img src='/photos/harbour.jpg' alt='{alt}'{size}>"
+
+
+def test_a_line_in_a_photo_s_own_box_is_its_caption():
+    # Fails before the rule: the caption was the story's second paragraph.
+    body = (
+        f"<p>{STORY[0]}</p>"
+        f"<div class='c7f2a9'><div class='c0e1d2'>{photo()}</div><div class='c3b4a5'>{CAPTION}"
+        f"</div></div><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    )
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert [p.text for p in article.paragraphs if p.kind == "caption"] == [CAPTION]
+
+
+def test_a_line_that_repeats_a_photo_s_alt_text_is_its_caption():
+    # Fails before the rule: a gallery's caption strip, away from its photo, read as story.
+    gallery = (
+        f"<div class='c5a6b7'>{photo(alt=CAPTION)}{photo(alt='Another photo')}</div>"
+        f"<div class='c8c9d0'><div>{CAPTION}</div></div>"
+    )
+    body = f"{gallery}<p>{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_the_story_s_paragraphs_beside_a_photo_stay():
+    # Guard: the story's own box holds the photo and all its paragraphs.
+    body = f"<div class='c2f3e4'>{photo()}" + "".join(f"<p>{t}</p>" for t in STORY) + "</div>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_paragraph_with_a_photo_inline_stays():
+    # Guard: the picture inside the paragraph's own element is not a box around it.
+    body = f"<p>{photo()}{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_the_lead_beside_a_figure_stays():
+    # Guard: a photo in a <figure> has its box there; the paragraph next to it is the story's.
+    body = (
+        f"<div class='c4d5e6'><figure>{photo()}</figure><p>{STORY[0]}</p></div>"
+        f"<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    )
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_line_beside_an_icon_stays():
+    # Guard: a picture declared small is an icon (a formula, a logo), not a photo.
+    body = (
+        f"<p>{STORY[0]}</p><div class='c6e7f8'>{photo(size=' width=24 height=24')}"
+        f"<div>{STORY[1]}</div></div><p>{STORY[2]}</p>"
+    )
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_paragraph_that_an_alt_text_only_starts_like_stays():
+    # Guard: an alt text that opens like a story paragraph and then says something else.
+    alt = STORY[1][:70] + " [File: Reuters]"
+    body = f"<figure>{photo(alt=alt)}</figure><p>{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)

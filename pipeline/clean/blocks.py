@@ -27,6 +27,7 @@ from pipeline.clean.furniture import (
     WRAPPER_TAGS,
     class_and_id,
     describe,
+    is_comment_item,
     structural_reason,
 )
 from pipeline.clean.hygiene import tidy
@@ -199,6 +200,8 @@ def page_blocks(root: Tag) -> PageBlocks:
         attrs = node.attrs
         if "itemprop" in attrs or "itemscope" in attrs:
             page.marked.append(node)
+            if is_comment_item(node):
+                named[key] = "comments"
         if name in SILENT_TAGS:
             end[key] = start[key]
             continue

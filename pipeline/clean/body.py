@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
-from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
+from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
 from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
@@ -138,7 +138,10 @@ def _widget_elements(
             excluded[key] = reason
         elif reason := known.get(key):
             excluded[key] = reason
-        elif (reason := named.get(key)) and element.name not in WRAPPER_TAGS:
+        elif (reason := named.get(key)) and (
+            # An <article> declared a reader's comment is one, unlike one named "comments".
+            element.name not in WRAPPER_TAGS or is_comment_item(element)
+        ):
             if prose.get(key, 0.0) * 2 < total or paragraphs.get(key, 0.0) < _WRAPPER_PARAGRAPHS:
                 excluded[key] = reason
     return excluded

@@ -1,6 +1,7 @@
 """Page structures found without class names (issue 11's fourth round): a site whose class
 names say nothing still sets a caption in the photo's own box or writes it into the photo's
-alt text (pipeline/clean/photo_boxes.py).
+alt text (pipeline/clean/photo_boxes.py), and may declare its readers' comments as
+schema.org Comments.
 
 Every class name here is opaque on purpose ("c7f2a9"), as on a site with hashed CSS names:
 blocks.py's caption names do not apply. Each test marked so fails on the cleaner before the
@@ -93,4 +94,38 @@ def test_a_paragraph_that_an_alt_text_only_starts_like_stays():
     # Guard: an alt text that opens like a story paragraph and then says something else.
     alt = STORY[1][:70] + " [File: Reuters]"
     body = f"<figure>{photo(alt=alt)}</figure><p>{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def comment(name: str, text: str) -> str:
+    return (
+        "<article class='c0a0b0' itemscope itemtype='https://schema.org/Comment'>"
+        f"<footer><cite itemprop='name'>{name}</cite> <time>June 2, 2025 at 7:07 pm</time>"
+        f"</footer><div itemprop='text'><p>{text}</p></div></article>"
+    )
+
+
+COMMENTS = [
+    ("Gaye", "Thanks so much for this long article about the harbour, it was a pleasure to read."),
+    ("Jan Smith", "I sailed out of that harbour for thirty years and never saw the wall so low."),
+    ("Pamela", "Thank you both for stopping by and for leaving a comment, you are awesome."),
+]
+
+
+def test_comments_declared_as_schema_org_comments_are_not_the_story():
+    # Fails before the rule: with no comment names, the readers' comments read as the story.
+    thread = "".join(f"<li class='c1c1c1'>{comment(*c)}</li>" for c in COMMENTS)
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<ol class='c2c2c2'>{thread}</ol>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "comments" in {removal.reason for removal in article.removed}
+
+
+def test_a_story_declared_as_a_comment_wrapper_keeps_its_text():
+    # Guard: an element declared a comment that holds the page's prose is its wrapper.
+    body = (
+        "<div itemscope itemtype='https://schema.org/UserComments'>"
+        + "".join(f"<p>{t}</p>" for t in STORY)
+        + "</div>"
+    )
     assert run(body).text == "\n\n".join(STORY)

@@ -82,6 +82,8 @@ def _alt_texts(page: PageBlocks) -> str:
 
 
 def _repeats_alt(block: Block, alts: str) -> bool:
+    if len(block.text) < _ALT_MIN:  # squashing only shortens it
+        return False
     text = squash(block.text)
     return len(text) >= _ALT_MIN and text[: max(_ALT_MIN, int(len(text) * _ALT_SHARE))] in alts
 
@@ -94,9 +96,7 @@ def photo_box_captions(page: PageBlocks, blocks: list[Block]) -> set[int]:
         return set()
     alts = _alt_texts(page)
     start, end = page.start, page.end
-    # Text after a nested block belongs to the outer element again: sort by position.
-    order = sorted(range(len(blocks)), key=lambda i: start[id(blocks[i].owner)])
-    where = [start[id(blocks[i].owner)] for i in order]
+    where: list[tuple[int, int]] = []  # (position, index) of every block, sorted when needed
     found: set[int] = set()
     for block in blocks:
         if block.kind != "body" or len(block.text) > _BOX_CHARS:
@@ -108,29 +108,52 @@ def photo_box_captions(page: PageBlocks, blocks: list[Block]) -> set[int]:
             continue
         owner = block.owner
         own_first, own_last = start[id(owner)], end[id(owner)]
-        box = owner.parent
-        for _ in range(_LEVELS):
-            if box is None or box.name in _STOP or box.name in _NOT_BOXES or id(box) not in start:
-                break
+        boxes = _boxes(owner, start)
+        if not boxes or not _media_beside(media, boxes[-1], start, end, own_first, own_last):
+            continue
+        for box in boxes:
             first, last = start[id(box)], end[id(box)]
-            low, high = bisect_left(media, first), bisect_right(media, last)
-            outside_own = any(not own_first <= media[i] <= own_last for i in range(low, high))
-            if outside_own:
-                if _holds_only(blocks, order, where, first, last):
+            if _media_beside(media, box, start, end, own_first, own_last):
+                if not where:
+                    # Text after a nested block belongs to the outer element again: sort.
+                    where = sorted((start[id(b.owner)], i) for i, b in enumerate(blocks))
+                if _holds_only(blocks, where, first, last):
                     found.add(id(block))
                 break
-            box = box.parent
     return found
 
 
-def _holds_only(
-    blocks: list[Block], order: list[int], where: list[int], first: int, last: int
+def _boxes(owner: Tag, start: dict[int, int]) -> list[Tag]:
+    """The elements around `owner` that may be its photo's box, innermost first."""
+    boxes = []
+    box = owner.parent
+    for _ in range(_LEVELS):
+        if box is None or box.name in _STOP or box.name in _NOT_BOXES or id(box) not in start:
+            break
+        boxes.append(box)
+        box = box.parent
+    return boxes
+
+
+def _media_beside(
+    media: list[int],
+    box: Tag,
+    start: dict[int, int],
+    end: dict[int, int],
+    own_first: int,
+    own_last: int,
 ) -> bool:
+    """Whether `box` holds a picture outside the block's own element."""
+    low, high = bisect_left(media, start[id(box)]), bisect_right(media, end[id(box)])
+    return any(not own_first <= media[i] <= own_last for i in range(low, high))
+
+
+def _holds_only(blocks: list[Block], where: list[tuple[int, int]], first: int, last: int) -> bool:
     """Whether the box from `first` to `last` holds a caption's text and nothing more."""
-    low, high = bisect_left(where, first), bisect_right(where, last)
+    low, high = bisect_left(where, (first, -1)), bisect_right(where, (last, len(blocks)))
     if high - low > _BOX_BLOCKS:
         return False
-    inside = [blocks[order[i]] for i in range(low, high)]
+    inside = [blocks[index] for _, index in where[low:high]]
     return (
         all(block.kind in ("body", "caption") for block in inside)
         and sum(len(block.text) for block in inside) <= _BOX_CHARS

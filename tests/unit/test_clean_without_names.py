@@ -129,3 +129,23 @@ def test_a_story_declared_as_a_comment_wrapper_keeps_its_text():
         + "</div>"
     )
     assert run(body).text == "\n\n".join(STORY)
+
+
+BIO = (
+    "Dana Whitfield is the Senior Editor of Harbour News. Since joining in 2014, she has "
+    "covered the port, the fleet and the town council."
+)
+
+
+def test_an_author_s_biography_with_a_title_cased_role_closes_no_story():
+    # Fails before the rule: only a lower-case role ("is the senior editor") marked a biography.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<div class='c3d3e3'><p>{BIO}</p></div>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "author_box" in {removal.reason for removal in article.removed}
+
+
+def test_the_same_line_inside_the_story_stays():
+    # Guard: a biography is only looked for after the story's last paragraph.
+    body = f"<p>{STORY[0]}</p><p>{BIO}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join([STORY[0], BIO, STORY[1], STORY[2]])

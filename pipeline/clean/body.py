@@ -147,6 +147,28 @@ def _widget_elements(
     return excluded
 
 
+_REPLY = re.compile(
+    r"^(?:reply|responder|antworten|répondre|rispondi|balas|ответить|回复|返信)$", re.I
+)
+
+
+def _reply_threads(page: PageBlocks, blocks: list[Block]) -> list[int]:
+    """The element that holds every "Reply" button of the page, when there are two or more:
+    readers' comments, each with its button."""
+    replies = [
+        b.owner for b in blocks if b.link_density >= MAX_LINK_DENSITY and _REPLY.match(b.text)
+    ]
+    if len(replies) < 2:
+        return []
+    last = max(page.start[id(owner)] for owner in replies)
+    thread = replies[0].parent
+    while thread is not None and id(thread) in page.start and page.end[id(thread)] < last:
+        thread = thread.parent
+    if thread is None or id(thread) not in page.start or thread.name in WRAPPER_TAGS:
+        return []
+    return [id(thread)]
+
+
 def _damp_isolated(values: list[float]) -> list[float]:
     """Scale down prose with no prose next to it; headings and captions do not separate."""
     neighboured = [False] * len(values)
@@ -286,6 +308,9 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     for block in candidates:
         if id(block) in captions:
             block.kind = "caption"
+    # A thread of replies is named like a comments widget: the wrapper guard applies to it too.
+    for key in _reply_threads(page, candidates):
+        page.named.setdefault(key, "comments")
     excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
     blocks = [block for block in candidates if id(block.owner) not in excluded]
     container = _best_container(page, blocks, set(noise))

@@ -149,3 +149,25 @@ def test_the_same_line_inside_the_story_stays():
     # Guard: a biography is only looked for after the story's last paragraph.
     body = f"<p>{STORY[0]}</p><p>{BIO}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
     assert run(body).text == "\n\n".join([STORY[0], BIO, STORY[1], STORY[2]])
+
+
+def reply_item(name: str, text: str) -> str:
+    return (
+        f"<li class='c4e4f4'><div><b>{name}</b> <span>June 2, 2025 at 7:07 pm</span></div>"
+        f"<p>{text}</p><div class='c5f5a5'><a href='#reply'>Reply</a></div></li>"
+    )
+
+
+def test_a_thread_whose_items_each_have_a_reply_button_is_comments():
+    # Fails before the rule: with no names and no "Comments" heading, the thread read as story.
+    thread = "".join(reply_item(*c) for c in COMMENTS)
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<ol class='c6a6b6'>{thread}</ol>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "comments" in {removal.reason for removal in article.removed}
+
+
+def test_one_reply_button_is_not_a_thread():
+    # Guard: a single "Reply" link (a contact line, a lone comment) marks nothing.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + "<div><a href='#reply'>Reply</a></div>"
+    assert run(body).text.startswith("\n\n".join(STORY))

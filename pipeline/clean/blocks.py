@@ -27,6 +27,7 @@ from pipeline.clean.furniture import (
     WRAPPER_TAGS,
     class_and_id,
     describe,
+    is_comment_item,
     structural_reason,
 )
 from pipeline.clean.hygiene import tidy
@@ -37,7 +38,9 @@ BLOCK_TAGS = frozenset(
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol "
     "p pre section summary table tbody td tfoot th thead tr ul".split()
 )
-METADATA_TAGS = frozenset({"meta", "link", "title", "script", "h1", "h2", "time"})
+# Collected by name in the walk: what metadata is read from, and the pictures photo_boxes.py
+# looks for.
+METADATA_TAGS = frozenset({"meta", "link", "title", "script", "h1", "h2", "time", "img", "picture"})
 _KIND_OF: dict[str, ParagraphKind] = {
     **{f"h{level}": "heading" for level in range(1, 7)},
     "blockquote": "quote",
@@ -197,6 +200,8 @@ def page_blocks(root: Tag) -> PageBlocks:
         attrs = node.attrs
         if "itemprop" in attrs or "itemscope" in attrs:
             page.marked.append(node)
+            if is_comment_item(node):
+                named[key] = "comments"
         if name in SILENT_TAGS:
             end[key] = start[key]
             continue

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
-from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id
+from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
+from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
 from pipeline.clean.titles import squash
@@ -137,10 +138,35 @@ def _widget_elements(
             excluded[key] = reason
         elif reason := known.get(key):
             excluded[key] = reason
-        elif (reason := named.get(key)) and element.name not in WRAPPER_TAGS:
+        elif (reason := named.get(key)) and (
+            # An <article> declared a reader's comment is one, unlike one named "comments".
+            element.name not in WRAPPER_TAGS or is_comment_item(element)
+        ):
             if prose.get(key, 0.0) * 2 < total or paragraphs.get(key, 0.0) < _WRAPPER_PARAGRAPHS:
                 excluded[key] = reason
     return excluded
+
+
+_REPLY = re.compile(
+    r"^(?:reply|responder|antworten|répondre|rispondi|balas|ответить|回复|返信)$", re.I
+)
+
+
+def _reply_threads(page: PageBlocks, blocks: list[Block]) -> list[int]:
+    """The element that holds every "Reply" button of the page, when there are two or more:
+    readers' comments, each with its button."""
+    replies = [
+        b.owner for b in blocks if b.link_density >= MAX_LINK_DENSITY and _REPLY.match(b.text)
+    ]
+    if len(replies) < 2:
+        return []
+    last = max(page.start[id(owner)] for owner in replies)
+    thread = replies[0].parent
+    while thread is not None and id(thread) in page.start and page.end[id(thread)] < last:
+        thread = thread.parent
+    if thread is None or id(thread) not in page.start or thread.name in WRAPPER_TAGS:
+        return []
+    return [id(thread)]
 
 
 def _damp_isolated(values: list[float]) -> list[float]:
@@ -278,6 +304,13 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             if reason := noise_reason(block):
                 noise[id(block)] = reason
             candidates.append(block)
+    captions = photo_box_captions(page, candidates)
+    for block in candidates:
+        if id(block) in captions:
+            block.kind = "caption"
+    # A thread of replies is named like a comments widget: the wrapper guard applies to it too.
+    for key in _reply_threads(page, candidates):
+        page.named.setdefault(key, "comments")
     excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
     blocks = [block for block in candidates if id(block.owner) not in excluded]
     container = _best_container(page, blocks, set(noise))

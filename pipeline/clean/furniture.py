@@ -165,6 +165,17 @@ def is_caption_name(name: str) -> bool:
     return describe(name).caption if name else False
 
 
+# schema.org's types for readers' comments: a site that names nothing else says this much.
+_COMMENT_TYPE = re.compile(r"schema\.org/(?:Comment|UserComments)\b", re.I)
+
+
+def is_comment_item(tag: Tag) -> bool:
+    """Whether the element declares itself a reader's comment (`itemtype` schema.org/Comment
+    or UserComments), whatever its class names say."""
+    declared = tag.get("itemtype")
+    return isinstance(declared, str) and bool(_COMMENT_TYPE.search(declared))
+
+
 def structural_reason(tag: Tag, in_article: bool) -> str | None:
     """Why `tag` is dropped whatever it holds, or None. Its own class name refines the reason."""
     attrs = tag.attrs

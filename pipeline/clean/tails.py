@@ -34,7 +34,7 @@ _CONTACT = re.compile(
 # "Eric Song is IGN's deal curator": one to four capitalised names, then what the author does.
 _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]* (?:is|was) (?:a|an|the|[A-Z][\w'’]*['’]s)\s"
-    r"[^.]{0,80}\b(?:writer|reporter|editor|correspondent|curator|columnist|contributor|"
+    r"[^.]{0,80}\b(?i:writer|reporter|editor|correspondent|curator|columnist|contributor|"
     r"journalist|blogger|critic)s?\b"
 )
 _CREDIT = re.compile(

@@ -1,0 +1,173 @@
+"""Page structures found without class names (issue 11's fourth round): a site whose class
+names say nothing still sets a caption in the photo's own box or writes it into the photo's
+alt text (pipeline/clean/photo_boxes.py), and may declare its readers' comments as
+schema.org Comments.
+
+Every class name here is opaque on purpose ("c7f2a9"), as on a site with hashed CSS names:
+blocks.py's caption names do not apply. Each test marked so fails on the cleaner before the
+rule; the guards pass on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from test_clean_removed import STORY
+
+from pipeline.clean import clean
+from pipeline.records import CleanedArticle
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+CAPTION = (
+    "Fishing boats wait at the harbour entrance on Wednesday, June 4, 2025, as the repaired "
+    "sea wall reopens. (AP Photo/Jane Doe)"
+)
+
+
+def run(body: str) -> CleanedArticle:
+    html = (
+        "<html><body><div class='c1a2b3'><div class='c9d8e7'><h1>The harbour reopens</h1>"
+        f"{body}</div></div></body></html>"
+    )
+    return clean(
+        html, "https://news.example.com/2025/06/harbour", source_id="test", fetched_at=FETCHED_AT
+    )
+
+
+def photo(alt: str = "", size: str = "") -> str:
+    return f"<img src='/photos/harbour.jpg' alt='{alt}'{size}>"
+
+
+def test_a_line_in_a_photo_s_own_box_is_its_caption():
+    # Fails before the rule: the caption was the story's second paragraph.
+    body = (
+        f"<p>{STORY[0]}</p>"
+        f"<div class='c7f2a9'><div class='c0e1d2'>{photo()}</div><div class='c3b4a5'>{CAPTION}"
+        f"</div></div><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    )
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert [p.text for p in article.paragraphs if p.kind == "caption"] == [CAPTION]
+
+
+def test_a_line_that_repeats_a_photo_s_alt_text_is_its_caption():
+    # Fails before the rule: a gallery's caption strip, away from its photo, read as story.
+    gallery = (
+        f"<div class='c5a6b7'>{photo(alt=CAPTION)}{photo(alt='Another photo')}</div>"
+        f"<div class='c8c9d0'><div>{CAPTION}</div></div>"
+    )
+    body = f"{gallery}<p>{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_the_story_s_paragraphs_beside_a_photo_stay():
+    # Guard: the story's own box holds the photo and all its paragraphs.
+    body = f"<div class='c2f3e4'>{photo()}" + "".join(f"<p>{t}</p>" for t in STORY) + "</div>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_paragraph_with_a_photo_inline_stays():
+    # Guard: the picture inside the paragraph's own element is not a box around it.
+    body = f"<p>{photo()}{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_the_lead_beside_a_figure_stays():
+    # Guard: a photo in a <figure> has its box there; the paragraph next to it is the story's.
+    body = (
+        f"<div class='c4d5e6'><figure>{photo()}</figure><p>{STORY[0]}</p></div>"
+        f"<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    )
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_line_beside_an_icon_stays():
+    # Guard: a picture declared small is an icon (a formula, a logo), not a photo.
+    body = (
+        f"<p>{STORY[0]}</p><div class='c6e7f8'>{photo(size=' width=24 height=24')}"
+        f"<div>{STORY[1]}</div></div><p>{STORY[2]}</p>"
+    )
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def test_a_paragraph_that_an_alt_text_only_starts_like_stays():
+    # Guard: an alt text that opens like a story paragraph and then says something else.
+    alt = STORY[1][:70] + " [File: Reuters]"
+    body = f"<figure>{photo(alt=alt)}</figure><p>{STORY[0]}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join(STORY)
+
+
+def comment(name: str, text: str) -> str:
+    return (
+        "<article class='c0a0b0' itemscope itemtype='https://schema.org/Comment'>"
+        f"<footer><cite itemprop='name'>{name}</cite> <time>June 2, 2025 at 7:07 pm</time>"
+        f"</footer><div itemprop='text'><p>{text}</p></div></article>"
+    )
+
+
+COMMENTS = [
+    ("Gaye", "Thanks so much for this long article about the harbour, it was a pleasure to read."),
+    ("Jan Smith", "I sailed out of that harbour for thirty years and never saw the wall so low."),
+    ("Pamela", "Thank you both for stopping by and for leaving a comment, you are awesome."),
+]
+
+
+def test_comments_declared_as_schema_org_comments_are_not_the_story():
+    # Fails before the rule: with no comment names, the readers' comments read as the story.
+    thread = "".join(f"<li class='c1c1c1'>{comment(*c)}</li>" for c in COMMENTS)
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<ol class='c2c2c2'>{thread}</ol>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "comments" in {removal.reason for removal in article.removed}
+
+
+def test_a_story_declared_as_a_comment_wrapper_keeps_its_text():
+    # Guard: an element declared a comment that holds the page's prose is its wrapper.
+    body = (
+        "<div itemscope itemtype='https://schema.org/UserComments'>"
+        + "".join(f"<p>{t}</p>" for t in STORY)
+        + "</div>"
+    )
+    assert run(body).text == "\n\n".join(STORY)
+
+
+BIO = (
+    "Dana Whitfield is the Senior Editor of Harbour News. Since joining in 2014, she has "
+    "covered the port, the fleet and the town council."
+)
+
+
+def test_an_author_s_biography_with_a_title_cased_role_closes_no_story():
+    # Fails before the rule: only a lower-case role ("is the senior editor") marked a biography.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<div class='c3d3e3'><p>{BIO}</p></div>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "author_box" in {removal.reason for removal in article.removed}
+
+
+def test_the_same_line_inside_the_story_stays():
+    # Guard: a biography is only looked for after the story's last paragraph.
+    body = f"<p>{STORY[0]}</p><p>{BIO}</p><p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert run(body).text == "\n\n".join([STORY[0], BIO, STORY[1], STORY[2]])
+
+
+def reply_item(name: str, text: str) -> str:
+    return (
+        f"<li class='c4e4f4'><div><b>{name}</b> <span>June 2, 2025 at 7:07 pm</span></div>"
+        f"<p>{text}</p><div class='c5f5a5'><a href='#reply'>Reply</a></div></li>"
+    )
+
+
+def test_a_thread_whose_items_each_have_a_reply_button_is_comments():
+    # Fails before the rule: with no names and no "Comments" heading, the thread read as story.
+    thread = "".join(reply_item(*c) for c in COMMENTS)
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<ol class='c6a6b6'>{thread}</ol>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "comments" in {removal.reason for removal in article.removed}
+
+
+def test_one_reply_button_is_not_a_thread():
+    # Guard: a single "Reply" link (a contact line, a lone comment) marks nothing.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + "<div><a href='#reply'>Reply</a></div>"
+    assert run(body).text.startswith("\n\n".join(STORY))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
 
 from pipeline.config import Settings
 from pipeline.stack import airflow
@@ -40,3 +43,17 @@ def program_pids(settings: Settings, word: bytes) -> set[int]:
         if parent == supervisor and word in cmdline:
             pids.add(int(entry.name))
     return pids
+
+
+def eventually_watched(check, timeout: float, what: str, settings: Settings):
+    """`check()`'s first true value within `timeout` seconds (looked at every second); a
+    failure that shows the end of the stack's watchdog log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)
+    log = settings.home_dir / "logs" / "airflow-watchdog.log"
+    tail = log.read_text()[-3000:] if log.exists() else "(no watchdog log)"
+    pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")

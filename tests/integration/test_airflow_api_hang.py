@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from airflow_support import eventually_watched as eventually
 from airflow_support import program_pids
 from prometheus_client.parser import text_string_to_metric_families
 from side_stack import newsflow, side_env, side_settings, stop_side_stack
@@ -73,18 +73,6 @@ def answers(settings: Settings) -> bool:
 def api_server_pids(settings: Settings) -> set[int]:
     # `airflow api-server` until it sets its title, `airflow api_server -- host:... port:...`
     return program_pids(settings, b"api-server") | program_pids(settings, b"api_server")
-
-
-def eventually(check, timeout: float, what: str, settings: Settings):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(1)
-    log = settings.home_dir / "logs" / "airflow-watchdog.log"
-    tail = log.read_text()[-3000:] if log.exists() else "(no watchdog log)"
-    pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")
 
 
 def test_the_api_servers_restarts_are_pushed_at_zero_from_the_start(hung_api):

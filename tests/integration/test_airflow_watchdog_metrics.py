@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from airflow_support import eventually_watched as eventually
 from airflow_support import scheduler_pids
 from monitoring_queries import alert_rules, dashboard_promql, metric_names, reads_airflow
 from prometheus_client.parser import text_string_to_metric_families
@@ -84,18 +84,6 @@ def query(settings: Settings, expr: str) -> list[dict]:
     ).json()
     assert answer["status"] == "success", answer
     return answer["data"]["result"]
-
-
-def eventually(check, timeout: float, what: str, settings: Settings):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(1)
-    log = settings.home_dir / "logs" / "airflow-watchdog.log"
-    tail = log.read_text()[-3000:] if log.exists() else "(no watchdog log)"
-    pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")
 
 
 def test_the_watchdog_reports_airflow_healthy_and_prometheus_has_it(watched):

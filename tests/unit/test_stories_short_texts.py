@@ -7,33 +7,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
+from story_cases import T0, story
 
-from pipeline.enrich.stories import DEFAULT_PARAMS, Story, best_story, score
+from pipeline.enrich.stories import DEFAULT_PARAMS, best_story, score
 
-T0 = datetime(2014, 3, 10, 17, 0, tzinfo=UTC)
 E, T = DEFAULT_PARAMS.entity_weight, DEFAULT_PARAMS.term_weight  # 0.65, 0.35
 
 
-def story(story_id: str, entities: dict[str, float], terms: dict[str, float]) -> Story:
-    return Story(
-        story_id=story_id,
-        first_article_id=story_id,
-        first_source="wire",
-        first_published=T0,
-        earliest=T0,
-        latest=T0,
-        article_count=3,
-        entities=dict(entities),
-        terms=dict(terms),
-        languages={"en": 3},
-    )
-
-
 # Entity vector of norm 5, term vector of norm 5.
-GOX = story("gox", {"Q1": 3.0, "Q2": 4.0}, {"gox": 4.0, "bankrupt": 3.0})
+GOX = story("gox", entities={"Q1": 3.0, "Q2": 4.0}, terms={"gox": 4.0, "bankrupt": 3.0})
 
 
 def test_one_entity_blends_the_separate_and_the_joint_cosine() -> None:
@@ -71,10 +55,21 @@ def test_a_headline_joins_the_story_of_its_words_not_the_one_of_its_one_entity()
     full entity cosine won; as one vector, the Fed weighs what its IDF says against the words."""
     plosser = story(
         "plosser",
-        {"Q_fed": 2.0, "n:charles plosser": 6.0, "Q30": 3.0},
-        {"plosser": 9.0, "taper": 6.0, "pace": 4.0, "weather": 5.0, "jobs": 4.0, "growth": 3.0},
+        entities={"Q_fed": 2.0, "n:charles plosser": 6.0, "Q30": 3.0},
+        terms={
+            "plosser": 9.0,
+            "taper": 6.0,
+            "pace": 4.0,
+            "weather": 5.0,
+            "jobs": 4.0,
+            "growth": 3.0,
+        },
     )
-    fed = story("fed", {"Q_fed": 4.0}, {"rates": 6.0, "hike": 5.0, "yellen": 5.0, "taper": 2.0})
+    fed = story(
+        "fed",
+        entities={"Q_fed": 4.0},
+        terms={"rates": 6.0, "hike": 5.0, "yellen": 5.0, "taper": 2.0},
+    )
     entities = {"Q_fed": 1.5}
     terms = {"plosser": 1.0, "taper": 2.0, "pace": 1.0, "slow": 5.0}
     scores = {s.story_id: score(entities, terms, T0, "en", s) for s in (plosser, fed)}

@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
+from story_cases import T0, story
 
-from pipeline.enrich.stories import DEFAULT_PARAMS, Story, best_story, score
-
-T0 = datetime(2014, 3, 10, 17, 0, tzinfo=UTC)
-
-
-def story(story_id: str, articles: int, terms: dict[str, float]) -> Story:
-    return Story(
-        story_id=story_id,
-        first_article_id=story_id,
-        first_source="wire",
-        first_published=T0,
-        earliest=T0,
-        latest=T0,
-        article_count=articles,
-        terms=dict(terms),
-        languages={"en": articles},
-    )
-
+from pipeline.enrich.stories import DEFAULT_PARAMS, best_story, score
 
 # Term vectors: the article is "gox" alone, so its cosine with each story is the share of "gox".
-BIG = story("big", 20, {"gox": 4.0, "bankrupt": 3.0})  # cosine 4/5 = 0.8
-SMALL = story("small", 1, {"gox": 9.0, "exchange": 1.0})  # cosine 9/sqrt(82) = 0.9939
+BIG = story("big", articles=20, terms={"gox": 4.0, "bankrupt": 3.0})  # cosine 4/5 = 0.8
+SMALL = story(
+    "small", articles=1, terms={"gox": 9.0, "exchange": 1.0}
+)  # cosine 9/sqrt(82) = 0.9939
 
 
 def test_default_size_prior() -> None:
@@ -52,7 +37,9 @@ def test_the_threshold_applies_to_the_weighed_score_and_one_article_is_not_weigh
     params = replace(DEFAULT_PARAMS, threshold=0.9)
     match = best_story({}, {"gox": 1.0}, T0, "en", [BIG], params)
     assert match is not None and match[0].story_id == "big"  # 0.8 alone is below 0.9
-    alone = story("alone", 1, {"gox": 4.0, "bankrupt": 3.0})  # the same profile, one article
+    alone = story(
+        "alone", articles=1, terms={"gox": 4.0, "bankrupt": 3.0}
+    )  # the same profile, one article
     assert best_story({}, {"gox": 1.0}, T0, "en", [alone], params) is None
 
 

@@ -45,15 +45,22 @@ def program_pids(settings: Settings, word: bytes) -> set[int]:
     return pids
 
 
-def eventually_watched(check, timeout: float, what: str, settings: Settings):
-    """`check()`'s first true value within `timeout` seconds (looked at every second); a
-    failure that shows the end of the stack's watchdog log."""
+def eventually(check, timeout: float):
+    """check()'s first true value within `timeout` seconds (looked at every second), else None."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
+        value = check()
+        if value:
+            return value
         time.sleep(1)
+    return None
+
+
+def eventually_watched(check, timeout: float, what: str, settings: Settings):
+    """`eventually`, failing with the end of the stack's watchdog log when it times out."""
+    found = eventually(check, timeout)
+    if found:
+        return found
     log = settings.home_dir / "logs" / "airflow-watchdog.log"
     tail = log.read_text()[-3000:] if log.exists() else "(no watchdog log)"
     pytest.fail(f"timed out waiting for {what}; airflow-watchdog.log:\n{tail}")

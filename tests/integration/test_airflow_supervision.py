@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from airflow_support import clear_active_runs, scheduler_pids
+from airflow_support import clear_active_runs, eventually, scheduler_pids
 from click.testing import CliRunner
 
 from devtools.sample_site import SampleSite
@@ -25,17 +24,6 @@ from pipeline.stack.manager import settings_env
 from pipeline.stack.process import is_running
 
 pytestmark = pytest.mark.integration
-
-
-def eventually(check, timeout: float):
-    """check()'s first true value within `timeout` seconds, else None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(1)
-    return None
 
 
 def wait_for(check, what: str, timeout: float = 120, settings: Settings | None = None):

@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from story_cases import T0, story
+from story_profiles import T0, story
 
 from pipeline.enrich.stories import DEFAULT_PARAMS, best_story, score
 

@@ -22,6 +22,9 @@ a ratio against a plain baseline run in the same process on the same kind of rec
   the same with `session_replication_role = replica` (needs a superuser: no triggers, so no
   full-text documents, and no foreign-key checks). What a writer of these rows pays whatever
   it does in the client.
+- The store path with two writers at once (`store_writers.py`): two processes, as two
+  consumers of one group, storing `store_batch` batches into the same database, against the
+  single writer: what scaling out consumers buys on this machine's cores.
 - Consumer loop with metrics on and off (`consumer_metrics.py`): the real `consume_cleaned`
   over the same records, its Prometheus metrics served and scraped against none at all.
 
@@ -51,6 +54,7 @@ from sqlalchemy import Engine, create_engine, delete, make_url, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from devtools.bench.store_writers import parallel_store_rate
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
 from pipeline.consume.runner import BATCH_SIZE
@@ -83,6 +87,7 @@ from pipeline.warehouse.rows import ARTICLE_FIELDS, article_row, mention_drafts,
 Echo = Callable[..., None]
 ROUNDS = 3
 MAX_STORE_ARTICLES = 5000  # enough for a steady rate
+STORE_WRITERS = 2  # processes storing at once, as consumers of one group on this machine's cores
 ROW_BY_ROW_ARTICLES = 1000  # the row-by-row baseline is slow: fewer articles, the same rate
 
 
@@ -399,7 +404,7 @@ def bench_store(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
     stub = StubEnricher()
-    best = dict.fromkeys([*STORE_VARIANTS, *CEILINGS], 0.0)
+    best = dict.fromkeys([*STORE_VARIANTS, *CEILINGS, "parallel_writers"], 0.0)
     with (
         _scratch_database(settings) as current,
         _scratch_database(settings, SCHEMA_BEFORE or "base") as before,
@@ -421,6 +426,25 @@ def bench_store(
             if meter is not None:  # its rounds are in the meter's total
                 meter.advance(ROUNDS, step="store copy_only_unchecked skipped")
         for round_ in range(ROUNDS):
+            if meter is not None:
+                meter.advance(step=f"store {STORE_WRITERS} writers")
+            rate = parallel_store_rate(
+                settings,
+                current,
+                _records,
+                STORE_WRITERS,
+                count // STORE_WRITERS,
+                BATCH_SIZE,
+                f"store-writers-{round_}",
+            )
+            echo(
+                f"bench delivery: store {STORE_WRITERS} writers round {round_ + 1}: "
+                f"{rate:,.0f} articles/s",
+                err=True,
+            )
+            best["parallel_writers"] = max(best["parallel_writers"], rate)
+            if meter is not None:
+                meter.advance(1, articles=count)
             for name in variants if round_ % 2 == 0 else reversed(list(variants)):
                 if meter is not None:
                     meter.advance(step=f"store {name}")
@@ -447,6 +471,9 @@ def bench_store(
             f"{name}_articles_per_s": round(best[name]) if name in best else None
             for name in [*STORE_VARIANTS, *CEILINGS]
         },
+        "writers": STORE_WRITERS,
+        "parallel_writers_articles_per_s": round(best["parallel_writers"]),
+        "ratio_parallel_writers": round(best["parallel_writers"] / best["store_batch"], 2),
         "ratio": round(best["store_batch"] / best["row_by_row"], 2),
         "ratio_vs_multi_row_insert": round(best["store_batch"] / best["multi_row_insert"], 2),
         "ratio_vs_old_schema": round(best["store_batch"] / best["store_batch_old_schema"], 2),
@@ -473,7 +500,7 @@ def run(
 
     meter = meter if meter is not None else LogMeter()
     meter.start(
-        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS) + len(CEILINGS)) * ROUNDS,
+        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS) + len(CEILINGS) + 1) * ROUNDS,
         "bench delivery",
         "rounds",
         ("records", "articles"),
@@ -539,6 +566,15 @@ def run(
         )
         if s[f"{name}_articles_per_s"] is not None
     ]
+    rows.append(
+        (
+            f"consumer article rows/s: {s['writers']} store_batch writers (processes) at once "
+            "vs one",
+            s["parallel_writers_articles_per_s"],
+            s["store_batch_articles_per_s"],
+            s["ratio_parallel_writers"],
+        )
+    )
     m = figures["consumer_metrics"]
     rows.append(
         (

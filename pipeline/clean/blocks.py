@@ -101,6 +101,8 @@ class _Builder:
         self.quiet: tuple[Tag, str | None, list[str]] | None = None
 
     def flush(self) -> None:
+        """End the paragraph being gathered. With `parts` empty there is none, and nothing to
+        do: `pending_br` is only set with a space in `parts`."""
         if self.has_text:
             text = tidy("".join(self.parts))
             if text and self.owners:
@@ -180,7 +182,8 @@ def page_blocks(root: Tag) -> PageBlocks:
         name = node.name
         if state != _ENTER:
             if state == _EXIT_BLOCK:
-                builder.flush()
+                if builder.parts:  # nothing to flush otherwise (see `flush`): most often so
+                    builder.flush()
                 builder.owners.pop()
             elif name == "a":
                 links -= 1
@@ -257,7 +260,8 @@ def page_blocks(root: Tag) -> PageBlocks:
                 end[key] = start[key]
                 continue
         if is_block:
-            builder.flush()
+            if builder.parts:
+                builder.flush()
             inherited: ParagraphKind = builder.owners[-1][1] if builder.owners else "body"
             builder.owners.append((node, _kind(name, caption, inherited)))
         elif name == "a":

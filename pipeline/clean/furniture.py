@@ -90,6 +90,9 @@ _CAPTION_TOKENS = frozenset(
     {"caption", "credit", "credits", "figcaption", "photo", "gallery", "slideshow", "carousel"}
 )
 _NEGATIONS = frozenset({"no", "without"})
+# A name holds a token above only if its lower case holds the word: most names hold none, and
+# are not split into tokens at all (the split is the dearest part of `describe`).
+_TOKEN_WORDS = re.compile("|".join(sorted({*_TOKEN_REASONS, *_CAPTION_TOKENS})))
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
@@ -132,7 +135,9 @@ class NameInfo(NamedTuple):
 def describe(name: str) -> NameInfo:
     """What a class/id string says about its element. Cached: sites repeat their class names."""
     lower = name.lower()
-    tokens = [token.lower() for token in _TOKEN_SPLIT.split(name)]
+    tokens = (
+        [token.lower() for token in _TOKEN_SPLIT.split(name)] if _TOKEN_WORDS.search(lower) else []
+    )
     reason = None
     if _EMBEDDED_POST.search(lower):
         pass

@@ -81,6 +81,10 @@ _PAYWALL_LINE = re.compile(
     re.I,
 )
 _PAYWALL_MAX_CHARS = 300
+# What a line needs (in lower case) before `_PAYWALL_LINE` is worth asking: every branch holds
+# one of these. The same for `_FINE_PRINT` below. Most lines hold none, and a case-insensitive
+# alternation costs more than a few substring tests.
+_PAYWALL_WORDS = ("subscri", "sign in", "log in", "abonn", "suscriptores")
 # A newsletter box without a class name to tell: "Subscribe to the Morning Review newsletter".
 _NEWSLETTER_LINE = re.compile(
     r"\b(?:subscrib\w*|sign(?:ing)? up)\b.{0,60}\bnewsletters?\b|"
@@ -89,6 +93,7 @@ _NEWSLETTER_LINE = re.compile(
     re.I,
 )
 _NEWSLETTER_MAX_CHARS = 200
+_NEWSLETTER_WORDS = ("newsletter", "subscri")
 _AFFILIATE_NOTICE = re.compile(
     r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
 )
@@ -105,6 +110,12 @@ _FINE_PRINT = re.compile(
     r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
 )
 _FINE_PRINT_MAX_CHARS = 300
+_FINE_PRINT_WORDS = ("©", "(c", "rights reserved", "copyright")
+# Characters that case-insensitive matching takes for an ASCII letter where str.lower() does
+# not give that letter (dotless ı and İ for "i", the long ſ for "s"): with one of them in a
+# line, the substring tests above prove nothing and the pattern is asked.
+_LOWER_MAX_CHARS = max(_PAYWALL_MAX_CHARS, _FINE_PRINT_MAX_CHARS, _NEWSLETTER_MAX_CHARS)
+_FOLDS_TO_ASCII = re.compile("[\u0131\u0130\u017f]")
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
 # "By Kelli Miller WebMD Health News", "By Staff Writer": every word after "By" capitalised.
@@ -128,17 +139,33 @@ def noise_reason(block: Block) -> str | None:
         len(text) < _AFFILIATE_MAX_CHARS and "you " in text and _AFFILIATE_PURCHASE.search(text)
     ):
         return "promo"
-    if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
+    # One lower-case copy for the two tests that need it.
+    lower = text.lower() if len(text) < _LOWER_MAX_CHARS else ""
+    if lower and _may_hold(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):
         return "paywall"
-    if len(text) < _NEWSLETTER_MAX_CHARS and _NEWSLETTER_LINE.search(text):
+    if (
+        len(text) < _NEWSLETTER_MAX_CHARS
+        and _may_hold(text, lower, _NEWSLETTER_WORDS)
+        and _NEWSLETTER_LINE.search(text)
+    ):
         return "newsletter"
     if _POINTER_LINE.match(text) and (block.link_chars or len(text) < _POINTER_MAX_CHARS):
         return "related"
-    if len(text) < _FINE_PRINT_MAX_CHARS and _FINE_PRINT.search(text):
+    if (
+        len(text) < _FINE_PRINT_MAX_CHARS
+        and _may_hold(text, lower, _FINE_PRINT_WORDS)
+        and _FINE_PRINT.search(text)
+    ):
         return "copyright"
     if block.kind == "body":
         return dateline_or_byline(text)
     return None
+
+
+def _may_hold(text: str, lower: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` (`lower` is its lower case) can match a case-insensitive pattern that
+    needs one of `words`: never False where the pattern would match."""
+    return any(word in lower for word in words) or bool(_FOLDS_TO_ASCII.search(text))
 
 
 def dateline_or_byline(text: str) -> str | None:

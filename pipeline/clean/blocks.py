@@ -13,7 +13,6 @@ recursion limit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -50,7 +49,6 @@ _KIND_OF: dict[str, ParagraphKind] = {
 # A caption or credit box set inline ("<p><span class='caption'>© Agency</span>Story...</p>")
 # is a paragraph of its own, as a reader sees it: beside or under the photo, not in the text.
 _INLINE_BOXES = frozenset({"span", "small"})
-_SPACES = re.compile(r"\s+")
 _ENTER, _EXIT, _EXIT_BLOCK = 0, 1, 2
 _ENTERING = repeat(_ENTER)
 
@@ -125,7 +123,7 @@ class _Builder:
             self.has_text = True
             self.pending_br = False
             if in_link:
-                self.link_chars += len(_SPACES.sub(" ", value).strip())
+                self.link_chars += len(" ".join(value.split()))  # as tidy() will space it
             self.parts.append(value)
 
     def line_break(self) -> None:

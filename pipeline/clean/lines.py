@@ -13,6 +13,7 @@ from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.dates import parse_date
 from pipeline.clean.furniture import WRAPPER_TAGS
+from pipeline.clean.substrings import may_match
 
 # Lines that are never story text, by what they are.
 _LINE_REASONS = (
@@ -81,9 +82,8 @@ _PAYWALL_LINE = re.compile(
     re.I,
 )
 _PAYWALL_MAX_CHARS = 300
-# What a line needs (in lower case) before `_PAYWALL_LINE` is worth asking: every branch holds
-# one of these. The same for `_FINE_PRINT` below. Most lines hold none, and a case-insensitive
-# alternation costs more than a few substring tests.
+# What a line needs (in lower case) before `_PAYWALL_LINE` is worth asking (substrings.py):
+# every branch holds one of these. The same for the newsletter and fine print lines below.
 _PAYWALL_WORDS = ("subscri", "sign in", "log in", "abonn", "suscriptores")
 # A newsletter box without a class name to tell: "Subscribe to the Morning Review newsletter".
 _NEWSLETTER_LINE = re.compile(
@@ -111,11 +111,7 @@ _FINE_PRINT = re.compile(
 )
 _FINE_PRINT_MAX_CHARS = 300
 _FINE_PRINT_WORDS = ("©", "(c", "rights reserved", "copyright")
-# Characters that case-insensitive matching takes for an ASCII letter where str.lower() does
-# not give that letter (dotless ı and İ for "i", the long ſ for "s"): with one of them in a
-# line, the substring tests above prove nothing and the pattern is asked.
 _LOWER_MAX_CHARS = max(_PAYWALL_MAX_CHARS, _FINE_PRINT_MAX_CHARS, _NEWSLETTER_MAX_CHARS)
-_FOLDS_TO_ASCII = re.compile("[\u0131\u0130\u017f]")
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
 # "By Kelli Miller WebMD Health News", "By Staff Writer": every word after "By" capitalised.
@@ -141,11 +137,11 @@ def noise_reason(block: Block) -> str | None:
         return "promo"
     # One lower-case copy for the two tests that need it.
     lower = text.lower() if len(text) < _LOWER_MAX_CHARS else ""
-    if lower and _may_hold(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):
+    if lower and may_match(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):
         return "paywall"
     if (
         len(text) < _NEWSLETTER_MAX_CHARS
-        and _may_hold(text, lower, _NEWSLETTER_WORDS)
+        and may_match(text, lower, _NEWSLETTER_WORDS)
         and _NEWSLETTER_LINE.search(text)
     ):
         return "newsletter"
@@ -153,19 +149,13 @@ def noise_reason(block: Block) -> str | None:
         return "related"
     if (
         len(text) < _FINE_PRINT_MAX_CHARS
-        and _may_hold(text, lower, _FINE_PRINT_WORDS)
+        and may_match(text, lower, _FINE_PRINT_WORDS)
         and _FINE_PRINT.search(text)
     ):
         return "copyright"
     if block.kind == "body":
         return dateline_or_byline(text)
     return None
-
-
-def _may_hold(text: str, lower: str, words: tuple[str, ...]) -> bool:
-    """Whether `text` (`lower` is its lower case) can match a case-insensitive pattern that
-    needs one of `words`: never False where the pattern would match."""
-    return any(word in lower for word in words) or bool(_FOLDS_TO_ASCII.search(text))
 
 
 def dateline_or_byline(text: str) -> str | None:

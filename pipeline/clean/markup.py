@@ -43,6 +43,9 @@ _LAYOUT_TAG_AT = re.compile(
 )
 _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+# A tag whose name is all ASCII and ends as a name does: for it, `_LAYOUT_TAG_AT` says what a
+# set lookup says, without trying each name in turn. Other tags ask that pattern.
+_ASCII_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,11 @@ def _layout_space(gap: re.Match[str]) -> str:
     """No space between two tags when either is a layout tag: one pass over the page (two
     passes, the space before a layout tag first, made the same text in more time)."""
     html = gap.string
-    if _LAYOUT_TAG_AT.match(html, gap.end() - 1):
+    following = _ASCII_TAG.match(html, gap.end() - 1)
+    if following:
+        if following.group(1).lower() in _LAYOUT:
+            return "><"
+    elif _LAYOUT_TAG_AT.match(html, gap.end() - 1):
         return "><"
     opening = html.rfind("<", 0, gap.start())
     tag = _TAG_NAME.match(html, opening) if opening >= 0 else None

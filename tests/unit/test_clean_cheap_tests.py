@@ -69,3 +69,40 @@ def test_dates_without_digits_are_none_and_with_digits_are_read() -> None:
     assert parse_date("May") is None
     assert parse_date("1 May 2024") is not None
     assert parse_date("١٧٠٠٠٠٠٠٠٠") is not None  # an epoch in Arabic-Indic digits, as int() reads
+
+
+# Long and ending in a full stop, so that the line is no dateline: only the "Published ..."
+# pattern reads its date.
+_TAIL = ", a line of the page's header that goes on and on about the harbour and its desk."
+
+
+def published_at(line: str) -> str | None:
+    from datetime import UTC, datetime
+
+    from pipeline.clean import clean
+
+    page = (
+        "<html><body><article><h1>The harbour reopens</h1>"
+        f"<div>{line}{_TAIL}</div><p>{'The sea wall was repaired over the winter. ' * 6}</p>"
+        "</article></body></html>"
+    )
+    article = clean(
+        page,
+        "https://news.example.com/harbour",
+        source_id="test",
+        fetched_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+    return article.published_at.date().isoformat() if article.published_at else None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PUBLISHED: March 3, 2024 - the harbour desk",
+        "Poſted on March 3, 2024 by the harbour desk",  # long s
+        "VERÖFFENTLICHT AM 3. März 2024 von der Redaktion",
+        "Publié le 3 mars 2024 par la rédaction",
+    ],
+)
+def test_a_published_line_is_read_in_any_case(line: str) -> None:
+    assert published_at(line) == "2024-03-03"

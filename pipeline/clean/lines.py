@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
 from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.dates import parse_date
@@ -182,6 +184,56 @@ _COMMENTS_HEADING = re.compile(
 _COMMENTS_HEADING_MAX_CHARS = 60
 
 
+# "Related", "Related articles", "Most read in world news", "More from Sport": the heading over
+# a list of other stories. Not "See also": a reference work's own section (Wikipedia's).
+_RELATED_HEADING = re.compile(
+    r"^(?:related(?: (?:articles?|stories|posts?|links|content|coverage|news|reading|videos?))?|"
+    r"more (?:from|on|in) [^:]{0,40}|more (?:stories|articles|news|videos)|"
+    r"most (?:read|popular|viewed|shared|watched)(?: [^:]{0,40})?|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| stories| articles)?|"
+    r"(?:what to )?read next|up next|trending(?: now| stories)?|don['’]t miss|"
+    r"popular (?:now|stories|articles))\W*$",
+    re.I,
+)
+
+
+def related_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
+    """Elements that a related-stories heading opens: the outermost element the heading comes
+    first in that does not hold the page's `<h1>` (as for a comments heading)."""
+    headlines = page.found.get("h1", [])
+    found = []
+    for position, block in enumerate(blocks):
+        if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
+            continue
+        if block.kind != "heading" or not _RELATED_HEADING.match(block.text):
+            continue
+        section = _opened_section(page, blocks, position, headlines)
+        if section is not block.owner:
+            found.append(section)
+    return found
+
+
+def _opened_section(
+    page: PageBlocks, blocks: list[Block], position: int, headlines: list[Tag]
+) -> Tag:
+    """The outermost element that `blocks[position]` comes first in and that holds no
+    `<h1>`: the section it opens."""
+    previous = blocks[position - 1].owner if position else None
+    section = blocks[position].owner
+    parent = section.parent
+    while (
+        parent is not None
+        and parent.name not in WRAPPER_TAGS
+        and id(parent) in page.start
+        and (previous is None or not page.contains(parent, previous))
+        # Readers' comments never hold the headline: a "Responses" drawer placed before
+        # the story (Medium) must not take the story with it.
+        and not any(page.contains(parent, h1) for h1 in headlines)
+    ):
+        section, parent = parent, parent.parent
+    return section
+
+
 def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
     """Elements that a comments heading opens: the outermost element the heading comes first
     in that does not hold the page's `<h1>`, or, when the heading shares its element with the
@@ -193,19 +245,7 @@ def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
             continue
         if block.kind != "heading" or not _COMMENTS_HEADING.match(block.text):
             continue
-        previous = blocks[position - 1].owner if position else None
-        section = block.owner
-        parent = section.parent
-        while (
-            parent is not None
-            and parent.name not in WRAPPER_TAGS
-            and id(parent) in page.start
-            and (previous is None or not page.contains(parent, previous))
-            # Readers' comments never hold the headline: a "Responses" drawer placed before
-            # the story (Medium) must not take the story with it.
-            and not any(page.contains(parent, h1) for h1 in headlines)
-        ):
-            section, parent = parent, parent.parent
+        section = _opened_section(page, blocks, position, headlines)
         sections[id(section)] = "comments"
         if section is block.owner:
             for sibling in section.find_next_siblings():

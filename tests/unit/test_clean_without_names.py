@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from test_clean_removed import STORY
 
 from pipeline.clean import clean
@@ -171,3 +172,54 @@ def test_one_reply_button_is_not_a_thread():
     # Guard: a single "Reply" link (a contact line, a lone comment) marks nothing.
     body = "".join(f"<p>{t}</p>" for t in STORY) + "<div><a href='#reply'>Reply</a></div>"
     assert run(body).text.startswith("\n\n".join(STORY))
+
+
+# Issue 11's fifth round: a list of other stories under a heading that says so.
+TEASERS = [
+    (
+        "Ferry timetable changes for the summer",
+        "The island ferry adds two crossings a day from "
+        "June, with a late boat on Fridays for commuters and visitors alike.",
+    ),
+    (
+        "Lifeboat crew honoured for storm rescue",
+        "Five volunteers who brought a trawler's crew "
+        "ashore in the March storms received the service's bravery medal on Monday.",
+    ),
+    (
+        "Fish market to move to the old rope works",
+        "The council approved the move after a "
+        "consultation in which most traders said the present hall had grown too small.",
+    ),
+]
+
+
+def teasers(heading: str) -> str:
+    items = "".join(
+        f"<div class='c2b2c2'><h4><a href='/news/{n}'>{title}</a></h4><p>{blurb}</p></div>"
+        for n, (title, blurb) in enumerate(TEASERS)
+    )
+    return f"<div class='c3c3d3'><h3>{heading}</h3><div class='c4d4e4'>{items}</div></div>"
+
+
+@pytest.mark.parametrize("heading", ["Related", "Related articles", "Most read in News"])
+def test_the_stories_under_a_related_heading_are_not_the_story(heading: str) -> None:
+    # Fails before the rule: each teaser's linked headline opens a blurb of prose, which kept
+    # them (the gift-guide rule of the third round) when no class name said "related".
+    body = "".join(f"<p>{t}</p>" for t in STORY) + teasers(heading)
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "related" in {removal.reason for removal in article.removed}
+
+
+def test_a_related_heading_that_opens_most_of_the_story_keeps_it() -> None:
+    # Guard: the heading's section holding the story's prose is the story's wrapper.
+    section = "".join(f"<p>{t}</p>" for t in STORY)
+    body = f"<div class='c5e5f5'><h3>Related coverage</h3><div>{section}</div></div>"
+    assert run(body).text.endswith("\n\n".join(STORY))
+
+
+def test_see_also_is_a_section_of_the_text() -> None:
+    # Guard: "See also" closes a reference work's article (Wikipedia's) with its own links.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + teasers("See also")
+    assert TEASERS[0][1] in run(body).text

@@ -46,8 +46,11 @@ _ROLE_REASONS = {
     "alertdialog": "dialog",
 }
 STRUCTURAL = frozenset(_STRUCTURE_REASONS)
-# A form that holds a real story is an ASP.NET-style page wrapper, not a widget.
+# A form that holds a real story is an ASP.NET-style page wrapper, not a widget: it holds
+# paragraphs of prose. A comment or sign-up form holds paragraphs too, each a field's label or a
+# line of fine print ("Name *", "Your email address will not be published.").
 _FORM_KEEP_PARAGRAPHS = 3
+_FORM_PROSE_CHARS = 80  # body.py's PROSE_CHARS
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 # Compound class names ("sharethis", "relatedPosts") need substring matches; the first match in
@@ -202,4 +205,11 @@ def structural_reason(tag: Tag, in_article: bool) -> str | None:
 
 
 def _holds_paragraphs(form: Tag) -> bool:
-    return len(form.find_all("p", limit=_FORM_KEEP_PARAGRAPHS)) == _FORM_KEEP_PARAGRAPHS
+    """Whether the form holds `_FORM_KEEP_PARAGRAPHS` paragraphs of prose length."""
+    found = 0
+    for paragraph in form.find_all("p"):
+        if len(" ".join(paragraph.get_text().split())) >= _FORM_PROSE_CHARS:
+            found += 1
+            if found == _FORM_KEEP_PARAGRAPHS:
+                return True
+    return False

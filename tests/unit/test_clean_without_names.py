@@ -223,3 +223,37 @@ def test_see_also_is_a_section_of_the_text() -> None:
     # Guard: "See also" closes a reference work's article (Wikipedia's) with its own links.
     body = "".join(f"<p>{t}</p>" for t in STORY) + teasers("See also")
     assert TEASERS[0][1] in run(body).text
+
+
+COMMENT_FORM = (
+    "<form action='/wp-comments-post.php' method='post' class='c6d6e6'>"
+    "<p class='c7e7f7'>Your email address will not be published. Required fields are marked *</p>"
+    "<p class='c8f8a8'><label>Comment</label><textarea name='comment'></textarea></p>"
+    "<p class='c9a9b9'><label>Name *</label><input name='author' type='text'></p>"
+    "<p class='c0b0c0'><label>Email *</label><input name='email' type='email'></p>"
+    "<p class='c1c1d1'><label>Website</label><input name='url' type='url'></p>"
+    "<p class='c2d2e2'><input type='checkbox'> Notify me of follow-up comments by email.</p>"
+    "</form>"
+)
+
+
+def test_a_form_of_labelled_fields_is_not_the_story():
+    # Fails before the rule: a form holding three <p>s was taken for a page wrapper, and a
+    # comment form's labels and fine print read as the story's closing lines.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + COMMENT_FORM
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "form" in {removal.reason for removal in article.removed}
+
+
+def test_a_form_around_the_story_is_a_page_wrapper():
+    # Guard: an ASP.NET-style page is one <form>; its story's paragraphs are prose.
+    html = (
+        "<html><body><form method='post' action='/Default.aspx'><div class='c1a2b3'>"
+        "<h1>The harbour reopens</h1>" + "".join(f"<p>{t}</p>" for t in STORY) + "</div>"
+        "<input type='hidden' name='__VIEWSTATE' value='x'></form></body></html>"
+    )
+    article = clean(
+        html, "https://news.example.com/2025/06/harbour", source_id="test", fetched_at=FETCHED_AT
+    )
+    assert article.text == "\n\n".join(STORY)

@@ -44,6 +44,13 @@ _ROLE_REASONS = {
     "complementary": "sidebar",
     "dialog": "dialog",
     "alertdialog": "dialog",
+    # Widgets a script makes of plain elements (a video player's buttons, sliders and menus):
+    # what they say is a control's label, as on a <button>.
+    **dict.fromkeys(
+        "button menuitem menuitemcheckbox menuitemradio slider switch checkbox radio option "
+        "spinbutton progressbar".split(),
+        "controls",
+    ),
 }
 STRUCTURAL = frozenset(_STRUCTURE_REASONS)
 # A form that holds a real story is an ASP.NET-style page wrapper, not a widget: it holds

@@ -257,3 +257,17 @@ def test_a_form_around_the_story_is_a_page_wrapper():
         html, "https://news.example.com/2025/06/harbour", source_id="test", fetched_at=FETCHED_AT
     )
     assert article.text == "\n\n".join(STORY)
+
+
+def test_a_script_s_controls_declared_by_role_are_not_the_story():
+    # Fails before the rule: a video player's buttons are plain <div>s with role="button" or
+    # "menuitem", and their labels read as lines of the story.
+    player = (
+        "<div class='c3e3f3'><div role='menuitem'><span>Playback Rate</span></div>"
+        "<div role='button'><span>Audio Track</span></div>"
+        "<div role='slider' aria-valuenow='0'><span>Progress</span>: 0%</div></div>"
+    )
+    body = f"<p>{STORY[0]}</p>{player}<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "controls" in {removal.reason for removal in article.removed}

@@ -23,7 +23,7 @@ SILENT_TAGS = frozenset(
     "audio map".split()
 )
 # Inline furniture: its text is dropped without ending the paragraph around it.
-CONTROL_TAGS = frozenset("button select input textarea option".split())
+CONTROL_TAGS = frozenset("button select input textarea option label legend".split())
 _STRUCTURE_REASONS = {
     "nav": "navigation",
     "menu": "navigation",

@@ -271,3 +271,13 @@ def test_a_script_s_controls_declared_by_role_are_not_the_story():
     article = run(body)
     assert article.text == "\n\n".join(STORY)
     assert "controls" in {removal.reason for removal in article.removed}
+
+
+def test_a_label_of_a_form_field_is_not_the_story():
+    # Fails before the rule: a checkbox's label after the story, outside any form, was kept.
+    consent = (
+        "<div class='c4f4a4'><input type='checkbox' id='c1'><label for='c1'>I agree to the "
+        "processing of my personal data for the purpose of creating an account.</label></div>"
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + consent
+    assert run(body).text == "\n\n".join(STORY)

@@ -14,6 +14,7 @@ from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
+from pipeline.clean.galleries import gallery_captions
 from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason, related_sections
 from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
@@ -314,7 +315,7 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             if reason := noise_reason(block):
                 noise[id(block)] = reason
             candidates.append(block)
-    captions = photo_box_captions(page, candidates)
+    captions = photo_box_captions(page, candidates) | gallery_captions(page, candidates)
     for block in candidates:
         if id(block) in captions:
             block.kind = "caption"

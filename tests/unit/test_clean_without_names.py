@@ -281,3 +281,45 @@ def test_a_label_of_a_form_field_is_not_the_story():
     )
     body = "".join(f"<p>{t}</p>" for t in STORY) + consent
     assert run(body).text == "\n\n".join(STORY)
+
+
+SLIDES = [
+    (
+        "Boats at dawn",
+        "Fishing boats wait at the harbour entrance as the repaired sea wall "
+        "reopens to traffic after three weeks of works.",
+    ),
+    (
+        "The new wall",
+        "Engineers inspect the new section of the sea wall, built with stone "
+        "from the quarry that supplied the original in 1884.",
+    ),
+    (
+        "Back to work",
+        "Crews unload the first catch landed at the harbour since the March "
+        "storms breached the wall and flooded the quay.",
+    ),
+]
+
+
+def test_a_gallery_whose_slides_are_counted_holds_captions():
+    # Fails before the rule: with no class name saying "gallery", each slide's title and
+    # caption read as story.
+    slides = "".join(
+        f"<div class='c5a5b5'><h3>{n}/{len(SLIDES)} {title}</h3><p>{text}</p></div>"
+        for n, (title, text) in enumerate(SLIDES, start=1)
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<div class='c6b6c6'>{slides}</div>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert SLIDES[0][1] in [p.text for p in article.paragraphs if p.kind == "caption"]
+
+
+def test_fractions_in_a_recipe_are_no_counters():
+    # Guard: "1/2 cup", "1/4 teaspoon", "3/4 cup" are quantities, not three slides of a total.
+    recipe = (
+        "<ul><li>1/2 cup of sugar, warmed</li><li>1/4 teaspoon of salt</li>"
+        "<li>3/4 cup of milk</li><li>1/3 cup of butter</li></ul>"
+    )
+    body = f"<p>{STORY[0]}</p>{recipe}<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert "1/4 teaspoon of salt" in run(body).text

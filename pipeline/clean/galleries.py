@@ -1,9 +1,10 @@
 """Galleries found by their counters: "1/50 United goin down", "2/50 Star Wars boosts economy".
 
-A slideshow numbers its slides, and many write the number into each slide's title. Where three
+A slideshow numbers its slides, and many write the number into each slide's title. Where four
 or more lines start with a counter of the same total ("k/N", k no more than N), the smallest
 element that holds them all is the gallery, and every line in it is a caption: the photos'
-words, not the story's. Sites name such boxes ("gallery", "slideshow") and blocks.py reads those
+words, not the story's. Four, not three: a short numbered list of the story's own items
+("1/3 ...", as in a listicle that names itself "no_caption") stays the story's. Sites name such boxes ("gallery", "slideshow") and blocks.py reads those
 names; this finds the ones whose names say nothing.
 """
 
@@ -17,7 +18,7 @@ from bs4 import Tag
 from pipeline.clean.blocks import Block, PageBlocks
 
 _COUNTER = re.compile(r"^(\d{1,3})\s?/\s?(\d{1,3})\s+\S")
-_MIN_SLIDES = 3
+_MIN_SLIDES = 4
 
 
 def gallery_captions(page: PageBlocks, blocks: list[Block]) -> set[int]:

@@ -295,6 +295,11 @@ SLIDES = [
         "from the quarry that supplied the original in 1884.",
     ),
     (
+        "High water",
+        "The spring tide reached the top of the new wall on Saturday without a drop of water "
+        "crossing onto the quay.",
+    ),
+    (
         "Back to work",
         "Crews unload the first catch landed at the harbour since the March "
         "storms breached the wall and flooded the quay.",

@@ -4,8 +4,9 @@ A slideshow numbers its slides, and many write the number into each slide's titl
 or more lines start with a counter of the same total ("k/N", k no more than N), the smallest
 element that holds them all is the gallery, and every line in it is a caption: the photos'
 words, not the story's. Four, not three: a short numbered list of the story's own items
-("1/3 ...", as in a listicle that names itself "no_caption") stays the story's. Sites name such boxes ("gallery", "slideshow") and blocks.py reads those
-names; this finds the ones whose names say nothing.
+("1/3 ...", as in a listicle that names itself "no_caption") stays the story's. Sites name
+such boxes ("gallery", "slideshow") and blocks.py reads those names; this finds the ones whose
+names say nothing.
 """
 
 from __future__ import annotations

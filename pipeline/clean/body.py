@@ -15,7 +15,13 @@ from bs4 import Tag
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
 from pipeline.clean.galleries import gallery_captions
-from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason, related_sections
+from pipeline.clean.lines import (
+    SENTENCE_END,
+    author_sections,
+    comment_sections,
+    noise_reason,
+    related_sections,
+)
 from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
@@ -236,6 +242,7 @@ def _author_boxes(
     if container is None:
         return []
     elements = [element for element in page.bylines if element.name != "a"]
+    elements += author_sections(page, blocks)
     return _minor_spans(page, container, blocks, elements)
 
 

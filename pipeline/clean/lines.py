@@ -197,15 +197,33 @@ _RELATED_HEADING = re.compile(
 )
 
 
+# "About the author", "Über den Autor": the heading over the author's biography.
+_AUTHOR_HEADING = re.compile(
+    r"^(?:about the (?:authors?|writers?|reporters?)|über (?:den autor|die autorin)|"
+    r"à propos de l['’]auteur|sobre (?:el autor|la autora|o autor|a autora)|"
+    r"sull['’]autore)\W*$",
+    re.I,
+)
+
+
 def related_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
     """Elements that a related-stories heading opens: the outermost element the heading comes
     first in that does not hold the page's `<h1>` (as for a comments heading)."""
+    return _sections_under(page, blocks, _RELATED_HEADING)
+
+
+def author_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
+    """Elements that an "About the author" heading opens, found the same way."""
+    return _sections_under(page, blocks, _AUTHOR_HEADING)
+
+
+def _sections_under(page: PageBlocks, blocks: list[Block], heading: re.Pattern[str]) -> list[Tag]:
     headlines = page.found.get("h1", [])
     found = []
     for position, block in enumerate(blocks):
         if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
             continue
-        if block.kind != "heading" or not _RELATED_HEADING.match(block.text):
+        if block.kind != "heading" or not heading.match(block.text):
             continue
         section = _opened_section(page, blocks, position, headlines)
         if section is not block.owner:

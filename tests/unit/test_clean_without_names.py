@@ -328,3 +328,16 @@ def test_fractions_in_a_recipe_are_no_counters():
     )
     body = f"<p>{STORY[0]}</p>{recipe}<p>{STORY[1]}</p><p>{STORY[2]}</p>"
     assert "1/4 teaspoon of salt" in run(body).text
+
+
+def test_the_section_under_about_the_author_is_not_the_story():
+    # Fails before the rule: with no class name saying "author", the biography under its
+    # heading read as the story's last paragraph.
+    bio = (
+        "<div class='c7b7c7'><h4>About the Author</h4><p>Dana Whitfield covers the coast for "
+        "the Gazette and hosts its weekly harbour podcast.</p></div>"
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + bio
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "author_box" in {removal.reason for removal in article.removed}

@@ -1,7 +1,9 @@
 """Page structures found without class names (issue 11's fourth round): a site whose class
 names say nothing still sets a caption in the photo's own box or writes it into the photo's
 alt text (pipeline/clean/photo_boxes.py), and may declare its readers' comments as
-schema.org Comments.
+schema.org Comments. The fifth round adds sections opened by a "Related" or "About the author"
+heading, forms whose paragraphs are field labels, controls declared by ARIA role, <label>s,
+and galleries numbered "k/N".
 
 Every class name here is opaque on purpose ("c7f2a9"), as on a site with hashed CSS names:
 blocks.py's caption names do not apply. Each test marked so fails on the cleaner before the

@@ -132,13 +132,11 @@ class EnrichedArticle(CleanedArticle):
     )
 
 
-_WHITESPACE = re.compile(r"\s+")  # compiled once: this runs for every text block
-
-
 def normalize_text(text: str) -> str:
     """NFC, collapsed whitespace: the form content_hash and word counts are taken from."""
-    text = unicodedata.normalize("NFC", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    # This runs for every text block. str.split() splits on exactly what the regex `\s+`
+    # matches (both ask Py_UNICODE_ISSPACE) in about half the time of a regex substitution.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 # Han, kana, Hangul syllables and CJK compatibility ideographs: scripts written without spaces

@@ -13,7 +13,6 @@ recursion limit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -50,7 +49,6 @@ _KIND_OF: dict[str, ParagraphKind] = {
 # A caption or credit box set inline ("<p><span class='caption'>© Agency</span>Story...</p>")
 # is a paragraph of its own, as a reader sees it: beside or under the photo, not in the text.
 _INLINE_BOXES = frozenset({"span", "small"})
-_SPACES = re.compile(r"\s+")
 _ENTER, _EXIT, _EXIT_BLOCK = 0, 1, 2
 _ENTERING = repeat(_ENTER)
 
@@ -101,6 +99,8 @@ class _Builder:
         self.quiet: tuple[Tag, str | None, list[str]] | None = None
 
     def flush(self) -> None:
+        """End the paragraph being gathered. With `parts` empty there is none, and nothing to
+        do: `pending_br` is only set with a space in `parts`."""
         if self.has_text:
             text = tidy("".join(self.parts))
             if text and self.owners:
@@ -123,7 +123,7 @@ class _Builder:
             self.has_text = True
             self.pending_br = False
             if in_link:
-                self.link_chars += len(_SPACES.sub(" ", value).strip())
+                self.link_chars += len(" ".join(value.split()))  # as tidy() will space it
             self.parts.append(value)
 
     def line_break(self) -> None:
@@ -180,7 +180,8 @@ def page_blocks(root: Tag) -> PageBlocks:
         name = node.name
         if state != _ENTER:
             if state == _EXIT_BLOCK:
-                builder.flush()
+                if builder.parts:  # nothing to flush otherwise (see `flush`): most often so
+                    builder.flush()
                 builder.owners.pop()
             elif name == "a":
                 links -= 1
@@ -257,7 +258,8 @@ def page_blocks(root: Tag) -> PageBlocks:
                 end[key] = start[key]
                 continue
         if is_block:
-            builder.flush()
+            if builder.parts:
+                builder.flush()
             inherited: ParagraphKind = builder.owners[-1][1] if builder.owners else "body"
             builder.owners.append((node, _kind(name, caption, inherited)))
         elif name == "a":

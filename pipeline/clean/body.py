@@ -14,7 +14,14 @@ from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
-from pipeline.clean.lines import SENTENCE_END, comment_sections, noise_reason
+from pipeline.clean.galleries import gallery_captions
+from pipeline.clean.lines import (
+    SENTENCE_END,
+    author_sections,
+    comment_sections,
+    noise_reason,
+    related_sections,
+)
 from pipeline.clean.photo_boxes import photo_box_captions
 from pipeline.clean.removals import Removals
 from pipeline.clean.tails import tail_reason
@@ -234,11 +241,22 @@ def _author_boxes(
     is the story's wrapper ("post-author-content")."""
     if container is None:
         return []
+    elements = [element for element in page.bylines if element.name != "a"]
+    elements += author_sections(page, blocks)
+    return _minor_spans(page, container, blocks, elements)
+
+
+def _minor_spans(
+    page: PageBlocks, container: Tag | None, blocks: list[Block], elements: list[Tag]
+) -> list[tuple[int, int]]:
+    """The spans of those of `elements` inside the container that hold less than half of the
+    prose in it (one that holds more, or the container itself, is the story's wrapper)."""
+    if container is None:
+        return []
     spans = [
         (page.start[id(element)], page.end[id(element)])
-        for element in page.bylines
-        if element.name != "a"
-        and element.name not in WRAPPER_TAGS
+        for element in elements
+        if element.name not in WRAPPER_TAGS
         and element is not container
         and page.contains(container, element)
     ]
@@ -304,7 +322,7 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             if reason := noise_reason(block):
                 noise[id(block)] = reason
             candidates.append(block)
-    captions = photo_box_captions(page, candidates)
+    captions = photo_box_captions(page, candidates) | gallery_captions(page, candidates)
     for block in candidates:
         if id(block) in captions:
             block.kind = "caption"
@@ -320,6 +338,9 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     kept = []
     section_links = _section_links(blocks, noise)
     authored = _author_boxes(page, container, blocks)
+    # Found after the container is chosen, like the author boxes: excluded before, a list of
+    # other stories would leave a gap that the container grows around.
+    related = _minor_spans(page, container, blocks, related_sections(page, blocks))
     # In page order, so that each reason's sample is the first text it removed.
     for block in page.blocks:
         reason = block.dropped or excluded.get(id(block.owner))
@@ -328,6 +349,8 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
         if reason is None and authored and _inside(page, authored, block.owner):
             # A biography is prose; a name, a role or a date is the byline.
             reason = "author_box" if _is_prose(block) else "byline"
+        if reason is None and related and _inside(page, related, block.owner):
+            reason = "related"
         if reason is None and id(block) in section_links:
             kept.append(block)
         elif reason is None and (reason := _drop_reason(block, noise.get(id(block)))) is None:

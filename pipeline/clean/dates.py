@@ -77,6 +77,7 @@ _WRITTEN_DATES = (
     # "01.05.2024", "1.5.2024 um 10:43": day first wherever dots separate the parts.
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\b" + _TIME, re.I),
 )
+_DIGIT = re.compile(r"\d")
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 # A time of day in a machine-readable date ("2025-05-27T20:30", "Tue, 27 May 2025 20:30:00").
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
@@ -114,6 +115,10 @@ def read_date(value: object, now: datetime | None = None) -> PageDate | None:
         return None
     if now is not None and (relative := _parse_relative(text, now)):
         return relative
+    # Every other form has digits (a year, an epoch, an ISO date): most short lines of a page
+    # that come here have none, and the four readers below cost more than this test.
+    if not _DIGIT.search(text):
+        return None
     if parsed := _parse_iso(text):
         timed = _CLOCK.search(text) is not None
     elif parsed := _parse_epoch(text):

@@ -23,7 +23,7 @@ SILENT_TAGS = frozenset(
     "audio map".split()
 )
 # Inline furniture: its text is dropped without ending the paragraph around it.
-CONTROL_TAGS = frozenset("button select input textarea option".split())
+CONTROL_TAGS = frozenset("button select input textarea option label legend".split())
 _STRUCTURE_REASONS = {
     "nav": "navigation",
     "menu": "navigation",
@@ -44,10 +44,20 @@ _ROLE_REASONS = {
     "complementary": "sidebar",
     "dialog": "dialog",
     "alertdialog": "dialog",
+    # Widgets a script makes of plain elements (a video player's buttons, sliders and menus):
+    # what they say is a control's label, as on a <button>.
+    **dict.fromkeys(
+        "button menuitem menuitemcheckbox menuitemradio slider switch checkbox radio option "
+        "spinbutton progressbar".split(),
+        "controls",
+    ),
 }
 STRUCTURAL = frozenset(_STRUCTURE_REASONS)
-# A form that holds a real story is an ASP.NET-style page wrapper, not a widget.
+# A form that holds a real story is an ASP.NET-style page wrapper, not a widget: it holds
+# paragraphs of prose. A comment or sign-up form holds paragraphs too, each a field's label or a
+# line of fine print ("Name *", "Your email address will not be published.").
 _FORM_KEEP_PARAGRAPHS = 3
+_FORM_PROSE_CHARS = 80  # body.py's PROSE_CHARS
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 # Compound class names ("sharethis", "relatedPosts") need substring matches; the first match in
@@ -90,6 +100,9 @@ _CAPTION_TOKENS = frozenset(
     {"caption", "credit", "credits", "figcaption", "photo", "gallery", "slideshow", "carousel"}
 )
 _NEGATIONS = frozenset({"no", "without"})
+# A name holds a token above only if its lower case holds the word: most names hold none, and
+# are not split into tokens at all (the split is the dearest part of `describe`).
+_TOKEN_WORDS = re.compile("|".join(sorted({*_TOKEN_REASONS, *_CAPTION_TOKENS})))
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
@@ -132,7 +145,9 @@ class NameInfo(NamedTuple):
 def describe(name: str) -> NameInfo:
     """What a class/id string says about its element. Cached: sites repeat their class names."""
     lower = name.lower()
-    tokens = [token.lower() for token in _TOKEN_SPLIT.split(name)]
+    tokens = (
+        [token.lower() for token in _TOKEN_SPLIT.split(name)] if _TOKEN_WORDS.search(lower) else []
+    )
     reason = None
     if _EMBEDDED_POST.search(lower):
         pass
@@ -197,4 +212,11 @@ def structural_reason(tag: Tag, in_article: bool) -> str | None:
 
 
 def _holds_paragraphs(form: Tag) -> bool:
-    return len(form.find_all("p", limit=_FORM_KEEP_PARAGRAPHS)) == _FORM_KEEP_PARAGRAPHS
+    """Whether the form holds `_FORM_KEEP_PARAGRAPHS` paragraphs of prose length."""
+    found = 0
+    for paragraph in form.find_all("p"):
+        if len(" ".join(paragraph.get_text().split())) >= _FORM_PROSE_CHARS:
+            found += 1
+            if found == _FORM_KEEP_PARAGRAPHS:
+                return True
+    return False

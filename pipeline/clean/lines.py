@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
 from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import Block, PageBlocks
 from pipeline.clean.dates import parse_date
 from pipeline.clean.furniture import WRAPPER_TAGS
+from pipeline.clean.substrings import may_match
 
 # Lines that are never story text, by what they are.
 _LINE_REASONS = (
@@ -81,6 +84,9 @@ _PAYWALL_LINE = re.compile(
     re.I,
 )
 _PAYWALL_MAX_CHARS = 300
+# What a line needs (in lower case) before `_PAYWALL_LINE` is worth asking (substrings.py):
+# every branch holds one of these. The same for the newsletter and fine print lines below.
+_PAYWALL_WORDS = ("subscri", "sign in", "log in", "abonn", "suscriptores")
 # A newsletter box without a class name to tell: "Subscribe to the Morning Review newsletter".
 _NEWSLETTER_LINE = re.compile(
     r"\b(?:subscrib\w*|sign(?:ing)? up)\b.{0,60}\bnewsletters?\b|"
@@ -89,6 +95,7 @@ _NEWSLETTER_LINE = re.compile(
     re.I,
 )
 _NEWSLETTER_MAX_CHARS = 200
+_NEWSLETTER_WORDS = ("newsletter", "subscri")
 _AFFILIATE_NOTICE = re.compile(
     r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
 )
@@ -105,6 +112,8 @@ _FINE_PRINT = re.compile(
     r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
 )
 _FINE_PRINT_MAX_CHARS = 300
+_FINE_PRINT_WORDS = ("©", "(c", "rights reserved", "copyright")
+_LOWER_MAX_CHARS = max(_PAYWALL_MAX_CHARS, _FINE_PRINT_MAX_CHARS, _NEWSLETTER_MAX_CHARS)
 _LINE_MAX_CHARS = 100
 _BY = re.compile(r"^(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s")
 # "By Kelli Miller WebMD Health News", "By Staff Writer": every word after "By" capitalised.
@@ -128,13 +137,23 @@ def noise_reason(block: Block) -> str | None:
         len(text) < _AFFILIATE_MAX_CHARS and "you " in text and _AFFILIATE_PURCHASE.search(text)
     ):
         return "promo"
-    if len(text) < _PAYWALL_MAX_CHARS and _PAYWALL_LINE.search(text):
+    # One lower-case copy for the two tests that need it.
+    lower = text.lower() if len(text) < _LOWER_MAX_CHARS else ""
+    if lower and may_match(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):
         return "paywall"
-    if len(text) < _NEWSLETTER_MAX_CHARS and _NEWSLETTER_LINE.search(text):
+    if (
+        len(text) < _NEWSLETTER_MAX_CHARS
+        and may_match(text, lower, _NEWSLETTER_WORDS)
+        and _NEWSLETTER_LINE.search(text)
+    ):
         return "newsletter"
     if _POINTER_LINE.match(text) and (block.link_chars or len(text) < _POINTER_MAX_CHARS):
         return "related"
-    if len(text) < _FINE_PRINT_MAX_CHARS and _FINE_PRINT.search(text):
+    if (
+        len(text) < _FINE_PRINT_MAX_CHARS
+        and may_match(text, lower, _FINE_PRINT_WORDS)
+        and _FINE_PRINT.search(text)
+    ):
         return "copyright"
     if block.kind == "body":
         return dateline_or_byline(text)
@@ -165,6 +184,74 @@ _COMMENTS_HEADING = re.compile(
 _COMMENTS_HEADING_MAX_CHARS = 60
 
 
+# "Related", "Related articles", "Most read in world news", "More from Sport": the heading over
+# a list of other stories. Not "See also": a reference work's own section (Wikipedia's).
+_RELATED_HEADING = re.compile(
+    r"^(?:related(?: (?:articles?|stories|posts?|links|content|coverage|news|reading|videos?))?|"
+    r"more (?:from|on|in) [^:]{0,40}|more (?:stories|articles|news|videos)|"
+    r"most (?:read|popular|viewed|shared|watched)(?: [^:]{0,40})?|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| stories| articles)?|"
+    r"(?:what to )?read next|up next|trending(?: now| stories)?|don['’]t miss|"
+    r"popular (?:now|stories|articles))\W*$",
+    re.I,
+)
+
+
+# "About the author", "Über den Autor": the heading over the author's biography.
+_AUTHOR_HEADING = re.compile(
+    r"^(?:about the (?:authors?|writers?|reporters?)|über (?:den autor|die autorin)|"
+    r"à propos de l['’]auteur|sobre (?:el autor|la autora|o autor|a autora)|"
+    r"sull['’]autore)\W*$",
+    re.I,
+)
+
+
+def related_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
+    """Elements that a related-stories heading opens: the outermost element the heading comes
+    first in that does not hold the page's `<h1>` (as for a comments heading)."""
+    return _sections_under(page, blocks, _RELATED_HEADING)
+
+
+def author_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
+    """Elements that an "About the author" heading opens, found the same way."""
+    return _sections_under(page, blocks, _AUTHOR_HEADING)
+
+
+def _sections_under(page: PageBlocks, blocks: list[Block], heading: re.Pattern[str]) -> list[Tag]:
+    headlines = page.found.get("h1", [])
+    found = []
+    for position, block in enumerate(blocks):
+        if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
+            continue
+        if block.kind != "heading" or not heading.match(block.text):
+            continue
+        section = _opened_section(page, blocks, position, headlines)
+        if section is not block.owner:
+            found.append(section)
+    return found
+
+
+def _opened_section(
+    page: PageBlocks, blocks: list[Block], position: int, headlines: list[Tag]
+) -> Tag:
+    """The outermost element that `blocks[position]` comes first in and that holds no
+    `<h1>`: the section it opens."""
+    previous = blocks[position - 1].owner if position else None
+    section = blocks[position].owner
+    parent = section.parent
+    while (
+        parent is not None
+        and parent.name not in WRAPPER_TAGS
+        and id(parent) in page.start
+        and (previous is None or not page.contains(parent, previous))
+        # Readers' comments never hold the headline: a "Responses" drawer placed before
+        # the story (Medium) must not take the story with it.
+        and not any(page.contains(parent, h1) for h1 in headlines)
+    ):
+        section, parent = parent, parent.parent
+    return section
+
+
 def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
     """Elements that a comments heading opens: the outermost element the heading comes first
     in that does not hold the page's `<h1>`, or, when the heading shares its element with the
@@ -176,19 +263,7 @@ def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
             continue
         if block.kind != "heading" or not _COMMENTS_HEADING.match(block.text):
             continue
-        previous = blocks[position - 1].owner if position else None
-        section = block.owner
-        parent = section.parent
-        while (
-            parent is not None
-            and parent.name not in WRAPPER_TAGS
-            and id(parent) in page.start
-            and (previous is None or not page.contains(parent, previous))
-            # Readers' comments never hold the headline: a "Responses" drawer placed before
-            # the story (Medium) must not take the story with it.
-            and not any(page.contains(parent, h1) for h1 in headlines)
-        ):
-            section, parent = parent, parent.parent
+        section = _opened_section(page, blocks, position, headlines)
         sections[id(section)] = "comments"
         if section is block.owner:
             for sibling in section.find_next_siblings():

@@ -37,11 +37,15 @@ _LAYOUT_TAGS = (
     "thead title tr ul"
 ).split()
 _LAYOUT = frozenset(_LAYOUT_TAGS)
-_SPACE_BEFORE_BLOCK = re.compile(
-    r">\s+(?=</?(?:" + "|".join(sorted(_LAYOUT_TAGS, key=len, reverse=True)) + r")[\s/>])", re.I
+# At a "<": a layout tag, opening or closing, starts here.
+_LAYOUT_TAG_AT = re.compile(
+    r"</?(?:" + "|".join(sorted(_LAYOUT_TAGS, key=len, reverse=True)) + r")[\s/>]", re.I
 )
 _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+# A tag whose name is all ASCII and ends as a name does: for it, `_LAYOUT_TAG_AT` says what a
+# set lookup says, without trying each name in turn. Other tags ask that pattern.
+_ASCII_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,7 @@ def prepare(html: str) -> Markup:
     # An XML declaration means nothing to an HTML parser (the text is decoded already), and
     # BeautifulSoup warns about every page that starts with one.
     html = _XML_DECLARATION.sub("", html, count=1)
-    html = _SPACE_BEFORE_BLOCK.sub(">", cut_code(html))
-    html = _SPACE_BETWEEN_TAGS.sub(_space_after_block, html)
+    html = _SPACE_BETWEEN_TAGS.sub(_layout_space, cut_code(html))
     if html.count("<") <= MAX_TAGS:
         return Markup(html)
     position = -1
@@ -91,9 +94,16 @@ def prepare(html: str) -> Markup:
     return Markup(html[:position], truncated_chars=len(html) - position)
 
 
-def _space_after_block(gap: re.Match[str]) -> str:
-    """No space after a block-level tag (the space before one is gone already)."""
+def _layout_space(gap: re.Match[str]) -> str:
+    """No space between two tags when either is a layout tag: one pass over the page (two
+    passes, the space before a layout tag first, made the same text in more time)."""
     html = gap.string
+    following = _ASCII_TAG.match(html, gap.end() - 1)
+    if following:
+        if following.group(1).lower() in _LAYOUT:
+            return "><"
+    elif _LAYOUT_TAG_AT.match(html, gap.end() - 1):
+        return "><"
     opening = html.rfind("<", 0, gap.start())
     tag = _TAG_NAME.match(html, opening) if opening >= 0 else None
     return "><" if tag and tag.group(1).lower() in _LAYOUT else gap.group()

@@ -221,15 +221,24 @@ def parse_html(markup: str, *, lean: bool = True) -> BeautifulSoup:
 
 
 def discard(soup: BeautifulSoup) -> None:
-    """Take the tree apart once it has been read (`decompose()`, element by element).
+    """Take the tree apart once it has been read: every node's fields emptied, in document
+    order (what `decompose()` does, without marking each node as decomposed for later use).
 
     A BeautifulSoup tree is one big reference cycle (parents, children, neighbours), so left to
     itself it lives until the garbage collector's next full pass, and every full pass walks all
     the trees waiting for it: on the bench pages a third of the cleaner's time went to the
     collector. Taken apart, a tree is freed at once by reference counting.
     """
-    for child in list(soup.contents):
-        child.decompose()
+    for child in soup.contents:
+        # Each top-level node starts a run of the document-order chain; a node already
+        # emptied (its fields gone) ends one.
+        fields: dict[str, Any] | None = child.__dict__
+        while fields:
+            following = fields.get("next_element")
+            fields.clear()
+            fields = following.__dict__ if following is not None else None
+    soup.contents = []
+    soup._most_recent_element = None
 
 
 @contextmanager

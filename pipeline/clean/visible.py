@@ -20,6 +20,7 @@ from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import PageBlocks
 from pipeline.clean.furniture import class_and_id, name_reason
 from pipeline.clean.lines import dateline_or_byline
+from pipeline.clean.substrings import may_match
 
 _BY_PREFIX = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s+\S")
 # Inside a byline, the elements that hold one name each: `<span class="writer">`,
@@ -41,6 +42,9 @@ _UPDATED_LINE = re.compile(
     r"(?:on\s+|am\s+|le\s+|el\s+)?(.{6,60})",
     re.I,
 )
+# What each of the two needs (substrings.py): most pages say neither.
+_PUBLISHED_WORDS = ("publi", "posted", "ffentlicht")
+_UPDATED_WORDS = ("updated", "modified", "aktualisiert", "mis à jour", "actualizado")
 _PHOTO = frozenset({"figure", "figcaption"})
 # Widgets whose bylines name other stories' authors or commenters.
 _OTHER_PEOPLE = frozenset({"related", "comments"})
@@ -134,6 +138,10 @@ class VisibleMetadata:
         # match from running from one text node into the next.
         return "\n".join(self._page.strings)
 
+    @cached_property
+    def _lower_text(self) -> str:
+        return self._text.lower()
+
     def _datelines(self) -> Iterator[str]:
         for block in self._page.blocks:
             if block.kind == "body" and not block.dropped and dateline_or_byline(block.text):
@@ -167,8 +175,12 @@ class VisibleMetadata:
             value = element.get("datetime") or element.get("content") or element.get_text(" ")
             if isinstance(value, str) and value.strip():
                 yield value
-        lines = (_PUBLISHED_LINE if published else _UPDATED_LINE).finditer(self._text)
-        yield from (match.group(1) for match in islice(lines, _CANDIDATES))
+        pattern, words = (
+            (_PUBLISHED_LINE, _PUBLISHED_WORDS) if published else (_UPDATED_LINE, _UPDATED_WORDS)
+        )
+        if may_match(self._text, self._lower_text, words):
+            lines = pattern.finditer(self._text)
+            yield from (match.group(1) for match in islice(lines, _CANDIDATES))
         if published:
             for element in self._times:
                 value = element.get("datetime") or element.get_text(" ")

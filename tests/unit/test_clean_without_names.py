@@ -1,7 +1,9 @@
 """Page structures found without class names (issue 11's fourth round): a site whose class
 names say nothing still sets a caption in the photo's own box or writes it into the photo's
 alt text (pipeline/clean/photo_boxes.py), and may declare its readers' comments as
-schema.org Comments.
+schema.org Comments. The fifth round adds sections opened by a "Related" or "About the author"
+heading, forms whose paragraphs are field labels, controls declared by ARIA role, <label>s,
+and galleries numbered "k/N".
 
 Every class name here is opaque on purpose ("c7f2a9"), as on a site with hashed CSS names:
 blocks.py's caption names do not apply. Each test marked so fails on the cleaner before the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from test_clean_removed import STORY
 
 from pipeline.clean import clean
@@ -171,3 +174,172 @@ def test_one_reply_button_is_not_a_thread():
     # Guard: a single "Reply" link (a contact line, a lone comment) marks nothing.
     body = "".join(f"<p>{t}</p>" for t in STORY) + "<div><a href='#reply'>Reply</a></div>"
     assert run(body).text.startswith("\n\n".join(STORY))
+
+
+# Issue 11's fifth round: a list of other stories under a heading that says so.
+TEASERS = [
+    (
+        "Ferry timetable changes for the summer",
+        "The island ferry adds two crossings a day from "
+        "June, with a late boat on Fridays for commuters and visitors alike.",
+    ),
+    (
+        "Lifeboat crew honoured for storm rescue",
+        "Five volunteers who brought a trawler's crew "
+        "ashore in the March storms received the service's bravery medal on Monday.",
+    ),
+    (
+        "Fish market to move to the old rope works",
+        "The council approved the move after a "
+        "consultation in which most traders said the present hall had grown too small.",
+    ),
+]
+
+
+def teasers(heading: str) -> str:
+    items = "".join(
+        f"<div class='c2b2c2'><h4><a href='/news/{n}'>{title}</a></h4><p>{blurb}</p></div>"
+        for n, (title, blurb) in enumerate(TEASERS)
+    )
+    return f"<div class='c3c3d3'><h3>{heading}</h3><div class='c4d4e4'>{items}</div></div>"
+
+
+@pytest.mark.parametrize("heading", ["Related", "Related articles", "Most read in News"])
+def test_the_stories_under_a_related_heading_are_not_the_story(heading: str) -> None:
+    # Fails before the rule: each teaser's linked headline opens a blurb of prose, which kept
+    # them (the gift-guide rule of the third round) when no class name said "related".
+    body = "".join(f"<p>{t}</p>" for t in STORY) + teasers(heading)
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "related" in {removal.reason for removal in article.removed}
+
+
+def test_a_related_heading_that_opens_most_of_the_story_keeps_it() -> None:
+    # Guard: the heading's section holding the story's prose is the story's wrapper.
+    section = "".join(f"<p>{t}</p>" for t in STORY)
+    body = f"<div class='c5e5f5'><h3>Related coverage</h3><div>{section}</div></div>"
+    assert run(body).text.endswith("\n\n".join(STORY))
+
+
+def test_see_also_is_a_section_of_the_text() -> None:
+    # Guard: "See also" closes a reference work's article (Wikipedia's) with its own links.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + teasers("See also")
+    assert TEASERS[0][1] in run(body).text
+
+
+COMMENT_FORM = (
+    "<form action='/wp-comments-post.php' method='post' class='c6d6e6'>"
+    "<p class='c7e7f7'>Your email address will not be published. Required fields are marked *</p>"
+    "<p class='c8f8a8'><label>Comment</label><textarea name='comment'></textarea></p>"
+    "<p class='c9a9b9'><label>Name *</label><input name='author' type='text'></p>"
+    "<p class='c0b0c0'><label>Email *</label><input name='email' type='email'></p>"
+    "<p class='c1c1d1'><label>Website</label><input name='url' type='url'></p>"
+    "<p class='c2d2e2'><input type='checkbox'> Notify me of follow-up comments by email.</p>"
+    "</form>"
+)
+
+
+def test_a_form_of_labelled_fields_is_not_the_story():
+    # Fails before the rule: a form holding three <p>s was taken for a page wrapper, and a
+    # comment form's labels and fine print read as the story's closing lines.
+    body = "".join(f"<p>{t}</p>" for t in STORY) + COMMENT_FORM
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "form" in {removal.reason for removal in article.removed}
+
+
+def test_a_form_around_the_story_is_a_page_wrapper():
+    # Guard: an ASP.NET-style page is one <form>; its story's paragraphs are prose.
+    html = (
+        "<html><body><form method='post' action='/Default.aspx'><div class='c1a2b3'>"
+        "<h1>The harbour reopens</h1>" + "".join(f"<p>{t}</p>" for t in STORY) + "</div>"
+        "<input type='hidden' name='__VIEWSTATE' value='x'></form></body></html>"
+    )
+    article = clean(
+        html, "https://news.example.com/2025/06/harbour", source_id="test", fetched_at=FETCHED_AT
+    )
+    assert article.text == "\n\n".join(STORY)
+
+
+def test_a_script_s_controls_declared_by_role_are_not_the_story():
+    # Fails before the rule: a video player's buttons are plain <div>s with role="button" or
+    # "menuitem", and their labels read as lines of the story.
+    player = (
+        "<div class='c3e3f3'><div role='menuitem'><span>Playback Rate</span></div>"
+        "<div role='button'><span>Audio Track</span></div>"
+        "<div role='slider' aria-valuenow='0'><span>Progress</span>: 0%</div></div>"
+    )
+    body = f"<p>{STORY[0]}</p>{player}<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "controls" in {removal.reason for removal in article.removed}
+
+
+def test_a_label_of_a_form_field_is_not_the_story():
+    # Fails before the rule: a checkbox's label after the story, outside any form, was kept.
+    consent = (
+        "<div class='c4f4a4'><input type='checkbox' id='c1'><label for='c1'>I agree to the "
+        "processing of my personal data for the purpose of creating an account.</label></div>"
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + consent
+    assert run(body).text == "\n\n".join(STORY)
+
+
+SLIDES = [
+    (
+        "Boats at dawn",
+        "Fishing boats wait at the harbour entrance as the repaired sea wall "
+        "reopens to traffic after three weeks of works.",
+    ),
+    (
+        "The new wall",
+        "Engineers inspect the new section of the sea wall, built with stone "
+        "from the quarry that supplied the original in 1884.",
+    ),
+    (
+        "High water",
+        "The spring tide reached the top of the new wall on Saturday without a drop of water "
+        "crossing onto the quay.",
+    ),
+    (
+        "Back to work",
+        "Crews unload the first catch landed at the harbour since the March "
+        "storms breached the wall and flooded the quay.",
+    ),
+]
+
+
+def test_a_gallery_whose_slides_are_counted_holds_captions():
+    # Fails before the rule: with no class name saying "gallery", each slide's title and
+    # caption read as story.
+    slides = "".join(
+        f"<div class='c5a5b5'><h3>{n}/{len(SLIDES)} {title}</h3><p>{text}</p></div>"
+        for n, (title, text) in enumerate(SLIDES, start=1)
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + f"<div class='c6b6c6'>{slides}</div>"
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert SLIDES[0][1] in [p.text for p in article.paragraphs if p.kind == "caption"]
+
+
+def test_fractions_in_a_recipe_are_no_counters():
+    # Guard: "1/2 cup", "1/4 teaspoon", "3/4 cup" are quantities, not three slides of a total.
+    recipe = (
+        "<ul><li>1/2 cup of sugar, warmed</li><li>1/4 teaspoon of salt</li>"
+        "<li>3/4 cup of milk</li><li>1/3 cup of butter</li></ul>"
+    )
+    body = f"<p>{STORY[0]}</p>{recipe}<p>{STORY[1]}</p><p>{STORY[2]}</p>"
+    assert "1/4 teaspoon of salt" in run(body).text
+
+
+def test_the_section_under_about_the_author_is_not_the_story():
+    # Fails before the rule: with no class name saying "author", the biography under its
+    # heading read as the story's last paragraph.
+    bio = (
+        "<div class='c7b7c7'><h4>About the Author</h4><p>Dana Whitfield covers the coast for "
+        "the Gazette and hosts its weekly harbour podcast.</p></div>"
+    )
+    body = "".join(f"<p>{t}</p>" for t in STORY) + bio
+    article = run(body)
+    assert article.text == "\n\n".join(STORY)
+    assert "author_box" in {removal.reason for removal in article.removed}

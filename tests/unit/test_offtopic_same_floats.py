@@ -10,6 +10,8 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from pipeline.enrich import offtopic
 from pipeline.enrich.offtopic import ParagraphTerms, content_words, features
 
@@ -87,3 +89,25 @@ def test_salience_as_before_for_both_minus() -> None:
             assert offtopic._salience(own, counts, minus, title) == plain_salience(
                 own, counts, minus, title
             )
+
+
+def plain_content_words(text: str) -> frozenset[str]:
+    """content_words as written before the stems were remembered in a dictionary."""
+    stems = set()
+    for token in set(offtopic._WORD.findall(text)):
+        word = token.lower().replace("’", "'").removesuffix("'s")
+        if len(word) >= 3 and word not in offtopic.STOP_WORDS and word not in offtopic._GENERIC:
+            stems.add(word[:6])
+    return frozenset(stems)
+
+
+def test_content_words_as_before_also_when_the_stems_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [text for _, paragraphs in _fixture_articles() for text in paragraphs]
+    texts += ["The minister’s ministers said: Ministers' MINISTER's pre-war re-run It's", ""]
+    for text in texts:
+        assert content_words(text) == plain_content_words(text)
+    monkeypatch.setattr(offtopic, "_STEMS_MAX", 5)  # emptied every few tokens
+    for text in texts[:50]:
+        assert content_words(text) == plain_content_words(text)

@@ -44,25 +44,7 @@ _CHUNK = 4096  # shingles permuted at once
 SEED = 1  # the permutations; stored signatures are only comparable under the same seed
 
 _WORD = re.compile(rf"[{CJK_CHARS}]|[^\W{CJK_CHARS}]+")  # one token per CJK character
-_WORD_CHARS = re.compile(r"\w+")
-_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
 _MULTIPLIER = np.uint64(0x100000001B3)  # FNV prime: mixes the word hashes of a shingle
-
-
-class _WordHashes(dict[str, int]):
-    """word → CRC-32 of its UTF-8 bytes, remembered: the words of news repeat (400 articles
-    of ~560 words hold ~12,500 distinct ones), and a dictionary lookup costs less than
-    encoding and hashing again. Emptied when it reaches _WORD_HASHES_MAX words."""
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= _WORD_HASHES_MAX:
-            self.clear()
-        value = self[word] = zlib.crc32(word.encode())
-        return value
-
-
-_WORD_HASHES_MAX = 1 << 17
-_word_hash = _WordHashes().__getitem__
 
 assert BANDS * ROWS == NUM_PERM  # noqa: S101 - a constant mistake, caught on import
 
@@ -70,15 +52,12 @@ assert BANDS * ROWS == NUM_PERM  # noqa: S101 - a constant mistake, caught on im
 def signature(text: str) -> np.ndarray | None:
     """The MinHash signature (NUM_PERM uint32 values) of `text`'s word 5-grams, or None when it
     has fewer than MIN_WORDS words."""
-    lowered = text.lower()
-    # Without a CJK character `_WORD` finds exactly the runs of word characters, which `\w+`
-    # finds faster (its one-alternative class has no CJK ranges to exclude).
-    words = (_WORD if _HAS_CJK.search(lowered) else _WORD_CHARS).findall(lowered)
+    words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
     # Each word is hashed once; a shingle's hash is a polynomial of its words' hashes, computed
     # for all shingles at once, so the cost is per word, not per shingle and character.
-    word_hashes = np.fromiter(map(_word_hash, words), np.uint64, len(words))
+    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
     shingles = np.zeros(len(words) - SHINGLE_WORDS + 1, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
         shingles = shingles * _MULTIPLIER + word_hashes[offset : len(shingles) + offset]

@@ -114,24 +114,7 @@ def _salience(
     # math.log1p(n), looked up (`features` makes the table once for all its paragraphs).
     if log1p is None:
         log1p = [math.log1p(n) for n in range(max(counts.values(), default=0) + 1)]
-    return _salience_of(own, counts, title, _shifted(log1p, minus))
-
-
-def _shifted(log1p: Sequence[float], minus: int) -> Sequence[float]:
-    """`table` with table[c] == log1p[c - minus] for every c that log1p[c - minus] indexes."""
-    return log1p if minus == 0 else [log1p[c - minus] for c in range(len(log1p) + minus)]
-
-
-def _salience_of(
-    own: frozenset[str], counts: Counter[str], title: frozenset[str], table: Sequence[float]
-) -> float:
-    # The addends of `_salience`, log1p[counts[t] - minus] + (t in title), looked up by maps
-    # in C rather than one by one: adding False leaves a float as it is, and fsum's result is
-    # the correctly rounded sum whatever the order of its addends.
-    inside = own & title
-    addends = list(map(table.__getitem__, map(counts.__getitem__, own - inside)))
-    addends += [table[counts[t]] + True for t in inside]
-    return math.fsum(addends) / len(own)
+    return math.fsum([log1p[counts[t] - minus] + (t in title) for t in own]) / len(own)
 
 
 def _counts(sets: Iterable[frozenset[str]]) -> Counter[str]:
@@ -147,20 +130,13 @@ def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[floa
     title_terms = content_words(title)
     sets = [p.terms for p in paragraphs]
     log1p = [math.log1p(n) for n in range(len(sets) + 1)]
-    tables = (log1p, _shifted(log1p, 1))  # by `minus`
     everywhere = _counts(sets)
     first = [
-        _salience_of(terms, everywhere, title_terms, tables[1]) if terms else 0.0 for terms in sets
+        _salience(terms, everywhere, 1, title_terms, log1p) if terms else 0.0 for terms in sets
     ]
     weakest = sorted(range(len(sets)), key=first.__getitem__)[: max(1, len(sets) // 3)]
     peeled = {i for i in weakest if first[i] < 0.35 and len(sets[i]) >= MIN_TERMS}
-    # The counts without the peeled paragraphs: a term they alone had stays at 0, which is
-    # what a lookup of a term not counted gives.
-    core = everywhere
-    if peeled:
-        core = Counter(everywhere)
-        for i in peeled:
-            core.subtract(sets[i])
+    core = _counts(terms for i, terms in enumerate(sets) if i not in peeled)
 
     result: list[list[float] | None] = []
     for i, terms in enumerate(sets):
@@ -169,7 +145,7 @@ def features(title: str, paragraphs: Sequence[ParagraphTerms]) -> list[list[floa
             continue
         result.append(
             [
-                _salience_of(terms, core, title_terms, tables[0 if i in peeled else 1]),
+                _salience(terms, core, 0 if i in peeled else 1, title_terms, log1p),
                 first[i],
                 min(len(terms & title_terms), 3) / 3,
             ]

@@ -1,5 +1,5 @@
-"""The off-topic features computed with C-level lookups and the core counted by subtraction
-are the floats of the plain formulas, on real paragraphs (the fixture articles) and on
+"""The off-topic features and content words are the floats and stems of the plain formulas
+(as written before the stems were remembered), on real paragraphs (the fixture articles) and on
 articles where paragraphs are peeled off the core."""
 
 from __future__ import annotations

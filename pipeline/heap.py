@@ -27,10 +27,19 @@ def long_lived_start() -> Iterator[None]:
     """No collection while the block runs; when it completes, everything alive is frozen
     (never collected) and the collector is on again, as it was before the block."""
     was_enabled = gc.isenabled()
+    thresholds = gc.get_threshold()
     gc.disable()
+    # A first threshold of 0 keeps automatic collections off even if a library turns the
+    # collector back on while the block runs: srsly's msgpack loader, which spaCy reads its
+    # model with, does gc.disable() then gc.enable() around each load, and then a collection
+    # of the ~130,000 young objects loaded so far ran in the middle of the model load.
+    gc.set_threshold(0, *thresholds[1:])
     try:
         yield
         gc.freeze()
     finally:
+        gc.set_threshold(*thresholds)
         if was_enabled:
             gc.enable()
+        else:
+            gc.disable()

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.enrich.literals import required_literals
 from pipeline.errors import ConfigError
 
 # Aliases this short ("US", "UN", "WHO", "IS") are matched case-sensitively: "Us" and "who"
@@ -107,7 +108,8 @@ class Gazetteer:
             and name.replace(".", "").isalpha()
             and name.isupper()
         )
-        self._screens: dict[str, re.Pattern[str] | None] = {}  # language → any_of(patterns)
+        # language → (required_literals(patterns), any_of(patterns))
+        self._screens: dict[str, tuple[tuple[str, ...] | None, re.Pattern[str] | None]] = {}
 
     @staticmethod
     def _entry(item: dict[str, Any], label: str) -> GazetteerEntry:
@@ -210,8 +212,11 @@ class Gazetteer:
             self._patterns if language == ENGLISH else self._language_patterns.get(language, [])
         )
         if language not in self._screens:
-            self._screens[language] = any_of([pattern for pattern, _ in patterns])
-        screen = self._screens[language]
+            compiled = [pattern for pattern, _ in patterns]
+            self._screens[language] = (required_literals(compiled), any_of(compiled))
+        literals, screen = self._screens[language]
+        if literals is not None and not any(literal in text for literal in literals):
+            return  # a text without a literal every match has ("IS"): no search at all
         if screen is not None and screen.search(text) is None:
             return  # one pass over the text instead of one per pattern, and most find nothing
         for pattern, entry in patterns:

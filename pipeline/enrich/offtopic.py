@@ -31,7 +31,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -73,14 +72,29 @@ class ParagraphTerms:
 def content_words(text: str) -> frozenset[str]:
     """Stems of the content words of `text`: lower case, possessive dropped, cut to six letters
     (a crude stemmer that joins "ministers" and "minister", "announced" and "announces")."""
-    stems = set(map(_stem, set(_WORD.findall(text))))  # each distinct word stemmed once
+    # Each token's stem looked up as it comes: a lookup costs what adding the token to a set
+    # of distinct tokens would.
+    stems = set(map(_stems.__getitem__, _WORD.findall(text)))
     stems.discard("")
     return frozenset(stems)
 
 
-@lru_cache(maxsize=1 << 16)
+class _Stems(dict[str, str]):
+    """token → `_stem(token)`, remembered (news words repeat); emptied at _STEMS_MAX tokens."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= _STEMS_MAX:
+            self.clear()
+        stem = self[token] = _stem(token)
+        return stem
+
+
+_STEMS_MAX = 1 << 16
+_stems = _Stems()
+
+
 def _stem(token: str) -> str:
-    """The stem `content_words` keeps of a token, "" for none (cached: news words repeat)."""
+    """The stem `content_words` keeps of a token, "" for none."""
     word = token.lower().replace("’", "'").removesuffix("'s")
     if len(word) >= 3 and word not in STOP_WORDS and word not in _GENERIC:
         return word[:6]

@@ -46,6 +46,40 @@ def test_the_collector_is_off_while_starting_and_what_loaded_is_frozen_after() -
 
 
 @pytest.mark.usefixtures("collector")
+def test_no_collection_runs_while_starting_even_if_a_library_turns_the_collector_on() -> None:
+    # srsly's msgpack loader (spaCy's model files) does gc.disable() ... gc.enable() itself.
+    gc.enable()
+    thresholds = gc.get_threshold()
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        with long_lived_start():
+            gc.disable()
+            gc.enable()
+            loaded = [_Node() for _ in range(20 * thresholds[0])]
+            during = list(collections)
+    finally:
+        gc.callbacks.remove(count)
+    assert during == []
+    assert gc.get_threshold() == thresholds
+    assert gc.isenabled()
+    assert len(loaded) == 20 * thresholds[0]
+
+
+@pytest.mark.usefixtures("collector")
+def test_a_library_turning_the_collector_on_does_not_leave_it_on() -> None:
+    gc.disable()
+    with long_lived_start():
+        gc.enable()
+    assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector")
 def test_a_failed_start_freezes_nothing_and_turns_the_collector_back_on() -> None:
     gc.enable()
     with pytest.raises(RuntimeError), long_lived_start():

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.types import Text
 
@@ -64,7 +64,7 @@ def ledger_heads(engine: Engine, article_ids: Sequence[str]) -> dict[str, Head]:
                 )
                 .where(VersionLedger.article_id.in_(unique[start : start + CHUNK]))
                 .order_by(VersionLedger.article_id, VersionLedger.version.desc())
-                .distinct(VersionLedger.article_id)
+                .ext(distinct_on(VersionLedger.article_id))
             )
             found.update(
                 (row.article_id, Head(row.version, row.content_hash, row.recorded_at))

@@ -8,7 +8,6 @@ same on whole records.
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import sys
@@ -16,6 +15,7 @@ import unicodedata
 from collections import Counter
 
 import pytest
+from offtopic_formulas import reference_features, reference_salience
 
 import pipeline.language
 from pipeline.enrich import boilerplate, entities, language, offtopic, resolution
@@ -210,37 +210,6 @@ def test_an_entity_is_named_after_its_first_surface_among_equally_common_ones() 
 
 
 # --- off-topic: the log table gives the same floats ---------------------------------------
-
-
-def reference_salience(
-    own: frozenset[str], counts: Counter[str], minus: int, title: frozenset[str]
-) -> float:
-    return math.fsum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
-
-
-def reference_features(
-    title: str, paragraphs: list[offtopic.ParagraphTerms]
-) -> list[list[float] | None]:
-    title_terms = offtopic.content_words(title)
-    sets = [p.terms for p in paragraphs]
-    everywhere = Counter(t for terms in sets for t in terms)
-    first = [reference_salience(t, everywhere, 1, title_terms) if t else 0.0 for t in sets]
-    weakest = sorted(range(len(sets)), key=first.__getitem__)[: max(1, len(sets) // 3)]
-    peeled = {i for i in weakest if first[i] < 0.35 and len(sets[i]) >= offtopic.MIN_TERMS}
-    core = Counter(t for i, terms in enumerate(sets) if i not in peeled for t in terms)
-    result: list[list[float] | None] = []
-    for i, terms in enumerate(sets):
-        if len(terms) < offtopic.MIN_TERMS:
-            result.append(None)
-            continue
-        result.append(
-            [
-                reference_salience(terms, core, 0 if i in peeled else 1, title_terms),
-                first[i],
-                min(len(terms & title_terms), 3) / 3,
-            ]
-        )
-    return result
 
 
 def test_features_are_the_same_floats_as_with_log1p() -> None:

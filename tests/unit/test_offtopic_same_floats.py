@@ -5,46 +5,17 @@ articles where paragraphs are peeled off the core."""
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from offtopic_formulas import reference_features_and_peeled, reference_salience
 
 from pipeline.enrich import offtopic
 from pipeline.enrich.offtopic import ParagraphTerms, content_words, features
 
 _ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "enrich" / "articles.jsonl"
-
-
-def plain_salience(
-    own: frozenset[str], counts: Counter[str], minus: int, title: frozenset[str]
-) -> float:
-    return math.fsum(math.log1p(counts[t] - minus) + (t in title) for t in own) / len(own)
-
-
-def plain_features(title: str, paragraphs: list[ParagraphTerms]) -> tuple[list, set[int]]:
-    title_terms = content_words(title)
-    sets = [p.terms for p in paragraphs]
-    everywhere = Counter(t for terms in sets for t in terms)
-    first = [plain_salience(t, everywhere, 1, title_terms) if t else 0.0 for t in sets]
-    weakest = sorted(range(len(sets)), key=first.__getitem__)[: max(1, len(sets) // 3)]
-    peeled = {i for i in weakest if first[i] < 0.35 and len(sets[i]) >= offtopic.MIN_TERMS}
-    core = Counter(t for i, terms in enumerate(sets) if i not in peeled for t in terms)
-    rows: list[list[float] | None] = []
-    for i, terms in enumerate(sets):
-        if len(terms) < offtopic.MIN_TERMS:
-            rows.append(None)
-            continue
-        rows.append(
-            [
-                plain_salience(terms, core, 0 if i in peeled else 1, title_terms),
-                first[i],
-                min(len(terms & title_terms), 3) / 3,
-            ]
-        )
-    return rows, peeled
 
 
 def _fixture_articles() -> list[tuple[str, list[str]]]:
@@ -72,7 +43,7 @@ def test_fixture_articles_and_spliced_ones_give_the_same_floats() -> None:
                 ParagraphTerms(content_words(t), frozenset(rng.sample(["Q1", "Q2", "n:x"], 1)))
                 for t in texts
             ]
-            expected, peeled = plain_features(title, terms)
+            expected, peeled = reference_features_and_peeled(title, terms)
             assert features(title, terms) == expected
             peeled_cases += bool(peeled)
     assert peeled_cases >= 10  # the subtraction path ran
@@ -86,7 +57,7 @@ def test_salience_as_before_for_both_minus() -> None:
         counts = Counter({t: rng.randint(1, 12) for t in vocabulary})
         title = frozenset(rng.sample(vocabulary, rng.randint(0, 5)))
         for minus in (0, 1):
-            assert offtopic._salience(own, counts, minus, title) == plain_salience(
+            assert offtopic._salience(own, counts, minus, title) == reference_salience(
                 own, counts, minus, title
             )
 

@@ -8,6 +8,7 @@ in English, German, French, Spanish and Italian where sites in those languages u
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bs4 import Tag
 
@@ -218,17 +219,23 @@ def author_sections(page: PageBlocks, blocks: list[Block]) -> list[Tag]:
 
 
 def _sections_under(page: PageBlocks, blocks: list[Block], heading: re.Pattern[str]) -> list[Tag]:
+    return [
+        section for block, section in _headed(page, blocks, heading) if section is not block.owner
+    ]
+
+
+def _headed(
+    page: PageBlocks, blocks: list[Block], heading: re.Pattern[str]
+) -> Iterator[tuple[Block, Tag]]:
+    """Each short heading block without links that `heading` matches, with the section it
+    opens (`_opened_section`)."""
     headlines = page.found.get("h1", [])
-    found = []
     for position, block in enumerate(blocks):
         if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
             continue
         if block.kind != "heading" or not heading.match(block.text):
             continue
-        section = _opened_section(page, blocks, position, headlines)
-        if section is not block.owner:
-            found.append(section)
-    return found
+        yield block, _opened_section(page, blocks, position, headlines)
 
 
 def _opened_section(
@@ -257,13 +264,7 @@ def comment_sections(page: PageBlocks, blocks: list[Block]) -> dict[int, str]:
     in that does not hold the page's `<h1>`, or, when the heading shares its element with the
     story, everything after it there."""
     sections: dict[int, str] = {}
-    headlines = page.found.get("h1", [])
-    for position, block in enumerate(blocks):
-        if len(block.text) > _COMMENTS_HEADING_MAX_CHARS or block.link_chars:
-            continue
-        if block.kind != "heading" or not _COMMENTS_HEADING.match(block.text):
-            continue
-        section = _opened_section(page, blocks, position, headlines)
+    for block, section in _headed(page, blocks, _COMMENTS_HEADING):
         sections[id(section)] = "comments"
         if section is block.owner:
             for sibling in section.find_next_siblings():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
-from pipeline.clean.furniture import WRAPPER_TAGS, class_and_id, is_comment_item
+from pipeline.clean.furniture import PROSE_CHARS, WRAPPER_TAGS, class_and_id, is_comment_item
 from pipeline.clean.galleries import gallery_captions
 from pipeline.clean.lines import (
     SENTENCE_END,
@@ -28,8 +28,6 @@ from pipeline.clean.tails import tail_reason
 from pipeline.clean.titles import squash
 from pipeline.records import Paragraph, Removal
 
-# A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
-PROSE_CHARS = 80
 MAX_LINK_DENSITY = 0.5
 # Long sentences with inline links (a news roundup, a deals post) are prose all the same.
 MAX_SENTENCE_LINK_DENSITY = 0.7

@@ -57,7 +57,8 @@ STRUCTURAL = frozenset(_STRUCTURE_REASONS)
 # paragraphs of prose. A comment or sign-up form holds paragraphs too, each a field's label or a
 # line of fine print ("Name *", "Your email address will not be published.").
 _FORM_KEEP_PARAGRAPHS = 3
-_FORM_PROSE_CHARS = 80  # body.py's PROSE_CHARS
+# A block this long with few links reads as prose; shorter ones are labels, bylines, buttons.
+PROSE_CHARS = 80
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 # Compound class names ("sharethis", "relatedPosts") need substring matches; the first match in
@@ -215,7 +216,7 @@ def _holds_paragraphs(form: Tag) -> bool:
     """Whether the form holds `_FORM_KEEP_PARAGRAPHS` paragraphs of prose length."""
     found = 0
     for paragraph in form.find_all("p"):
-        if len(" ".join(paragraph.get_text().split())) >= _FORM_PROSE_CHARS:
+        if len(" ".join(paragraph.get_text().split())) >= PROSE_CHARS:
             found += 1
             if found == _FORM_KEEP_PARAGRAPHS:
                 return True

@@ -404,7 +404,14 @@ def bench_store(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
     stub = StubEnricher()
-    best = dict.fromkeys([*STORE_VARIANTS, *CEILINGS, "parallel_writers"], 0.0)
+    # name → (what each writer process stores with, None for store_batch; its schema)
+    parallel: dict[str, tuple[Callable[[], Callable[..., Any]] | None, str]] = {
+        "store_batch": (None, "heads"),
+        **{name: (make, "ceiling") for name, make in CEILINGS.items()},
+    }
+    best = dict.fromkeys(
+        [*STORE_VARIANTS, *CEILINGS, *(f"parallel_{name}" for name in parallel)], 0.0
+    )
     with (
         _scratch_database(settings) as current,
         _scratch_database(settings, SCHEMA_BEFORE or "base") as before,
@@ -421,30 +428,34 @@ def bench_store(
                 "session_replication_role needs a superuser",
                 err=True,
             )
-            del variants["copy_only_unchecked"]
-            del best["copy_only_unchecked"]
-            if meter is not None:  # its rounds are in the meter's total
-                meter.advance(ROUNDS, step="store copy_only_unchecked skipped")
+            for name in ("copy_only_unchecked", "parallel_copy_only_unchecked"):
+                del best[name]
+            del variants["copy_only_unchecked"], parallel["copy_only_unchecked"]
+            if meter is not None:  # its rounds, alone and with several writers, are in the total
+                meter.advance(2 * ROUNDS, step="store copy_only_unchecked skipped")
         for round_ in range(ROUNDS):
-            if meter is not None:
-                meter.advance(step=f"store {STORE_WRITERS} writers")
-            rate = parallel_store_rate(
-                settings,
-                current,
-                _records,
-                STORE_WRITERS,
-                count // STORE_WRITERS,
-                BATCH_SIZE,
-                f"store-writers-{round_}",
-            )
-            echo(
-                f"bench delivery: store {STORE_WRITERS} writers round {round_ + 1}: "
-                f"{rate:,.0f} articles/s",
-                err=True,
-            )
-            best["parallel_writers"] = max(best["parallel_writers"], rate)
-            if meter is not None:
-                meter.advance(1, articles=count)
+            for name in parallel if round_ % 2 == 0 else reversed(list(parallel)):
+                if meter is not None:
+                    meter.advance(step=f"store {name}, {STORE_WRITERS} writers")
+                make, schema = parallel[name]
+                rate = parallel_store_rate(
+                    settings,
+                    engines[schema],
+                    _records,
+                    STORE_WRITERS,
+                    count // STORE_WRITERS,
+                    BATCH_SIZE,
+                    f"store-writers-{name}-{round_}",
+                    make,
+                )
+                echo(
+                    f"bench delivery: store {name}, {STORE_WRITERS} writers, round "
+                    f"{round_ + 1}: {rate:,.0f} articles/s",
+                    err=True,
+                )
+                best[f"parallel_{name}"] = max(best[f"parallel_{name}"], rate)
+                if meter is not None:
+                    meter.advance(1, articles=count)
             for name in variants if round_ % 2 == 0 else reversed(list(variants)):
                 if meter is not None:
                     meter.advance(step=f"store {name}")
@@ -472,8 +483,14 @@ def bench_store(
             for name in [*STORE_VARIANTS, *CEILINGS]
         },
         "writers": STORE_WRITERS,
-        "parallel_writers_articles_per_s": round(best["parallel_writers"]),
-        "ratio_parallel_writers": round(best["parallel_writers"] / best["store_batch"], 2),
+        "parallel_writers_articles_per_s": round(best["parallel_store_batch"]),
+        "ratio_parallel_writers": round(best["parallel_store_batch"] / best["store_batch"], 2),
+        **{
+            f"parallel_{name}_articles_per_s": round(best[f"parallel_{name}"])
+            if f"parallel_{name}" in best
+            else None
+            for name in CEILINGS
+        },
         "ratio": round(best["store_batch"] / best["row_by_row"], 2),
         "ratio_vs_multi_row_insert": round(best["store_batch"] / best["multi_row_insert"], 2),
         "ratio_vs_old_schema": round(best["store_batch"] / best["store_batch_old_schema"], 2),
@@ -500,7 +517,7 @@ def run(
 
     meter = meter if meter is not None else LogMeter()
     meter.start(
-        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS) + len(CEILINGS) + 1) * ROUNDS,
+        (len(CODECS) + len(PURE_CRC_CODECS) + len(STORE_VARIANTS) + 2 * len(CEILINGS) + 1) * ROUNDS,
         "bench delivery",
         "rounds",
         ("records", "articles"),
@@ -575,6 +592,20 @@ def run(
             s["ratio_parallel_writers"],
         )
     )
+    rows += [
+        (
+            f"consumer article rows/s: {s['writers']} store_batch writers vs {s['writers']} "
+            f"writers {label}",
+            s["parallel_writers_articles_per_s"],
+            s[f"parallel_{name}_articles_per_s"],
+            round(s["parallel_writers_articles_per_s"] / s[f"parallel_{name}_articles_per_s"], 2),
+        )
+        for label, name in (
+            ("of the bare COPY ceiling", "copy_only"),
+            ("of the COPY without triggers or foreign-key checks", "copy_only_unchecked"),
+        )
+        if s[f"parallel_{name}_articles_per_s"] is not None
+    ]
     m = figures["consumer_metrics"]
     rows.append(
         (

@@ -6,6 +6,9 @@ its own (distinct article ids) and its own partition's offsets, all writing `sto
 batches into the same scratch database. The records are made and enriched by the stub before
 a barrier, so only the writes are timed: from the barrier to the last writer's end. Run next
 to the single writer in `bench_store`, on the same kind of records.
+
+`make_store` swaps `store_batch` for another store function (made once per writer), such as
+the bench's COPY ceilings, so a ceiling is measured with as many writers as the path.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -24,6 +28,8 @@ from pipeline.records import CleanedArticle
 from pipeline.warehouse.db import make_engine, store_batch
 
 Records = Callable[[int, str], list[CleanedArticle]]
+# Made in the writer's process (so picklable: a class or a partial of one).
+MakeStore = Callable[[], Callable[..., Any]]
 
 
 def _write(
@@ -34,16 +40,16 @@ def _write(
     partition: int,
     batch: int,
     barrier: Barrier,
+    make_store: MakeStore | None,
 ) -> None:
     engine = make_engine(settings, f"newsflow-bench-writer-{partition}")
+    store = make_store() if make_store is not None else store_batch
     items = StubEnricher().enrich_each(records(count, run))
     with engine.connect():  # the pool's first connection made before the clock starts
         pass
     barrier.wait()
     for start in range(0, count, batch):
-        store_batch(
-            engine, "bench", items[start : start + batch], {("bench", partition): start + batch}
-        )
+        store(engine, "bench", items[start : start + batch], {("bench", partition): start + batch})
     engine.dispose()
 
 
@@ -55,9 +61,10 @@ def parallel_store_rate(
     per_writer: int,
     batch: int,
     run: str,
+    make_store: MakeStore | None = None,
 ) -> float:
     """Article rows/s of `writers` processes storing `per_writer` articles each, together,
-    into the database of `engine`."""
+    into the database of `engine` (with `store_batch`, or what `make_store` makes)."""
     scratch = settings.model_copy(
         update={"warehouse_url": SecretStr(engine.url.render_as_string(hide_password=False))}
     )
@@ -66,7 +73,7 @@ def parallel_store_rate(
     processes = [
         context.Process(
             target=_write,
-            args=(scratch, records, per_writer, f"{run}-w{n}", n, batch, barrier),
+            args=(scratch, records, per_writer, f"{run}-w{n}", n, batch, barrier, make_store),
             name=f"newsflow-bench-writer-{n}",
         )
         for n in range(writers)

@@ -120,6 +120,7 @@ def apply(setting: Setting) -> None:
 
 
 _PAGES: list[tuple[Page, str]] = []
+_DATASET: list[str] = []  # per page, the name of its dataset
 _SCORED: list[dict[str, tuple[int, int, int]]] = []  # per page, the score of each text it gave
 HAND = read_setting()  # before any knob is turned
 # The knobs the walk over the tree reads (furniture.py's form test); the others are read after it.
@@ -315,9 +316,22 @@ def nested_cv(
         )
     gains = [row["fitted_f1"] - row["hand_f1"] for row in rows]
     error = statistics.stdev(gains) / math.sqrt(k)
+    # Every page scored with the constants fitted without its site: the figures per dataset.
+    nested = evaluations.get([fitted[f"fold {fold + 1}"] for fold in folds])
+    nested_scores = tuple(scores[i] for i, scores in enumerate(nested))
+    datasets = {
+        name: {
+            "pages": len(pages),
+            "hand_f1": f1(hand_scores, pages),
+            "nested_f1": f1(nested_scores, pages),
+        }
+        for name in dict.fromkeys(_DATASET)
+        if (pages := [i for i, d in enumerate(_DATASET) if d == name])
+    }
     (all_scores,) = evaluations.get([fitted["all"]])
     return {
         "folds": rows,
+        "datasets": datasets,
         "hand_cv_f1": statistics.fmean(row["hand_f1"] for row in rows),
         "nested_cv_f1": statistics.fmean(row["fitted_f1"] for row in rows),
         "gain": statistics.fmean(gains),
@@ -356,6 +370,47 @@ def score_one(
     }
 
 
+def sweep(evaluations: Evaluations, folds: list[int], k: int) -> list[dict[str, Any]]:
+    """Each knob's grid with every other constant hand-set: the CV F1 over the site folds, the
+    F1 of each dataset and the number of pages whose score moves."""
+    settings = [
+        HAND[:n] + (value,) + HAND[n + 1 :] for n, knob in enumerate(KNOBS) for value in knob.grid
+    ]
+    scored = dict(zip(settings, evaluations.get(settings), strict=True))
+    by_fold = [[i for i, f in enumerate(folds) if f == fold] for fold in range(k)]
+    by_dataset = {d: [i for i, e in enumerate(_DATASET) if e == d] for d in dict.fromkeys(_DATASET)}
+    rows = []
+    for n, knob in enumerate(KNOBS):
+        for value in knob.grid:
+            scores = scored[HAND[:n] + (value,) + HAND[n + 1 :]]
+            rows.append(
+                {
+                    "knob": knob.name,
+                    "value": value,
+                    "hand": value == HAND[n],
+                    "cv_f1": statistics.fmean(f1(scores, pages) for pages in by_fold),
+                    "datasets": {d: f1(scores, pages) for d, pages in by_dataset.items()},
+                    "pages_moved": sum(
+                        1 for a, b in zip(scores, scored[HAND], strict=True) if a != b
+                    ),
+                }
+            )
+    return rows
+
+
+def _sweep_report(rows: list[dict[str, Any]]) -> str:
+    names = list(rows[0]["datasets"])
+    lines = ["knob                         value   CV F1    " + "  ".join(names) + "  pages moved"]
+    for row in rows:
+        figures = "  ".join(f"{row['datasets'][d]:.5f}".ljust(len(d)) for d in names)
+        mark = "*" if row["hand"] else " "
+        lines.append(
+            f"{row['knob']:<28} {row['value']:>6g}{mark} {row['cv_f1']:.5f}  {figures}  "
+            f"{row['pages_moved']}"
+        )
+    return "\n".join(lines)
+
+
 def _report(result: dict[str, Any]) -> str:
     lines = ["fold      pages  hand F1  fitted F1  gain     fitted values (hand-set otherwise)"]
     for row in result["folds"]:
@@ -371,6 +426,11 @@ def _report(result: dict[str, Any]) -> str:
         f"{result['folds_gaining']} folds of {len(result['folds'])} gain; "
         f"adopt: {'yes' if result['adopt'] else 'no'}"
     )
+    for name, figures in result["datasets"].items():
+        lines.append(
+            f"{name} ({figures['pages']} pages), each page with the constants fitted without "
+            f"its fold: {figures['hand_f1']:.5f} hand-set, {figures['nested_f1']:.5f} fitted"
+        )
     every = result["all"]
     fitted = ", ".join(f"{n}={v:g}" for n, v in every["fitted"].items()) or "(none)"
     lines.append(
@@ -393,6 +453,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--score", nargs="+", metavar="NAME=VALUE")
     parser.add_argument(
+        "--sweep", action="store_true", help="each knob's grid alone, the others hand-set"
+    )
+    parser.add_argument(
         "--plain", action="store_true", help="parse and walk every page for every setting"
     )
     parser.add_argument(
@@ -403,7 +466,9 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     for directory in args.dataset:
-        _PAGES.extend(_load(directory))
+        loaded = _load(directory)
+        _PAGES.extend(loaded)
+        _DATASET.extend(directory.name for _ in loaded)
     _SCORED.extend({} for _ in _PAGES)
     if not args.plain:
         _Walks()
@@ -415,6 +480,12 @@ def main(argv: list[str]) -> int:
         return 1 if differ or not known else 0
     folds = site_folds([site_of(page.url, page.id) for page, _ in _PAGES], args.cv)
     evaluations = Evaluations(args.cache, [page.id for page, _ in _PAGES], args.workers)
+    if args.sweep:
+        rows = sweep(evaluations, folds, args.cv)
+        print(_sweep_report(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+        return 0
     if args.score:
         changes = {name: float(value) for name, value in (pair.split("=") for pair in args.score)}
         result = score_one(evaluations, folds, args.cv, changes)

@@ -151,7 +151,14 @@ class _Walks:
             "page_blocks": self.walk_kept,
             "discard": _keep,
         }
+        self.plain = {name: getattr(clean, name) for name in kept}
         for name, function in kept.items():
+            setattr(clean, name, function)
+
+    def close(self) -> None:
+        """The cleaner as it was: every page parsed and walked again."""
+        clean = import_module("pipeline.clean")
+        for name, function in self.plain.items():
             setattr(clean, name, function)
 
     def prepare_kept(self, page: str) -> Any:

@@ -2,10 +2,12 @@
 
     python -m devtools.benchmark_sets scrapinghub CHECKOUT DEV_DIR OUT_DIR
     python -m devtools.benchmark_sets readability CHECKOUT OUT_DIR
+    python -m devtools.benchmark_sets trafilatura CHECKOUT OUT_DIR
 
 CHECKOUT is a git directory of the benchmark's repository (read with `git show`, no work tree
 needed). The result is `html/<id>.html.gz` plus `ground-truth.json` (`{id: {"articleBody",
-"url", ...}}`), what `newsflow bench extract --dataset` reads. tests/data/extraction/README.md
+"url", ...}}`, or `{id: {"with", "without", "url"}}` for a set labelled by snippets), what
+`newsflow bench extract --dataset` reads. tests/data/extraction/README.md
 says where each set comes from, under which licence, and what was left out.
 """
 
@@ -90,14 +92,35 @@ def readability(checkout: Path, out: Path) -> int:
     return len(pages)
 
 
+def trafilatura(checkout: Path, out: Path) -> int:
+    """Trafilatura's evaluation pages: per page, snippets the body must hold ("with") and
+    snippets it must not ("without"), chosen by hand at the edges of the text."""
+    labels = json.loads(_git(checkout, "show", "HEAD:tests/evaldata.json"))
+    listing = _git(
+        checkout, "ls-tree", "-r", "-z", "--name-only", "HEAD", "tests/cache", "tests/eval"
+    )
+    stored = {path.rsplit("/", 1)[-1]: path for path in listing.decode().split("\0") if path}
+    pages: dict[str, bytes] = {}
+    truth: dict[str, dict[str, object]] = {}
+    for url, label in labels.items():
+        # The page ids are the benchmark's file names, made safe for a file name of our own.
+        page_id = re.sub(r"[^\w.-]+", "_", label["file"].removesuffix(".html"))[:120]
+        pages[page_id] = _git(checkout, "show", f"HEAD:{stored[label['file']]}")
+        truth[page_id] = {"url": url, "with": label["with"], "without": label["without"]}
+    _write(out, pages, truth)
+    return len(pages)
+
+
 def main(argv: list[str]) -> None:
     kind, *paths = argv
     if kind == "scrapinghub":
         count = scrapinghub(Path(paths[0]), Path(paths[1]), Path(paths[2]))
     elif kind == "readability":
         count = readability(Path(paths[0]), Path(paths[1]))
+    elif kind == "trafilatura":
+        count = trafilatura(Path(paths[0]), Path(paths[1]))
     else:
-        raise SystemExit(f"unknown benchmark {kind!r}: scrapinghub or readability")
+        raise SystemExit(f"unknown benchmark {kind!r}: scrapinghub, readability or trafilatura")
     print(f"{count} pages written")  # noqa: T201
 
 

@@ -4,6 +4,11 @@ Each text becomes the multiset of its 4-token shingles (`\\w+` tokens, Unicode, 
 Precision is averaged over pages with a non-empty prediction, recall over pages with a non-empty
 truth, and F1 is taken from those two averages, so an extractor cannot buy precision by
 returning nothing: the empty predictions are counted and cost recall.
+
+A set labelled by snippets instead (trafilatura's evaluation pages: per page, a few passages the
+body must hold and a few it must not) is scored by whitespace-normalized substring matching,
+the counts pooled over all pages, as trafilatura's own evaluation does (`snippet_counts`,
+`summarize_snippets`).
 """
 
 from __future__ import annotations
@@ -71,6 +76,46 @@ def summarize(scores: list[PageScore]) -> dict[str, float | int]:
     }
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class SnippetCounts:
+    """One page's snippets: held ("with") and wrongly held ("without") by the prediction."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+
+def snippet_counts(with_: tuple[str, ...], without: tuple[str, ...], text: str) -> SnippetCounts:
+    body = _squash(text)
+    held = sum(1 for snippet in with_ if _squash(snippet) in body)
+    wrong = sum(1 for snippet in without if _squash(snippet) in body)
+    return SnippetCounts(held, wrong, len(with_) - held, len(without) - wrong)
+
+
+def summarize_snippets(counts: list[SnippetCounts], empty: int) -> dict[str, float | int]:
+    tp, fp = sum(c.tp for c in counts), sum(c.fp for c in counts)
+    fn, tn = sum(c.fn for c in counts), sum(c.tn for c in counts)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "pages": len(counts),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "accuracy": (tp + tn) / (tp + fp + fn + tn) if counts else 0.0,
+        "empty_predictions": empty,
+    }
+
+
 @dataclass(frozen=True)
 class Page:
     id: str
@@ -81,6 +126,13 @@ class Page:
     title: str | None = None
     byline: str | None = None
     authors: tuple[str, ...] | None = None
+    # Snippet labels, instead of `truth` (see `snippet_counts`).
+    with_: tuple[str, ...] | None = None
+    without: tuple[str, ...] | None = None
+
+    @property
+    def by_snippets(self) -> bool:
+        return self.with_ is not None
 
 
 def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
@@ -97,6 +149,8 @@ def load_dataset(dataset_dir: str | Path) -> Iterator[Page]:
             title=entry.get("title"),
             byline=entry.get("byline"),
             authors=tuple(entry["authors"]) if "authors" in entry else None,
+            with_=tuple(entry["with"]) if "with" in entry else None,
+            without=tuple(entry.get("without", ())) if "with" in entry else None,
         )
 
 

@@ -27,7 +27,15 @@ from typing import Any
 
 from devtools.bench.fields import field_agreement
 from devtools.bench.folds import cross_validate, site_of
-from devtools.scoring import Page, PageScore, load_dataset, score_page, summarize
+from devtools.scoring import (
+    Page,
+    PageScore,
+    load_dataset,
+    score_page,
+    snippet_counts,
+    summarize,
+    summarize_snippets,
+)
 from pipeline.clean import clean
 from pipeline.clean.decode import decode_html
 from pipeline.errors import ConfigError, NewsflowError, PoisonRecord
@@ -50,9 +58,10 @@ class _Run:
     seconds: float = 0.0
     documents: int = 0
     scores: list[PageScore] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the first pass's, which are scored
 
     def timed_pass(self, pages: list[tuple[Page, str]]) -> None:
-        """One pass over every page on the clock; the first pass's texts are scored."""
+        """One pass over every page on the clock; the first pass's texts are kept."""
         gc.collect()
         started = time.process_time()
         texts = [self.extract(page, html) for page, html in pages]
@@ -60,10 +69,8 @@ class _Run:
         gc.collect()
         self.seconds += time.process_time() - started
         self.documents += len(pages)
-        if not self.scores:
-            self.scores = [
-                score_page(page.truth, text) for (page, _), text in zip(pages, texts, strict=True)
-            ]
+        if not self.texts:
+            self.texts = texts
 
     def summary(self) -> dict[str, Any]:
         figures: dict[str, Any] = {"name": self.name, **summarize(self.scores)}
@@ -236,6 +243,20 @@ def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
         ]
         columns = ["dataset", "extractor", "pages", "precision", "recall", "f1", "empty"]
         lines += ["", format_table(columns, rows)]
+    if snippets := figures.get("snippets"):
+        rows = [
+            [dataset, name, f["pages"], *(f"{f[k]:.3f}" for k in _SNIPPET_FIGURES)]
+            + [f["empty_predictions"]]
+            for dataset, by_name in snippets.items()
+            for name, f in by_name.items()
+        ]
+        columns = ["dataset", "extractor", "pages", *_SNIPPET_FIGURES, "empty"]
+        lines += [
+            "",
+            "labelled by snippets (counts pooled over the pages; not in the figures above or "
+            "the cross-validation)",
+            format_table(columns, rows),
+        ]
     for base in figures.get("baselines", {}).values():
         if base.get("speed_ratio") is not None:
             lines.append(
@@ -247,6 +268,9 @@ def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     if cv := figures.get("cv"):
         lines += ["", _cv_report(cv)]
     return "\n".join(lines)
+
+
+_SNIPPET_FIGURES = ("precision", "recall", "f1", "accuracy")
 
 
 def _fields_line(dataset: str, a: dict[str, Any]) -> str:
@@ -295,6 +319,30 @@ def _cv_report(cv: dict[str, Any]) -> str:
             format_table(columns, rows),
         ]
     )
+
+
+def _snippet_figures(
+    pages: list[tuple[Page, str]], dataset_of: list[str], runs: list[_Run]
+) -> dict[str, dict[str, Any]]:
+    figures: dict[str, dict[str, Any]] = {}
+    for name in dict.fromkeys(dataset_of):
+        index = [
+            i
+            for i, ((page, _), d) in enumerate(zip(pages, dataset_of, strict=True))
+            if d == name and page.by_snippets
+        ]
+        if not index:
+            continue
+        figures[name] = {}
+        for r in runs:
+            counts = []
+            for i in index:
+                page = pages[i][0]
+                assert page.with_ is not None and page.without is not None
+                counts.append(snippet_counts(page.with_, page.without, r.texts[i]))
+            empty = sum(1 for i in index if not r.texts[i].strip())
+            figures[name][r.name] = summarize_snippets(counts, empty)
+    return figures
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -349,6 +397,12 @@ def run(
         finally:
             for logger, level in zip(chatty, levels, strict=True):
                 logger.setLevel(level)
+    # Body-labelled pages are scored by shingles; snippet-labelled ones apart (scoring.py).
+    body = [i for i, (page, _) in enumerate(pages) if not page.by_snippets]
+    for r in runs:
+        r.scores = [score_page(pages[i][0].truth, r.texts[i]) for i in body]
+    snippets = _snippet_figures(pages, dataset_of, runs)
+    scored, scored_of = [pages[i] for i in body], [dataset_of[i] for i in body]
     summaries = [r.summary() for r in runs]
     figures = dict(summaries[0])
     figures["baselines"] = {}
@@ -371,25 +425,27 @@ def run(
         figures["speed_ratio"] = first["speed_ratio"]
     figures["datasets"] = {
         name: {
-            r.name: summarize([s for s, d in zip(r.scores, dataset_of, strict=True) if d == name])
+            r.name: summarize([s for s, d in zip(r.scores, scored_of, strict=True) if d == name])
             for r in runs
         }
-        for name in dict.fromkeys(dataset_of)
+        for name in dict.fromkeys(scored_of)
     }
     fields = {
         name: agreement
-        for name in dict.fromkeys(dataset_of)
+        for name in dict.fromkeys(scored_of)
         if (
             agreement := field_agreement(
-                [p for (p, _), d in zip(pages, dataset_of, strict=True) if d == name],
+                [p for (p, _), d in zip(scored, scored_of, strict=True) if d == name],
                 ours.records,
             )
         )
     }
     if fields:
         figures["fields"] = fields
-    if cv:
-        sites = [site_of(page.url, page.id) for page, _ in pages]
+    if snippets:
+        figures["snippets"] = snippets
+    if cv and scored:
+        sites = [site_of(page.url, page.id) for page, _ in scored]
         try:
             figures["cv"] = cross_validate(sites, {r.name: r.scores for r in runs}, cv)
         except ValueError as exc:

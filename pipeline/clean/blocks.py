@@ -61,6 +61,9 @@ class Block:
     owner: Tag
     link_chars: int
     dropped: str | None = None  # the structural furniture it sits in ("navigation", ...)
+    # Every structural element around it, outermost first, with its reason: body.py drops the
+    # outermost one (`dropped`) unless it holds the story, and then the next one decides.
+    furniture: tuple[tuple[Tag, str], ...] = ()
 
     @property
     def link_density(self) -> float:
@@ -93,7 +96,7 @@ class _Builder:
         self.link_chars = 0
         self.pending_br = False
         self.owners: list[tuple[Tag, ParagraphKind]] = []
-        self.dropped: tuple[Tag, str] | None = None  # the outermost structural furniture
+        self.drops: list[tuple[Tag, str]] = []  # the structural furniture, outermost first
         # The outermost element whose text is cut without ending the paragraph, its reason
         # (None: not worth reporting, like <head>) and its text.
         self.quiet: tuple[Tag, str | None, list[str]] | None = None
@@ -105,8 +108,11 @@ class _Builder:
             text = tidy("".join(self.parts))
             if text and self.owners:
                 owner, kind = self.owners[-1]
-                dropped = self.dropped[1] if self.dropped else None
-                block = Block(text, kind, owner.name, owner, self.link_chars, dropped)
+                drops = self.drops
+                block = Block(text, kind, owner.name, owner, self.link_chars)
+                if drops:
+                    block.dropped = drops[0][1]
+                    block.furniture = tuple(drops)
                 self.page.blocks.append(block)
             self.has_text = False
             self.link_chars = 0
@@ -189,8 +195,8 @@ def page_blocks(root: Tag) -> PageBlocks:
                 articles -= 1
             if builder.quiet is not None and builder.quiet[0] is node:
                 builder.end_quiet()
-            if builder.dropped is not None and builder.dropped[0] is node:
-                builder.dropped = None
+            if builder.drops and builder.drops[-1][0] is node:
+                builder.drops.pop()
             end[id(node)] = len(elements) - 1
             continue
         key = id(node)
@@ -224,15 +230,15 @@ def page_blocks(root: Tag) -> PageBlocks:
             page.bylines.append(node)
         quiet = builder.quiet is not None
         reason = None
-        if (
-            not quiet
-            and builder.dropped is None
-            and (name in STRUCTURAL or "role" in attrs or "hidden" in attrs or "style" in attrs)
+        if not quiet and (
+            name in STRUCTURAL or "role" in attrs or "hidden" in attrs or "style" in attrs
         ):
             reason = structural_reason(node, articles > 0)
         if not quiet and (name in CONTROL_TAGS or name == "head"):
             builder.quiet = (node, None if name == "head" else named.get(key, "controls"), [])
             quiet = True
+        elif reason and name not in BLOCK_TAGS and builder.drops:
+            reason = None  # inline furniture inside furniture: its text goes with the block's
         elif reason and name not in BLOCK_TAGS:
             builder.quiet = (node, reason, [])
             quiet = True
@@ -269,7 +275,7 @@ def page_blocks(root: Tag) -> PageBlocks:
         if name == "article":
             articles += 1
         if reason and is_block:
-            builder.dropped = (node, reason)
+            builder.drops.append((node, reason))
         stack.append((node, _EXIT_BLOCK if is_block else _EXIT))
         stack.extend(zip(reversed(contents), _ENTERING, strict=False))
     page.named = named

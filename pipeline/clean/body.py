@@ -309,10 +309,49 @@ class Body:
     removed: list[Removal]
 
 
+def _unwrap_furniture(page: PageBlocks) -> None:
+    """Keep the structural furniture that holds the story. When the page outside its
+    furniture has no story (fewer than `_WRAPPER_PARAGRAPHS` paragraphs of prose), a
+    `<header>`, `<aside>` or `<footer>` around most of the page's prose, in several
+    paragraphs, is a tag left open (the parser nests the rest of the page in it) or a theme's
+    wrapper, not page chrome. With a story outside, a sidebar holding more prose than a short
+    story (a live ticker) stays a sidebar. The test goes on inwards (a `role=complementary`
+    section inside the open header). Hidden elements stay dropped: a story's second copy for
+    another screen is hidden."""
+    prose_blocks = [b for b in page.blocks if _is_prose(b) and noise_reason(b) is None]
+    total = sum(len(block.text) for block in prose_blocks)
+    while True:
+        prose: dict[int, int] = {}
+        paragraphs: dict[int, int] = {}
+        outside = 0
+        for block in prose_blocks:
+            if not block.furniture:
+                outside += 1
+            elif block.furniture[0][1] != "hidden":
+                key = id(block.furniture[0][0])
+                prose[key] = prose.get(key, 0) + len(block.text)
+                paragraphs[key] = paragraphs.get(key, 0) + 1
+        if outside >= _WRAPPER_PARAGRAPHS:
+            return
+        wrappers = {
+            key
+            for key, chars in prose.items()
+            if chars * 2 > total and paragraphs[key] >= _WRAPPER_PARAGRAPHS
+        }
+        if not wrappers:
+            return
+        for block in page.blocks:
+            furniture = block.furniture
+            if furniture and id(furniture[0][0]) in wrappers:
+                block.furniture = furniture = furniture[1:]
+                block.dropped = furniture[0][1] if furniture else None
+
+
 def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     """The story's paragraphs in document order (none when the page has no prose), and what
     was left out, by reason. `title` is the page's headline, when known: repeated before the
     story's first paragraph (in an `<h2>` or a plain `<div>`), it is not the story."""
+    _unwrap_furniture(page)
     noise: dict[int, str] = {}
     candidates = []
     for block in page.blocks:

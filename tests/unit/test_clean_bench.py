@@ -202,3 +202,39 @@ def test_titles_and_authors_are_scored_against_the_labels_a_dataset_gives(datase
     assert fields["pages_with_invented_authors"] == 1
     assert fields["author_misses"] == [{"id": "library", "label": None, "ours": ["Jane Doe"]}]
     assert "titles agree on 50.0% of 2 pages" in printed[-1]
+
+
+def test_a_set_labelled_by_snippets_is_scored_apart_by_pooled_snippet_counts(dataset, tmp_path):
+    snippets = tmp_path / "snippets"
+    (snippets / "html").mkdir(parents=True)
+    title, paragraphs = STORIES["harbour"]
+    html = gzip.compress(_page(title, paragraphs).encode())
+    (snippets / "html" / "harbour.html.gz").write_bytes(html)
+    truth = {
+        "harbour": {
+            "url": "https://s.example/harbour",
+            # Two held, one missed (not on the page); the menu is left out, the footer too.
+            "with": ["reopened on  Wednesday", "the harbour master said", "a sentence not there"],
+            "without": ["Home News", "© Example"],
+        }
+    }
+    (snippets / "ground-truth.json").write_text(json.dumps(truth))
+    bodies = _copy_to_hosts(dataset, tmp_path / "bodies", ["a.example", "b.example"])
+    printed: list[str] = []
+    figures = run(
+        [bodies, snippets],
+        baseline="get_text",
+        cv=2,
+        echo=lambda line, **_: printed.append(line),
+    )
+    # The snippet page is in neither the body figures nor the cross-validation.
+    assert figures["pages"] == 2 and set(figures["datasets"]) == {"bodies"}
+    assert sum(figures["cv"]["fold_pages"]) == 2
+    ours = figures["snippets"]["snippets"]["newsflow"]
+    assert ours["pages"] == 1 and ours["empty_predictions"] == 0
+    assert ours["precision"] == 1.0 and ours["recall"] == pytest.approx(2 / 3)
+    assert ours["accuracy"] == pytest.approx(4 / 5)
+    # get_text keeps the menu and the footer: both wrongly held.
+    text = figures["snippets"]["snippets"]["get_text"]
+    assert text["precision"] == pytest.approx(2 / 4) and text["accuracy"] == pytest.approx(2 / 5)
+    assert "labelled by snippets" in printed[-1]

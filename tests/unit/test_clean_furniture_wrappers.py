@@ -1,0 +1,71 @@
+"""Structural furniture that holds the story (issue 11, seventh round).
+
+A `<header>` or `<aside>` around the whole page, most often a tag left open that the parser
+nests the rest of the page in, used to take the story with it: the page gave no body at all.
+Found on the trafilatura evaluation pages (development set); each test marked so fails on the
+cleaner before the rule, and the guards pass on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from test_clean_removed import STORY
+
+from pipeline.clean import clean
+from pipeline.errors import ExtractionError
+from pipeline.records import CleanedArticle
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+NAV = "<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/sport'>Sport</a></nav>"
+TICKER = [
+    f"14:{minute:02d} The council met again today to discuss the budget for the coming year, "
+    f"item {minute} on a long agenda of local business."
+    for minute in range(10, 40, 3)
+]
+
+
+def run(html: str) -> CleanedArticle:
+    return clean(html, "https://news.example.com/harbour", source_id="t", fetched_at=FETCHED_AT)
+
+
+def paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{text}</p>" for text in texts)
+
+
+def test_a_header_around_the_whole_page_keeps_the_story() -> None:
+    """Before: `no article body found`, the story being inside the site's header."""
+    html = (
+        "<html><body><header class='site-header'><div class='logo'>Harbour News</div>"
+        f"{NAV}<div class='content'>{paragraphs(STORY)}</div></header></body></html>"
+    )
+    article = run(html)
+    assert article.text.split("\n\n") == STORY  # the navigation inside still goes
+
+
+def test_a_sidebar_inside_the_open_header_is_unwrapped_too() -> None:
+    """The test goes on inwards: a complementary section inside the header holds it all."""
+    html = (
+        f"<html><body><header>{NAV}<section role='complementary'>"
+        f"<div class='post'>{paragraphs(STORY)}</div></section></header></body></html>"
+    )
+    assert run(html).text.split("\n\n") == STORY
+
+
+def test_a_sidebar_with_more_prose_than_a_short_story_stays_a_sidebar() -> None:
+    """Guard: a live ticker in an `<aside>` outweighs a short story next to it."""
+    html = (
+        f"<html><body>{NAV}<article><h1>Harbour reopens</h1>{paragraphs(STORY[:2])}</article>"
+        f"<aside>{paragraphs(TICKER)}</aside></body></html>"
+    )
+    article = run(html)
+    assert article.text.split("\n\n") == STORY[:2]
+    assert any(removal.reason == "sidebar" for removal in article.removed)
+
+
+def test_a_hidden_copy_stays_hidden() -> None:
+    """Guard: hidden text is not unwrapped, even when it is all the page holds."""
+    html = f"<html><body>{NAV}<div style='display:none'>{paragraphs(STORY)}</div></body></html>"
+    with pytest.raises(ExtractionError, match="no article body"):
+        run(html)

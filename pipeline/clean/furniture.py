@@ -142,9 +142,17 @@ class NameInfo(NamedTuple):
     byline: bool  # a byline or author line (not an author's biography or photo)
 
 
+# A state class says what an element holds, not what it is: "has-paywall" is the article that
+# a paywall cuts, "has-sidebar" the page with one beside the story, "with-ads" a section with a
+# slot in it.
+_STATE_CLASS = re.compile(r"(?<![\w-])(?:has|with)[-_][\w-]+", re.I)
+
+
 @lru_cache(maxsize=16384)
 def describe(name: str) -> NameInfo:
     """What a class/id string says about its element. Cached: sites repeat their class names."""
+    if "has" in name or "with" in name:
+        name = _STATE_CLASS.sub(" ", name)
     lower = name.lower()
     tokens = (
         [token.lower() for token in _TOKEN_SPLIT.split(name)] if _TOKEN_WORDS.search(lower) else []

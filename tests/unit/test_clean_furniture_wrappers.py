@@ -69,3 +69,26 @@ def test_a_hidden_copy_stays_hidden() -> None:
     html = f"<html><body>{NAV}<div style='display:none'>{paragraphs(STORY)}</div></body></html>"
     with pytest.raises(ExtractionError, match="no article body"):
         run(html)
+
+
+def test_a_state_class_names_what_an_element_holds_not_a_widget() -> None:
+    """Before: the story in `<div class="post has-paywall">` went as a paywall, being less
+    than half of a page with long comments under it."""
+    comments = "".join(
+        f"<div class='comment'><p>{text} I was there that day.</p></div>" for text in STORY * 2
+    )
+    html = (
+        f"<html><body>{NAV}<div class='main'><div class='post has-paywall'>"
+        f"<h1>Harbour reopens</h1>{paragraphs(STORY[:2])}</div>"
+        f"<section>{comments}</section></div></body></html>"
+    )
+    assert run(html).text.split("\n\n") == STORY[:2]
+
+
+def test_a_widget_named_with_a_state_class_beside_it_is_still_a_widget() -> None:
+    """Guard: only the state class is set aside; "sidebar has-ads" still names a sidebar."""
+    html = (
+        f"<html><body>{NAV}<article><h1>Harbour reopens</h1>{paragraphs(STORY)}</article>"
+        f"<div class='sidebar has-ads'><p>{TICKER[0]}</p></div></body></html>"
+    )
+    assert run(html).text.split("\n\n") == STORY

@@ -70,7 +70,12 @@ _NAME_PATTERNS = (
     ("share", r"share|sharing|social"),
     ("comments", r"comment(?!ary)|disqus"),
     ("related", r"related|recommend|most-?(?:read|popular|viewed)|trending|outbrain|taboola"),
-    ("paywall", r"paywall|premium-?(?:wall|prompt|barrier)|meter-?(?:wall|message|prompt)|regwall"),
+    # "paywalled", "regwalled": the text behind the wall (a state, as below), not the wall.
+    (
+        "paywall",
+        r"paywall(?!ed)|premium-?(?:wall|prompt|barrier)|meter-?(?:wall|message|prompt)"
+        r"|regwall(?!ed)",
+    ),
     ("promo", r"promo|sponsor"),
     ("ad", r"advert"),
     ("author_box", r"author-?(?:bio|info|box|card|details|description)|about-?the-?author"),

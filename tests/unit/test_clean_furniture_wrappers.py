@@ -92,3 +92,16 @@ def test_a_widget_named_with_a_state_class_beside_it_is_still_a_widget() -> None
         f"<div class='sidebar has-ads'><p>{TICKER[0]}</p></div></body></html>"
     )
     assert run(html).text.split("\n\n") == STORY
+
+
+def test_paragraphs_marked_as_behind_the_wall_are_the_story() -> None:
+    """Before: each `<p class="text regwalled">` went as a paywall, and the story with them.
+    Guard: the wall's own prompt still goes."""
+    story = "".join(f"<p class='text regwalled'>{text}</p>" for text in STORY)
+    prompt = "<div class='regwall'><p>Register for free to read on.</p></div>"
+    html = (
+        f"<html><body>{NAV}<article><h1>Harbour reopens</h1>{story}{prompt}</article></body></html>"
+    )
+    article = run(html)
+    assert article.text.split("\n\n") == STORY
+    assert any(removal.reason == "paywall" for removal in article.removed)

@@ -18,6 +18,27 @@ from pipeline.clean.dates import parse_date
 from pipeline.clean.furniture import WRAPPER_TAGS
 from pipeline.clean.substrings import may_match
 
+# "Related articles", "Read also", "You may also like" in the other languages of the news pages
+# we ingest: a line of its own, and the heading over a list of other stories.
+_RELATED_ELSEWHERE = (
+    # German
+    r"(?:ähnliche|verwandte|weitere) (?:artikel|beiträge|nachrichten|meldungen|themen)|"
+    r"verwandte themenbereiche|das könnte (?:dich|sie) auch interessieren|auch interessant|"
+    r"zum weiterlesen|neueste (?:artikel|beiträge)|meistgelesen(?:e (?:artikel|beiträge))?|"
+    r"empfehlungen der redaktion|lesen sie (?:auch|mehr)|"
+    # French
+    r"(?:articles?|contenus?) (?:similaires|associés|liés)|(?:[àa] )?lire aussi|"
+    r"[àa] lire également|sur le même sujet|vous (?:aimerez|pourriez) aussi(?: aimer)?|"
+    r"les plus lus|"
+    # Spanish, Portuguese, Italian
+    r"(?:artículos|noticias|contenidos?) relacionad[oa]s|te puede interesar|"
+    r"(?:lea|lee) también|(?:las )?más leídas|veja também|leia também|"
+    r"(?:notícias|artigos) relacionad[oa]s|(?:as )?mais lidas|articoli correlati|"
+    r"leggi anche|(?:ti )?potrebbe interessarti|i più letti|"
+    # Dutch, Polish
+    r"gerelateerde artikelen|lees ook|meest gelezen|zobacz (?:też|także)|czytaj (?:też|także)"
+)
+
 # Lines that are never story text, by what they are.
 _LINE_REASONS = (
     (
@@ -32,7 +53,8 @@ _LINE_REASONS = (
         r"other (?:reports|stories|articles) by|you (?:may|might) (?:also )?(?:like|enjoy)|"
         r"(?:recommended|suggested) (?:for you|stories|articles|reading)|more stories|"
         r"(?:what|more) to read(?: next)?|read next|up next|around the web|from the web|"
-        r"(?:popular|trending) (?:now|stories|articles)|don['’]t miss",
+        r"(?:popular|trending) (?:now|stories|articles)|don['’]t miss|explore further|"
+        + _RELATED_ELSEWHERE,
     ),
     ("newsletter", r"subscribe(?: now| today| for free)?|sign up(?: now| today)?|newsletters?"),
     # A video player's or a photo viewer's buttons and read-outs, each on a line of its own.
@@ -193,7 +215,8 @@ _RELATED_HEADING = re.compile(
     r"most (?:read|popular|viewed|shared|watched)(?: [^:]{0,40})?|"
     r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| stories| articles)?|"
     r"(?:what to )?read next|up next|trending(?: now| stories)?|don['’]t miss|"
-    r"popular (?:now|stories|articles))\W*$",
+    r"popular (?:now|stories|articles)|explore further|mehr zum thema(?: [^:]{0,40})?|"
+    r"mehr (?:zu|über) [^:]{0,40}|" + _RELATED_ELSEWHERE + r")\W*$",
     re.I,
 )
 

@@ -204,7 +204,24 @@ def teasers(heading: str) -> str:
     return f"<div class='c3c3d3'><h3>{heading}</h3><div class='c4d4e4'>{items}</div></div>"
 
 
-@pytest.mark.parametrize("heading", ["Related", "Related articles", "Most read in News"])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Related",
+        "Related articles",
+        "Most read in News",
+        # Seventh round: the other languages of the trafilatura evaluation pages.
+        "Explore further",
+        "Ähnliche Beiträge",
+        "Das könnte Sie auch interessieren",
+        "Mehr zum Thema Hafen",
+        "À lire aussi",
+        "Noticias relacionadas",
+        "Veja também:",
+        "Leggi anche",
+        "Zobacz także",
+    ],
+)
 def test_the_stories_under_a_related_heading_are_not_the_story(heading: str) -> None:
     # Fails before the rule: each teaser's linked headline opens a blurb of prose, which kept
     # them (the gift-guide rule of the third round) when no class name said "related".

@@ -46,7 +46,15 @@ _LINE_REASONS = (
         r"advertisement|advertisements|advertising|advert|ad|sponsored|anzeige|werbung|"
         r"publicit[ée]|publicidad|pubblicit[àa]",
     ),
-    ("share", r"share|share this(?: article| story)?|email|print|tweet"),
+    (
+        "share",
+        r"share|share this(?: article| story)?|email|print|tweet|"
+        # the same buttons in German, French, Spanish, Italian, Portuguese, Polish, Dutch
+        r"(?:(?:diesen )?(?:artikel|beitrag|seite|rezept) )?(?:teilen|drucken)|"
+        r"möchten sie (?:den|diesen) artikel teilen\??|empfiehl (?:dies|diesen artikel) "
+        r"deinen freunden|partager|imprimer|compartir|imprimir|condividi|stampa|compartilhar|"
+        r"udostępnij|drukuj|delen|printen",
+    ),
     ("comments", r"comments?|discuss this (?:article|story)"),
     (
         "related",
@@ -79,7 +87,18 @@ _LINE_REASONS = (
         r"read more|continue reading|read later|save for later|save (?:this )?(?:article|story)|"
         r"bookmark(?: this (?:article|story))?|loading\.*|scroll to continue with content|"
         r"story continues below|(?:this|the) (?:slideshow|video|content|gallery) requires "
-        r"javascript|please enable javascript.*|javascript is (?:disabled|required).*",
+        r"javascript|please enable javascript.*|javascript is (?:disabled|required).*|"
+        # "Read more", "Load more" and an embed's placeholder in the other languages
+        r"weiterlesen|mehr (?:lesen|anzeigen|laden)|lade weitere inhalte|lire la suite|"
+        r"(?:leer|ver) más|seguir leyendo|continua a leggere|leia mais|czytaj dalej|lees meer|"
+        r"externer inhalt|empfohlener redaktioneller inhalt|"
+        # a rating widget's question and read-out
+        r"was this (?:article|page|story|post) (?:helpful|useful)\??|rate this "
+        r"(?:article|story|post|recipe)|war (?:der|dieser) (?:artikel|beitrag) "
+        r"(?:nützlich|hilfreich)\??|(?:hier können sie )?(?:den |diesen )?artikel bewerten|"
+        r"\(?noch keine bewertungen\)?|"
+        # a PHP error the site printed into the page
+        r"(?:php )?(?:warning|notice|deprecated|fatal error|parse error):.{0,400}? on line \d+",
     ),
 )
 _BOILERPLATE_LINE = re.compile(

@@ -38,6 +38,18 @@ def reason(text: str) -> str | None:
         ("All RİGHTS Reserved", "copyright"),  # İ
         ("The subscription drive ended in March with more readers than before.", None),
         ("He signed in to the meeting late and left early, twice.", None),
+        # Seventh round: the trafilatura evaluation pages' buttons, prompts and leaks.
+        ("Rezept drucken", "share"),
+        ("Möchten Sie den Artikel teilen?", "share"),
+        ("Partager", "share"),
+        ("Lade weitere Inhalte", "label"),
+        ("(Noch keine Bewertungen)", "label"),
+        ("War der Artikel nützlich?", "label"),
+        ("Externer Inhalt", "label"),
+        ("Warning: Creating default object from empty value in /srv/x.php on line 12", "label"),
+        ("Ähnliche Beiträge", "related"),
+        ("Zobacz także", "related"),
+        ("Die Stampa druckt den Artikel über die Wahl auf der ersten Seite.", None),
     ],
 )
 def test_lines_found_as_the_patterns_find_them(text: str, expected: str | None) -> None:
@@ -55,6 +67,10 @@ def test_lines_found_as_the_patterns_find_them(text: str, expected: str | None) 
         ("page-Pagination", "navigation", False),
         ("header-bar", None, False),
         ("readMore", None, False),
+        ("post has-paywall", None, False),  # a state class: what the element holds
+        ("text regwalled", None, False),
+        ("regwall-prompt", "paywall", False),
+        ("sidebar with-ads", "sidebar", False),
     ],
 )
 def test_class_names_described_as_their_tokens_say(

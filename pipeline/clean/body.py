@@ -189,8 +189,11 @@ def _damp_isolated(values: list[float]) -> list[float]:
     ]
 
 
-def _best_container(page: PageBlocks, blocks: list[Block], noisy: set[int]) -> Tag | None:
-    """The element whose subtree has the best balance of prose over navigation text."""
+def _best_container(
+    page: PageBlocks, blocks: list[Block], noisy: set[int]
+) -> tuple[Tag | None, dict[int, float]]:
+    """The element whose subtree has the best balance of prose over navigation text, and
+    that balance for every element."""
     values = [_block_value(block, id(block) in noisy) for block in blocks]
     own: dict[int, float] = {}
     for block, value in zip(blocks, _damp_isolated(values), strict=True):
@@ -206,7 +209,21 @@ def _best_container(page: PageBlocks, blocks: list[Block], noisy: set[int]) -> T
             weighted *= _CONTENT_HINT_BONUS
         if weighted > best_score:
             best, best_score = element, weighted
-    return best
+    return best, score
+
+
+def _story_siblings(page: PageBlocks, container: Tag | None, score: dict[int, float]) -> list[Tag]:
+    """The container's siblings that hold more prose than navigation, a paragraph's worth at
+    least: a standfirst or a second part of the story that the page set in an element of its
+    own, beside the body's (Readability joins such siblings too). Not beside a container
+    that is a top-level region of the page: its siblings are the page's other regions."""
+    if container is None or (parent := container.parent) is None or parent.name in _PAGE_TAGS:
+        return []
+    return [
+        sibling
+        for sibling in parent.find_all(True, recursive=False)
+        if sibling is not container and score.get(id(sibling), 0.0) >= PROSE_CHARS
+    ]
 
 
 def _has_content_hint(element: Tag) -> bool:
@@ -368,7 +385,8 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
         page.named.setdefault(key, "comments")
     excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
     blocks = [block for block in candidates if id(block.owner) not in excluded]
-    container = _best_container(page, blocks, set(noise))
+    container, score = _best_container(page, blocks, set(noise))
+    regions = [container, *_story_siblings(page, container, score)] if container else []
     removals = Removals()
     for reason, text in page.silent:
         removals.add(reason, text)
@@ -381,7 +399,7 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     # In page order, so that each reason's sample is the first text it removed.
     for block in page.blocks:
         reason = block.dropped or excluded.get(id(block.owner))
-        if reason is None and (container is None or not page.contains(container, block.owner)):
+        if reason is None and not any(page.contains(region, block.owner) for region in regions):
             reason = "title" if block.tag == "h1" else noise.get(id(block)) or "outside_article"
         if reason is None and authored and _inside(page, authored, block.owner):
             # A biography is prose; a name, a role or a date is the byline.

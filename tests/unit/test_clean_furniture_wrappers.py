@@ -105,3 +105,32 @@ def test_paragraphs_marked_as_behind_the_wall_are_the_story() -> None:
     article = run(html)
     assert article.text.split("\n\n") == STORY
     assert any(removal.reason == "paywall" for removal in article.removed)
+
+
+LINKS = "".join(f"<a href='/topic/{n}'>Topic number {n} of the site</a> " for n in range(16))
+STANDFIRST = (
+    "Three weeks of repairs are over: the town's harbour is open again, and the boats are back."
+)
+
+
+def test_a_standfirst_in_an_element_beside_the_body_s_is_the_story() -> None:
+    """Before: the body's element won, its parent holding a list of links too, and the
+    standfirst set in an element of its own beside it was lost."""
+    html = (
+        f"<html><body>{NAV}<div class='x1'><div class='x2'><p>{STANDFIRST}</p></div>"
+        f"<div class='x3'>{paragraphs(STORY)}</div><div class='x4'>{LINKS}</div></div>"
+        "</body></html>"
+    )
+    article = run(html)
+    assert article.text.split("\n\n") == [STANDFIRST, *STORY]
+    assert "Topic number" not in article.text
+
+
+def test_the_other_regions_of_the_page_are_not_the_story_s_siblings() -> None:
+    """Guard: beside a container that is a region of the page, prose elsewhere stays out."""
+    about = "Harbour News is written by a team of four in the old customs house since 1951."
+    html = (
+        f"<html><body>{NAV}<div class='x3'>{paragraphs(STORY)}</div>"
+        f"<div class='x5'><p>{about}</p></div><div class='x4'>{LINKS}</div></body></html>"
+    )
+    assert run(html).text.split("\n\n") == STORY

@@ -6,7 +6,8 @@ truth, and F1 is taken from those two averages, so an extractor cannot buy preci
 returning nothing: the empty predictions are counted and cost recall.
 
 A set labelled by snippets instead (trafilatura's evaluation pages: per page, a few passages the
-body must hold and a few it must not) is scored by whitespace-normalized substring matching,
+body must hold and a few it must not) is scored by substring matching, with white space made
+single spaces and invisible characters (soft hyphens, zero-width spaces) left out,
 the counts pooled over all pages, as trafilatura's own evaluation does (`snippet_counts`,
 `summarize_snippets`).
 """
@@ -77,10 +78,13 @@ def summarize(scores: list[PageScore]) -> dict[str, float | int]:
 
 
 _SPACES = re.compile(r"\s+")
+# Soft hyphens and zero-width characters are invisible: a label keeps them where a page had
+# them, an extractor may drop them (the cleaner does), and neither is wrong.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def _squash(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from devtools.bench.extract import run
+from devtools.scoring import snippet_counts
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 
@@ -238,3 +239,12 @@ def test_a_set_labelled_by_snippets_is_scored_apart_by_pooled_snippet_counts(dat
     text = figures["snippets"]["snippets"]["get_text"]
     assert text["precision"] == pytest.approx(2 / 4) and text["accuracy"] == pytest.approx(2 / 5)
     assert "labelled by snippets" in printed[-1]
+
+
+def test_snippets_match_across_white_space_and_invisible_characters():
+    counts = snippet_counts(
+        ("Werk\u00adzeug\u00adtypen und  ihre", "not there"),
+        ("Impressum",),
+        "Die Werkzeugtypen und\nihre Laufzeiten.",
+    )
+    assert (counts.tp, counts.fp, counts.fn, counts.tn) == (1, 0, 1, 1)

@@ -54,7 +54,7 @@ from sqlalchemy import Engine, create_engine, delete, make_url, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from devtools.bench.store_writers import parallel_store_rate
+from devtools.bench.store_writers import MakeStore, parallel_store_rate
 from devtools.stub_enricher import StubEnricher
 from pipeline.config import Settings
 from pipeline.consume.runner import BATCH_SIZE
@@ -394,7 +394,7 @@ STORE_VARIANTS: dict[str, tuple[Callable[..., Any], str]] = {
     "row_by_row": (_store_row_by_row, "before"),
 }
 # name → the ceiling's store function (made per round: it remembers entity ids), current schema.
-CEILINGS: dict[str, Callable[[], Callable[..., Any]]] = {
+CEILINGS: dict[str, MakeStore] = {
     "copy_only": CopyOnly,
     "copy_only_unchecked": partial(CopyOnly, unchecked=True),
 }
@@ -404,10 +404,11 @@ def bench_store(
     settings: Settings, count: int, echo: Echo, meter: Meter | None = None
 ) -> dict[str, Any]:
     stub = StubEnricher()
+    ceilings = {name: (make, "ceiling") for name, make in CEILINGS.items()}
     # name → (what each writer process stores with, None for store_batch; its schema)
-    parallel: dict[str, tuple[Callable[[], Callable[..., Any]] | None, str]] = {
+    parallel: dict[str, tuple[MakeStore | None, str]] = {
         "store_batch": (None, "heads"),
-        **{name: (make, "ceiling") for name, make in CEILINGS.items()},
+        **ceilings,
     }
     best = dict.fromkeys(
         [*STORE_VARIANTS, *CEILINGS, *(f"parallel_{name}" for name in parallel)], 0.0
@@ -418,10 +419,7 @@ def bench_store(
         _scratch_database(settings) as ceiling,
     ):
         engines = {"heads": current, "before": before, "ceiling": ceiling}
-        variants = {
-            **STORE_VARIANTS,
-            **{name: (make, "ceiling") for name, make in CEILINGS.items()},
-        }
+        variants = {**STORE_VARIANTS, **ceilings}
         if not _may_skip_checks(ceiling):
             echo(
                 "bench delivery: copy_only_unchecked skipped: setting "
@@ -498,6 +496,13 @@ def bench_store(
             f"ratio_vs_{name}": round(best["store_batch"] / best[name], 2)
             for name in CEILINGS
             if name in best
+        },
+        **{
+            f"ratio_parallel_vs_{name}": round(
+                best["parallel_store_batch"] / best[f"parallel_{name}"], 2
+            )
+            for name in CEILINGS
+            if f"parallel_{name}" in best
         },
     }
 
@@ -598,7 +603,7 @@ def run(
             f"writers {label}",
             s["parallel_writers_articles_per_s"],
             s[f"parallel_{name}_articles_per_s"],
-            round(s["parallel_writers_articles_per_s"] / s[f"parallel_{name}_articles_per_s"], 2),
+            s[f"ratio_parallel_vs_{name}"],
         )
         for label, name in (
             ("of the bare COPY ceiling", "copy_only"),

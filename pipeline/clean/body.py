@@ -335,6 +335,14 @@ def _unwrap_furniture(page: PageBlocks) -> None:
     story (a live ticker) stays a sidebar. The test goes on inwards (a `role=complementary`
     section inside the open header). Hidden elements stay dropped: a story's second copy for
     another screen is hidden."""
+    # Most pages have their story outside the furniture: they stop here, at its second
+    # paragraph, before the whole page is read.
+    outside = 0
+    for block in page.blocks:
+        if not block.furniture and _is_prose(block) and noise_reason(block) is None:
+            outside += 1
+            if outside >= _WRAPPER_PARAGRAPHS:
+                return
     prose_blocks = [b for b in page.blocks if _is_prose(b) and noise_reason(b) is None]
     total = sum(len(block.text) for block in prose_blocks)
     while True:

@@ -65,15 +65,25 @@ def score_page(truth: str, prediction: str) -> PageScore:
 def summarize(scores: list[PageScore]) -> dict[str, float | int]:
     precisions = [s.precision for s in scores if s.precision is not None]
     recalls = [s.recall for s in scores if s.recall is not None]
-    precision = sum(precisions) / len(precisions) if precisions else 0.0
-    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    return _figures(
+        len(scores),
+        sum(precisions) / len(precisions) if precisions else 0.0,
+        sum(recalls) / len(recalls) if recalls else 0.0,
+        sum(1 for s in scores if s.tp + s.fp == 0),
+    )
+
+
+def _figures(
+    pages: int, precision: float, recall: float, empty: int, **more: float
+) -> dict[str, float | int]:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "pages": len(scores),
+        "pages": pages,
         "precision": precision,
         "recall": recall,
         "f1": f1,
-        "empty_predictions": sum(1 for s in scores if s.tp + s.fp == 0),
+        **more,
+        "empty_predictions": empty,
     }
 
 
@@ -107,17 +117,13 @@ def snippet_counts(with_: tuple[str, ...], without: tuple[str, ...], text: str) 
 def summarize_snippets(counts: list[SnippetCounts], empty: int) -> dict[str, float | int]:
     tp, fp = sum(c.tp for c in counts), sum(c.fp for c in counts)
     fn, tn = sum(c.fn for c in counts), sum(c.tn for c in counts)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "pages": len(counts),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "accuracy": (tp + tn) / (tp + fp + fn + tn) if counts else 0.0,
-        "empty_predictions": empty,
-    }
+    return _figures(
+        len(counts),
+        tp / (tp + fp) if tp + fp else 0.0,
+        tp / (tp + fn) if tp + fn else 0.0,
+        empty,
+        accuracy=(tp + tn) / (tp + fp + fn + tn) if counts else 0.0,
+    )
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,11 @@ _LINE_REASONS = (
         r"(?:popular|trending) (?:now|stories|articles)|don['’]t miss|explore further|"
         + _RELATED_ELSEWHERE,
     ),
-    ("newsletter", r"subscribe(?: now| today| for free)?|sign up(?: now| today)?|newsletters?"),
+    (
+        "newsletter",
+        r"subscribe(?: now| today| for free)?|sign up(?: now| today)?|newsletters?|"
+        r"(?:subscribe to|sign up for) (?:our )?e-?mail updates",
+    ),
     # A video player's or a photo viewer's buttons and read-outs, each on a line of its own.
     (
         "controls",
@@ -121,6 +125,9 @@ _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
 # "Subscribe to continue reading": what a paywall leaves where the rest of the story was.
 _PAYWALL_LINE = re.compile(
     r"\b(?:subscribe|subscription|sign in|log in)\b.{0,80}\b(?:continue|keep|finish)\s+reading|"
+    r"\bto (?:view|read|access|see) the (?:full|whole|rest of the) (?:story|article)\b.{0,40}"
+    r"\bsubscri|\bsubscribe\b.{0,60}\bfor the (?:full|whole) (?:story|article)\b|"
+    r"\balready a subscriber\b.{0,60}\b(?:log|sign) ?in\b|"
     r"\b(?:for|to) subscribers only\b|\bsubscribers? only\b|réservé aux abonnés|"
     r"nur für abonnenten|exclusivo para suscriptores|solo para suscriptores",
     re.I,
@@ -133,13 +140,16 @@ _PAYWALL_WORDS = ("subscri", "sign in", "log in", "abonn", "suscriptores")
 _NEWSLETTER_LINE = re.compile(
     r"\b(?:subscrib\w*|sign(?:ing)? up)\b.{0,60}\bnewsletters?\b|"
     r"\bnewsletters?\b.{0,60}\b(?:subscrib\w*|sign(?:ing)? up|inbox)\b|"
+    r"\b(?:receive|get)\b.{0,30}\b(?:daily|weekly|monthly)\b.{0,15}\bnewsletters?\b|"
     r"\bsuccessfully subscribed\b|\bproblem subscribing\b",
     re.I,
 )
 _NEWSLETTER_MAX_CHARS = 200
 _NEWSLETTER_WORDS = ("newsletter", "subscri")
 _AFFILIATE_NOTICE = re.compile(
-    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored)", re.I
+    r"^(?:this|the) (?:post|article|page|story) (?:may )?contains? (?:affiliate|sponsored|"
+    r"references to products from (?:one or more of )?our (?:advertisers|partners))",
+    re.I,
 )
 # "If you buy something through this post, IGN may get a share of the sale." Searched only in
 # lines that hold "you" (a cheap test first: this runs for every line of every page).

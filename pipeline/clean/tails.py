@@ -16,7 +16,11 @@ TAIL_MAX_CHARS = 400
 _CALL_TO_ACTION = re.compile(
     r"^(?:join|follow|subscribe|sign up|register|listen|watch|download|like us|"
     r"get (?:[\w'’]+ ){1,5}delivered|don['’]t miss|never miss|click here|"
-    r"if you (?:enjoyed|liked|found|value|appreciate)d?)\s",
+    r"if you (?:enjoyed|liked|found|value|appreciate)d?|"
+    # "We want to hear what you think about this article. Submit a letter to the editor ..."
+    r"we(?: would|['’]d)? (?:want|love|like) to hear (?:from you|what you think)|"
+    # "For the latest stories and breaking news updates download our apps"
+    r"for (?:the latest|more) (?:[\w'’-]+ ){0,4}(?:news|stories|updates|coverage))\s",
     re.I,
 )
 # What a call to action points to; "Sign up for the bundle with your email" is a how-to step.
@@ -43,6 +47,9 @@ _CREDIT = re.compile(
     re.I,
 )
 _CITATION = re.compile(r"^citation:|\bretrieved (?:on )?\d{1,2} \w+ \d{4}\b", re.I)
+# A blog theme's closing line: "This entry was posted in News and tagged harbour. Bookmark the
+# permalink."
+_POSTED_IN = re.compile(r"^this (?:entry|post) was posted (?:in|on|by)\b", re.I)
 
 
 def tail_reason(text: str) -> str | None:
@@ -57,4 +64,6 @@ def tail_reason(text: str) -> str | None:
         return "byline"
     if _CITATION.search(text):
         return "copyright"
+    if _POSTED_IN.match(text):
+        return "tags"
     return None

@@ -49,6 +49,7 @@ def reason(text: str) -> str | None:
         ("Warning: Creating default object from empty value in /srv/x.php on line 12", "label"),
         ("Ähnliche Beiträge", "related"),
         ("Zobacz także", "related"),
+        ("Subscribe to email updates", "newsletter"),
         ("Die Stampa druckt den Artikel über die Wahl auf der ersten Seite.", None),
     ],
 )

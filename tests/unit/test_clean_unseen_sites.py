@@ -129,6 +129,12 @@ CLOSING_LINES = {
     "for £11.99.</p>",
     "several": "<p>Additional reporting by Joseph Hudak</p><figure><figcaption>The sea wall, "
     "rebuilt.</figcaption></figure><p>Listen to Harbour Radio live at 12:45 weekdays.</p>",
+    # Seventh round, found on the English pages of trafilatura's evaluation set.
+    "letters": "<p>We want to hear what you think about this article. Submit a letter to the "
+    "editor or write to letters@example.com.</p>",
+    "apps": "<p>For the latest stories and breaking news updates download the Harbour News apps "
+    "for iOS and Android.</p>",
+    "posted-in": "<p>This entry was posted in Harbour. Bookmark the permalink.</p>",
 }
 
 
@@ -168,6 +174,14 @@ BOILERPLATE_ANYWHERE = {
     "subscribe-button": "<p>Subscribe</p>",
     "reuse-notice": "<p>This document is subject to copyright. Apart from any fair dealing, no "
     "part may be reproduced without the written permission.</p>",
+    "full-story-paywall": "<p>To view the full story, please subscribe to Harbour News. You can "
+    "choose an annual subscription or a weekly pass.</p>",
+    "already-subscribed": "<p>If you're seeing this message but you're already a subscriber, "
+    "you can log in for immediate access to this story.</p>",
+    "monthly-newsletter": "<p>Receive our monthly newsletter to stay on top of the latest "
+    "articles from the harbour.</p>",
+    "advertisers": "<p>This post contains references to products from one or more of our "
+    "advertisers. We may receive compensation when you click on links to those products.</p>",
 }
 
 

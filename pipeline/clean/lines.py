@@ -164,6 +164,19 @@ _FINE_PRINT = re.compile(
     r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
 )
 _FINE_PRINT_MAX_CHARS = 300
+# A cookie banner written as a paragraph: "We use cookies to ...", "Wir verwenden Cookies, um
+# ...": never story text, the sentence opening as only a banner opens.
+_COOKIE_LINE = re.compile(
+    r"^(?:(?:this|our) (?:web)?site uses|we use) cookies\b|"
+    r"^(?:wir (?:verwenden|nutzen)|diese (?:web)?(?:seite|site) (?:verwendet|nutzt)) cookies\b|"
+    r"^die cookie-einstellungen\b|^(?:ce site utilise|nous utilisons) (?:des )?cookies\b|"
+    r"^(?:utilizamos|usamos|este sitio(?: web)? (?:utiliza|usa)) cookies\b|"
+    r"^(?:utilizziamo|questo sito utilizza) (?:i )?cookie\b|"
+    r"^(?:korzystamy z|ta strona (?:używa|korzysta z)) (?:plików )?cookies?\b|"
+    r"^(?:deze (?:web)?site gebruikt|wij gebruiken) cookies\b",
+    re.I,
+)
+_COOKIE_MAX_CHARS = 600
 _FINE_PRINT_WORDS = ("©", "(c", "rights reserved", "copyright")
 _LOWER_MAX_CHARS = max(_PAYWALL_MAX_CHARS, _FINE_PRINT_MAX_CHARS, _NEWSLETTER_MAX_CHARS)
 _LINE_MAX_CHARS = 100
@@ -193,6 +206,8 @@ def noise_reason(block: Block) -> str | None:
     lower = text.lower() if len(text) < _LOWER_MAX_CHARS else ""
     if lower and may_match(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):
         return "paywall"
+    if len(text) < _COOKIE_MAX_CHARS and _COOKIE_LINE.match(text):
+        return "cookie"
     if (
         len(text) < _NEWSLETTER_MAX_CHARS
         and may_match(text, lower, _NEWSLETTER_WORDS)

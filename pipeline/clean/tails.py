@@ -39,7 +39,7 @@ _CONTACT = re.compile(
 _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]*\s){0,3}[A-Z][\w.'’-]* (?:is|was) (?:a|an|the|[A-Z][\w'’]*['’]s)\s"
     r"[^.]{0,80}\b(?i:writer|reporter|editor|correspondent|curator|columnist|contributor|"
-    r"journalist|blogger|critic)s?\b"
+    r"journalist|blogger|critic|author|founder|co-founder|consultant)s?\b"
 )
 _CREDIT = re.compile(
     r"^(?:additional |with )?(?:reporting|writing|editing|research)(?: and \w+)? (?:by|from)\s|"

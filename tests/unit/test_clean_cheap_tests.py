@@ -50,6 +50,10 @@ def reason(text: str) -> str | None:
         ("Ähnliche Beiträge", "related"),
         ("Zobacz także", "related"),
         ("Subscribe to email updates", "newsletter"),
+        ("We use cookies to personalise content and ads and to analyse our traffic.", "cookie"),
+        ("Wir verwenden Cookies, um Inhalte und Anzeigen zu personalisieren.", "cookie"),
+        ("Ce site utilise des cookies pour améliorer votre expérience.", "cookie"),
+        ("The council said websites that use cookies must ask first.", None),
         ("Die Stampa druckt den Artikel über die Wahl auf der ersten Seite.", None),
     ],
 )

@@ -135,6 +135,7 @@ CLOSING_LINES = {
     "apps": "<p>For the latest stories and breaking news updates download the Harbour News apps "
     "for iOS and Android.</p>",
     "posted-in": "<p>This entry was posted in Harbour. Bookmark the permalink.</p>",
+    "founder-bio": "<p>Jane Doe is the founder of Harbour Watch, a charity for coastal towns.</p>",
 }
 
 

@@ -97,6 +97,8 @@ class _Builder:
         self.pending_br = False
         self.owners: list[tuple[Tag, ParagraphKind]] = []
         self.drops: list[tuple[Tag, str]] = []  # the structural furniture, outermost first
+        # The page's main landmarks found inside furniture, each with the furniture set aside.
+        self.landmarks: list[tuple[Tag, list[tuple[Tag, str]]]] = []
         # The outermost element whose text is cut without ending the paragraph, its reason
         # (None: not worth reporting, like <head>) and its text.
         self.quiet: tuple[Tag, str | None, list[str]] | None = None
@@ -151,10 +153,24 @@ def _kind(name: str, caption_name: bool, inherited: ParagraphKind) -> ParagraphK
     if kind := _KIND_OF.get(name):
         # A heading in a caption box or a gallery titles the photo ("3/50 Rogue trader freed").
         return "caption" if kind == "heading" and inherited == "caption" else kind
+    if name == "p" and inherited == "heading":
+        # A heading holds phrasing only: a paragraph in it means the heading was left open, and
+        # the parser nested the story in it.
+        return "body"
     # Sites that do not use <figcaption> still name their caption and credit boxes as such.
     if inherited == "body" and caption_name and name not in WRAPPER_TAGS:
         return "caption"
     return inherited
+
+
+def _is_main_landmark(node: Tag, is_block: bool, drops: list[tuple[Tag, str]]) -> bool:
+    """Whether `node` is the page's main content inside header, footer or sidebar furniture.
+    HTML allows no `<main>` there: the furniture is a tag left open, or a theme's wrapper
+    around the whole page, and what the landmark holds is not chrome. Hidden furniture stays
+    furniture: a second copy of the page for another screen is hidden."""
+    if not is_block or not (node.name == "main" or node.attrs.get("role") == "main"):
+        return False
+    return all(reason != "hidden" for _, reason in drops)
 
 
 def _is_author_link(rel: str | list[str]) -> bool:
@@ -197,6 +213,8 @@ def page_blocks(root: Tag) -> PageBlocks:
                 builder.end_quiet()
             if builder.drops and builder.drops[-1][0] is node:
                 builder.drops.pop()
+            elif builder.landmarks and builder.landmarks[-1][0] is node:
+                builder.drops = builder.landmarks.pop()[1]
             end[id(node)] = len(elements) - 1
             continue
         key = id(node)
@@ -276,6 +294,9 @@ def page_blocks(root: Tag) -> PageBlocks:
             articles += 1
         if reason and is_block:
             builder.drops.append((node, reason))
+        elif builder.drops and _is_main_landmark(node, is_block, builder.drops):
+            builder.landmarks.append((node, builder.drops))
+            builder.drops = []
         stack.append((node, _EXIT_BLOCK if is_block else _EXIT))
         stack.extend(zip(reversed(contents), _ENTERING, strict=False))
     page.named = named

@@ -1,4 +1,4 @@
-"""Structural furniture that holds the story (issue 11, seventh round).
+"""Structural furniture that holds the story (issue 11, seventh and eighth rounds).
 
 A `<header>` or `<aside>` around the whole page, most often a tag left open that the parser
 nests the rest of the page in, used to take the story with it: the page gave no body at all.
@@ -134,3 +134,45 @@ def test_the_other_regions_of_the_page_are_not_the_story_s_siblings() -> None:
         f"<div class='x5'><p>{about}</p></div><div class='x4'>{LINKS}</div></body></html>"
     )
     assert run(html).text.split("\n\n") == STORY
+
+
+ABOUT = [
+    "Harbour News is published by the Harbour Media Group, a family business since 1921.",
+    "We report on the port, the council and the clubs of the town, every day of the year.",
+]
+
+
+def test_the_main_landmark_inside_a_header_is_the_story() -> None:
+    """Before: the story went as "header" and the paper's own blurb below was the body. HTML
+    allows no `<main>` in a header: the header was left open. Eighth round."""
+    html = (
+        f"<html><body><header role='banner'><div class='logo'>Harbour News</div>{NAV}"
+        f"<main role='main'><article>{paragraphs(STORY)}</article></main></header>"
+        f"<div class='about'>{paragraphs(ABOUT)}</div></body></html>"
+    )
+    article = run(html)
+    assert STORY[0] in article.text and STORY[-1] in article.text
+    assert "Home" not in article.text  # the navigation before the landmark still goes
+
+
+def test_a_main_landmark_in_a_hidden_copy_stays_hidden() -> None:
+    """Guard: a hidden copy of the page for another screen holds a `<main>` too."""
+    html = (
+        f"<html><body><div hidden><main>{paragraphs(STORY)}</main></div>"
+        f"<div class='about'>{paragraphs(ABOUT)}</div></body></html>"
+    )
+    assert STORY[0] not in run(html).text
+
+
+def test_a_heading_left_open_keeps_the_story_it_swallowed() -> None:
+    """Before: an `<h2>` standfirst left open made every paragraph after it a heading, and the
+    story was lost to an embed's one-line caption. Eighth round."""
+    html = (
+        f"<html><body>{NAV}<main><h1>Harbour reopens</h1>"
+        "<h2 class='excerpt'>The port is open again after the storm."
+        f"<div class='body'>{paragraphs(STORY)}</div></h2>"
+        "<blockquote class='embed'>A post shared by the harbour master</blockquote>"
+        "</main></body></html>"
+    )
+    article = run(html)
+    assert [p for p in article.text.split("\n\n") if p in STORY] == STORY

@@ -3,6 +3,7 @@
     python -m devtools.benchmark_sets scrapinghub CHECKOUT DEV_DIR OUT_DIR
     python -m devtools.benchmark_sets readability CHECKOUT OUT_DIR
     python -m devtools.benchmark_sets trafilatura CHECKOUT OUT_DIR
+    python -m devtools.benchmark_sets postlight CHECKOUT OUT_DIR
 
 CHECKOUT is a git directory of the benchmark's repository (read with `git show`, no work tree
 needed). The result is `html/<id>.html.gz` plus `ground-truth.json` (`{id: {"articleBody",
@@ -111,6 +112,76 @@ def trafilatura(checkout: Path, out: Path) -> int:
     return len(pages)
 
 
+# A JavaScript string literal in one of the three quotes, and its escapes.
+_JS_STRING = r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|`((?:[^`\\]|\\.)*)`)"""
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_FIXTURE = re.compile(r"readFileSync\(\s*'\./fixtures/([^']+)\.html'")
+_URL = re.compile(r"\burl\s*=\s*" + _JS_STRING)
+_TITLE = re.compile(r"assert\.equal\(\s*title\s*,\s*" + _JS_STRING)
+_AUTHOR = re.compile(r"assert\.equal\(\s*author\s*,\s*(?:null|" + _JS_STRING + ")")
+_OPENING = re.compile(r"assert\.equal\(\s*first13\s*,\s*" + _JS_STRING)
+
+
+def _js_string(match: re.Match[str]) -> str:
+    raw = next(group for group in match.groups() if group is not None)
+
+    def unescape(escape: re.Match[str]) -> str:
+        code = escape.group(1)
+        if code[0] in "ux" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _JS_SIMPLE_ESCAPES.get(code, code)
+
+    return _JS_ESCAPE.sub(unescape, raw)
+
+
+# Where the label's text joins two paragraphs without a space ("in America.The first lady").
+_GLUED = re.compile(r"(?<=[.!?…\"”’)\]])(?=[A-ZÀ-Ý\"“‘(])")
+_OPENING_WORDS = 6
+_OPENING_MIN_WORDS = 4
+
+
+def _opening_snippet(first13: str) -> str | None:
+    """The label's last words, from its longest run not glued to another paragraph: the
+    first words of a site's content are often a caption, a credit or a dateline, which an
+    extractor may rightly leave out."""
+    words = max((piece.split() for piece in _GLUED.split(first13)), key=len)
+    if len(words) < _OPENING_MIN_WORDS:
+        return None
+    return " ".join(words[-_OPENING_WORDS:])
+
+
+def postlight(checkout: Path, out: Path) -> int:
+    """Postlight Parser's fixtures: real pages of some 140 sites, each with the test its
+    developers wrote for the site's extractor. The test's first case names the page's URL,
+    its title, its author and the first 13 words of its content, of which the body must hold the last 6
+    (`_opening_snippet`). Later cases of a test (other fixtures of the same site) are left
+    out."""
+    listing = _git(checkout, "ls-tree", "-r", "-z", "--name-only", "HEAD", "src/extractors/custom")
+    pages: dict[str, bytes] = {}
+    truth: dict[str, dict[str, object]] = {}
+    for path in sorted(p for p in listing.decode().split("\0") if p.endswith(".test.js")):
+        test = _git(checkout, "show", f"HEAD:{path}").decode("utf-8")
+        fixture = _FIXTURE.search(test)
+        url = _URL.search(test, 0, fixture.start()) if fixture else None
+        opening = _OPENING.search(test, fixture.end()) if fixture else None
+        if fixture is None or url is None or opening is None:
+            continue
+        if not (snippet := _opening_snippet(_js_string(opening))):
+            continue
+        entry: dict[str, object] = {"url": _js_string(url), "with": [snippet]}
+        if title := _TITLE.search(test, fixture.end()):
+            entry["title"] = _js_string(title)
+        if author := _AUTHOR.search(test, fixture.end()):
+            # null: the site's extractor finds no author, the page states none.
+            entry["byline"] = _js_string(author) if any(author.groups()) else ""
+        page_id = fixture.group(1)
+        pages[page_id] = _git(checkout, "show", f"HEAD:fixtures/{page_id}.html")
+        truth[page_id] = entry
+    _write(out, pages, truth)
+    return len(pages)
+
+
 def main(argv: list[str]) -> None:
     kind, *paths = argv
     if kind == "scrapinghub":
@@ -119,8 +190,12 @@ def main(argv: list[str]) -> None:
         count = readability(Path(paths[0]), Path(paths[1]))
     elif kind == "trafilatura":
         count = trafilatura(Path(paths[0]), Path(paths[1]))
+    elif kind == "postlight":
+        count = postlight(Path(paths[0]), Path(paths[1]))
     else:
-        raise SystemExit(f"unknown benchmark {kind!r}: scrapinghub, readability or trafilatura")
+        raise SystemExit(
+            f"unknown benchmark {kind!r}: scrapinghub, readability, trafilatura or postlight"
+        )
     print(f"{count} pages written")  # noqa: T201
 
 

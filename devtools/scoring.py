@@ -114,16 +114,32 @@ def snippet_counts(with_: tuple[str, ...], without: tuple[str, ...], text: str) 
     return SnippetCounts(held, wrong, len(with_) - held, len(without) - wrong)
 
 
-def summarize_snippets(counts: list[SnippetCounts], empty: int) -> dict[str, float | int]:
+def summarize_snippets(counts: list[SnippetCounts], empty: int) -> dict[str, float | int | None]:
+    """Pooled figures. A set that labels only what the body must hold (Postlight's openings)
+    measures recall alone: its precision, F1 and accuracy are None, not a perfect score."""
     tp, fp = sum(c.tp for c in counts), sum(c.fp for c in counts)
     fn, tn = sum(c.fn for c in counts), sum(c.tn for c in counts)
-    return _figures(
-        len(counts),
-        tp / (tp + fp) if tp + fp else 0.0,
-        tp / (tp + fn) if tp + fn else 0.0,
-        empty,
-        accuracy=(tp + tn) / (tp + fp + fn + tn) if counts else 0.0,
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    if not fp + tn:
+        return {
+            "pages": len(counts),
+            "precision": None,
+            "recall": recall,
+            "f1": None,
+            "accuracy": None,
+            "empty_predictions": empty,
+        }
+    figures: dict[str, float | int | None] = {}
+    figures.update(
+        _figures(
+            len(counts),
+            tp / (tp + fp) if tp + fp else 0.0,
+            recall,
+            empty,
+            accuracy=(tp + tn) / (tp + fp + fn + tn) if counts else 0.0,
+        )
     )
+    return figures
 
 
 @dataclass(frozen=True)

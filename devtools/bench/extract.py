@@ -245,7 +245,7 @@ def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
         lines += ["", format_table(columns, rows)]
     if snippets := figures.get("snippets"):
         rows = [
-            [dataset, name, f["pages"], *(f"{f[k]:.3f}" for k in _SNIPPET_FIGURES)]
+            [dataset, name, f["pages"], *(_figure(f[k]) for k in _SNIPPET_FIGURES)]
             + [f["empty_predictions"]]
             for dataset, by_name in snippets.items()
             for name, f in by_name.items()
@@ -271,6 +271,10 @@ def _report(figures: dict[str, Any], runs: list[dict[str, Any]]) -> str:
 
 
 _SNIPPET_FIGURES = ("precision", "recall", "f1", "accuracy")
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _fields_line(dataset: str, a: dict[str, Any]) -> str:
@@ -432,10 +436,10 @@ def run(
     }
     fields = {
         name: agreement
-        for name in dict.fromkeys(scored_of)
+        for name in dict.fromkeys(dataset_of)
         if (
             agreement := field_agreement(
-                [p for (p, _), d in zip(scored, scored_of, strict=True) if d == name],
+                [p for (p, _), d in zip(pages, dataset_of, strict=True) if d == name],
                 ours.records,
             )
         )

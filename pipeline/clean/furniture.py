@@ -67,7 +67,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _NAME_PATTERNS = (
     ("cookie", r"cookie|consent|gdpr"),
     ("newsletter", r"newsletter|subscribe|subscription|signup"),
-    ("share", r"share|sharing|social"),
+    # "shared-nav" is a component used on many pages, not a share bar; "sharedaddy" is one.
+    ("share", r"share(?!d(?!addy))|sharing|social"),
     ("comments", r"comment(?!ary)|disqus"),
     ("related", r"related|recommend|most-?(?:read|popular|viewed)|trending|outbrain|taboola"),
     # "paywalled", "regwalled": the text behind the wall (a state, as below), not the wall.

@@ -150,6 +150,9 @@ def choose_title(
     first `<h1>`, and the `<title>`.
     """
     names = {squash(name) for name in site_names if name}
+    # A host's label keeps the article that `squash` drops from a name: "thepoliticalinsider"
+    # is "The Political Insider".
+    names |= {name.removeprefix("the") for name in names if len(name) > len("the")}
 
     # The parts the `<title>` sets off as the site's ("Chapter 1 | Fandom [Archive of Our Own]").
     logos = _site_parts(title_tag, strip_site_name(title_tag, site_names)) if title_tag else []

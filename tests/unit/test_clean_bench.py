@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from devtools.bench.extract import run
-from devtools.scoring import snippet_counts
+from devtools.benchmark_sets import _OPENING, _js_string, _opening_snippet
+from devtools.scoring import snippet_counts, summarize_snippets
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 
@@ -248,3 +249,30 @@ def test_snippets_match_across_white_space_and_invisible_characters():
         "Die Werkzeugtypen und\nihre Laufzeiten.",
     )
     assert (counts.tp, counts.fp, counts.fn, counts.tn) == (1, 0, 1, 1)
+
+
+def test_a_set_labelling_only_what_the_body_holds_measures_recall_alone():
+    """Postlight's openings say what the body must hold, nothing it must not: a precision of
+    1.0 would be read as measured."""
+    counts = [
+        snippet_counts(("reopened on Wednesday",), (), "It reopened on Wednesday."),
+        snippet_counts(("not there",), (), "It reopened on Wednesday."),
+    ]
+    figures = summarize_snippets(counts, empty=0)
+    assert figures["recall"] == pytest.approx(1 / 2)
+    assert figures["precision"] is None and figures["f1"] is None
+
+
+def test_a_postlight_opening_keeps_its_last_words_from_its_longest_unglued_run():
+    # The label's text joins the standfirst and the story without a space; the story's
+    # opening is the run after the join.
+    test = """assert.equal(
+        first13,
+        'Harbour reopens.The harbour reopened on Wednesday after three weeks of \\'repairs\\''
+      );"""
+    label = _js_string(_OPENING.search(test))
+    assert (
+        label == "Harbour reopens.The harbour reopened on Wednesday after three weeks of 'repairs'"
+    )
+    assert _opening_snippet(label) == "Wednesday after three weeks of 'repairs'"
+    assert _opening_snippet("Photo: AP") is None  # too few words to say where a story starts

@@ -176,3 +176,20 @@ def test_a_heading_left_open_keeps_the_story_it_swallowed() -> None:
     )
     article = run(html)
     assert [p for p in article.text.split("\n\n") if p in STORY] == STORY
+
+
+def test_a_shared_component_is_not_a_share_bar() -> None:
+    """Before: `no article body found`, the page being wrapped in "m-shared-nav-content" (a
+    component shared by the site's pages) read as a share bar, and a gallery's one paragraph
+    of story too little to make it the story's wrapper. "sharedaddy" is one still. Postlight's
+    fixtures, eighth round."""
+    intro = " ".join(STORY[:2])
+    html = (
+        "<html><body><div id='m-shared-nav-outer'><div id='m-shared-nav-content'>"
+        f"<article class='gallery'><p>{intro}</p><figure><img src='/1.jpg'></figure></article>"
+        "</div></div><div class='sharedaddy'><p>Share this: Facebook, Twitter, email</p></div>"
+        f"<div class='about'>{paragraphs(ABOUT)}</div></body></html>"
+    )
+    article = run(html)
+    assert intro in article.text
+    assert "Facebook" not in article.text

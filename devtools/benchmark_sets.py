@@ -154,9 +154,9 @@ def _opening_snippet(first13: str) -> str | None:
 def postlight(checkout: Path, out: Path) -> int:
     """Postlight Parser's fixtures: real pages of some 140 sites, each with the test its
     developers wrote for the site's extractor. The test's first case names the page's URL,
-    its title, its author and the first 13 words of its content, of which the body must hold the last 6
-    (`_opening_snippet`). Later cases of a test (other fixtures of the same site) are left
-    out."""
+    its title, its author and the first 13 words of its content, of which the body must hold
+    the last 6 (`_opening_snippet`). Later cases of a test (other fixtures of the same site)
+    are left out."""
     listing = _git(checkout, "ls-tree", "-r", "-z", "--name-only", "HEAD", "src/extractors/custom")
     pages: dict[str, bytes] = {}
     truth: dict[str, dict[str, object]] = {}

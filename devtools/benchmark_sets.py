@@ -151,6 +151,22 @@ def _opening_snippet(first13: str) -> str | None:
     return " ".join(words[-_OPENING_WORDS:])
 
 
+_META = re.compile(rb"<meta\b[^>]*>", re.I)
+_META_VALUE = re.compile(rb"(\s)value=", re.I)
+_META_CONTENT = re.compile(rb"\scontent=", re.I)
+
+
+def _restore_meta(html: bytes) -> bytes:
+    """The page's `<meta content=...>` as served: Postlight saved its fixtures after its own
+    normalization had renamed the attribute `value`, which no browser or extractor reads."""
+
+    def restore(tag: re.Match[bytes]) -> bytes:
+        text = tag.group()
+        return text if _META_CONTENT.search(text) else _META_VALUE.sub(rb"\1content=", text, 1)
+
+    return _META.sub(restore, html)
+
+
 def postlight(checkout: Path, out: Path) -> int:
     """Postlight Parser's fixtures: real pages of some 140 sites, each with the test its
     developers wrote for the site's extractor. The test's first case names the page's URL,
@@ -176,7 +192,7 @@ def postlight(checkout: Path, out: Path) -> int:
             # null: the site's extractor finds no author, the page states none.
             entry["byline"] = _js_string(author) if any(author.groups()) else ""
         page_id = fixture.group(1)
-        pages[page_id] = _git(checkout, "show", f"HEAD:fixtures/{page_id}.html")
+        pages[page_id] = _restore_meta(_git(checkout, "show", f"HEAD:fixtures/{page_id}.html"))
         truth[page_id] = entry
     _write(out, pages, truth)
     return len(pages)

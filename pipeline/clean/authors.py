@@ -11,7 +11,7 @@ from pipeline.clean.hygiene import tidy
 # "By", and its German, French, Spanish/Portuguese, Dutch and Scandinavian forms; Italian "di"
 # only in lower case, since "Di" starts surnames.
 _BY = re.compile(r"^\s*(?:(?i:(?:written\s+)?(?:by|von|par|por|door|av|af))|di)[\s:]+")
-_CLAUSE_SEPARATORS = re.compile(r"\s*(?:,|;|\||[·•]|\s[-–—]\s)\s*")
+_CLAUSE_SEPARATORS = re.compile(r"\s*(?:,|;|\||[·•]|\s[-–—/]\s)\s*")
 # What a byline holds besides names: its date ("· February 16, 2020", "Feb. 16, 2020 3:04 PM
 # EST", "2020-02-16"), an email address, a handle ("(@janedoe)"). Each becomes a clause break.
 _MONTH_WORD = (
@@ -45,7 +45,11 @@ _NOT_A_NAME = re.compile(
     r"follow|twitter|email|contact|for|from|copyright|redaktion|rédaction|redacción|redazione|"
     r"agentur|agence|agencia|sign|log|register|subscribe|terms|privacy|policy|cookies?|menu|"
     r"search|home|control|share|comments?|agency|institute|university|association|council|"
-    r"department|ministry|organi[sz]ation|foundation|society)\b|@|\d|https?:|www\.",
+    r"department|ministry|organi[sz]ation|foundation|society|"
+    # A byline's buttons and links: "View All", "Link Copied", "Jane's Most Recent Stories".
+    r"view|profile|copied|recent|stories|orcid)\b|@|\d|https?:|www\.|"
+    # A credit's connecting word: "Jane Doe at MSA Models", "Michael Larabel in Valve".
+    r"(?-i:\s(?:at|in|using|via|of)\s)",
     re.I,
 )
 # Names are letters, spaces, apostrophes, hyphens and dots: "Terms of Use . >" is a link.

@@ -13,6 +13,7 @@ recursion limit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -80,6 +81,9 @@ class PageBlocks:
     found: dict[str, list[Tag]] = field(default_factory=dict)  # METADATA_TAGS by name
     marked: list[Tag] = field(default_factory=list)  # elements with itemprop or itemscope
     bylines: list[Tag] = field(default_factory=list)  # named like a byline, or rel=author
+    # Links to an author's page ("/author/jane-doe"): teasers and menus have them too, so they
+    # are read only when no byline names anyone.
+    author_links: list[Tag] = field(default_factory=list)
     strings: list[NavigableString] = field(default_factory=list)  # visible text nodes
     silent: list[tuple[str, str]] = field(default_factory=list)  # (reason, text) cut inline
 
@@ -173,6 +177,15 @@ def _is_main_landmark(node: Tag, is_block: bool, drops: list[tuple[Tag, str]]) -
     return all(reason != "hidden" for _, reason in drops)
 
 
+# A link to the author's page: "/author/jane-doe" (WordPress and many others), "/authors/...",
+# "/about/editors/...".
+_AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|editors|reporters?|journalists?)/[^/?#]+/?$")
+
+
+def _is_author_page(href: object) -> bool:
+    return isinstance(href, str) and "/" in href and bool(_AUTHOR_PAGE.search(href))
+
+
 def _is_author_link(rel: str | list[str]) -> bool:
     return "author" in (rel.lower().split() if isinstance(rel, str) else rel)
 
@@ -244,8 +257,11 @@ def page_blocks(root: Tag) -> PageBlocks:
             caption = described.caption
             if described.byline:
                 page.bylines.append(node)
-        if name == "a" and "rel" in attrs and _is_author_link(attrs["rel"]):
-            page.bylines.append(node)
+        if name == "a":
+            if "rel" in attrs and _is_author_link(attrs["rel"]):
+                page.bylines.append(node)
+            elif "href" in attrs and _is_author_page(attrs["href"]):
+                page.author_links.append(node)
         quiet = builder.quiet is not None
         reason = None
         if not quiet and (

@@ -111,7 +111,8 @@ _NEGATIONS = frozenset({"no", "without"})
 # are not split into tokens at all (the split is the dearest part of `describe`).
 _TOKEN_WORDS = re.compile("|".join(sorted({*_TOKEN_REASONS, *_CAPTION_TOKENS})))
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_BYLINE_NAME = re.compile(r"byline|author|(?<![a-z])(?:writer|reporter)")
+# Not "authorization" (a sign-in menu) nor "authorize".
+_BYLINE_NAME = re.compile(r"byline|author(?!i[sz])|(?<![a-z])(?:writer|reporter)")
 _NOT_BYLINE_NAME = re.compile(r"bio|about|avatar|image|img|photo|pic|comment|form")
 
 

@@ -173,6 +173,16 @@ def _title(
     )
 
 
+# "Gillman, Steve": a catalogue's order, as some CMSs (Parse.ly's) store the author.
+_SURNAME_FIRST = re.compile(r"^\s*([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]+)\s*$")
+
+
+def _first_name_first(value: str) -> str:
+    if match := _SURNAME_FIRST.match(value):
+        return f"{match.group(2)} {match.group(1)}"
+    return value
+
+
 def _ld_authors(ld: LinkedData) -> list[str]:
     values = ld.get("author") or ld.get("creator")
     names: list[str] = []
@@ -195,7 +205,13 @@ def _authors(
     names = _ld_authors(ld)
     if not names:
         for key in _AUTHOR_KEYS:
-            names.extend(n for value in meta.get(key, []) for n in split_byline(value))
+            # The first key that names anyone: a page's `author` often names the publisher
+            # ("Condé Nast") where its `article:author` names the writer.
+            names = [
+                n for value in meta.get(key, []) for n in split_byline(_first_name_first(value))
+            ]
+            if names:
+                break
     if not names:
         names = visible.authors()
     return unique_names(names, not_authors=site_names)

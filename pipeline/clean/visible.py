@@ -14,7 +14,7 @@ from functools import cached_property
 from itertools import islice
 from typing import Any
 
-from bs4 import Tag
+from bs4 import NavigableString, Tag
 
 from pipeline.clean.authors import split_byline
 from pipeline.clean.blocks import PageBlocks
@@ -23,6 +23,7 @@ from pipeline.clean.lines import dateline_or_byline
 from pipeline.clean.substrings import may_match
 
 _BY_PREFIX = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s+\S")
+_BY_ALONE = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s*:?\s*$")
 # Inside a byline, the elements that hold one name each: `<span class="writer">`,
 # `<a class="author-name">`, `<span itemprop="name">`.
 _NAME_NODE = re.compile(
@@ -46,6 +47,7 @@ _UPDATED_LINE = re.compile(
 _PUBLISHED_WORDS = ("publi", "posted", "ffentlicht")
 _UPDATED_WORDS = ("updated", "modified", "aktualisiert", "mis à jour", "actualizado")
 _PHOTO = frozenset({"figure", "figcaption"})
+_CLAUSE_TAGS = frozenset({"div", "p", "li", "br", "ul", "ol", "time", "section", "header"})
 # Widgets whose bylines name other stories' authors or commenters.
 _OTHER_PEOPLE = frozenset({"related", "comments"})
 
@@ -85,8 +87,24 @@ def _byline_names(element: Tag) -> list[str]:
     for node in name_nodes or [element]:
         text = node.get("content") or node.get_text(" ", strip=True)
         if isinstance(text, str) and len(text) <= _BYLINE_MAX_CHARS:
-            names += split_byline(text)
+            found = split_byline(text)
+            if not found and _BY_PREFIX.match(text):
+                # "By Joe Davidson" and "Washington Post" in two `<div>`s: a name, an outlet.
+                found = split_byline(_byline_text(node))
+            names += found
     return names
+
+
+def _byline_text(element: Tag) -> str:
+    """The byline's text, each block inside it set off as a clause."""
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, Tag):
+            if node.name in _CLAUSE_TAGS:
+                parts.append(" | ")
+        elif type(node) is NavigableString:
+            parts.append(str(node))
+    return " ".join(" ".join(parts).split()).strip(" |")
 
 
 def _add(bucket: list[Any], item: Any) -> None:
@@ -127,8 +145,16 @@ class VisibleMetadata:
         found = [(page.start[id(node)], node) for node in [*page.bylines, *marked][:_CANDIDATES]]
         for string in page.strings:
             parent = string.parent
-            if _BY_PREFIX.match(string) and parent is not None and parent.name != "a":
+            if parent is None or parent.name == "a":
+                continue
+            if _BY_PREFIX.match(string):
                 found.append((page.start[id(parent)], parent))
+            elif _BY_ALONE.match(string):
+                # "By " in an element of its own, the name in the next one: `<span>By </span>
+                # <a>Jane Doe</a>`. The byline is the element that holds both.
+                holder = parent.parent if _BY_ALONE.match(parent.get_text()) else parent
+                if holder is not None and id(holder) in page.start:
+                    found.append((page.start[id(holder)], holder))
         # The first byline on the page is the story's.
         return [node for _, node in sorted(found, key=lambda pair: pair[0])]
 
@@ -150,8 +176,13 @@ class VisibleMetadata:
 
     def authors(self) -> list[str]:
         """Names from the first byline that names anyone, and from the bylines beside it:
-        co-authors marked up one by one (`<a rel=author>Jane</a>, <a rel=author>John</a>`)."""
-        bylines = self._bylines
+        co-authors marked up one by one (`<a rel=author>Jane</a>, <a rel=author>John</a>`).
+        Failing that, the same from the links to authors' pages."""
+        return self._first_named(self._bylines) or self._first_named(
+            self._page.author_links[:_CANDIDATES]
+        )
+
+    def _first_named(self, bylines: list[Tag]) -> list[str]:
         for position, element in enumerate(bylines):
             if not _names_the_story(element):
                 continue

@@ -474,3 +474,15 @@ def test_site_names_are_cut_after_or_before_any_separator(title, sites, expected
 def test_title_shapes(head, body, url, title):
     html = f"<html><head>{head}</head><body>{body}{STORY}</article></body></html>"
     assert run(html, url).title == title
+
+
+def test_a_sign_in_menu_named_authorization_is_no_byline():
+    """Before: webmd's "authorization" menu (Sign In, My Account), named like a byline, came
+    first and gave "My Account My Tools" as the author. Eighth round."""
+    html = (
+        "<html><body><div class='authorization'><a href='/login'>Sign In</a> | "
+        "<div>My Account</div><div>My Tools</div></div><article><h1>Harbour reopens</h1>"
+        f"<div class='author_fmt'>By Jane Doe</div>{STORY}"
+        "</article></body></html>"
+    )
+    assert run(html).authors == ["Jane Doe"]

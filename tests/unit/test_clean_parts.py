@@ -44,6 +44,14 @@ from pipeline.clean.titles import strip_site_name
         ("By Jane Doe. Photos by John Roe", ["Jane Doe"]),
         ("By", []),
         ("@janedoe", []),
+        # Postlight's fixtures (eighth round): a byline's buttons and credits are not people.
+        ("Saibal Dasgupta / TNN / Updated: Oct 9, 2019, 11:05 IST", ["Saibal Dasgupta"]),
+        ("View ORCID Profile", []),
+        ("Link Copied", []),
+        ("View All", []),
+        ("David Fear's Most Recent Stories", []),
+        ("Ariel Pierre-Louis at MSA Models", []),
+        ("Caitlin Wooters using MAC Cosmetics", []),
     ],
 )
 def test_split_byline(byline, names):

@@ -180,10 +180,16 @@ def _is_main_landmark(node: Tag, is_block: bool, drops: list[tuple[Tag, str]]) -
 # A link to the author's page: "/author/jane-doe" (WordPress and many others), "/authors/...",
 # "/about/editors/...".
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|editors|reporters?|journalists?)/[^/?#]+/?$")
+_AUTHOR_PAGE_WORDS = ("/author", "/writer", "/editors/", "/reporter", "/journalist")
 
 
 def _is_author_page(href: object) -> bool:
-    return isinstance(href, str) and "/" in href and bool(_AUTHOR_PAGE.search(href))
+    # Most links name none of these words: the substring tests spare them the regex.
+    return (
+        isinstance(href, str)
+        and any(word in href for word in _AUTHOR_PAGE_WORDS)
+        and bool(_AUTHOR_PAGE.search(href))
+    )
 
 
 def _is_author_link(rel: str | list[str]) -> bool:

@@ -35,6 +35,7 @@ _PUBLISHED_KEYS = (
 )  # fmt: skip
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified")
 _DESCRIPTION_KEYS = ("og:description", "description", "twitter:description")
+_SITE_NAME_MAX_WORDS = 6
 _AUTHOR_KEYS = (
     "article:author", "author", "byl", "parsely-author", "sailthru.author", "dc.creator",
 )  # fmt: skip
@@ -152,6 +153,8 @@ def _site_names(ld: LinkedData, meta: dict[str, list[str]], url: str) -> list[st
     parts = _split(url)
     host = (parts.hostname or "").removeprefix("www.") if parts else ""
     declared = [_first(meta, ["og:site_name", "application-name"]), ld.publisher_name()]
+    # A "name" of many words is a headline put in the wrong tag (MSN's application-name).
+    declared = [name for name in declared if name and len(name.split()) <= _SITE_NAME_MAX_WORDS]
     return [name for name in (*declared, host, host.split(".")[0], host_brand(host)) if name]
 
 

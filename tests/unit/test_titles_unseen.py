@@ -133,3 +133,13 @@ def test_an_h1_naming_the_site_of_a_host_that_starts_with_the_is_not_the_headlin
     heading = "<h1>The Harbour Gazette</h1>"
     url = "https://www.theharbourgazette.com/2025/06/harbour"
     assert run(head, heading, url) == "Harbour reopens after the storm"
+
+
+def test_a_headline_in_the_application_name_is_no_site_name():
+    # MSN put the headline in `application-name`, read as the site's name: the <title> and
+    # the <h1> that repeat it were then taken for the site's logo, and the title was made of
+    # the URL ("Ar BBwsPWG"). Postlight's fixtures (eighth round).
+    headline = "This Is Your Brain On Sad Movies; Plus 5 Films To Cry To"
+    head = f'<meta name="application-name" content="{headline}"><title>{headline}</title>'
+    url = "https://www.msn.com/en-us/health/wellness/sad-movies/ar-BBwsPWG"
+    assert run(head, f"<h1>{headline}</h1>", url) == headline

@@ -1,7 +1,8 @@
 """What closes a story page without being the story, and why.
 
 Calls to action ("Join our forums", "Follow AP's full coverage at ..."), tip and contact lines
-("Have a tip? Jane may be reached at ..."), the author's one-line biography ("Eric is IGN's deal
+("Have a tip? Jane may be reached at ..."), a press release's description of its issuer
+("Acme is a leading provider of ..."), the author's one-line biography ("Eric is IGN's deal
 curator"), credit lines ("Additional reporting by ...") and citation notices ("Citation: ...
 retrieved 20 November 2019"). Sites put them after the story's last paragraph; body.py drops
 them only there, walking back from the end, so the same words inside a story stay.
@@ -52,8 +53,23 @@ _CITATION = re.compile(r"^citation:|\bretrieved (?:on )?\d{1,2} \w+ \d{4}\b", re
 _POSTED_IN = re.compile(r"^this (?:entry|post) was posted (?:in|on|by)\b", re.I)
 
 
+# A press release closes with its issuer's description ("Ascom is a global solutions provider
+# focused on ...", "Acme is headquartered in Baar"): a name, then what the company is. Such a
+# paragraph runs longer than the other closing lines.
+_ISSUER = re.compile(
+    r"^(?:[A-Z][\w&.'’-]*,?\s){1,5}(?:is|are)\s(?:"
+    r"(?:a|an|the|one of the)\s[^.]{0,120}?\b(?:provider|company|leader|manufacturer|developer|"
+    r"maker|supplier|firm|group|corporation|organi[sz]ation|platform|producer|operator|retailer|"
+    r"publisher|network|specialist|pioneer|innovator|distributor)s?\b|"
+    r"(?:headquartered|based)\s(?:in|at)\b)"
+)
+ISSUER_MAX_CHARS = 1200
+
+
 def tail_reason(text: str) -> str | None:
     """Why a line after the story's last paragraph is not the story, or None."""
+    if len(text) <= ISSUER_MAX_CHARS and _ISSUER.match(text):
+        return "promo"
     if len(text) > TAIL_MAX_CHARS:
         return None
     if _CALL_TO_ACTION.match(text) and _CALL_TO_ACTION_OBJECT.search(text):

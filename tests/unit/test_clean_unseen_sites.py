@@ -136,6 +136,11 @@ CLOSING_LINES = {
     "for iOS and Android.</p>",
     "posted-in": "<p>This entry was posted in Harbour. Bookmark the permalink.</p>",
     "founder-bio": "<p>Jane Doe is the founder of Harbour Watch, a charity for coastal towns.</p>",
+    # Eighth round: a press release's issuer, longer than other closing lines (Ascom's pages).
+    "issuer": "<div><p>Harbour Ferries is a leading operator of passenger ferries in the North "
+    "Sea, with routes between eleven ports. "
+    + "Its fleet of twenty ships carries two million passengers a year. " * 6
+    + "</p><p>Harbour Ferries is headquartered in Aberdeen and employs 900 people.</p></div>",
 }
 
 
@@ -154,7 +159,11 @@ def test_closing_lines_are_reported_with_their_reason():
 def test_the_same_words_inside_the_story_stay():
     # Only what follows the last paragraph is a closing line; a how-to step is not a call to
     # action either.
-    inside = "<p>Join us on the quay at noon, the harbour master told the crews on Tuesday.</p>"
+    inside = (
+        "<p>Join us on the quay at noon, the harbour master told the crews on Tuesday.</p>"
+        "<p>Harbour Ferries is a leading operator of ferries, and it said it would add sailings."
+        "</p>"
+    )
     step = "<p>Sign up for the bundle using the same email as your harbour account</p>"
     article = run(story_page(step, before=inside))
     assert article.text.startswith("Join us on the quay") and article.text.endswith("account")

@@ -274,6 +274,16 @@ def page_blocks(root: Tag) -> PageBlocks:
             name in STRUCTURAL or "role" in attrs or "hidden" in attrs or "style" in attrs
         ):
             reason = structural_reason(node, articles > 0)
+        elif (
+            not quiet
+            and name not in BLOCK_TAGS
+            and named.get(key) == "hidden"
+            and builder.owners
+            and builder.owners[-1][0].name == "p"
+        ):
+            # Inside a paragraph, text named as hidden ("sr-only", a hover card's "tooltip")
+            # is not read where it stands: "Gov. Kristi Noem(her latest stories) (R) said".
+            reason = "hidden"
         if not quiet and (name in CONTROL_TAGS or name == "head"):
             builder.quiet = (node, None if name == "head" else named.get(key, "controls"), [])
             quiet = True

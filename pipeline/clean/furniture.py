@@ -84,7 +84,13 @@ _NAME_PATTERNS = (
     ("footer", r"footer"),
     ("sidebar", r"sidebar"),
     ("dialog", r"popup|modal"),
-    ("hidden", r"sr-only|visually-?hidden|screen-?reader"),
+    # A hover card or a tooltip's text (not the "tooltip" around the word it explains): shown
+    # over the page on hovering, not part of the sentence around it.
+    (
+        "hidden",
+        r"sr-only|visually-?hidden|screen-?reader|tool-?tip-?(?:text|content|body|inner)|"
+        r"popover-?(?:content|body)|hover-?card|rollover[\w-]*block",
+    ),
     ("byline", r"byline"),
 )
 # One alternation without groups finds a match fast (most names have none); the reason is then

@@ -231,3 +231,23 @@ def test_widget_ids_still_name_widgets():
     )
     html = story_page("").replace(f"<p>{STORY[1]}</p>", f"{share}<p>{STORY[1]}</p>")
     assert run(html).text == "\n\n".join(STORY)
+
+
+def test_a_hover_card_inside_a_paragraph_is_not_read_in_its_sentence():
+    """Before: "Gov. Kristi NoemKristi Lynn NoemSouth Dakota governor doubles down ..." (The
+    Hill's people cards, one dev page). A screen-reader-only aside inside a paragraph goes the
+    same way; the name the card is for stays. Eighth round."""
+    card = (
+        "<span class='rollover-people'><a href='/people/jane-doe'>Jane Doe</a>"
+        "<span class='rollover-people-block'><a class='name' href='/people/jane-doe'>Jane Q. "
+        "Doe</a><a href='/news/1'>Doe backs the harbour plan</a> <a href='/news/2'>Doe visits "
+        "the port</a></span></span>"
+    )
+    first = f"<p>Mayor {card} (R) said the harbour would reopen on Wednesday after the repairs.</p>"
+    sr = "<p>The sea wall<span class='sr-only'> (opens in a new window)</span> was rebuilt.</p>"
+    html = story_page("", before=first + sr)
+    text = run(html).text
+    assert text.startswith(
+        "Mayor Jane Doe (R) said the harbour would reopen on Wednesday after the repairs."
+        "\n\nThe sea wall was rebuilt."
+    )

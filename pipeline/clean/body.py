@@ -34,6 +34,8 @@ MAX_SENTENCE_LINK_DENSITY = 0.7
 SENTENCES_MIN_CHARS = 150
 MAX_QUOTE_LINK_DENSITY = 0.8
 CAPTION_WEIGHT = 0.1
+# A region apart from the container that scores this share of it is kept too (`_rival`).
+RIVAL_SHARE = 0.5
 # Prose with no prose beside it counts this much: a lone blurb between links is a teaser.
 ISOLATED = 0.25
 _WRAPPER_PARAGRAPHS = 2
@@ -226,6 +228,29 @@ def _story_siblings(page: PageBlocks, container: Tag | None, score: dict[int, fl
     ]
 
 
+def _rival(page: PageBlocks, container: Tag | None, score: dict[int, float]) -> Tag | None:
+    """The best element apart from the container (neither inside it nor around it) when it
+    scores at least `RIVAL_SHARE` of the container: a story set in two regions of the page,
+    or two candidates the scores cannot tell apart. Keeping both costs some precision where
+    one was right; keeping one loses the whole story where it was the wrong one."""
+    if container is None:
+        return None
+    bar = RIVAL_SHARE * score.get(id(container), 0.0)
+    rival, best = None, 0.0
+    # Few elements clear the bar (the container, its wrappers, now and then a rival): look
+    # only at those, in page order, not at every element of the page.
+    for position in sorted(page.start[key] for key, value in score.items() if value >= bar):
+        element = page.elements[position]
+        value = score[id(element)]
+        if (
+            value > best
+            and not page.contains(element, container)
+            and not page.contains(container, element)
+        ):
+            rival, best = element, value
+    return rival
+
+
 def _has_content_hint(element: Tag) -> bool:
     if element.name in ("article", "main"):
         return True
@@ -395,6 +420,8 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     blocks = [block for block in candidates if id(block.owner) not in excluded]
     container, score = _best_container(page, blocks, set(noise))
     regions = [container, *_story_siblings(page, container, score)] if container else []
+    if rival := _rival(page, container, score):
+        regions.append(rival)
     removals = Removals()
     for reason, text in page.silent:
         removals.add(reason, text)

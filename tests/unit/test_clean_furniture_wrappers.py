@@ -193,3 +193,34 @@ def test_a_shared_component_is_not_a_share_bar() -> None:
     article = run(html)
     assert intro in article.text
     assert "Facebook" not in article.text
+
+
+LINKS = "".join(
+    f"<li><a href='/story/{n}'>Another harbour story, number {n}, and its long headline</a></li>"
+    for n in range(12)
+)
+
+
+def test_a_story_set_in_two_regions_of_the_page_keeps_both() -> None:
+    """Before: only the first region was the story, a long list of links between the two
+    making the page around them score less. A region apart from the container that scores at
+    least half as much is kept too (`RIVAL_SHARE`). Eighth round."""
+    first, second = STORY[:2], STORY[2:] + ABOUT
+    html = (
+        f"<html><body>{NAV}<div class='col-main'><div class='text'>{paragraphs(first)}</div>"
+        f"</div><div class='more'><ul>{LINKS}</ul></div><div class='col-second'><section>"
+        f"{paragraphs(second)}</section></div></body></html>"
+    )
+    text = run(html).text
+    assert all(p in text for p in first + second)
+    assert "Another harbour story" not in text
+
+
+def test_a_short_region_apart_from_the_story_stays_out() -> None:
+    """Guard: a region scoring less than half of the story's is not kept."""
+    html = (
+        f"<html><body>{NAV}<div class='col-main'><div class='text'>{paragraphs(STORY)}</div>"
+        f"</div><div class='more'><ul>{LINKS}</ul></div><div class='col-second'><section>"
+        f"{paragraphs(ABOUT)}</section></div></body></html>"
+    )
+    assert "Harbour Media Group" not in run(html).text

@@ -57,7 +57,9 @@ _POSTED_IN = re.compile(r"^this (?:entry|post) was posted (?:in|on|by)\b", re.I)
 # focused on ...", "Acme is headquartered in Baar"): a name, then what the company is. Such a
 # paragraph runs longer than the other closing lines.
 _ISSUER = re.compile(
-    r"^(?:[A-Z][\w&.'’-]*,?\s){1,5}(?:is|are)\s(?:"
+    # A name, not a pronoun: "It is the first company to ..." closes many a story.
+    r"^(?!(?:It|He|She|They|This|That|There|These|Those|We|You|I)\s)"
+    r"(?:[A-Z][\w&.'’-]*,?\s){1,5}(?:is|are)\s(?:"
     r"(?:a|an|the|one of the)\s[^.]{0,120}?\b(?:provider|company|leader|manufacturer|developer|"
     r"maker|supplier|firm|group|corporation|organi[sz]ation|platform|producer|operator|retailer|"
     r"publisher|network|specialist|pioneer|innovator|distributor)s?\b|"

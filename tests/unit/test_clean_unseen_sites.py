@@ -164,9 +164,12 @@ def test_the_same_words_inside_the_story_stay():
         "<p>Harbour Ferries is a leading operator of ferries, and it said it would add sailings."
         "</p>"
     )
+    # A closing sentence about a company, told with a pronoun, is the story's.
+    last = "<p>It is the first company in the county to run electric ferries, the council said.</p>"
     step = "<p>Sign up for the bundle using the same email as your harbour account</p>"
     article = run(story_page(step, before=inside))
     assert article.text.startswith("Join us on the quay") and article.text.endswith("account")
+    assert run(story_page(last)).text.endswith("the council said.")
 
 
 BOILERPLATE_ANYWHERE = {

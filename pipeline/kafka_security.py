@@ -182,11 +182,13 @@ def check_settings(settings: Settings) -> None:
 class _Capture(logging.Handler):
     """Keeps the exceptions kafka-python's connection code logs (as arguments or exc_info).
 
-    Two refusals arrive as a bare "socket disconnected", told apart by the request that was
+    Three refusals arrive as a bare "socket disconnected", told apart by the request that was
     waiting for its answer: a broker that rejects SCRAM credentials may close the connection
     before its SaslAuthenticate error response reaches kafka-python (recorded as rejected
-    credentials), and a TLS listener hangs up on a plaintext client's first request,
-    ApiVersions, which any plaintext listener answers (recorded as NoAnswerToFirstRequest)."""
+    credentials); one that does not offer the mechanism asked for does the same to its
+    SaslHandshake response (recorded as HandshakeRefused); and a TLS listener hangs up on a
+    plaintext client's first request, ApiVersions, which any plaintext listener answers
+    (recorded as NoAnswerToFirstRequest)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -221,16 +223,24 @@ class _Capture(logging.Handler):
                             "the broker closed the connection during SASL authentication"
                         )
                     )
+                elif self._pending.startswith("SaslHandshake"):
+                    found.append(HandshakeRefused())
                 elif self._pending.startswith("ApiVersions"):
                     found.append(NoAnswerToFirstRequest())
                 self._pending = ""
             self.errors.extend(found)
 
 
+class HandshakeRefused(Exception):
+    """The broker hung up on the SaslHandshake request: it does not offer the mechanism, or
+    the listener takes no SASL at all."""
+
+
 class NoAnswerToFirstRequest(Exception):
     """The broker hung up on the ApiVersions request that opens every connection."""
 
 
+_INFERRED = (HandshakeRefused, NoAnswerToFirstRequest)
 PARSER_LOGGER = "kafka.protocol.parser"
 _CAPTURED = ("kafka.net.manager", "kafka.net.connection", "kafka.net.transport")
 
@@ -281,7 +291,8 @@ def explain(
     from kafka import errors as kerr
 
     servers = settings.kafka_bootstrap_servers
-    causes = [exc, *(logged or [])]
+    # What the broker said before what a hang-up suggests (retries log both kinds).
+    causes = sorted([exc, *(logged or [])], key=lambda c: isinstance(c, _INFERRED))
     for first in causes:
         cause: BaseException | None = first
         seen: set[int] = set()
@@ -313,6 +324,13 @@ def _explain_one(
             f"{client_config_mechanism(settings)}"
             + (f" (it offers {offered})" if offered else "")
             + ": check NEWSFLOW_KAFKA_SASL_MECHANISM"
+        )
+    if isinstance(cause, HandshakeRefused):
+        return (
+            f"Kafka at {servers} does not offer SASL mechanism "
+            f"{client_config_mechanism(settings)} (it closed the connection on the SASL "
+            "handshake; a listener without SASL does the same): check "
+            "NEWSFLOW_KAFKA_SASL_MECHANISM and NEWSFLOW_KAFKA_SECURITY_PROTOCOL"
         )
     if isinstance(cause, kerr.SaslAuthenticationFailedError) or "Authentication failed" in text:
         return (

@@ -283,16 +283,17 @@ def test_debug_records_never_show_the_sasl_plain_password(caplog):
     [
         ("ApiVersionsRequest", "is a TLS listener but this client connects without TLS"),
         ("SaslAuthenticateRequest", "rejected the credentials of user 'svc'"),
+        ("SaslHandshakeRequest", "does not offer SASL mechanism SCRAM-SHA-512 (it closed"),
     ],
 )
 def test_hang_up_is_read_from_the_request_left_unanswered(tmp_path, request_name, expected):
     """What kafka-python logs when the broker just closes the connection: the request that
     was waiting says why (seen with Kafka 4.1: a TLS listener hangs up on ApiVersions, a SCRAM
-    failure may close before the error response arrives)."""
+    failure or a mechanism it does not offer may close before the error response arrives)."""
     import logging
 
     from kafka.protocol.metadata.api_versions import ApiVersionsRequest
-    from kafka.protocol.sasl import SaslAuthenticateRequest
+    from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
     from pipeline.kafka_security import explained_failures, hide_sasl_exchange
 
@@ -300,6 +301,7 @@ def test_hang_up_is_read_from_the_request_left_unanswered(tmp_path, request_name
     requests = {
         "ApiVersionsRequest": ApiVersionsRequest(),
         "SaslAuthenticateRequest": SaslAuthenticateRequest(b"x"),
+        "SaslHandshakeRequest": SaslHandshakeRequest(mechanism="SCRAM-SHA-512"),
     }
     plaintext = request_name == "ApiVersionsRequest"
     settings = _settings(tmp_path) if plaintext else _sasl(tmp_path)
@@ -311,6 +313,16 @@ def test_hang_up_is_read_from_the_request_left_unanswered(tmp_path, request_name
         manager.warning("Bootstrap connection to %s failed: %s", "bootstrap-0", lost)
         raise BOOTSTRAP
     assert expected in str(info.value)
+
+
+def test_the_brokers_own_answer_wins_over_a_hang_up(tmp_path):
+    """Retries within one bootstrap: one attempt lost the handshake's answer, a later one read
+    it with the mechanisms the broker offers."""
+    from pipeline.kafka_security import HandshakeRefused
+
+    answer = kerr.UnsupportedSaslMechanismError("Enabled mechanisms: ['SCRAM-SHA-256']")
+    line = explain(_sasl(tmp_path), BOOTSTRAP, [HandshakeRefused(), answer])
+    assert line is not None and "(it offers ['SCRAM-SHA-256'])" in line
 
 
 def test_hang_up_after_an_answer_is_not_a_security_failure(tmp_path):

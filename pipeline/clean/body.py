@@ -149,6 +149,10 @@ def _widget_elements(
             # An <article> declared a reader's comment is one, unlike one named "comments".
             element.name not in WRAPPER_TAGS or is_comment_item(element)
         ):
+            if reason == "paywall" and element.name == "p" and prose.get(key, 0.0) >= PROSE_CHARS:
+                # `<p class="paywall">` is a paragraph the wall covers (Bloomberg, Condé Nast);
+                # the wall's prompt is a box of its own, and lines.py knows its words.
+                continue
             if prose.get(key, 0.0) * 2 < total or paragraphs.get(key, 0.0) < _WRAPPER_PARAGRAPHS:
                 excluded[key] = reason
     return excluded

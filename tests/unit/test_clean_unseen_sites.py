@@ -254,3 +254,20 @@ def test_a_hover_card_inside_a_paragraph_is_not_read_in_its_sentence():
         "Mayor Jane Doe (R) said the harbour would reopen on Wednesday after the repairs."
         "\n\nThe sea wall was rebuilt."
     )
+
+
+def test_paragraphs_marked_as_behind_the_paywall_are_the_story():
+    """Bloomberg, The New Yorker and Wired mark each paragraph after the free ones with
+    `<p class="paywall">`: the text the wall covers, not the wall. Before, only the free
+    paragraph was kept (The New Yorker: 983 of 9,357 characters, Postlight's fixtures). The
+    wall's own prompt still goes. Ninth round."""
+    behind = "".join(f"<p class='paywall'>{text}</p>" for text in STORY[1:])
+    prompt = (
+        "<div class='paywall-prompt'><p>Subscribe to continue reading: unlimited access to "
+        "every story for one euro a week.</p></div>"
+    )
+    html = (
+        "<html><body><div class='page'><div class='article__body'><h1>Harbour reopens</h1>"
+        f"<p>{STORY[0]}</p>{behind}{prompt}</div></div></body></html>"
+    )
+    assert run(html).text == "\n\n".join(STORY)

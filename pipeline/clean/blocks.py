@@ -224,7 +224,7 @@ def page_blocks(root: Tag) -> PageBlocks:
                 if builder.parts:  # nothing to flush otherwise (see `flush`): most often so
                     builder.flush()
                 builder.owners.pop()
-            elif name == "a":
+            elif name == "a" and "href" in node.attrs:
                 links -= 1
             if name == "article":
                 articles -= 1
@@ -310,7 +310,7 @@ def page_blocks(root: Tag) -> PageBlocks:
             if type(child) is NavigableString and not quiet_root:
                 # A link or other inline element around one string, the commonest element of
                 # all: its text is all there is to it, no need for a second visit.
-                builder.text(child, links > 0 or name == "a")
+                builder.text(child, links > 0 or (name == "a" and "href" in attrs))
                 end[key] = start[key]
                 continue
         if is_block:
@@ -318,7 +318,8 @@ def page_blocks(root: Tag) -> PageBlocks:
                 builder.flush()
             inherited: ParagraphKind = builder.owners[-1][1] if builder.owners else "body"
             builder.owners.append((node, _kind(name, caption, inherited)))
-        elif name == "a":
+        elif name == "a" and "href" in attrs:
+            # An <a> without href is an anchor ("<a name=comments>"), text like any other.
             links += 1
         elif name == "br" and not quiet:
             builder.line_break()

@@ -241,7 +241,7 @@ def dateline_or_byline(text: str) -> str | None:
 # "Response" is a section of a technical article (the Fetch API's Request and Response): the
 # singular counts only with its number ("1 Response").
 _COMMENTS_HEADING = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|responses|replies|reactions|reader comments|kommentare|"
+    r"^(?:\d+\s+)?(?:comments?|responses|replies|reactions|reader comments|(?:leser)?kommentare|"
     r"commentaires|comentarios|commenti)(?:\s*\(\d+\))?\W*$|"
     r"^(?:\d+\s+response|response\s*\(\d+\))\W*$|"
     r"^(?:leave a (?:comment|reply)|join the discussion|have your say|add a comment|"

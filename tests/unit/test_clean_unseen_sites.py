@@ -271,3 +271,25 @@ def test_paragraphs_marked_as_behind_the_paywall_are_the_story():
         f"<p>{STORY[0]}</p>{behind}{prompt}</div></div></body></html>"
     )
     assert run(html).text == "\n\n".join(STORY)
+
+
+def test_a_comments_heading_made_of_a_named_anchor_opens_the_comments():
+    """taz.de: `<h2><a name="Leserkommentare">` heads a thread that holds more prose than the
+    story. An `<a>` without href is an anchor, not a link, so the heading is a heading without
+    links; before, the thread (read as the story's wrapper for its size) was kept. Ninth
+    round (trafilatura's evaluation pages)."""
+    thread = "".join(
+        f"<li><h4>Reader {n}</h4><p>I have lived by this harbour for thirty years and I do not "
+        "believe the council when it says the repairs were finished on time; the sea wall was "
+        "breached twice before and every time they told us the same thing about the budget "
+        f"and the crews.</p><a href='/reply/{n}'>antworten</a></li>"
+        for n in range(6)
+    )
+    html = (
+        "<html><body><div class='pages'><div class='page story'><h1>Harbour reopens</h1>"
+        f"{''.join(f'<p>{text}</p>' for text in STORY)}</div>"
+        "<div class='page community'><div class='secthead'><h2><a name='Leserkommentare'>"
+        f"<span>Leserkommentare</span></a></h2></div><ul class='sectbody'>{thread}</ul></div>"
+        "</div></body></html>"
+    )
+    assert run(html).text == "\n\n".join(STORY)

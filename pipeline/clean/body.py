@@ -39,6 +39,8 @@ RIVAL_SHARE = 0.5
 # Prose with no prose beside it counts this much: a lone blurb between links is a teaser.
 ISOLATED = 0.25
 _WRAPPER_PARAGRAPHS = 2
+# A box named as a paywall that holds this much prose is the story behind it, not the wall.
+_BEHIND_WALL_CHARS = 600
 _CONTENT_HINT = re.compile(r"article|story|content|body|entry|post|text|main", re.I)
 # Enough to settle a near tie between a story container and its wrapper, no more.
 _CONTENT_HINT_BONUS = 1.1
@@ -149,13 +151,23 @@ def _widget_elements(
             # An <article> declared a reader's comment is one, unlike one named "comments".
             element.name not in WRAPPER_TAGS or is_comment_item(element)
         ):
-            if reason == "paywall" and element.name == "p" and prose.get(key, 0.0) >= PROSE_CHARS:
-                # `<p class="paywall">` is a paragraph the wall covers (Bloomberg, Condé Nast);
-                # the wall's prompt is a box of its own, and lines.py knows its words.
+            if reason == "paywall" and _behind_the_wall(
+                element, prose.get(key, 0.0), paragraphs.get(key, 0.0)
+            ):
                 continue
             if prose.get(key, 0.0) * 2 < total or paragraphs.get(key, 0.0) < _WRAPPER_PARAGRAPHS:
                 excluded[key] = reason
     return excluded
+
+
+def _behind_the_wall(element: Tag, prose: float, paragraphs: float) -> bool:
+    """Whether an element named as a paywall is the text the wall covers, not the wall: a
+    paragraph of prose (`<p class="paywall">`, Bloomberg and Condé Nast), or a box of several
+    paragraphs holding `_BEHIND_WALL_CHARS` of prose ("steady-paywall-container"). A wall's
+    prompt is a few short lines, and lines.py knows its words."""
+    if element.name == "p":
+        return prose >= PROSE_CHARS
+    return paragraphs >= _WRAPPER_PARAGRAPHS and prose >= _BEHIND_WALL_CHARS
 
 
 _REPLY = re.compile(

@@ -293,3 +293,28 @@ def test_a_comments_heading_made_of_a_named_anchor_opens_the_comments():
         "</div></body></html>"
     )
     assert run(html).text == "\n\n".join(STORY)
+
+
+def test_a_box_named_as_a_paywall_that_holds_the_story_is_the_story():
+    """uebermedien.de: the story's paragraphs sit in "entry__content steady-paywall-container"
+    (Steady's paywall covers it), and the readers' comments below hold more prose than the
+    story, so the wrapper guard did not save it: the page had no body. The wall's prompt, a
+    few short lines in a box of the same name, still goes. Ninth round."""
+    story = [*STORY, *(f"{text[:-1]}, the council said on Thursday." for text in STORY)]
+    comments = "".join(
+        f"<div class='c'><p>Reader {n}: I have lived by this harbour for thirty years and the "
+        "council has promised a new sea wall in every election since; I will believe it when "
+        "the boats can stay in the basin through a whole winter of storms.</p></div>"
+        for n in range(12)
+    )
+    prompt = (
+        "<div class='paywall-container'><p>Möchten Sie weiterlesen?</p><p>Ja. Ich bin "
+        "Abonnent. Anmelden</p></div>"
+    )
+    html = (
+        "<html><body><main><article class='post'><h1>Harbour reopens</h1>"
+        "<div class='entry__content steady-paywall-container'>"
+        f"{''.join(f'<p>{text}</p>' for text in story)}</div>{prompt}</article>"
+        f"<section><h2>12 Kommentare</h2>{comments}</section></main></body></html>"
+    )
+    assert run(html).text == "\n\n".join(story)

@@ -29,6 +29,7 @@ from pipeline.clean.blocks import page_blocks
 from pipeline.clean.body import extract_body
 from pipeline.clean.dates import date_from_urls
 from pipeline.clean.decode import decode_html, file_signature, looks_binary
+from pipeline.clean.furniture import PROSE_CHARS
 from pipeline.clean.markup import prepare
 from pipeline.clean.metadata import Metadata, extract_metadata
 from pipeline.clean.parse import collector_paused, discard, parse_html
@@ -50,6 +51,8 @@ __all__ = ["EXTRACTOR", "clean", "extract_body", "extract_metadata"]
 EXTRACTOR = Extractor(name="newsflow-bs4", version="1.10.0")
 
 _SLUG_WORD = re.compile(r"[^\W_]+")
+_NOSCRIPT = re.compile(r"<noscript\b", re.I)
+_NOSCRIPT_PARAGRAPHS = 2
 _FILE_SUFFIX = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.I)
 
 
@@ -95,11 +98,21 @@ def _clean(
         body = extract_body(walked, meta.title)
     finally:
         discard(soup)  # what the record keeps of the tree are plain strings
+    text = _story_text(body.paragraphs)
+    if not text and _NOSCRIPT.search(page):
+        # A page that writes its story with a script (Blogger) may keep a copy in <noscript>
+        # for readers without one: read the page again with it. Only then, and only a copy
+        # of several paragraphs: most <noscript>s hold a pixel or "enable JavaScript".
+        markup = prepare(page, noscript=True)
+        soup = parse_html(markup.html)
+        try:
+            copy = extract_body(page_blocks(soup, noscript=True), meta.title)
+        finally:
+            discard(soup)
+        prose = [p for p in copy.paragraphs if p.kind != "caption" and len(p.text) >= PROSE_CHARS]
+        if len(prose) >= _NOSCRIPT_PARAGRAPHS:
+            body, text = copy, _story_text(copy.paragraphs)
     paragraphs = body.paragraphs
-    # Captions stay in `paragraphs` for consumers that want them, but are not the story's text,
-    # unless they are all there is (a photo gallery).
-    text = "\n\n".join(p.text for p in paragraphs if p.kind != "caption")
-    text = text or "\n\n".join(p.text for p in paragraphs)
     if not text:
         raise ExtractionError(f"no article body found in {url}")
     removed = body.removed
@@ -132,6 +145,13 @@ def _clean(
         extractor=EXTRACTOR,
         removed=removed,
     )
+
+
+def _story_text(paragraphs: list[Paragraph]) -> str:
+    """Captions stay in `paragraphs` for consumers that want them, but are not the story's
+    text, unless they are all there is (a photo gallery)."""
+    text = "\n\n".join(p.text for p in paragraphs if p.kind != "caption")
+    return text or "\n\n".join(p.text for p in paragraphs)
 
 
 def _title(meta: Metadata, paragraphs: list[Paragraph], url: str) -> str:

@@ -196,8 +196,10 @@ def _is_author_link(rel: str | list[str]) -> bool:
     return "author" in (rel.lower().split() if isinstance(rel, str) else rel)
 
 
-def page_blocks(root: Tag) -> PageBlocks:
-    """The text blocks under `root` (a soup or an element) in document order, and the rest."""
+def page_blocks(root: Tag, *, noscript: bool = False) -> PageBlocks:
+    """The text blocks under `root` (a soup or an element) in document order, and the rest;
+    with `noscript`, what `<noscript>` holds is read like any other element's content."""
+    silent = SILENT_TAGS - {"noscript"} if noscript else SILENT_TAGS
     builder = _Builder()
     page = builder.page
     elements, start, end, found, named = page.elements, page.start, page.end, page.found, {}
@@ -246,7 +248,7 @@ def page_blocks(root: Tag) -> PageBlocks:
             page.marked.append(node)
             if is_comment_item(node):
                 named[key] = "comments"
-        if name in SILENT_TAGS:
+        if name in silent:
             end[key] = start[key]
             continue
         # Inline for the common case, a class string and no id: this runs for every element.

@@ -54,12 +54,17 @@ class Markup:
     truncated_chars: int = 0  # cut from the end because the page had too many tags
 
 
-def cut_code(html: str) -> str:
-    """The page without scripts (JSON-LD excepted), styles, SVG, `<noscript>` and comments."""
+def cut_code(html: str, *, noscript: bool = False) -> str:
+    """The page without scripts (JSON-LD excepted), styles, SVG, `<noscript>` and comments;
+    with `noscript`, `<noscript>` and what it holds stay (the code inside it still goes)."""
     parts: list[str] = []
     position = 0
     while match := _OPENING.search(html, position):
         name = match.group(1)
+        if noscript and name is not None and name.lower() == "noscript":
+            parts.append(html[position : match.end()])
+            position = match.end()
+            continue
         if name is None:
             end = _COMMENT_END.search(html, match.end())
         elif name.lower() == "script" and _JSON_LD.search(match.group(2)):
@@ -80,12 +85,13 @@ def cut_code(html: str) -> str:
     return "".join(parts)
 
 
-def prepare(html: str) -> Markup:
-    """The markup to parse: code and layout whitespace cut out, at most `MAX_TAGS` tags."""
+def prepare(html: str, *, noscript: bool = False) -> Markup:
+    """The markup to parse: code and layout whitespace cut out, at most `MAX_TAGS` tags;
+    `noscript` keeps what `<noscript>` holds (see `cut_code`)."""
     # An XML declaration means nothing to an HTML parser (the text is decoded already), and
     # BeautifulSoup warns about every page that starts with one.
     html = _XML_DECLARATION.sub("", html, count=1)
-    html = _SPACE_BETWEEN_TAGS.sub(_layout_space, cut_code(html))
+    html = _SPACE_BETWEEN_TAGS.sub(_layout_space, cut_code(html, noscript=noscript))
     if html.count("<") <= MAX_TAGS:
         return Markup(html)
     position = -1

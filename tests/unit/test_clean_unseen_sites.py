@@ -318,3 +318,24 @@ def test_a_box_named_as_a_paywall_that_holds_the_story_is_the_story():
         f"<section><h2>12 Kommentare</h2>{comments}</section></main></body></html>"
     )
     assert run(html).text == "\n\n".join(story)
+
+
+def test_a_story_written_by_script_is_read_from_its_noscript_copy():
+    """Blogger (security.googleblog.com, trafilatura's evaluation pages) writes the post from a
+    `<script type="text/template">` and keeps a copy in `<noscript>` for readers without
+    script; before, the page had no body. Ninth round."""
+    paragraphs = "".join(f"<p>{text}</p>" for text in STORY)
+    html = (
+        "<html><body><div class='post'><h1>Harbour reopens</h1><div class='post-body'>"
+        f"<script type='text/template'>{paragraphs}</script><noscript>{paragraphs}"
+        "<img src='/pixel.gif'></noscript></div></div></body></html>"
+    )
+    assert run(html).text == "\n\n".join(STORY)
+
+
+def test_noscript_is_not_read_when_the_page_has_a_story():
+    noscript = (
+        "<noscript><p>Please enable JavaScript to view the comments powered by Disqus, the "
+        "discussion platform our readers use every day.</p></noscript>"
+    )
+    assert run(story_page(noscript)).text == "\n\n".join(STORY)

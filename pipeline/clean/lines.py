@@ -159,6 +159,16 @@ _AFFILIATE_PURCHASE = re.compile(
     re.I,
 )
 _AFFILIATE_MAX_CHARS = 300
+# The disclosure Amazon's programme asks its members to print, word for word.
+_AMAZON_ASSOCIATES = re.compile(r"\bparticipant in the Amazon Services LLC Associates Program\b")
+# "Click the AdBlock Plus button on your browser and select Disable", "Please turn off your
+# ad blocker": said to the reader (a story about ad blockers speaks of them).
+_AD_BLOCKER = re.compile(
+    r"\bad ?-?block(?:er|ing)?\b.{0,80}\b(?:disable|turn (?:it )?off|whitelist|allow ?list|"
+    r"pause)\b|\b(?:disable|turn off|whitelist|pause)\b.{0,40}\bad ?-?block",
+    re.I,
+)
+_AD_BLOCKER_READER = re.compile(r"\byour\b|^(?:please|click|kindly)\b", re.I)
 _BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
 _FINE_PRINT = re.compile(
     r"©|\(c\) \d{4}|\ball rights reserved\b|\bcopyright \d{4}|\bsubject to copyright\b", re.I
@@ -199,9 +209,19 @@ def noise_reason(block: Block) -> str | None:
     if _SHORTCODE.match(text):
         return "label"
     if _AFFILIATE_NOTICE.match(text) or (
-        len(text) < _AFFILIATE_MAX_CHARS and "you " in text and _AFFILIATE_PURCHASE.search(text)
+        len(text) < _AFFILIATE_MAX_CHARS
+        and (
+            ("you " in text and _AFFILIATE_PURCHASE.search(text))
+            or ("Amazon" in text and _AMAZON_ASSOCIATES.search(text))
+        )
     ):
         return "promo"
+    if (
+        len(text) < _AFFILIATE_MAX_CHARS
+        and _AD_BLOCKER.search(text)
+        and _AD_BLOCKER_READER.search(text)
+    ):
+        return "ad"
     # One lower-case copy for the two tests that need it.
     lower = text.lower() if len(text) < _LOWER_MAX_CHARS else ""
     if lower and may_match(text, lower, _PAYWALL_WORDS) and _PAYWALL_LINE.search(text):

@@ -141,6 +141,10 @@ CLOSING_LINES = {
     "Sea, with routes between eleven ports. "
     + "Its fleet of twenty ships carries two million passengers a year. " * 6
     + "</p><p>Harbour Ferries is headquartered in Aberdeen and employs 900 people.</p></div>",
+    # Ninth round: the disclosure Amazon asks of its affiliates (The Washington Post's pages).
+    "amazon-associates": "<p>We are a participant in the Amazon Services LLC Associates "
+    "Program, an affiliate advertising program designed to provide a means for us to earn fees "
+    "by linking to Amazon.com and affiliated sites.</p>",
 }
 
 
@@ -163,6 +167,11 @@ def test_the_same_words_inside_the_story_stay():
         "<p>Join us on the quay at noon, the harbour master told the crews on Tuesday.</p>"
         "<p>Harbour Ferries is a leading operator of ferries, and it said it would add sailings."
         "</p>"
+    )
+    # A story about ad blockers tells of them in the third person.
+    inside += (
+        "<p>Publishers say one reader in four runs an ad blocker, and some ask them to disable "
+        "it.</p>"
     )
     # A closing sentence about a company, told with a pronoun, is the story's.
     last = "<p>It is the first company in the county to run electric ferries, the council said.</p>"
@@ -195,6 +204,10 @@ BOILERPLATE_ANYWHERE = {
     "articles from the harbour.</p>",
     "advertisers": "<p>This post contains references to products from one or more of our "
     "advertisers. We may receive compensation when you click on links to those products.</p>",
+    # Ninth round, a closing line of Postlight's fixtures (Observer).
+    "ad-blocker": "<p>Click the AdBlock Plus button on your browser and select Disable on "
+    "news.example.com.</p>",
+    "ad-blocker-please": "<p>Please turn off your ad blocker to keep reading the harbour news.</p>",
 }
 
 

@@ -191,7 +191,16 @@ def choose_title(
     if title_tag and (agreed := _most_stated([*statements, h1s])):
         if usable(agreed):
             return agreed
-    for heading in [*h1s, *h2s[:_MAX_HEADINGS]]:
+    for heading in h1s:
+        if usable(heading) and squash(heading) in keys:
+            return heading
+    # The page's one <h1> as one part of a declared title: "Artist – Song" with the song in
+    # the <h1> and the artist in an <h2> (a section's name is a cut part of the `<title>`,
+    # not `usable`; of two <h1>s, one may be the site's).
+    parts = {squash(part) for text in raw for part in _TITLE_SEPARATOR.split(text)}
+    if len(h1s) == 1 and usable(h1s[0]) and squash(h1s[0]) in parts:
+        return h1s[0]
+    for heading in h2s[:_MAX_HEADINGS]:
         if usable(heading) and squash(heading) in keys:
             return heading
     for heading in h1s:

@@ -143,3 +143,18 @@ def test_a_headline_in_the_application_name_is_no_site_name():
     head = f'<meta name="application-name" content="{headline}"><title>{headline}</title>'
     url = "https://www.msn.com/en-us/health/wellness/sad-movies/ar-BBwsPWG"
     assert run(head, f"<h1>{headline}</h1>", url) == headline
+
+
+def test_an_h1_that_is_one_part_of_the_declared_title_is_the_headline():
+    # Genius: og:title "Artist – Song", the song in the <h1>, the artist in an <h2>; the
+    # artist was taken (the song read as a site's name in the <title>). Postlight's fixtures
+    # (ninth round). A section's name in the <h1> is still not the headline.
+    head = (
+        '<meta property="og:site_name" content="Lyrics Gazette">'
+        '<meta property="og:title" content="The Harbour Town Band – Sea Blues">'
+        "<title>The Harbour Town Band – Sea Blues Lyrics | Lyrics Gazette</title>"
+    )
+    body = "<h1>Sea Blues</h1><h2>The Harbour Town Band</h2>"
+    assert run(head, body) == "Sea Blues"
+    section = "<title>Harbour reopens after the storm | Politics | Gazette</title>"
+    assert run(section, "<h1>Politics</h1>") == "Harbour reopens after the storm"

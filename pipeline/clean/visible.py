@@ -22,8 +22,10 @@ from pipeline.clean.furniture import class_and_id, name_reason
 from pipeline.clean.lines import dateline_or_byline
 from pipeline.clean.substrings import may_match
 
-_BY_PREFIX = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s+\S")
-_BY_ALONE = re.compile(r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)\s*:?\s*$")
+# "By", "Written by" and their translations ("di" lower case only: Italian, not a name).
+_BY_WORD = r"^\s*(?:(?i:(?:written\s+)?by|von|par|por|door|av|af)|di)"
+_BY_PREFIX = re.compile(_BY_WORD + r"\s+\S")
+_BY_ALONE = re.compile(_BY_WORD + r"\s*:?\s*$")
 # Inside a byline, the elements that hold one name each: `<span class="writer">`,
 # `<a class="author-name">`, `<span itemprop="name">`.
 _NAME_NODE = re.compile(

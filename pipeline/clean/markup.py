@@ -22,8 +22,10 @@ from dataclasses import dataclass
 MAX_TAGS = 200_000
 
 _OPENING = re.compile(r"<(script|style|svg|noscript|template)\b([^>]*)>|<!--", re.I)
+# As a browser reads it: "</script" then space, "/" or ">" ends the element, and the end tag
+# runs to the next ">" ("</script\n<!-- a comment -->" is one end tag, whatever it holds).
 _CLOSING = {
-    name: re.compile(rf"</{name}\s*>", re.I)
+    name: re.compile(rf"</{name}(?:[\s/][^>]*)?>", re.I)
     for name in ("script", "style", "svg", "noscript", "template")
 }
 _COMMENT_END = re.compile(r"--!?>")

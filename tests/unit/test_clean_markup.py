@@ -24,9 +24,15 @@ from pipeline.clean.parse import parse_html
         ('<script type="application/ld+json">{"a": 1}</script>', '<script type="application/ld+json">{"a": 1}</script>'),
         ("<p>a</p><script>never closed <p>b</p>", "<p>a</p><script>never closed <p>b</p>"),
         ("<p>a</p><!-- never closed <p>b</p>", "<p>a</p><!-- never closed <p>b</p>"),
+        # emotion.de (trafilatura's pages): an end tag without its ">", which the browser ends
+        # at the next one; read as no end, it cut the rest of the page, the story with it.
+        ("<script src=x.js></script\n <!-- plugin --><p>a</p><script>x</script><p>b</p>",
+         "<p>a</p><p>b</p>"),
+        ("<script>a</scripts><p>b</p></script><p>c</p>", "<p>c</p>"),
     ],
     ids=["script", "uppercase", "style-comment", "react-comment", "svg", "noscript-template",
-         "json-ld-kept", "unclosed-script", "unclosed-comment"],
+         "json-ld-kept", "unclosed-script", "unclosed-comment", "end-tag-without-bracket",
+         "end-tag-name-longer"],
 )  # fmt: skip
 def test_code_is_cut_the_way_a_browser_ends_it(html, expected):
     assert cut_code(html) == expected

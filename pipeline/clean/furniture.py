@@ -157,8 +157,8 @@ class NameInfo(NamedTuple):
 
 # A state class says what an element holds, not what it is: "has-paywall" is the article that
 # a paywall cuts, "has-sidebar" the page with one beside the story, "with-ads" a section with a
-# slot in it.
-_STATE_CLASS = re.compile(r"(?<![\w-])(?:has|with)[-_][\w-]+", re.I)
+# slot in it; so does a BEM modifier ("o-section--has-ads").
+_STATE_CLASS = re.compile(r"(?:(?<![\w-])|--)(?:has|with)[-_][\w-]+", re.I)
 
 
 @lru_cache(maxsize=16384)

@@ -76,6 +76,10 @@ def test_lines_found_as_the_patterns_find_them(text: str, expected: str | None) 
         ("text regwalled", None, False),
         ("regwall-prompt", "paywall", False),
         ("sidebar with-ads", "sidebar", False),
+        # A BEM modifier says the same (skateboardmsm.de, trafilatura's pages: the story's
+        # section "o-section--has-ads" went as an ad); a modifier naming the box still names it.
+        ("o-section o-section--has-ads js-section--has-ads", None, False),
+        ("c-box c-box--ads", "ad", False),
     ],
 )
 def test_class_names_described_as_their_tokens_say(

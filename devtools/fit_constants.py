@@ -72,6 +72,7 @@ KNOBS: tuple[Knob, ...] = (
     _knob("_LABEL_MAX_CHARS", (12, 20, 30), "body"),
     _knob("RIVAL_SHARE", (0.3, 0.4, 0.5, 0.6, 0.75, 0.9), "body"),
     _knob("_BEHIND_WALL_CHARS", (300, 600, 1200), "body"),
+    _knob("_STORY_CHARS", (500, 1000, 2000), "body"),
     _knob("PROSE_CHARS", (50, 65, 80, 100, 125), "furniture", "body"),
     _knob("_FORM_KEEP_PARAGRAPHS", (1, 2, 3, 5), "furniture"),
     _knob("_LINE_MAX_CHARS", (60, 100, 150), "lines"),

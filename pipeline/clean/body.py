@@ -8,6 +8,7 @@ more menus, teasers and link lists than prose, and shrinking it loses paragraphs
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from bs4 import Tag
@@ -39,6 +40,8 @@ RIVAL_SHARE = 0.5
 # Prose with no prose beside it counts this much: a lone blurb between links is a teaser.
 ISOLATED = 0.25
 _WRAPPER_PARAGRAPHS = 2
+# An <article> with this much prose (and `_WRAPPER_PARAGRAPHS` paragraphs) is a whole story.
+_STORY_CHARS = 1000
 # A box named as a paywall that holds this much prose is the story behind it, not the wall.
 _BEHIND_WALL_CHARS = 600
 _CONTENT_HINT = re.compile(r"article|story|content|body|entry|post|text|main", re.I)
@@ -267,6 +270,53 @@ def _rival(page: PageBlocks, container: Tag | None, score: dict[int, float]) -> 
     return rival
 
 
+def _headed_story(
+    page: PageBlocks, container: Tag | None, blocks: list[Block], title: str | None
+) -> Tag | None:
+    """In a container that lists several whole stories, each an `<article>` with a heading,
+    `_WRAPPER_PARAGRAPHS` paragraphs and `_STORY_CHARS` of prose (a series page, the next
+    story appended as one scrolls), the one whose heading is the page's headline; None when
+    the container is one story (a page built of short `<article>` components), or when not
+    exactly one of them holds the headline (a live blog's entries)."""
+    target = squash(title) if title else ""
+    if container is None or not target:
+        return None
+    stories: list[Tag] = []
+    for element in page.elements[page.start[id(container)] + 1 : page.end[id(container)] + 1]:
+        if element.name == "article" and not any(page.contains(s, element) for s in stories):
+            stories.append(element)
+    if len(stories) < 2:
+        return None
+    # The stories are disjoint and in page order: the one a block may be in is the last that
+    # starts before it.
+    starts = [page.start[id(story)] for story in stories]
+    paragraphs: dict[int, int] = {}
+    prose: dict[int, int] = {}
+    titled: set[int] = set()
+    headed: list[Tag] = []
+    for block in blocks:
+        at = bisect_right(starts, page.start[id(block.owner)]) - 1
+        if at < 0 or not page.contains(story := stories[at], block.owner):
+            continue
+        if _is_prose(block):
+            paragraphs[id(story)] = paragraphs.get(id(story), 0) + 1
+            prose[id(story)] = prose.get(id(story), 0) + len(block.text)
+        elif block.kind == "heading":
+            titled.add(id(story))
+            if squash(block.text) == target and story not in headed:
+                headed.append(story)
+    whole = [
+        story
+        for story in stories
+        if id(story) in titled
+        and paragraphs.get(id(story), 0) >= _WRAPPER_PARAGRAPHS
+        and prose.get(id(story), 0) >= _STORY_CHARS
+    ]
+    if len(whole) < 2 or len(headed) != 1 or headed[0] not in whole:
+        return None
+    return headed[0]
+
+
 def _has_content_hint(element: Tag) -> bool:
     if element.name in ("article", "main"):
         return True
@@ -435,9 +485,12 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
     excluded = _widget_elements(page, candidates, set(noise), comment_sections(page, candidates))
     blocks = [block for block in candidates if id(block.owner) not in excluded]
     container, score = _best_container(page, blocks, set(noise))
-    regions = [container, *_story_siblings(page, container, score)] if container else []
-    if rival := _rival(page, container, score):
-        regions.append(rival)
+    if headed := _headed_story(page, container, blocks, title):
+        regions: list[Tag] = [headed]
+    else:
+        regions = [container, *_story_siblings(page, container, score)] if container else []
+        if rival := _rival(page, container, score):
+            regions.append(rival)
     removals = Removals()
     for reason, text in page.silent:
         removals.add(reason, text)

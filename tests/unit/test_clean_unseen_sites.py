@@ -352,3 +352,42 @@ def test_noscript_is_not_read_when_the_page_has_a_story():
         "discussion platform our readers use every day.</p></noscript>"
     )
     assert run(story_page(noscript)).text == "\n\n".join(STORY)
+
+
+def _whole_story(headline: str, subject: str) -> str:
+    paragraphs = "".join(
+        f"<p>{subject} was the talk of the town on day {n}: the council met at noon, the "
+        "crews worked through the night, and the harbour master said that traffic would be "
+        "back to normal by the end of the week, once the last repairs to the wall were "
+        f"signed off by the inspectors from the ministry.</p>"
+        for n in range(5)
+    )
+    return f"<article class='list__item'><h2>{headline}</h2>{paragraphs}</article>"
+
+
+def test_of_several_whole_stories_listed_on_a_page_the_headlines_is_the_story():
+    """correctiv.org (trafilatura's pages): a series page lists its stories in full, one
+    `<article>` each; the page's headline names the first. Before, all of them were the
+    story (98,835 characters for a 9,640-character story). Ninth round."""
+    first = _whole_story("Harbour reopens", "The harbour")
+    html = (
+        "<html><head><title>Harbour reopens</title></head><body><main><div class='list'>"
+        f"{first}{_whole_story('Ferries return', 'The ferry')}"
+        f"{_whole_story('Fish market moves', 'The fish market')}</div></main></body></html>"
+    )
+    text = run(html).text
+    assert text.startswith("The harbour was the talk") and "ferry" not in text
+    assert "fish market" not in text and text.count("\n\n") == 4
+
+
+def test_a_live_blogs_entries_all_stay():
+    # The headline stands above the entries, in none of them: every entry is the story.
+    entries = _whole_story("10:02 Crews arrive", "The crew") + _whole_story(
+        "11:15 Council meets", "The council"
+    )
+    html = (
+        "<html><head><title>Harbour reopens: live</title></head><body><main>"
+        f"<h1>Harbour reopens: live</h1><div class='feed'>{entries}</div></main></body></html>"
+    )
+    text = run(html).text
+    assert "The crew was" in text and "The council was" in text

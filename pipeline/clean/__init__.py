@@ -48,7 +48,7 @@ from pipeline.records import (
 __all__ = ["EXTRACTOR", "clean", "extract_body", "extract_metadata"]
 
 # Bump when a change to extraction changes the text of already-seen pages.
-EXTRACTOR = Extractor(name="newsflow-bs4", version="1.10.0")
+EXTRACTOR = Extractor(name="newsflow-bs4", version="1.11.0")
 
 _SLUG_WORD = re.compile(r"[^\W_]+")
 _NOSCRIPT = re.compile(r"<noscript\b", re.I)

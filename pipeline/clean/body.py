@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from bs4 import Tag
 
 from pipeline.clean.blocks import Block, PageBlocks
-from pipeline.clean.furniture import PROSE_CHARS, WRAPPER_TAGS, class_and_id, is_comment_item
+from pipeline.clean.furniture import (
+    PROSE_CHARS,
+    WRAPPER_TAGS,
+    class_and_id,
+    is_caption_name,
+    is_comment_item,
+)
 from pipeline.clean.galleries import gallery_captions
 from pipeline.clean.lines import (
     SENTENCE_END,
@@ -475,6 +481,7 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
             if reason := noise_reason(block):
                 noise[id(block)] = reason
             candidates.append(block)
+    _text_beside_pictures(candidates)
     captions = photo_box_captions(page, candidates) | gallery_captions(page, candidates)
     for block in candidates:
         if id(block) in captions:
@@ -534,6 +541,36 @@ def extract_body(page: PageBlocks, title: str | None = None) -> Body:
         if position not in closing and position not in headline and position not in opening
     ]
     return Body(paragraphs, removals.summary())
+
+
+# Elements that show a picture: text beside one is its caption, text in a box without one is not.
+_PICTURES = ["img", "picture", "video", "figure", "iframe", "svg"]
+
+
+def _text_beside_pictures(blocks: list[Block]) -> None:
+    """Paragraphs that a box named as a gallery or photo box ("js-lightbox-gallery",
+    "photo-text") sets apart from its pictures are body text, not captions: a media object
+    (picture left, `o-media__body` right) with the story's next paragraphs in its body. Only
+    `<p>`s set directly in an element of the box that shows no picture, `_WRAPPER_PARAGRAPHS`
+    of them with prose; a slide's caption sits beside its picture, a gallery's legends in the
+    items of a list."""
+    parts: dict[int, tuple[Tag, list[Block]]] = {}
+    for block in blocks:
+        if block.kind != "caption" or block.tag != "p" or (part := block.owner.parent) is None:
+            continue
+        box = part.parent
+        if (
+            box is not None
+            and box.name not in ("figure", "figcaption")
+            and is_caption_name(class_and_id(box))
+            and not is_caption_name(class_and_id(part))
+        ):
+            parts.setdefault(id(part), (part, []))[1].append(block)
+    for part, found in parts.values():
+        prose = [b for b in found if len(b.text) >= PROSE_CHARS and SENTENCE_END.search(b.text)]
+        if len(prose) >= _WRAPPER_PARAGRAPHS and part.find(_PICTURES) is None:
+            for block in found:
+                block.kind = "body"
 
 
 def _opening_labels(kept: list[Block]) -> tuple[set[int], int]:

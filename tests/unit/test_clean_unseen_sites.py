@@ -391,3 +391,37 @@ def test_a_live_blogs_entries_all_stay():
     )
     text = run(html).text
     assert "The crew was" in text and "The council was" in text
+
+
+def _media_object(body: str) -> str:
+    # drk.de's media object: the picture left, the story's next paragraphs right, in a box
+    # named as a lightbox gallery; the lead sits before it.
+    return (
+        "<html><body><article><h1>Harbour reopens</h1>"
+        f"<div class='o-textblock'><p>{STORY[0]}</p></div>"
+        "<div class='o-media o-media--left js-lightbox-gallery'>"
+        "<figure class='o-media__img'><img src='/harbour.jpg' alt='The harbour at dawn'></figure>"
+        f"<div class='o-media__body'>{body}</div></div></article></body></html>"
+    )
+
+
+def test_paragraphs_beside_the_picture_of_a_gallery_named_box_are_the_story():
+    # Before: the gallery's name made them captions, and the story was its first paragraph.
+    article = run(_media_object(f"<p>{STORY[1]}</p><p>{STORY[2]}</p>"))
+    assert article.text == "\n\n".join(STORY)
+
+
+def test_a_slides_caption_beside_its_picture_stays_a_caption():
+    # Guard: in a slideshow each caption shares an element with its picture.
+    slides = "".join(
+        f"<div class='slide'><img src='/{n}.jpg' alt=''><p>{text}</p></div>"
+        for n, text in enumerate(STORY[1:])
+    )
+    html = (
+        "<html><body><article><h1>Harbour reopens</h1>"
+        f"<p>{STORY[0]}</p><p>{STORY[1]}</p>"
+        f"<div class='gallery'><div class='slides'>{slides}</div></div></article></body></html>"
+    )
+    article = run(html)
+    assert article.text == "\n\n".join(STORY[:2])
+    assert [p.text for p in article.paragraphs if p.kind == "caption"] == STORY[1:]

@@ -228,6 +228,11 @@ def structural_reason(tag: Tag, in_article: bool) -> str | None:
         style = attrs.get("style")
         # Not aria-hidden: sites put it on decorative wrappers whose text is still on screen.
         if "hidden" in attrs or (isinstance(style, str) and _HIDDEN_STYLE.search(style)):
+            # A paywall's hidden copy of the story ("paywall-full-content", shown once the
+            # reader subscribes) is not hidden furniture: as any element named as a paywall,
+            # body.py keeps it when it holds the story (`_behind_the_wall`).
+            if name_reason(class_and_id(tag)) == "paywall" and _holds_paragraphs(tag):
+                return None
             return "hidden"
         return None
     return name_reason(class_and_id(tag)) or reason

@@ -425,3 +425,28 @@ def test_a_slides_caption_beside_its_picture_stays_a_caption():
     article = run(html)
     assert article.text == "\n\n".join(STORY[:2])
     assert [p.text for p in article.paragraphs if p.kind == "caption"] == STORY[1:]
+
+
+def _walled(copy_class: str) -> str:
+    # topagrar.com: a teaser, the wall's offer, and the whole story in a hidden box that the
+    # site shows once the reader has subscribed.
+    story = "".join(f"<p>{text}</p>" for text in STORY)
+    return (
+        "<html><body><article><h1>Harbour reopens</h1>"
+        "<div class='paywall-offer'><p>Subscribe to read the whole story.</p></div>"
+        f"<div style='display:none;' class='{copy_class}'>{story}</div>"
+        "</article></body></html>"
+    )
+
+
+def test_a_paywalls_hidden_copy_of_the_story_is_the_story():
+    # Before: the copy was hidden furniture, and the page gave no body.
+    assert run(_walled("paywall-full-content")).text == "\n\n".join(STORY)
+
+
+def test_other_hidden_boxes_stay_hidden():
+    # Guard: hidden text not named as the paywall's stays out (a second copy, a modal).
+    html = _walled("print-copy").replace(
+        "</article>", "".join(f"<p>{text}</p>" for text in STORY[:2]) + "</article>"
+    )
+    assert run(html).text == "\n\n".join(STORY[:2])

@@ -289,7 +289,8 @@ def _headed_story(
         return None
     stories: list[Tag] = []
     for element in page.elements[page.start[id(container)] + 1 : page.end[id(container)] + 1]:
-        if element.name == "article" and not any(page.contains(s, element) for s in stories):
+        # Elements come in page order: an <article> inside an earlier one is inside the last.
+        if element.name == "article" and not (stories and page.contains(stories[-1], element)):
             stories.append(element)
     if len(stories) < 2:
         return None

@@ -222,6 +222,7 @@ def _best_container(
     """The element whose subtree has the best balance of prose over navigation text, and
     that balance for every element."""
     values = [_block_value(block, id(block) in noisy) for block in blocks]
+    _inserted_lines(blocks, noisy, values)
     own: dict[int, float] = {}
     for block, value in zip(blocks, _damp_isolated(values), strict=True):
         if block.kind == "caption" and not value:
@@ -237,6 +238,18 @@ def _best_container(
         if weighted > best_score:
             best, best_score = element, weighted
     return best, score
+
+
+def _inserted_lines(blocks: list[Block], noisy: set[int], values: list[float]) -> None:
+    """A line that is never story text (lines.py: a disclosure, a pointer to other stories)
+    set between two paragraphs of prose in the same element is inserted in the story: it is
+    left out all the same, but does not count against the element. Counted, a long one made
+    a three-paragraph story score less than its longest paragraph alone."""
+    for i in range(1, len(blocks) - 1):
+        if id(blocks[i]) in noisy and values[i - 1] > 0 and values[i + 1] > 0:
+            parent = blocks[i].owner.parent
+            if blocks[i - 1].owner.parent is parent and blocks[i + 1].owner.parent is parent:
+                values[i] = 0.0
 
 
 def _story_siblings(page: PageBlocks, container: Tag | None, score: dict[int, float]) -> list[Tag]:

@@ -450,3 +450,18 @@ def test_other_hidden_boxes_stay_hidden():
         "</article>", "".join(f"<p>{text}</p>" for text in STORY[:2]) + "</article>"
     )
     assert run(html).text == "\n\n".join(STORY[:2])
+
+
+@pytest.mark.parametrize("position", [1, 2])
+def test_a_line_inserted_between_paragraphs_does_not_cut_a_short_story(position):
+    # Before: the disclosure counted against the story's element, which then scored less
+    # than its longest paragraph alone; the first paragraph was lost.
+    paragraphs = [f"<p>{text}</p>" for text in STORY]
+    paragraphs.insert(position, CLOSING_LINES["amazon-associates"])
+    html = (
+        "<html><body><div class='page'><article><h1>Harbour reopens</h1>"
+        f"{''.join(paragraphs)}</article></div></body></html>"
+    )
+    article = run(html)
+    assert article.text == "\n\n".join(STORY)
+    assert any(removal.reason == "promo" for removal in article.removed)

@@ -158,13 +158,15 @@ class NameInfo(NamedTuple):
 # A state class says what an element holds, not what it is: "has-paywall" is the article that
 # a paywall cuts, "has-sidebar" the page with one beside the story, "with-ads" a section with a
 # slot in it; so does a BEM modifier ("o-section--has-ads").
-_STATE_CLASS = re.compile(r"(?:(?<![\w-])|--)(?:has|with)[-_][\w-]+", re.I)
+_STATE_CLASS = re.compile(
+    r"(?:(?<![\w-])|--)(?i:has|with)[-_][\w-]+|(?<![\w-])(?:is|has|with)[A-Z][\w-]*"
+)
 
 
 @lru_cache(maxsize=16384)
 def describe(name: str) -> NameInfo:
     """What a class/id string says about its element. Cached: sites repeat their class names."""
-    if "has" in name or "with" in name:
+    if "has" in name or "with" in name or "is" in name:
         name = _STATE_CLASS.sub(" ", name)
     lower = name.lower()
     tokens = (

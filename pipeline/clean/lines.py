@@ -92,6 +92,10 @@ _LINE_REASONS = (
         r"bookmark(?: this (?:article|story))?|loading\.*|scroll to continue with content|"
         r"story continues below|(?:this|the) (?:slideshow|video|content|gallery) requires "
         r"javascript|please enable javascript.*|javascript is (?:disabled|required).*|"
+        # a reading time ("5 min read", "Lesezeit: ca. 3 Minuten")
+        r"\d+\s*(?:min|mins|minutes?)\s+read|(?:lesezeit|lesedauer|reading time|read time|"
+        r"temps de lecture|tiempo de lectura|tempo di lettura)\s*:?\s*(?:ca\.\s*|about\s*|"
+        r"weniger als\s*)?(?:\d+|eine)\s*(?:min\w*|minuten?)?|"
         # "Read more", "Load more" and an embed's placeholder in the other languages
         r"weiterlesen|mehr (?:lesen|anzeigen|laden)|lade weitere inhalte|lire la suite|"
         r"(?:leer|ver) más|seguir leyendo|continua a leggere|leia mais|czytaj dalej|lees meer|"

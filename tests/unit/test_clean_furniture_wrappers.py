@@ -224,3 +224,26 @@ def test_a_short_region_apart_from_the_story_stays_out() -> None:
         f"{paragraphs(ABOUT)}</section></div></body></html>"
     )
     assert "Harbour Media Group" not in run(html).text
+
+
+def test_a_camel_case_state_class_is_a_state_too() -> None:
+    """Before: Volksstimme.ch's story element "jslc isPaywall article", holding the one
+    paragraph a reader sees before the wall, went as a paywall and the page gave no body."""
+    html = (
+        f"<html><body>{NAV}<div class='jslc isPaywall article'><h1>Harbour reopens</h1>"
+        f"<div class='content'><p>{STORY[0]}</p></div></div></body></html>"
+    )
+    assert run(html).text == STORY[0]
+
+
+@pytest.mark.parametrize(
+    "label", ["Lesezeit: ca. 3 Minuten", "Reading time: 4 minutes", "Temps de lecture : 2 min"]
+)
+def test_a_reading_time_is_a_label(label: str) -> None:
+    """Before: "Lesezeit: ca. 3 Minuten" (industriemagazin.at), too long for a label by
+    length alone, opened the story."""
+    html = (
+        f"<html><body>{NAV}<article><h1>Harbour reopens</h1><p>{label}</p>"
+        f"{paragraphs(STORY)}</article></body></html>"
+    )
+    assert run(html).text.split("\n\n") == STORY

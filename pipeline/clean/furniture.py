@@ -157,7 +157,8 @@ class NameInfo(NamedTuple):
 
 # A state class says what an element holds, not what it is: "has-paywall" is the article that
 # a paywall cuts, "has-sidebar" the page with one beside the story, "with-ads" a section with a
-# slot in it; so does a BEM modifier ("o-section--has-ads").
+# slot in it; so does a BEM modifier ("o-section--has-ads") or a camelCase state ("isPaywall",
+# the article that a wall cuts; "hasSharing", the element that holds share buttons).
 _STATE_CLASS = re.compile(
     r"(?:(?<![\w-])|--)(?i:has|with)[-_][\w-]+|(?<![\w-])(?:is|has|with)[A-Z][\w-]*"
 )

@@ -95,7 +95,7 @@ _LINE_REASONS = (
         # a reading time ("5 min read", "Lesezeit: ca. 3 Minuten")
         r"\d+\s*(?:min|mins|minutes?)\s+read|(?:lesezeit|lesedauer|reading time|read time|"
         r"temps de lecture|tiempo de lectura|tempo di lettura)\s*:?\s*(?:ca\.\s*|about\s*|"
-        r"weniger als\s*)?(?:\d+|eine)\s*(?:min\w*|minuten?)?|"
+        r"weniger als\s*)?(?:\d+|eine)\s*(?:min\w*)?|"
         # "Read more", "Load more" and an embed's placeholder in the other languages
         r"weiterlesen|mehr (?:lesen|anzeigen|laden)|lade weitere inhalte|lire la suite|"
         r"(?:leer|ver) más|seguir leyendo|continua a leggere|leia mais|czytaj dalej|lees meer|"

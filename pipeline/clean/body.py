@@ -313,7 +313,8 @@ def _headed_story(
     paragraphs: dict[int, int] = {}
     prose: dict[int, int] = {}
     titled: set[int] = set()
-    headed: list[Tag] = []
+    # By identity: a bs4 Tag compares equal to any other of the same markup.
+    headed: dict[int, Tag] = {}
     for block in blocks:
         at = bisect_right(starts, page.start[id(block.owner)]) - 1
         if at < 0 or not page.contains(story := stories[at], block.owner):
@@ -323,18 +324,17 @@ def _headed_story(
             prose[id(story)] = prose.get(id(story), 0) + len(block.text)
         elif block.kind == "heading":
             titled.add(id(story))
-            if squash(block.text) == target and story not in headed:
-                headed.append(story)
-    whole = [
-        story
-        for story in stories
-        if id(story) in titled
-        and paragraphs.get(id(story), 0) >= _WRAPPER_PARAGRAPHS
-        and prose.get(id(story), 0) >= _STORY_CHARS
-    ]
-    if len(whole) < 2 or len(headed) != 1 or headed[0] not in whole:
+            if squash(block.text) == target:
+                headed[id(story)] = story
+    whole = {
+        key
+        for key in titled
+        if paragraphs.get(key, 0) >= _WRAPPER_PARAGRAPHS and prose.get(key, 0) >= _STORY_CHARS
+    }
+    if len(whole) < 2 or len(headed) != 1:
         return None
-    return headed[0]
+    ((key, story),) = headed.items()
+    return story if key in whole else None
 
 
 def _has_content_hint(element: Tag) -> bool:

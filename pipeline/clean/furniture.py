@@ -241,10 +241,11 @@ def structural_reason(tag: Tag, in_article: bool) -> str | None:
     return name_reason(class_and_id(tag)) or reason
 
 
-def _holds_paragraphs(form: Tag) -> bool:
-    """Whether the form holds `_FORM_KEEP_PARAGRAPHS` paragraphs of prose length."""
+def _holds_paragraphs(element: Tag) -> bool:
+    """Whether the element (a form, a hidden paywall copy) holds `_FORM_KEEP_PARAGRAPHS`
+    paragraphs of prose length."""
     found = 0
-    for paragraph in form.find_all("p"):
+    for paragraph in element.find_all("p"):
         if len(" ".join(paragraph.get_text().split())) >= PROSE_CHARS:
             found += 1
             if found == _FORM_KEEP_PARAGRAPHS:
